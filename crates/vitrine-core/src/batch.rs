@@ -1,0 +1,161 @@
+//! Row-wise construction of canonical record batches, checked against the table schema.
+//! Used by the simulator and the importers so neither hand-builds Arrow arrays.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder, TimestampSecondBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, SchemaRef};
+use chrono::NaiveDate;
+
+use crate::table::{Table, TZ};
+use crate::CoreError;
+
+/// One cell value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val<'a> {
+    Str(&'a str),
+    Int(i64),
+    Float(f64),
+    Date(NaiveDate),
+    /// Unix seconds.
+    Time(i64),
+    Bool(bool),
+    Null,
+}
+
+enum Col {
+    Str(StringBuilder),
+    I64(Int64Builder),
+    I32(Int32Builder),
+    F64(Float64Builder),
+    Date(Date32Builder),
+    Time(TimestampSecondBuilder),
+    Bool(BooleanBuilder),
+}
+
+/// Days from 1970-01-01 to `d`, as Arrow's Date32 stores it.
+pub fn date32(d: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    (d - epoch).num_days() as i32
+}
+
+/// Builds a [`RecordBatch`] of one canonical table row by row.
+pub struct BatchBuilder {
+    table: Table,
+    schema: SchemaRef,
+    cols: Vec<Col>,
+    rows: usize,
+}
+
+impl BatchBuilder {
+    /// An empty builder for `table`.
+    pub fn new(table: Table) -> Self {
+        let schema = table.schema();
+        let cols = schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Int64 => Col::I64(Int64Builder::new()),
+                DataType::Int32 => Col::I32(Int32Builder::new()),
+                DataType::Float64 => Col::F64(Float64Builder::new()),
+                DataType::Date32 => Col::Date(Date32Builder::new()),
+                DataType::Timestamp(_, _) => Col::Time(TimestampSecondBuilder::new().with_timezone(TZ)),
+                DataType::Boolean => Col::Bool(BooleanBuilder::new()),
+                _ => Col::Str(StringBuilder::new()),
+            })
+            .collect();
+        BatchBuilder { table, schema, cols, rows: 0 }
+    }
+
+    /// Rows appended so far.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// True when no row has been appended.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Appends one row; values must follow the schema's column order and types.
+    pub fn push(&mut self, row: &[Val<'_>]) -> Result<(), CoreError> {
+        if row.len() != self.cols.len() {
+            return Err(CoreError::Invalid(format!("{}: row has {} values, schema has {}", self.table.name(), row.len(), self.cols.len())));
+        }
+        // Check every value before appending any, so a bad row leaves the builder unchanged.
+        for (i, (col, v)) in self.cols.iter().zip(row).enumerate() {
+            let nullable = self.schema.field(i).is_nullable();
+            let ok = match (col, v) {
+                (Col::Str(_), Val::Str(_)) | (Col::I64(_), Val::Int(_)) | (Col::F64(_), Val::Float(_)) => true,
+                (Col::Date(_), Val::Date(_)) | (Col::Time(_), Val::Time(_)) | (Col::Bool(_), Val::Bool(_)) => true,
+                (Col::I32(_), Val::Int(x)) => i32::try_from(*x).is_ok(),
+                (Col::Str(_), Val::Null) => nullable,
+                _ => false,
+            };
+            if !ok {
+                let f = self.schema.field(i);
+                return Err(CoreError::Invalid(format!("{}.{}: value {v:?} does not fit {}", self.table.name(), f.name(), f.data_type())));
+            }
+        }
+        for (col, v) in self.cols.iter_mut().zip(row) {
+            match (col, v) {
+                (Col::Str(b), Val::Str(s)) => b.append_value(s),
+                (Col::Str(b), _) => b.append_null(),
+                (Col::I64(b), Val::Int(x)) => b.append_value(*x),
+                (Col::I32(b), Val::Int(x)) => b.append_value(*x as i32),
+                (Col::F64(b), Val::Float(x)) => b.append_value(*x),
+                (Col::Date(b), Val::Date(d)) => b.append_value(date32(*d)),
+                (Col::Time(b), Val::Time(t)) => b.append_value(*t),
+                (Col::Bool(b), Val::Bool(x)) => b.append_value(*x),
+                _ => {}
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Finishes the batch and resets the builder.
+    pub fn finish(&mut self) -> Result<RecordBatch, CoreError> {
+        let arrays: Vec<ArrayRef> = self
+            .cols
+            .iter_mut()
+            .map(|c| -> ArrayRef {
+                match c {
+                    Col::Str(b) => Arc::new(b.finish()),
+                    Col::I64(b) => Arc::new(b.finish()),
+                    Col::I32(b) => Arc::new(b.finish()),
+                    Col::F64(b) => Arc::new(b.finish()),
+                    Col::Date(b) => Arc::new(b.finish()),
+                    Col::Time(b) => Arc::new(b.finish()),
+                    Col::Bool(b) => Arc::new(b.finish()),
+                }
+            })
+            .collect();
+        self.rows = 0;
+        RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(|e| CoreError::Invalid(format!("{}: {e}", self.table.name())))
+    }
+}
+
+/// Where producers (simulator, importers) hand finished batches: the lake implements it.
+pub trait TableSink {
+    /// Receives the rows of one partition: a table, a shop and (for daily tables) a date.
+    fn put(&mut self, table: Table, shop: &str, date: Option<NaiveDate>, batch: RecordBatch) -> Result<(), CoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_a_batch_and_rejects_mismatched_values() {
+        let mut b = BatchBuilder::new(Table::Shops);
+        let d = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        b.push(&[Val::Str("s1"), Val::Str("店"), Val::Str("beauty"), Val::Date(d)]).unwrap();
+        assert!(b.push(&[Val::Str("s1"), Val::Int(1), Val::Str("beauty"), Val::Date(d)]).is_err());
+        assert!(b.push(&[Val::Str("s1")]).is_err());
+        let batch = b.finish().unwrap();
+        assert_eq!(batch.num_rows(), 1);
+        assert_eq!(date32(d), 20454);
+    }
+}

@@ -1,0 +1,346 @@
+//! The metric catalog: one definition per number the product shows (REQUIREMENTS §3).
+//!
+//! A metric is a formula over *base measures*; a base measure is one SQL aggregate over one
+//! canonical table. Ratios are always ratio-of-sums at the requested grain: the engine sums
+//! numerator and denominator over the group, then divides — never an average of ratios.
+
+use serde::Serialize;
+
+use crate::table::Table;
+
+/// What a metric's value is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// A share in [0, 1], shown as a percentage.
+    Ratio,
+    /// Money in yuan (元).
+    Yuan,
+    /// A plain count.
+    Count,
+    /// A multiple such as ROI 3.0 (= 1:3).
+    Multiple,
+    /// Days.
+    Days,
+    /// Seconds.
+    Seconds,
+    /// A 0–100 (or platform-defined) index.
+    Index,
+}
+
+/// Whether a rise of the metric is good news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+/// A base measure: one SQL aggregate over one canonical table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Measure {
+    pub id: &'static str,
+    #[serde(serialize_with = "ser_table")]
+    pub table: Table,
+    /// Aggregate SQL over the table's columns, e.g. `SUM(clicks)`.
+    pub sql: &'static str,
+}
+
+fn ser_table<S: serde::Serializer>(t: &Table, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t.name())
+}
+
+/// How a metric is computed from base measures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Formula {
+    /// `scale × Σ measure`.
+    Sum { measure: &'static str, scale: f64 },
+    /// `scale × Σ num / Σ den` (ratio of sums); undefined when `Σ den = 0`.
+    Ratio { num: &'static str, den: &'static str, scale: f64 },
+}
+
+impl Formula {
+    /// The base measures the formula reads.
+    pub fn measures(&self) -> Vec<&'static str> {
+        match *self {
+            Formula::Sum { measure, .. } => vec![measure],
+            Formula::Ratio { num, den, .. } => vec![num, den],
+        }
+    }
+
+    /// Evaluates the formula given a lookup of summed measures.
+    pub fn eval(&self, get: impl Fn(&str) -> Option<f64>) -> Option<f64> {
+        match *self {
+            Formula::Sum { measure, scale } => get(measure).map(|v| v * scale),
+            Formula::Ratio { num, den, scale } => {
+                let d = get(den)?;
+                if d == 0.0 {
+                    return None;
+                }
+                Some(get(num).unwrap_or(0.0) / d * scale)
+            }
+        }
+    }
+}
+
+/// One catalog entry.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Metric {
+    pub id: &'static str,
+    pub name_zh: &'static str,
+    pub name_en: &'static str,
+    pub formula: Formula,
+    /// Human-readable formula, for `vitrine metrics` and the docs.
+    pub formula_text: &'static str,
+    pub unit: Unit,
+    pub direction: Direction,
+    /// True when values of disjoint groups add up to the value of their union.
+    pub additive: bool,
+}
+
+impl Metric {
+    /// The metric's display name in the requested language (`zh` or `en`).
+    pub fn name(&self, lang: crate::Lang) -> &'static str {
+        match lang {
+            crate::Lang::Zh => self.name_zh,
+            crate::Lang::En => self.name_en,
+        }
+    }
+
+    /// Whether `a` is better than `b` for this metric.
+    pub fn better(&self, a: f64, b: f64) -> bool {
+        match self.direction {
+            Direction::HigherIsBetter => a > b,
+            Direction::LowerIsBetter => a < b,
+        }
+    }
+}
+
+macro_rules! m {
+    ($id:literal, $t:ident, $sql:literal) => {
+        Measure { id: $id, table: Table::$t, sql: $sql }
+    };
+}
+
+/// Every base measure.
+pub static MEASURES: &[Measure] = &[
+    m!("exposure", ProductDay, "SUM(exposure)"),
+    m!("exposure_users", ProductDay, "SUM(exposure_users)"),
+    m!("clicks", ProductDay, "SUM(clicks)"),
+    m!("click_users", ProductDay, "SUM(click_users)"),
+    m!("detail_views", ProductDay, "SUM(detail_views)"),
+    m!("bounces", ProductDay, "SUM(bounces)"),
+    m!("dwell_seconds", ProductDay, "SUM(dwell_seconds)"),
+    m!("add_to_cart", ProductDay, "SUM(add_to_cart)"),
+    m!("orders", ProductDay, "SUM(orders)"),
+    m!("paying_users", ProductDay, "SUM(paying_users)"),
+    m!("gmv_fen", ProductDay, "SUM(gmv_fen)"),
+    m!("user_paid_fen", ProductDay, "SUM(user_paid_fen)"),
+    m!("refund_orders", ProductDay, "SUM(refund_orders)"),
+    m!("refund_fen", ProductDay, "SUM(refund_fen)"),
+    m!("reviews", ProductDay, "SUM(reviews)"),
+    m!("natural_exposure", ProductDay, "SUM(CASE WHEN source = 'natural' THEN exposure ELSE 0 END)"),
+    m!("showcase_detail_views", ProductDay, "SUM(CASE WHEN source = 'showcase' THEN detail_views ELSE 0 END)"),
+    m!("showcase_store_jumps", ProductDay, "SUM(CASE WHEN source = 'showcase' THEN store_jumps ELSE 0 END)"),
+    m!("ad_spend_fen", PlanHour, "SUM(spend_fen)"),
+    m!("ad_impressions", PlanHour, "SUM(impressions)"),
+    m!("ad_clicks", PlanHour, "SUM(clicks)"),
+    m!("conversions", PlanHour, "SUM(conversions)"),
+    m!("pay_gmv_fen", PlanHour, "SUM(pay_gmv_fen)"),
+    m!("plays", VideoDay, "SUM(plays)"),
+    m!("completions", VideoDay, "SUM(completions)"),
+    m!("hold_3s", VideoDay, "SUM(hold_3s)"),
+    m!("likes", VideoDay, "SUM(likes)"),
+    m!("interactions", VideoDay, "SUM(likes + comments + shares)"),
+    m!("order_count", Orders, "COUNT(*)"),
+    m!("order_amount_fen", Orders, "SUM(amount_fen)"),
+    m!("buyers", Orders, "COUNT(DISTINCT user_id)"),
+    m!("returning_buyers", Orders, "COUNT(DISTINCT CASE WHEN NOT is_new_customer THEN user_id END)"),
+    m!("new_buyers", Orders, "COUNT(DISTINCT CASE WHEN is_new_customer THEN user_id END)"),
+    m!("cohort_users", Users, "COUNT(*)"),
+    m!("retained_users", Users, "SUM(CASE WHEN repeat_within_30d THEN 1 ELSE 0 END)"),
+    m!("comment_count", Comments, "COUNT(*)"),
+    m!("complaints", Comments, "SUM(CASE WHEN is_complaint THEN 1 ELSE 0 END)"),
+    m!("on_hand", Inventory, "SUM(on_hand)"),
+    m!("daily_sales_7d", Inventory, "SUM(avg_daily_sales_7d)"),
+    m!("deliveries", Deliveries, "COUNT(*)"),
+    m!("on_time_deliveries", Deliveries, "SUM(CASE WHEN shipped_at <= promised_at THEN 1 ELSE 0 END)"),
+    m!("index_days", ExternalIndices, "COUNT(*)"),
+    m!("nps_sum", ExternalIndices, "SUM(nps)"),
+    m!("brand_search_sum", ExternalIndices, "SUM(brand_search_index)"),
+    m!("experience_sum", ExternalIndices, "SUM(experience_score)"),
+    m!("penalty_risk_sum", ExternalIndices, "SUM(penalty_risk)"),
+];
+
+use Direction::{HigherIsBetter as Up, LowerIsBetter as Down};
+
+const fn sum(measure: &'static str, scale: f64) -> Formula {
+    Formula::Sum { measure, scale }
+}
+const fn ratio(num: &'static str, den: &'static str, scale: f64) -> Formula {
+    Formula::Ratio { num, den, scale }
+}
+
+macro_rules! metric {
+    ($id:literal, $zh:literal, $en:literal, $f:expr, $text:literal, $unit:ident, $dir:ident, $add:literal) => {
+        Metric {
+            id: $id,
+            name_zh: $zh,
+            name_en: $en,
+            formula: $f,
+            formula_text: $text,
+            unit: Unit::$unit,
+            direction: $dir,
+            additive: $add,
+        }
+    };
+}
+
+/// Every metric of REQUIREMENTS §3 (plus the additive totals they are built from).
+pub static METRICS: &[Metric] = &[
+    metric!("gmv", "成交金额", "GMV", sum("gmv_fen", 0.01), "Σ gmv_fen / 100", Yuan, Up, true),
+    metric!("user_paid", "用户支付金额", "Buyer-paid amount", sum("user_paid_fen", 0.01), "Σ user_paid_fen / 100", Yuan, Up, true),
+    metric!("exposure", "曝光次数", "Exposure", sum("exposure", 1.0), "Σ exposure", Count, Up, true),
+    metric!("clicks", "点击次数", "Clicks", sum("clicks", 1.0), "Σ clicks", Count, Up, true),
+    metric!("orders", "成交订单数", "Orders", sum("orders", 1.0), "Σ orders", Count, Up, true),
+    metric!("paying_users", "成交人数", "Paying users", sum("paying_users", 1.0), "Σ paying_users", Count, Up, true),
+    metric!("detail_views", "详情页浏览次数", "Detail-page views", sum("detail_views", 1.0), "Σ detail_views", Count, Up, true),
+    metric!("add_to_cart", "加购次数", "Add-to-cart", sum("add_to_cart", 1.0), "Σ add_to_cart", Count, Up, true),
+    metric!("reviews", "评价数", "Reviews", sum("reviews", 1.0), "Σ reviews", Count, Up, true),
+    metric!("ad_impressions", "展示数", "Ad impressions", sum("ad_impressions", 1.0), "Σ impressions", Count, Up, true),
+    metric!("conversions", "转化数", "Conversions", sum("conversions", 1.0), "Σ conversions", Count, Up, true),
+    metric!("order_count", "订单数（明细）", "Orders (order file)", sum("order_count", 1.0), "count of order rows", Count, Up, true),
+    metric!("complaints", "投诉数", "Complaints", sum("complaints", 1.0), "Σ complaint comments", Count, Down, true),
+    metric!("on_hand", "库存", "On hand", sum("on_hand", 1.0), "Σ units on hand", Count, Up, true),
+    metric!("daily_sales", "近7日日均销量", "7-day average daily sales", sum("daily_sales_7d", 1.0), "Σ 7-day average units a day", Count, Up, true),
+    metric!("ctr", "点击率", "CTR", ratio("clicks", "exposure", 1.0), "clicks / exposure", Ratio, Up, false),
+    metric!("cvr", "转化率", "CVR", ratio("orders", "clicks", 1.0), "orders / clicks", Ratio, Up, false),
+    metric!("cvr_users", "转化率（人数）", "CVR (users)", ratio("paying_users", "click_users", 1.0), "paying_users / click_users", Ratio, Up, false),
+    metric!("add_to_cart_rate", "加购率", "Add-to-cart rate", ratio("add_to_cart", "detail_views", 1.0), "add_to_cart / detail_views", Ratio, Up, false),
+    metric!("aov", "客单价", "AOV", ratio("gmv_fen", "paying_users", 0.01), "gmv / paying_users", Yuan, Up, false),
+    metric!("gpm", "千次曝光成交额", "GPM", ratio("gmv_fen", "exposure", 10.0), "gmv / exposure × 1000", Yuan, Up, false),
+    metric!("spend", "消耗", "Ad spend", sum("ad_spend_fen", 0.01), "Σ spend_fen / 100", Yuan, Down, true),
+    metric!("ad_ctr", "计划点击率", "Plan CTR", ratio("ad_clicks", "ad_impressions", 1.0), "ad clicks / ad impressions", Ratio, Up, false),
+    metric!("ad_cvr", "计划转化率", "Plan CVR", ratio("conversions", "ad_clicks", 1.0), "conversions / ad clicks", Ratio, Up, false),
+    metric!("cpm", "千次展示成本", "CPM", ratio("ad_spend_fen", "ad_impressions", 10.0), "spend / impressions × 1000", Yuan, Down, false),
+    metric!("cpc", "点击成本", "CPC", ratio("ad_spend_fen", "ad_clicks", 0.01), "spend / ad clicks", Yuan, Down, false),
+    metric!("cpa", "转化成本", "CPA", ratio("ad_spend_fen", "conversions", 0.01), "spend / conversions", Yuan, Down, false),
+    metric!("roi", "支付ROI", "ROI", ratio("pay_gmv_fen", "ad_spend_fen", 1.0), "pay GMV / spend", Multiple, Up, false),
+    metric!("cost_per_exposure", "单次曝光成本", "Cost per exposure", ratio("ad_spend_fen", "ad_impressions", 0.01), "spend / impressions", Yuan, Down, false),
+    metric!("spend_ratio", "投放费比", "Spend / GMV", ratio("ad_spend_fen", "gmv_fen", 1.0), "spend / GMV", Ratio, Down, false),
+    metric!("natural_share", "自然流量占比", "Natural-traffic share", ratio("natural_exposure", "exposure", 1.0), "natural exposure / exposure", Ratio, Up, false),
+    metric!("completion_rate", "完播率", "Completion rate", ratio("completions", "plays", 1.0), "completions / plays", Ratio, Up, false),
+    metric!("hold_3s_rate", "3秒留存率", "3-second hold", ratio("hold_3s", "plays", 1.0), "3 s holds / plays", Ratio, Up, false),
+    metric!("interaction_rate", "互动率", "Interaction rate", ratio("interactions", "plays", 1.0), "(likes + comments + shares) / plays", Ratio, Up, false),
+    metric!("like_rate", "点赞率", "Like rate", ratio("likes", "plays", 1.0), "likes / plays", Ratio, Up, false),
+    metric!("bounce_rate", "跳出率", "Detail-page bounce", ratio("bounces", "detail_views", 1.0), "bounces / detail views", Ratio, Down, false),
+    metric!("avg_dwell", "平均停留时长", "Average dwell", ratio("dwell_seconds", "detail_views", 1.0), "dwell seconds / detail views", Seconds, Up, false),
+    metric!("showcase_jump_rate", "橱窗进店率", "Showcase→store jump rate", ratio("showcase_store_jumps", "showcase_detail_views", 1.0), "store jumps / detail views (showcase)", Ratio, Up, false),
+    metric!("refund_rate", "退款率", "Refund rate", ratio("refund_orders", "orders", 1.0), "refund orders / orders", Ratio, Down, false),
+    metric!("review_rate", "评价率", "Review rate", ratio("reviews", "orders", 1.0), "reviews / orders", Ratio, Up, false),
+    metric!("repurchase_rate", "复购率", "Repurchase rate", ratio("returning_buyers", "buyers", 1.0), "returning buyers / buyers", Ratio, Up, false),
+    metric!("revenue_per_buyer", "人均贡献（LTV）", "Revenue per buyer (LTV)", ratio("order_amount_fen", "buyers", 0.01), "order amount / buyers", Yuan, Up, false),
+    metric!("new_users", "新客数", "New customers", sum("new_buyers", 1.0), "distinct first-time buyers", Count, Up, false),
+    metric!("retention_rate", "30日留存率", "30-day retention", ratio("retained_users", "cohort_users", 1.0), "cohort buyers re-buying within 30 days / cohort buyers", Ratio, Up, false),
+    metric!("nps", "净推荐值", "NPS", ratio("nps_sum", "index_days", 1.0), "mean NPS over days", Index, Up, false),
+    metric!("complaint_rate", "投诉率", "Complaint rate", ratio("complaints", "order_count", 1.0), "complaints / orders", Ratio, Down, false),
+    metric!("days_of_cover", "可售天数", "Days of cover", ratio("on_hand", "daily_sales_7d", 1.0), "on hand / 7-day average daily sales", Days, Up, false),
+    metric!("on_time_rate", "发货及时率", "On-time delivery", ratio("on_time_deliveries", "deliveries", 1.0), "on-time shipments / shipments", Ratio, Up, false),
+    metric!("penalty_risk", "违规风险指数", "Penalty-risk index", ratio("penalty_risk_sum", "index_days", 1.0), "mean penalty-risk index", Index, Down, false),
+    metric!("brand_search_index", "品牌搜索指数", "Brand search index", ratio("brand_search_sum", "index_days", 1.0), "mean brand search index", Index, Up, false),
+    metric!("experience_score", "店铺体验分", "Store experience score", ratio("experience_sum", "index_days", 1.0), "mean store experience score", Index, Up, false),
+];
+
+/// Looks up a metric by id.
+pub fn metric(id: &str) -> Option<&'static Metric> {
+    METRICS.iter().find(|m| m.id == id)
+}
+
+/// Looks up a base measure by id.
+pub fn measure(id: &str) -> Option<&'static Measure> {
+    MEASURES.iter().find(|m| m.id == id)
+}
+
+/// Industry baselines per category for the metrics that have them (category averages the
+/// plans quote; beauty plan CTR 1.5%, apparel 1.2%).
+pub fn baseline(category: &str, metric_id: &str) -> Option<f64> {
+    BASELINES
+        .iter()
+        .find(|(c, _)| *c == category)
+        .and_then(|(_, vals)| vals.iter().find(|(m, _)| *m == metric_id))
+        .map(|(_, v)| *v)
+}
+
+/// The product categories the catalog knows baselines for, with their Chinese names.
+pub const CATEGORIES: [(&str, &str); 6] = [
+    ("beauty", "美妆"),
+    ("apparel", "服饰"),
+    ("food", "食品"),
+    ("home", "家居"),
+    ("digital", "数码"),
+    ("baby", "母婴"),
+];
+
+type Baselines = (&'static str, &'static [(&'static str, f64)]);
+
+static BASELINES: &[Baselines] = &[
+    ("beauty", &[("ad_ctr", 0.015), ("ctr", 0.045), ("cvr", 0.035), ("aov", 128.0), ("roi", 3.0), ("completion_rate", 0.35), ("refund_rate", 0.12)]),
+    ("apparel", &[("ad_ctr", 0.012), ("ctr", 0.040), ("cvr", 0.030), ("aov", 168.0), ("roi", 2.6), ("completion_rate", 0.30), ("refund_rate", 0.25)]),
+    ("food", &[("ad_ctr", 0.020), ("ctr", 0.050), ("cvr", 0.045), ("aov", 69.0), ("roi", 3.2), ("completion_rate", 0.38), ("refund_rate", 0.06)]),
+    ("home", &[("ad_ctr", 0.013), ("ctr", 0.038), ("cvr", 0.028), ("aov", 109.0), ("roi", 2.8), ("completion_rate", 0.33), ("refund_rate", 0.10)]),
+    ("digital", &[("ad_ctr", 0.010), ("ctr", 0.032), ("cvr", 0.020), ("aov", 329.0), ("roi", 2.4), ("completion_rate", 0.28), ("refund_rate", 0.08)]),
+    ("baby", &[("ad_ctr", 0.014), ("ctr", 0.042), ("cvr", 0.038), ("aov", 139.0), ("roi", 3.1), ("completion_rate", 0.34), ("refund_rate", 0.07)]),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_formula_names_known_measures_and_ids_are_unique() {
+        for m in METRICS {
+            for id in m.formula.measures() {
+                assert!(measure(id).is_some(), "{} uses unknown measure {id}", m.id);
+            }
+            assert_eq!(METRICS.iter().filter(|o| o.id == m.id).count(), 1, "{}", m.id);
+        }
+        for me in MEASURES {
+            assert_eq!(MEASURES.iter().filter(|o| o.id == me.id).count(), 1, "{}", me.id);
+        }
+    }
+
+    #[test]
+    fn ratio_is_undefined_on_zero_denominator() {
+        let f = ratio("a", "b", 1.0);
+        assert_eq!(f.eval(|k| if k == "a" { Some(3.0) } else { Some(0.0) }), None);
+        assert_eq!(f.eval(|k| if k == "a" { Some(3.0) } else { Some(4.0) }), Some(0.75));
+    }
+
+    #[test]
+    fn units_scale_fen_to_yuan() {
+        // 1,234.50 yuan over 10 paying users = 123.45 yuan AOV.
+        let aov = metric("aov").unwrap();
+        let v = aov.formula.eval(|k| match k {
+            "gmv_fen" => Some(123_450.0),
+            "paying_users" => Some(10.0),
+            _ => None,
+        });
+        assert!((v.unwrap() - 123.45).abs() < 1e-9);
+        // GPM: 5,000 yuan over 20,000 exposures = 250 yuan per 1,000 exposures.
+        let gpm = metric("gpm").unwrap();
+        let v = gpm.formula.eval(|k| match k {
+            "gmv_fen" => Some(500_000.0),
+            "exposure" => Some(20_000.0),
+            _ => None,
+        });
+        assert!((v.unwrap() - 250.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn baselines_follow_the_plans() {
+        assert_eq!(baseline("beauty", "ad_ctr"), Some(0.015));
+        assert_eq!(baseline("apparel", "ad_ctr"), Some(0.012));
+        assert_eq!(baseline("nope", "ad_ctr"), None);
+    }
+}

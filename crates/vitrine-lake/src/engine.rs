@@ -1,0 +1,173 @@
+//! The engine: a DataFusion session over the live manifest's files, and the runner that
+//! turns compiled metric queries into metric tables.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::{Array, Float64Array, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use vitrine_core::query::{compile, evaluate, MeasureRow, TableQuery};
+use vitrine_core::{MetricQuery, MetricTable, Table};
+
+use crate::{Lake, LakeError, Manifest};
+
+/// The result of an ad-hoc SQL query.
+#[derive(Debug, Clone)]
+pub struct QueryOutput {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryOutput {
+    /// Number of result rows.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+
+    /// The result as an aligned text table.
+    pub fn to_table(&self) -> Result<String, LakeError> {
+        Ok(datafusion::arrow::util::pretty::pretty_format_batches(&self.batches)?.to_string())
+    }
+
+    /// The result as CSV with a header row.
+    pub fn to_csv(&self) -> Result<String, LakeError> {
+        let mut buf = Vec::new();
+        {
+            let mut w = arrow_csv::WriterBuilder::new().with_header(true).build(&mut buf);
+            for b in &self.batches {
+                w.write(b)?;
+            }
+        }
+        String::from_utf8(buf).map_err(|e| LakeError::Query(e.to_string()))
+    }
+
+    /// The result as a JSON array of objects.
+    pub fn to_json(&self) -> Result<String, LakeError> {
+        let mut buf = Vec::new();
+        {
+            let mut w = arrow_json::ArrayWriter::new(&mut buf);
+            for b in &self.batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+        }
+        let s = String::from_utf8(buf).map_err(|e| LakeError::Query(e.to_string()))?;
+        Ok(if s.is_empty() { "[]".into() } else { s })
+    }
+}
+
+/// A read-only view of one lake version.
+pub struct Engine {
+    lake: Lake,
+    manifest: Manifest,
+}
+
+impl Engine {
+    /// An engine over the live version; errors when the lake has no data.
+    pub fn new(lake: &Lake) -> Result<Engine, LakeError> {
+        let manifest = lake.manifest()?;
+        if manifest.partitions.is_empty() {
+            return Err(LakeError::Empty(lake.root().display().to_string()));
+        }
+        Ok(Engine { lake: lake.clone(), manifest })
+    }
+
+    /// The manifest this engine reads.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn session() -> SessionContext {
+        let cfg = SessionConfig::new()
+            .with_target_partitions(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+            .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
+            .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+            .set_bool("datafusion.execution.parquet.pushdown_filters", false);
+        SessionContext::new_with_config(cfg)
+    }
+
+    /// Registers `table` with the files of `shop` (all if `None`) in `range`.
+    fn register(&self, ctx: &SessionContext, table: Table, shop: Option<&str>, range: Option<(NaiveDate, NaiveDate)>) -> Result<(), LakeError> {
+        let schema = table.schema();
+        let files = self.manifest.files(table.name(), shop, range);
+        if files.is_empty() {
+            let empty = MemTable::try_new(schema, vec![vec![]])?;
+            ctx.register_table(table.name(), Arc::new(empty))?;
+            return Ok(());
+        }
+        let root = self.lake.root();
+        let urls = files
+            .iter()
+            .map(|f| ListingTableUrl::parse(root.join(&f.path).to_string_lossy()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let opts = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        let cfg = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(opts).with_schema(schema);
+        ctx.register_table(table.name(), Arc::new(ListingTable::try_new(cfg)?))?;
+        Ok(())
+    }
+
+    /// A session with every table registered over all live files.
+    pub fn context(&self) -> Result<SessionContext, LakeError> {
+        let ctx = Self::session();
+        for t in Table::ALL {
+            self.register(&ctx, t, None, None)?;
+        }
+        Ok(ctx)
+    }
+
+    /// Runs analyst SQL over every table.
+    pub async fn sql(&self, sql: &str) -> Result<QueryOutput, LakeError> {
+        let df = self.context()?.sql(sql).await?;
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        Ok(QueryOutput { schema, batches })
+    }
+
+    /// Answers several metric queries, reading only the files their shops and dates need.
+    pub async fn metrics(&self, queries: &[MetricQuery]) -> Result<Vec<MetricTable>, LakeError> {
+        let mut out = Vec::with_capacity(queries.len());
+        for q in queries {
+            let compiled = compile(q)?;
+            let shop = q.filters.iter().find(|(d, _)| *d == vitrine_core::Dim::Shop).map(|(_, v)| v.as_str());
+            let ctx = Self::session();
+            for tq in &compiled {
+                self.register(&ctx, tq.table, shop, Some((q.from, q.to)))?;
+            }
+            let mut parts = Vec::with_capacity(compiled.len());
+            for tq in &compiled {
+                parts.push(self.run(&ctx, q, tq).await?);
+            }
+            out.push(evaluate(q, parts)?);
+        }
+        Ok(out)
+    }
+
+    /// Answers one metric query.
+    pub async fn metric(&self, q: &MetricQuery) -> Result<MetricTable, LakeError> {
+        Ok(self.metrics(std::slice::from_ref(q)).await?.remove(0))
+    }
+
+    async fn run(&self, ctx: &SessionContext, q: &MetricQuery, tq: &TableQuery) -> Result<Vec<MeasureRow>, LakeError> {
+        let batches = ctx.sql(&tq.sql).await?.collect().await?;
+        let n_keys = q.dims.len() + usize::from(q.time != vitrine_core::TimeGrain::Total);
+        let mut rows = Vec::new();
+        for b in batches {
+            let keys = (0..n_keys).map(|i| cast(b.column(i), &DataType::Utf8)).collect::<Result<Vec<_>, _>>()?;
+            let vals = (0..tq.measures.len()).map(|i| cast(b.column(n_keys + i), &DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
+            let keys: Vec<&StringArray> = keys.iter().filter_map(|a| a.as_any().downcast_ref::<StringArray>()).collect();
+            let vals: Vec<&Float64Array> = vals.iter().filter_map(|a| a.as_any().downcast_ref::<Float64Array>()).collect();
+            for r in 0..b.num_rows() {
+                let key = keys.iter().map(|k| if k.is_null(r) { String::new() } else { k.value(r).to_string() }).collect();
+                let values = tq.measures.iter().zip(&vals).filter(|(_, v)| !v.is_null(r)).map(|(m, v)| (*m, v.value(r))).collect();
+                rows.push(MeasureRow { key, values });
+            }
+        }
+        Ok(rows)
+    }
+}

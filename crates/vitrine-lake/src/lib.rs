@@ -1,0 +1,85 @@
+//! The lake: Parquet files per table, shop and day, made visible by atomic manifest commits;
+//! the DataFusion engine over them; and the state database.
+
+mod commit;
+mod engine;
+mod manifest;
+mod state;
+
+use std::path::{Path, PathBuf};
+
+pub use commit::Commit;
+pub use engine::{Engine, QueryOutput};
+pub use manifest::{FileEntry, Manifest, PartitionKey};
+pub use state::{AlertRecord, AlertStatus, State};
+
+/// Errors from the lake, the engine and the state database.
+#[derive(Debug, thiserror::Error)]
+pub enum LakeError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("lake is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the lake at {0} is empty: run `vitrine simulate` or `vitrine import` first")]
+    Empty(String),
+    #[error("query failed: {0}")]
+    Query(String),
+    #[error("state database: {0}")]
+    State(String),
+    #[error(transparent)]
+    Core(#[from] vitrine_core::CoreError),
+}
+
+impl LakeError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        LakeError::Io { path: path.display().to_string(), source }
+    }
+}
+
+impl From<datafusion::arrow::error::ArrowError> for LakeError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        LakeError::Query(e.to_string())
+    }
+}
+
+impl From<datafusion::error::DataFusionError> for LakeError {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        LakeError::Query(e.to_string())
+    }
+}
+
+/// A data directory: `lake/` (Parquet + manifests) and `state.db`.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    root: PathBuf,
+}
+
+impl Lake {
+    /// Opens (or prepares) the lake inside `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Lake, LakeError> {
+        let root = data_dir.join("lake");
+        std::fs::create_dir_all(&root).map_err(|e| LakeError::io(&root, e))?;
+        Ok(Lake { root })
+    }
+
+    /// The lake's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The live manifest.
+    pub fn manifest(&self) -> Result<Manifest, LakeError> {
+        manifest::ManifestStore::new(&self.root).load()
+    }
+
+    /// Starts a commit; nothing it writes is visible until [`Commit::finish`].
+    pub fn begin(&self) -> Result<Commit, LakeError> {
+        Commit::new(self.root.clone(), self.manifest()?)
+    }
+
+    /// Deletes Parquet files no live manifest references (left by aborted commits) and
+    /// manifest versions older than the live one. Returns the number of files removed.
+    pub fn vacuum(&self) -> Result<usize, LakeError> {
+        commit::vacuum(&self.root, &self.manifest()?)
+    }
+}

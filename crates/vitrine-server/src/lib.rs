@@ -1,0 +1,149 @@
+//! The web surface: the overview dashboard (Chinese first, English switch, ECharts served
+//! from the binary) and JSON endpoints for the same data. Only this crate knows HTTP.
+
+pub mod service;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use rust_embed::RustEmbed;
+use serde::Deserialize;
+use vitrine_core::{Dim, Lang, MetricQuery, TimeGrain};
+
+pub use service::{ServiceError, Workspace};
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct Assets;
+
+type Shared = Arc<Workspace>;
+
+impl IntoResponse for ServiceError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ServiceError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+/// The application's routes over a workspace.
+pub fn router(ws: Workspace) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/shops", get(shops))
+        .route("/api/review", get(review))
+        .route("/api/metrics", get(catalog))
+        .route("/api/metric", get(metric))
+        .route("/api/alerts", get(alerts))
+        .route("/assets/{*path}", get(asset))
+        .with_state(Arc::new(ws))
+}
+
+/// Serves the dashboard on `addr` until the process is stopped.
+pub async fn serve(ws: Workspace, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("dashboard on http://{addr}");
+    axum::serve(listener, router(ws)).await
+}
+
+async fn index() -> Response {
+    asset_response("index.html")
+}
+
+async fn asset(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches("/assets/");
+    asset_response(path)
+}
+
+fn asset_response(path: &str) -> Response {
+    match Assets::get(path) {
+        Some(file) => {
+            let mime = match path.rsplit('.').next() {
+                Some("html") => "text/html; charset=utf-8",
+                Some("js") => "application/javascript; charset=utf-8",
+                Some("css") => "text/css; charset=utf-8",
+                _ => "application/octet-stream",
+            };
+            ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")], file.data.into_owned()).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, ServiceError> {
+    s.filter(|x| !x.is_empty())
+        .map(|x| x.parse::<NaiveDate>().map_err(|_| ServiceError::BadRequest(format!("date `{x}` is not YYYY-MM-DD"))))
+        .transpose()
+}
+
+fn parse_lang(s: Option<&str>) -> Result<Lang, ServiceError> {
+    Ok(s.map(Lang::parse).transpose()?.unwrap_or_default())
+}
+
+async fn shops(State(ws): State<Shared>) -> Result<Response, ServiceError> {
+    Ok(Json(ws.shops()?).into_response())
+}
+
+#[derive(Deserialize)]
+struct ReviewParams {
+    shop: Option<String>,
+    date: Option<String>,
+    lang: Option<String>,
+}
+
+async fn review(State(ws): State<Shared>, Query(p): Query<ReviewParams>) -> Result<Response, ServiceError> {
+    let date = parse_date(p.date.as_deref())?;
+    let lang = parse_lang(p.lang.as_deref())?;
+    Ok(Json(ws.review(p.shop.as_deref(), date, lang).await?).into_response())
+}
+
+async fn catalog() -> Response {
+    Json(vitrine_core::metric::METRICS).into_response()
+}
+
+#[derive(Deserialize)]
+struct MetricParams {
+    metrics: String,
+    by: Option<String>,
+    grain: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    shop: Option<String>,
+}
+
+async fn metric(State(ws): State<Shared>, Query(p): Query<MetricParams>) -> Result<Response, ServiceError> {
+    let (shop, last) = ws.resolve(p.shop.as_deref(), None)?;
+    let to = parse_date(p.to.as_deref())?.unwrap_or(last);
+    let from = parse_date(p.from.as_deref())?.unwrap_or(to);
+    let ids: Vec<&'static str> = p
+        .metrics
+        .split(',')
+        .map(|id| vitrine_core::metric::metric(id.trim()).map(|m| m.id).ok_or_else(|| ServiceError::BadRequest(format!("unknown metric `{id}`"))))
+        .collect::<Result<_, _>>()?;
+    let dims = p.by.as_deref().filter(|s| !s.is_empty()).map(|s| s.split(',').map(|d| Dim::parse(d.trim())).collect::<Result<Vec<_>, _>>()).transpose()?.unwrap_or_default();
+    let grain = TimeGrain::parse(p.grain.as_deref().unwrap_or("total"))?;
+    let q = MetricQuery::new(&ids, from, to).by(&dims).per(grain).filter(Dim::Shop, shop);
+    Ok(Json(ws.metric(&q).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct AlertParams {
+    shop: Option<String>,
+    status: Option<String>,
+}
+
+async fn alerts(State(ws): State<Shared>, Query(p): Query<AlertParams>) -> Result<Response, ServiceError> {
+    let status = p.status.as_deref().map(vitrine_lake::AlertStatus::parse).transpose().map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+    let state = vitrine_lake::State::open(&ws.data_dir).await?;
+    Ok(Json(state.alerts(p.shop.as_deref(), status).await?).into_response())
+}

@@ -1,0 +1,139 @@
+//! The review service: runs a review's queries on the engine and builds it. Shared by the
+//! web server and the CLI so both show the same numbers.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, NaiveDate};
+use vitrine_analytics::{AnalyticsError, Review, ReviewRequest};
+use vitrine_core::config::Config;
+use vitrine_core::{CoreError, Lang, MetricQuery, MetricTable, Table};
+use vitrine_lake::{Engine, Lake, LakeError, State};
+
+/// Errors a service call can end in, by what the caller did wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The request itself is wrong (unknown metric, date, shop…).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing matches (empty lake, no data on that day).
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Lake(LakeError),
+    #[error(transparent)]
+    Analytics(AnalyticsError),
+}
+
+impl From<LakeError> for ServiceError {
+    fn from(e: LakeError) -> Self {
+        match e {
+            LakeError::Empty(_) => ServiceError::NotFound(e.to_string()),
+            LakeError::Core(CoreError::Invalid(m)) => ServiceError::BadRequest(m),
+            other => ServiceError::Lake(other),
+        }
+    }
+}
+
+impl From<AnalyticsError> for ServiceError {
+    fn from(e: AnalyticsError) -> Self {
+        match e {
+            AnalyticsError::NoData { .. } => ServiceError::NotFound(e.to_string()),
+            other => ServiceError::Analytics(other),
+        }
+    }
+}
+
+impl From<CoreError> for ServiceError {
+    fn from(e: CoreError) -> Self {
+        ServiceError::BadRequest(e.to_string())
+    }
+}
+
+/// A data directory opened for reading and reviewing.
+#[derive(Clone)]
+pub struct Workspace {
+    pub data_dir: PathBuf,
+    pub lake: Lake,
+    pub config: Config,
+}
+
+/// A shop in the lake with the dates it has data for.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ShopInfo {
+    pub shop: String,
+    pub first_date: Option<NaiveDate>,
+    pub last_date: Option<NaiveDate>,
+}
+
+impl Workspace {
+    /// Opens `data_dir`, reading `vitrine.toml` inside it if present.
+    pub fn open(data_dir: &Path) -> Result<Workspace, ServiceError> {
+        let lake = Lake::open(data_dir)?;
+        let config = Config::load(&data_dir.join("vitrine.toml"))?;
+        Ok(Workspace { data_dir: data_dir.to_path_buf(), lake, config })
+    }
+
+    /// An engine over the live lake version.
+    pub fn engine(&self) -> Result<Engine, ServiceError> {
+        Ok(Engine::new(&self.lake)?)
+    }
+
+    /// Shops with their date ranges (from the product funnel).
+    pub fn shops(&self) -> Result<Vec<ShopInfo>, ServiceError> {
+        let m = self.lake.manifest()?;
+        Ok(m.shops()
+            .into_iter()
+            .map(|s| {
+                let r = m.date_range(Table::ProductDay.name(), Some(&s));
+                ShopInfo { first_date: r.map(|x| x.0), last_date: r.map(|x| x.1), shop: s }
+            })
+            .collect())
+    }
+
+    /// Resolves an optional shop and date to concrete ones, checking both exist.
+    pub fn resolve(&self, shop: Option<&str>, date: Option<NaiveDate>) -> Result<(String, NaiveDate), ServiceError> {
+        let shops = self.shops()?;
+        if shops.is_empty() {
+            return Err(ServiceError::NotFound(format!("the lake at {} is empty: run `vitrine simulate` or `vitrine import` first", self.lake.root().display())));
+        }
+        let info = match shop {
+            Some(s) => shops.iter().find(|i| i.shop == s).ok_or_else(|| ServiceError::NotFound(format!("unknown shop `{s}` (known: {})", shops.iter().map(|i| i.shop.as_str()).collect::<Vec<_>>().join(", "))))?,
+            None => &shops[0],
+        };
+        let (Some(first), Some(last)) = (info.first_date, info.last_date) else {
+            return Err(ServiceError::NotFound(format!("shop {} has no daily data", info.shop)));
+        };
+        let date = date.unwrap_or(last);
+        if date < first || date > last {
+            return Err(ServiceError::NotFound(format!("no data for {date}: shop {} has data from {first} to {last}", info.shop)));
+        }
+        Ok((info.shop.clone(), date))
+    }
+
+    /// Builds the review of one shop and day.
+    pub async fn review(&self, shop: Option<&str>, date: Option<NaiveDate>, lang: Lang) -> Result<Review, ServiceError> {
+        let (shop, date) = self.resolve(shop, date)?;
+        let req = ReviewRequest { shop: shop.clone(), date, lang };
+        let engine = self.engine()?;
+        let results = engine.metrics(&req.queries()).await?;
+        let state = State::open(&self.data_dir).await?;
+        let stored: Vec<(String, String, f64)> = state.targets(&shop).await?.into_iter().filter(|t| t.1.is_empty()).map(|t| (t.0, t.2, t.3)).collect();
+        Ok(req.build(&self.config, &results, &stored)?)
+    }
+
+    /// Records a review's alerts in the state database (dedup by shop, rule, metric, scope).
+    pub async fn record_alerts(&self, review: &Review) -> Result<usize, ServiceError> {
+        let state = State::open(&self.data_dir).await?;
+        for a in &review.alerts {
+            let due = (chrono::Utc::now() + Duration::minutes((a.due_hours * 60.0) as i64)).to_rfc3339();
+            let severity = serde_json::to_value(a.severity).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            state.raise_alert(&review.shop, &a.rule, &a.metric, &a.scope, &severity, &review.date, &due, &a.message, &a.evidence.to_string()).await?;
+        }
+        Ok(review.alerts.len())
+    }
+
+    /// Answers one metric query.
+    pub async fn metric(&self, q: &MetricQuery) -> Result<MetricTable, ServiceError> {
+        Ok(self.engine()?.metric(q).await?)
+    }
+}

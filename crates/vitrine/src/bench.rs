@@ -1,0 +1,112 @@
+//! `vitrine bench review`: times a one-day review on a (by default scale-1) lake and the same
+//! SQL in DuckDB over the same Parquet files, as a peer.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use vitrine_analytics::ReviewRequest;
+use vitrine_core::query::compile;
+use vitrine_core::Lang;
+use vitrine_lake::{Engine, Lake};
+use vitrine_server::Workspace;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Time a one-day review and its SQL stage; compare the SQL with DuckDB.
+    Review {
+        /// Scale of the shop simulated when the data directory is empty.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// Timed repetitions (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Skip the DuckDB peer.
+        #[arg(long)]
+        no_peer: bool,
+    },
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
+    let BenchCommand::Review { scale, days, runs, no_peer } = what;
+    let lake = Lake::open(data)?;
+    if lake.manifest()?.partitions.is_empty() {
+        let args = crate::SimulateArgs { out: None, days, seed: 7, scale, shops: 1, end: Some("2026-11-21".into()) };
+        let t = Instant::now();
+        crate::simulate(data, &args)?;
+        println!("simulate scale {scale}: {:.1} s", t.elapsed().as_secs_f64());
+    }
+    let ws = Workspace::open(data)?;
+    let (shop, date) = ws.resolve(None, None)?;
+    let rows: u64 = lake.manifest()?.partitions.values().flatten().map(|f| f.rows).sum();
+    println!("lake: {rows} rows; reviewing shop {shop} on {date} ({runs} runs, median)");
+    let mut review_t = Vec::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let rv = ws.review(Some(&shop), Some(date), Lang::Zh).await?;
+        review_t.push(t.elapsed().as_secs_f64());
+        std::hint::black_box(rv);
+    }
+    let req = ReviewRequest { shop: shop.clone(), date, lang: Lang::Zh };
+    let engine = Engine::new(&lake)?;
+    let mut sql_t = Vec::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        std::hint::black_box(engine.metrics(&req.queries()).await?);
+        sql_t.push(t.elapsed().as_secs_f64());
+    }
+    let (rv, sq) = (median(review_t), median(sql_t));
+    println!("vitrine review (end to end): {rv:.3} s   [goal ≤ 3 s]");
+    println!("vitrine SQL stage (DataFusion): {sq:.3} s");
+    if no_peer {
+        return Ok(());
+    }
+    let plan = write_plan(&lake, &req, data)?;
+    let script = peer_script();
+    let out = Command::new("python3").arg(&script).arg(&plan).arg(runs.max(1).to_string()).output().with_context(|| format!("running {}", script.display()))?;
+    if !out.status.success() {
+        println!("DuckDB peer unavailable: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("failed"));
+        return Ok(());
+    }
+    let duck: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().context("reading the DuckDB time")?;
+    println!("DuckDB SQL stage (same SQL, same Parquet): {duck:.3} s");
+    println!("ratio DataFusion / DuckDB: {:.2}×   [goal ≤ 1.5×]", sq / duck);
+    Ok(())
+}
+
+/// Writes the review's compiled SQL and, per statement, the Parquet files each table reads.
+fn write_plan(lake: &Lake, req: &ReviewRequest, data: &Path) -> Result<PathBuf> {
+    let m = lake.manifest()?;
+    let mut statements = Vec::new();
+    for q in req.queries() {
+        for tq in compile(&q)? {
+            let files: Vec<String> = m
+                .files(tq.table.name(), Some(&req.shop), Some((q.from, q.to)))
+                .iter()
+                .map(|f| lake.root().join(&f.path).display().to_string())
+                .collect();
+            statements.push(serde_json::json!({ "table": tq.table.name(), "sql": tq.sql, "files": files }));
+        }
+    }
+    let path = data.join("bench_review_plan.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&statements)?)?;
+    Ok(path)
+}
+
+fn peer_script() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench_duckdb.py");
+    if here.exists() {
+        here
+    } else {
+        PathBuf::from("scripts/bench_duckdb.py")
+    }
+}

@@ -1,0 +1,322 @@
+//! `vitrine`: the command line of the Vitrine operations command center.
+
+mod bench;
+mod render;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use vitrine_core::Lang;
+use vitrine_lake::{AlertStatus, Engine, Lake, State};
+use vitrine_server::Workspace;
+use vitrine_sim::SimConfig;
+
+#[derive(Parser)]
+#[command(name = "vitrine", version, about = "Operations command center for Douyin shops · 抖音电商运营指挥中心")]
+struct Cli {
+    /// Data directory (lake + state); also VITRINE_DATA.
+    #[arg(long, global = true, env = "VITRINE_DATA", default_value = "./vitrine-data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a believable shop (or several) into a data directory.
+    Simulate(SimulateArgs),
+    /// List the metric catalog.
+    Metrics {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List the lake's tables and their columns.
+    Tables,
+    /// Run SQL over the lake's tables.
+    Query {
+        sql: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The daily review 复盘 of one shop and day.
+    Review {
+        /// Day to review (default: the latest day with data).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        shop: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+        format: ReviewFormat,
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// Do not record the alerts in the state database.
+        #[arg(long)]
+        no_record: bool,
+    },
+    /// Serve the web dashboard.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Simulate a demo shop, review its latest day and serve the dashboard.
+    Demo {
+        /// Stop after printing the review.
+        #[arg(long)]
+        no_serve: bool,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
+    /// Alert lifecycle: list, acknowledge, resolve.
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertAction>,
+    },
+    /// Benchmarks (print figures; never part of the test suite).
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
+    /// Remove files left by aborted commits and superseded manifests.
+    Vacuum,
+}
+
+#[derive(clap::Args)]
+struct SimulateArgs {
+    /// Output data directory (default: --data-dir).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long, default_value_t = 365)]
+    days: u32,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[arg(long, default_value_t = 0.05)]
+    scale: f64,
+    #[arg(long, default_value_t = 1)]
+    shops: u32,
+    /// Last simulated day (default: yesterday).
+    #[arg(long)]
+    end: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum AlertAction {
+    /// List alerts (default).
+    List {
+        #[arg(long)]
+        shop: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Acknowledge an alert: someone owns it now.
+    Ack {
+        id: i64,
+        #[arg(long, default_value = "operator")]
+        by: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Resolve an alert.
+    Resolve {
+        id: i64,
+        #[arg(long, default_value = "operator")]
+        by: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Show an alert's history.
+    History { id: i64 },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+pub(crate) enum ReviewFormat {
+    Text,
+    Json,
+    Md,
+    Html,
+}
+
+fn main() {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VITRINE_LOG").unwrap_or_else(|_| "warn".into())).with_writer(std::io::stderr).init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = rt.block_on(run(cli)) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let data = cli.data_dir;
+    match cli.command {
+        Command::Simulate(a) => simulate(a.out.as_deref().unwrap_or(&data), &a).map(|_| ()),
+        Command::Metrics { format } => render::metrics(format == Format::Json),
+        Command::Tables => {
+            render::tables();
+            Ok(())
+        }
+        Command::Query { sql, format } => query(&data, &sql, format).await,
+        Command::Review { date, shop, format, lang, no_record } => {
+            let date = parse_date(date.as_deref())?;
+            let lang = Lang::parse(&lang)?;
+            review(&data, shop.as_deref(), date, format, lang, !no_record).await
+        }
+        Command::Serve { addr } => serve(&data, addr).await,
+        Command::Demo { no_serve, addr, lang } => demo(&data, no_serve, addr, Lang::parse(&lang)?).await,
+        Command::Alerts { action } => alerts(&data, action).await,
+        Command::Bench { what } => bench::run(&data, what).await,
+        Command::Vacuum => {
+            let n = Lake::open(&data)?.vacuum()?;
+            println!("removed {n} unreferenced files");
+            Ok(())
+        }
+    }
+}
+
+fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>> {
+    s.map(|x| x.parse::<NaiveDate>().map_err(|_| anyhow!("--date `{x}` is not a date in YYYY-MM-DD form"))).transpose()
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = if std::env::var_os("CI").is_some() { ProgressBar::hidden() } else { ProgressBar::new(len) };
+    pb.set_style(ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// Simulates into `out` and returns the ground truth path.
+fn simulate(out: &Path, a: &SimulateArgs) -> Result<PathBuf> {
+    let end = match parse_date(a.end.as_deref())? {
+        Some(d) => d,
+        None => chrono::Local::now().date_naive() - chrono::Duration::days(1),
+    };
+    let cfg = SimConfig { seed: a.seed, days: a.days, end, scale: a.scale, shops: a.shops };
+    cfg.validate()?;
+    let lake = Lake::open(out).with_context(|| format!("cannot open data directory {}", out.display()))?;
+    let started = Instant::now();
+    let mut commit = lake.begin()?;
+    let pb = bar(u64::from(cfg.days) * u64::from(cfg.shops), "simulating");
+    let result = vitrine_sim::simulate(&cfg, &mut commit, &mut |done, _| pb.set_position(done));
+    pb.finish_and_clear();
+    let truth = match result {
+        Ok(t) => t,
+        Err(e) => {
+            commit.abort();
+            return Err(e.into());
+        }
+    };
+    let parts = commit.partitions();
+    let manifest = commit.finish()?;
+    let path = out.join("ground_truth.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&truth)?).with_context(|| format!("writing {}", path.display()))?;
+    let rows: u64 = manifest.partitions.values().flatten().map(|f| f.rows).sum();
+    eprintln!(
+        "simulated {} shop(s) × {} days ({} – {}) in {:.1}s: {parts} partitions, {rows} rows, lake version {}; {} incidents in {}",
+        cfg.shops,
+        cfg.days,
+        cfg.start(),
+        cfg.end,
+        started.elapsed().as_secs_f64(),
+        manifest.version,
+        truth.incidents.len(),
+        path.display()
+    );
+    Ok(path)
+}
+
+async fn query(data: &Path, sql: &str, format: Format) -> Result<()> {
+    let engine = Engine::new(&Lake::open(data)?)?;
+    let out = engine.sql(sql).await?;
+    match format {
+        Format::Table => println!("{}\n({} rows)", out.to_table()?, out.num_rows()),
+        Format::Csv => print!("{}", out.to_csv()?),
+        Format::Json => println!("{}", out.to_json()?),
+    }
+    Ok(())
+}
+
+async fn review(data: &Path, shop: Option<&str>, date: Option<NaiveDate>, format: ReviewFormat, lang: Lang, record: bool) -> Result<()> {
+    let ws = Workspace::open(data)?;
+    let rv = ws.review(shop, date, lang).await?;
+    if record {
+        ws.record_alerts(&rv).await?;
+    }
+    println!("{}", render::review(&rv, format)?);
+    Ok(())
+}
+
+async fn serve(data: &Path, addr: SocketAddr) -> Result<()> {
+    let ws = Workspace::open(data)?;
+    ws.shops()?.first().ok_or_else(|| anyhow!("the lake at {} is empty: run `vitrine simulate` or `vitrine demo` first", data.display()))?;
+    eprintln!("Vitrine 运营看板: http://{addr}  (Ctrl-C to stop)");
+    vitrine_server::serve(ws, addr).await.with_context(|| format!("cannot serve on {addr}"))
+}
+
+async fn demo(data: &Path, no_serve: bool, addr: SocketAddr, lang: Lang) -> Result<()> {
+    let has_data = Lake::open(data)?.manifest().map(|m| !m.partitions.is_empty()).unwrap_or(false);
+    if has_data {
+        eprintln!("using the existing data in {}", data.display());
+    } else {
+        eprintln!("simulating a demo shop (scale 0.05, 365 days) into {} …", data.display());
+        let args = SimulateArgs { out: None, days: 365, seed: 42, scale: 0.05, shops: 1, end: None };
+        simulate(data, &args)?;
+    }
+    review(data, None, None, ReviewFormat::Text, lang, true).await?;
+    if no_serve {
+        return Ok(());
+    }
+    serve(data, addr).await
+}
+
+async fn alerts(data: &Path, action: Option<AlertAction>) -> Result<()> {
+    let state = State::open(data).await?;
+    match action.unwrap_or(AlertAction::List { shop: None, status: None, format: Format::Table }) {
+        AlertAction::List { shop, status, format } => {
+            let status = status.as_deref().map(AlertStatus::parse).transpose()?;
+            let list = state.alerts(shop.as_deref(), status).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&list)?),
+                _ => println!("{}", render::alert_table(&list)),
+            }
+        }
+        AlertAction::Ack { id, by, note } => {
+            state.set_alert_status(id, AlertStatus::Acknowledged, &by, note.as_deref()).await?;
+            println!("alert {id} acknowledged by {by}");
+        }
+        AlertAction::Resolve { id, by, note } => {
+            state.set_alert_status(id, AlertStatus::Resolved, &by, note.as_deref()).await?;
+            println!("alert {id} resolved by {by}");
+        }
+        AlertAction::History { id } => {
+            let h = state.alert_history(id).await?;
+            if h.is_empty() {
+                bail!("no alert with id {id}");
+            }
+            for (at, from, to, actor, note) in h {
+                println!("{at}  {} → {to}  by {actor}  {}", from.unwrap_or_else(|| "·".into()), note.unwrap_or_default());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Text, Markdown, HTML and JSON renderings of what the analyses return.
+
+use std::fmt::Write;
+
+use anyhow::Result;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table as Grid};
+use vitrine_analytics::Review;
+use vitrine_core::metric::METRICS;
+use vitrine_core::{Lang, Table, Unit};
+use vitrine_lake::AlertRecord;
+
+use crate::ReviewFormat;
+
+/// Prints the metric catalog.
+pub fn metrics(json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(METRICS)?);
+        return Ok(());
+    }
+    let mut g = Grid::new();
+    g.load_preset(UTF8_FULL_CONDENSED).set_header(["id", "名称", "name", "formula", "unit", "direction", "additive"]);
+    for m in METRICS {
+        let unit = serde_json::to_value(m.unit)?.as_str().unwrap_or_default().to_string();
+        let dir = if m.direction == vitrine_core::Direction::HigherIsBetter { "↑" } else { "↓" };
+        g.add_row([m.id, m.name_zh, m.name_en, m.formula_text, &unit, dir, if m.additive { "yes" } else { "ratio" }]);
+    }
+    println!("{g}\n{} metrics; ratios are computed as ratio of sums at the requested grain.", METRICS.len());
+    Ok(())
+}
+
+/// Prints every table with its columns.
+pub fn tables() {
+    for t in Table::ALL {
+        let cols: Vec<String> = t.schema().fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
+        println!("{} — {}\n    {}", t.name(), t.description(), cols.join(", "));
+    }
+}
+
+fn fmt(v: Option<f64>, unit: Unit) -> String {
+    let Some(v) = v else { return "–".into() };
+    match unit {
+        Unit::Ratio => format!("{:.2}%", v * 100.0),
+        Unit::Yuan => format!("¥{v:.2}"),
+        Unit::Count => format!("{v:.0}"),
+        _ => format!("{v:.2}"),
+    }
+}
+
+fn status_label(s: &str, lang: Lang) -> &'static str {
+    match s {
+        "on_track" => lang.pick("达标", "on track"),
+        "behind" => lang.pick("略低", "behind"),
+        "alert" => lang.pick("预警", "ALERT"),
+        _ => lang.pick("—", "—"),
+    }
+}
+
+/// Renders a review in the requested format.
+pub fn review(rv: &Review, format: ReviewFormat) -> Result<String> {
+    Ok(match format {
+        ReviewFormat::Json => serde_json::to_string_pretty(rv)?,
+        ReviewFormat::Text => text(rv),
+        ReviewFormat::Md => markdown(rv),
+        ReviewFormat::Html => html(rv),
+    })
+}
+
+fn text(rv: &Review) -> String {
+    let l = rv.lang;
+    let mut s = String::new();
+    let _ = writeln!(s, "{} · {} · {}", l.pick("每日复盘", "Daily review"), rv.shop, rv.date);
+    let mut g = Grid::new();
+    g.load_preset(UTF8_FULL_CONDENSED).set_header([l.pick("指标", "Metric"), l.pick("实际", "Actual"), l.pick("目标", "Target"), l.pick("偏差", "Deviation"), l.pick("状态", "Status"), l.pick("周同比", "vs last week")]);
+    for k in &rv.kpis {
+        g.add_row([
+            k.name.clone(),
+            fmt(k.value, k.unit),
+            fmt(k.target, k.unit),
+            k.deviation.map(|d| format!("{:+.1}%", d * 100.0)).unwrap_or_else(|| "–".into()),
+            status_label(&k.status, l).to_string(),
+            k.vs_last_week.map(|d| format!("{:+.1}%", d * 100.0)).unwrap_or_else(|| "–".into()),
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    for p in &rv.pacing {
+        let _ = writeln!(
+            s,
+            "{} {}: {} ¥{:.0} / {} ¥{:.0} · {} ¥{:.0} · {}",
+            l.pick("进度", "Pacing"),
+            p.period,
+            l.pick("实际", "actual"),
+            p.actual_to_date,
+            l.pick("应完成", "expected"),
+            p.expected_to_date,
+            l.pick("预计", "projected"),
+            p.projected,
+            if p.on_track { l.pick("达标", "on track") } else { l.pick("落后", "behind") }
+        );
+    }
+    let _ = writeln!(s, "\n{} ({})", l.pick("预警", "Alerts"), rv.alerts.len());
+    for a in &rv.alerts {
+        let sev = serde_json::to_value(a.severity).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let _ = writeln!(s, "  [{sev}] {} {} · {} — {}", a.rule, a.metric, a.scope, a.message);
+    }
+    let _ = writeln!(s, "\n{}", l.pick("今日行动", "Today's actions"));
+    for a in &rv.actions {
+        let _ = writeln!(s, "  {}. [{}] {}\n     {}", a.priority, a.playbook, a.title, a.detail);
+    }
+    if let Some(leak) = &rv.leakiest_step {
+        let _ = writeln!(s, "\n{}{leak}", l.pick("漏斗漏损最大环节：", "Leakiest funnel step: "));
+    }
+    s
+}
+
+fn markdown(rv: &Review) -> String {
+    let l = rv.lang;
+    let mut s = format!("# {} · {} · {}\n\n", l.pick("每日复盘", "Daily review"), rv.shop, rv.date);
+    let _ = writeln!(s, "| {} | {} | {} | {} | {} |\n|---|---:|---:|---:|---|", l.pick("指标", "Metric"), l.pick("实际", "Actual"), l.pick("目标", "Target"), l.pick("偏差", "Deviation"), l.pick("状态", "Status"));
+    for k in &rv.kpis {
+        let dev = k.deviation.map(|d| format!("{:+.1}%", d * 100.0)).unwrap_or_else(|| "–".into());
+        let _ = writeln!(s, "| {} | {} | {} | {dev} | {} |", k.name, fmt(k.value, k.unit), fmt(k.target, k.unit), status_label(&k.status, l));
+    }
+    let _ = writeln!(s, "\n## {}\n", l.pick("预警", "Alerts"));
+    for a in &rv.alerts {
+        let _ = writeln!(s, "- **{}** `{}` {} — {}", a.rule, a.scope, a.metric, a.message);
+    }
+    let _ = writeln!(s, "\n## {}\n", l.pick("今日行动", "Today's actions"));
+    for a in &rv.actions {
+        let _ = writeln!(s, "{}. **{}** — {}", a.priority, a.title, a.detail);
+    }
+    s
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn html(rv: &Review) -> String {
+    let l = rv.lang;
+    let mut rows = String::new();
+    for k in &rv.kpis {
+        let dev = k.deviation.map(|d| format!("{:+.1}%", d * 100.0)).unwrap_or_else(|| "–".into());
+        let _ = write!(rows, "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{dev}</td><td>{}</td></tr>", k.status, esc(&k.name), fmt(k.value, k.unit), fmt(k.target, k.unit), status_label(&k.status, l));
+    }
+    let alerts: String = rv.alerts.iter().map(|a| format!("<li><b>{}</b> <code>{}</code> {}</li>", esc(&a.rule), esc(&a.scope), esc(&a.message))).collect();
+    let actions: String = rv.actions.iter().map(|a| format!("<li><b>{}</b><br>{}</li>", esc(&a.title), esc(&a.detail))).collect();
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px}}tr.alert td{{color:#c00}}</style></head><body><h1>{t}</h1><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table><h2>{}</h2><ul>{alerts}</ul><h2>{}</h2><ol>{actions}</ol></body></html>",
+        l.pick("zh-CN", "en"),
+        l.pick("指标", "Metric"),
+        l.pick("实际", "Actual"),
+        l.pick("目标", "Target"),
+        l.pick("偏差", "Deviation"),
+        l.pick("状态", "Status"),
+        l.pick("预警", "Alerts"),
+        l.pick("今日行动", "Today's actions"),
+        t = esc(&format!("{} · {} · {}", l.pick("每日复盘", "Daily review"), rv.shop, rv.date)),
+    )
+}
+
+/// A table of stored alerts.
+pub fn alert_table(list: &[AlertRecord]) -> String {
+    let mut g = Grid::new();
+    g.load_preset(UTF8_FULL_CONDENSED).set_header(["id", "status", "severity", "rule", "metric", "scope", "last", "count", "due", "owner"]);
+    for a in list {
+        g.add_row([
+            a.id.to_string(),
+            a.status.as_str().to_string(),
+            a.severity.clone(),
+            a.rule.clone(),
+            a.metric.clone(),
+            a.scope.clone(),
+            a.last_date.clone(),
+            a.occurrences.to_string(),
+            a.due_at.chars().take(16).collect(),
+            a.owner.clone().unwrap_or_default(),
+        ]);
+    }
+    format!("{g}\n{} alerts", list.len())
+}

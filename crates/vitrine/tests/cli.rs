@@ -1,0 +1,163 @@
+//! End-to-end tests of the `vitrine` binary: simulate → lake → review, planted incidents
+//! caught, quiet days quiet, crash safety and clear errors on bad input.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_vitrine");
+
+fn vitrine(data: &Path, args: &[&str]) -> Output {
+    Command::new(BIN).arg("--data-dir").arg(data).args(args).env("CI", "1").output().expect("run vitrine")
+}
+
+fn ok(out: Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "vitrine failed: {stderr}");
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn simulate(data: &Path, seed: &str, days: &str, scale: &str) {
+    ok(vitrine(data, &["simulate", "--seed", seed, "--days", days, "--scale", scale, "--end", "2026-11-21"]));
+}
+
+/// The monitor rule that must fire for each planted incident kind.
+fn rule_for(kind: &str) -> &'static str {
+    match kind {
+        "plan_ctr_collapse" => "plan_ctr_floor",
+        "segment_cvr_drop" => "segment_cvr_drop",
+        "stock_out" => "days_of_cover_min",
+        "cpa_spike" => "cpa_rise",
+        "complaint_surge" => "complaint_rate_rise",
+        "delivery_delay" => "on_time_min",
+        other => panic!("unknown incident kind {other}"),
+    }
+}
+
+fn review_json(data: &Path, date: &str) -> Value {
+    let out = ok(vitrine(data, &["review", "--date", date, "--format", "json", "--no-record"]));
+    serde_json::from_str(&out).expect("review JSON")
+}
+
+#[test]
+fn planted_incidents_are_caught_and_quiet_days_stay_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    simulate(data, "11", "130", "0.05");
+    let truth: Value = serde_json::from_slice(&std::fs::read(data.join("ground_truth.json")).unwrap()).unwrap();
+    let incidents = truth["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 6, "all six incident kinds are planted");
+    for inc in incidents {
+        let date = inc["date"].as_str().unwrap();
+        let rv = review_json(data, date);
+        for key in ["shop", "date", "kpis", "alerts", "actions"] {
+            assert!(rv.get(key).is_some(), "review lacks {key}");
+        }
+        let hit = rv["alerts"].as_array().unwrap().iter().any(|a| a["metric"] == inc["metric"] && a["scope"] == inc["scope"] && a["rule"] == rule_for(inc["kind"].as_str().unwrap()));
+        assert!(hit, "incident {inc} not alerted on {date}: {}", rv["alerts"]);
+    }
+    // A quiet day: no incident within three days either side.
+    let ranges: Vec<(NaiveDate, NaiveDate)> = incidents.iter().map(|i| (i["date"].as_str().unwrap().parse().unwrap(), i["end"].as_str().unwrap().parse().unwrap())).collect();
+    let end: NaiveDate = "2026-11-21".parse().unwrap();
+    let quiet: Vec<NaiveDate> = (10..80)
+        .map(|k| end - chrono::Duration::days(k))
+        .filter(|d| ranges.iter().all(|(s, e)| *d < *s - chrono::Duration::days(3) || *d > *e + chrono::Duration::days(3)))
+        .collect();
+    assert!(!quiet.is_empty());
+    let incident_rules: HashSet<&str> = ["plan_ctr_floor", "segment_cvr_drop", "days_of_cover_min", "cpa_rise", "complaint_rate_rise", "on_time_min"].into();
+    for d in quiet.iter().take(3) {
+        let rv = review_json(data, &d.to_string());
+        let fired: Vec<&Value> = rv["alerts"].as_array().unwrap().iter().filter(|a| incident_rules.contains(a["rule"].as_str().unwrap())).collect();
+        assert!(fired.is_empty(), "quiet day {d} raised {fired:?}");
+    }
+}
+
+#[test]
+fn review_renders_in_every_format_and_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    simulate(data, "3", "60", "0.02");
+    let zh = ok(vitrine(data, &["review", "--format", "text"]));
+    assert!(zh.contains("每日复盘"), "{zh}");
+    let en = ok(vitrine(data, &["review", "--format", "md", "--lang", "en"]));
+    assert!(en.contains("# Daily review"), "{en}");
+    let html = ok(vitrine(data, &["review", "--format", "html"]));
+    assert!(html.starts_with("<!doctype html>") && html.contains("zh-CN"));
+    // Alerts were recorded once per fingerprint, and re-running does not duplicate them.
+    let first = ok(vitrine(data, &["alerts", "list", "--format", "json"]));
+    ok(vitrine(data, &["review", "--format", "json"]));
+    let second = ok(vitrine(data, &["alerts", "list", "--format", "json"]));
+    let n1 = serde_json::from_str::<Value>(&first).unwrap().as_array().unwrap().len();
+    let n2 = serde_json::from_str::<Value>(&second).unwrap().as_array().unwrap().len();
+    assert_eq!(n1, n2);
+    let q = ok(vitrine(data, &["query", "SELECT COUNT(*) AS n FROM orders", "--format", "json"]));
+    let n = serde_json::from_str::<Value>(&q).unwrap()[0]["n"].as_i64().unwrap();
+    assert!(n > 1000, "{q}");
+    let metrics = ok(vitrine(data, &["metrics"]));
+    assert!(metrics.contains("点击率") && metrics.contains("ratio of sums"));
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["review"], "empty"),
+        (vec!["query", "SELECT 1"], "empty"),
+        (vec!["simulate", "--scale=-1"], "scale"),
+        (vec!["simulate", "--days", "0"], "days"),
+        (vec!["review", "--date", "2026-13-45"], "YYYY-MM-DD"),
+        (vec!["review", "--lang", "fr"], "language"),
+        (vec!["review", "--format", "pdf"], "invalid value"),
+    ];
+    for (args, expect) in cases {
+        let out = vitrine(data, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    }
+    simulate(data, "5", "40", "0.01");
+    for (args, expect) in [(vec!["review", "--date", "2020-01-01"], "no data for 2020-01-01"), (vec!["review", "--shop", "nope"], "unknown shop"), (vec!["query", "SELECT nope FROM orders"], "nope")] {
+        let out = vitrine(data, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(expect) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_killed_commit_leaves_the_previous_state_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    simulate(data, "1", "45", "0.02");
+    let count = |d: &Path| -> i64 {
+        let q = ok(vitrine(d, &["query", "SELECT COUNT(*) AS n FROM orders", "--format", "json"]));
+        serde_json::from_str::<Value>(&q).unwrap()[0]["n"].as_i64().unwrap()
+    };
+    let before = count(data);
+    let other = tempfile::tempdir().unwrap();
+    simulate(other.path(), "2", "45", "0.02");
+    let after = count(other.path());
+    assert_ne!(before, after);
+    // Kill a replacing simulation at spread-out moments; every survivor state is whole.
+    for (i, ms) in [30u64, 120, 300, 700, 1500].into_iter().enumerate() {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(data)
+            .args(["simulate", "--seed", "2", "--days", "45", "--scale", "0.02", "--end", "2026-11-21"])
+            .env("CI", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let n = count(data);
+        assert!(n == before || n == after, "kill #{i} after {ms} ms left {n} orders (before {before}, after {after})");
+    }
+}
