@@ -121,8 +121,12 @@ async fn ad_metrics_and_cross_table_ratios() {
     assert!((t.scalar("spend").unwrap() - 800.0).abs() < 1e-9);
     // 投放费比 = spend / GMV of the funnel table (600 yuan that day).
     assert!((t.scalar("spend_ratio").unwrap() - 800.0 / 600.0).abs() < 1e-12);
-    let by_plan = e.metric(&q.clone().by(&[Dim::Plan])).await.unwrap();
-    assert!(by_plan.metrics.contains(&"roi"));
+    // At plan grain only ad metrics exist; the funnel table has no plan and says so.
+    let err = e.metric(&q.clone().by(&[Dim::Plan])).await.unwrap_err().to_string();
+    assert!(err.contains("product_day") && err.contains("plan"), "{err}");
+    let by_plan = e.metric(&MetricQuery::new(&["roi", "cpa"], d("2026-11-21"), d("2026-11-21")).by(&[Dim::Plan])).await.unwrap();
+    assert!((by_plan.get(&["a"], None, "roi").unwrap() - 3.0).abs() < 1e-12);
+    assert!((by_plan.get(&["b"], None, "cpa").unwrap() - 150.0).abs() < 1e-12);
 }
 
 #[tokio::test]
