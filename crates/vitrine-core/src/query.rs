@@ -69,6 +69,11 @@ impl Dim {
             .ok_or_else(|| CoreError::Invalid(format!("unknown dimension `{s}` (known: {})", Dim::ALL.map(|d| d.id()).join(", "))))
     }
 
+    /// Whether the dimension's columns are text (all but the hour).
+    pub fn is_text(self) -> bool {
+        self != Dim::Hour
+    }
+
     /// The SQL expression of this dimension in `table`, if the table carries it.
     pub fn column(self, table: Table) -> Option<&'static str> {
         use Table::*;
@@ -83,7 +88,7 @@ impl Dim {
             (Dim::Region, Orders | Users | Deliveries) => Some("region"),
             (Dim::Device, Orders | Users) => Some("device"),
             (Dim::Hour, PlanHour) => Some("hour"),
-            (Dim::Hour, Orders) => Some("date_part('hour', ordered_at)"),
+            (Dim::Hour, Orders) => Some("CAST(date_part('hour', ordered_at) AS INT)"),
             (Dim::Video, VideoDay) => Some("video_id"),
             _ => None,
         }
@@ -115,10 +120,10 @@ impl TimeGrain {
 
     fn sql(self, date_col: &str) -> Option<String> {
         match self {
-            TimeGrain::Day => Some(format!("CAST({date_col} AS VARCHAR)")),
+            TimeGrain::Day => Some(date_col.to_string()),
             TimeGrain::Week | TimeGrain::Month => {
                 let unit = if self == TimeGrain::Week { "week" } else { "month" };
-                Some(format!("CAST(CAST(date_trunc('{unit}', CAST({date_col} AS TIMESTAMP)) AS DATE) AS VARCHAR)"))
+                Some(format!("CAST(date_trunc('{unit}', CAST({date_col} AS TIMESTAMP)) AS DATE)"))
             }
             TimeGrain::Total => None,
         }
@@ -160,8 +165,8 @@ impl MetricQuery {
     }
 }
 
-/// One SQL statement over one table; its output columns are the dimensions (VARCHAR), then
-/// `period` (VARCHAR, unless the grain is total), then one DOUBLE column per measure.
+/// One SQL statement over one table; its output columns are the dimensions, then `period`
+/// (a DATE, unless the grain is total), then one DOUBLE column per measure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableQuery {
     #[serde(serialize_with = "ser_table")]
@@ -212,9 +217,11 @@ fn compile_table(q: &MetricQuery, table: Table, measures: Vec<&'static str>) -> 
             CoreError::Invalid(format!("table {} has no `{}` dimension (asked by a metric from it)", table.name(), d.id()))
         })
     };
+    // Keys are grouped in their native types (cheap) and rendered as text by the engine
+    // after aggregation.
     let mut keys = Vec::new();
     for d in &q.dims {
-        keys.push(format!("CAST({} AS VARCHAR) AS {}", dim_col(*d)?, d.id()));
+        keys.push(format!("{} AS {}", dim_col(*d)?, d.id()));
     }
     let date_col = date_column(table);
     if let Some(period) = date_col.and_then(|c| q.time.sql(c)) {
@@ -227,7 +234,12 @@ fn compile_table(q: &MetricQuery, table: Table, measures: Vec<&'static str>) -> 
         wheres.push(format!("{c} BETWEEN DATE '{}' AND DATE '{}'", q.from, q.to));
     }
     for (d, v) in &q.filters {
-        wheres.push(format!("CAST({} AS VARCHAR) = {}", dim_col(*d)?, quote(v)));
+        let col = dim_col(*d)?;
+        if d.is_text() {
+            wheres.push(format!("{col} = {}", quote(v)));
+        } else {
+            wheres.push(format!("CAST({col} AS VARCHAR) = {}", quote(v)));
+        }
     }
     let aggs = measures.iter().filter_map(|id| metric::measure(id)).map(|m| format!("CAST({} AS DOUBLE) AS {}", m.sql, m.id));
     let select: Vec<String> = keys.iter().cloned().chain(aggs).collect();

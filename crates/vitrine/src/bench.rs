@@ -64,6 +64,12 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         std::hint::black_box(engine.metrics(&req.queries()).await?);
         sql_t.push(t.elapsed().as_secs_f64());
     }
+    let mut per_query = Vec::new();
+    for q in req.queries() {
+        let t = Instant::now();
+        std::hint::black_box(engine.metric(&q).await?);
+        per_query.push(t.elapsed().as_secs_f64());
+    }
     let (rv, sq) = (median(review_t), median(sql_t));
     println!("vitrine review (end to end): {rv:.3} s   [goal ≤ 3 s]");
     println!("vitrine SQL stage (DataFusion): {sq:.3} s");
@@ -77,7 +83,15 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         println!("DuckDB peer unavailable: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("failed"));
         return Ok(());
     }
-    let duck: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().context("reading the DuckDB time")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut lines = stdout.lines();
+    let duck: f64 = lines.next().unwrap_or_default().trim().parse().context("reading the DuckDB time")?;
+    let duck_per: Vec<f64> = lines.filter_map(|l| l.trim().parse().ok()).collect();
+    println!("per query (one run each): DataFusion vs DuckDB, seconds");
+    for (i, (q, t)) in req.queries().iter().zip(&per_query).enumerate() {
+        let tables: Vec<&str> = compile(q)?.iter().map(|tq| tq.table.name()).collect();
+        println!("  q{i} {:<40} {t:.3}  {:.3}", tables.join("+"), duck_per.get(i).copied().unwrap_or(f64::NAN));
+    }
     println!("DuckDB SQL stage (same SQL, same Parquet): {duck:.3} s");
     println!("ratio DataFusion / DuckDB: {:.2}×   [goal ≤ 1.5×]", sq / duck);
     Ok(())
@@ -87,14 +101,14 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
 fn write_plan(lake: &Lake, req: &ReviewRequest, data: &Path) -> Result<PathBuf> {
     let m = lake.manifest()?;
     let mut statements = Vec::new();
-    for q in req.queries() {
+    for (i, q) in req.queries().into_iter().enumerate() {
         for tq in compile(&q)? {
             let files: Vec<String> = m
                 .files(tq.table.name(), Some(&req.shop), Some((q.from, q.to)))
                 .iter()
                 .map(|f| lake.root().join(&f.path).display().to_string())
                 .collect();
-            statements.push(serde_json::json!({ "table": tq.table.name(), "sql": tq.sql, "files": files }));
+            statements.push(serde_json::json!({ "query": i, "table": tq.table.name(), "sql": tq.sql, "files": files }));
         }
     }
     let path = data.join("bench_review_plan.json");
