@@ -90,7 +90,7 @@ impl BatchBuilder {
                 (Col::Str(_), Val::Str(_)) | (Col::I64(_), Val::Int(_)) | (Col::F64(_), Val::Float(_)) => true,
                 (Col::Date(_), Val::Date(_)) | (Col::Time(_), Val::Time(_)) | (Col::Bool(_), Val::Bool(_)) => true,
                 (Col::I32(_), Val::Int(x)) => i32::try_from(*x).is_ok(),
-                (Col::Str(_), Val::Null) => nullable,
+                (_, Val::Null) => nullable,
                 _ => false,
             };
             if !ok {
@@ -102,6 +102,12 @@ impl BatchBuilder {
             match (col, v) {
                 (Col::Str(b), Val::Str(s)) => b.append_value(s),
                 (Col::Str(b), _) => b.append_null(),
+                (Col::I64(b), Val::Null) => b.append_null(),
+                (Col::I32(b), Val::Null) => b.append_null(),
+                (Col::F64(b), Val::Null) => b.append_null(),
+                (Col::Bool(b), Val::Null) => b.append_null(),
+                (Col::Date(b), Val::Null) => b.append_null(),
+                (Col::Time(b), Val::Null) => b.append_null(),
                 (Col::I64(b), Val::Int(x)) => b.append_value(*x),
                 (Col::I32(b), Val::Int(x)) => b.append_value(*x as i32),
                 (Col::F64(b), Val::Float(x)) => b.append_value(*x),

@@ -142,11 +142,13 @@ fn utf8(name: &str) -> Field {
 fn utf8_null(name: &str) -> Field {
     Field::new(name, DataType::Utf8, true)
 }
+/// Measures are nullable: an export may lack a column (Compass has no dwell time), and a
+/// missing value must stay missing rather than become a zero that skews ratios.
 fn int(name: &str) -> Field {
-    Field::new(name, DataType::Int64, false)
+    Field::new(name, DataType::Int64, true)
 }
 fn float(name: &str) -> Field {
-    Field::new(name, DataType::Float64, false)
+    Field::new(name, DataType::Float64, true)
 }
 fn date(name: &str) -> Field {
     Field::new(name, DataType::Date32, false)
@@ -236,7 +238,8 @@ fn build_schema(table: Table) -> Schema {
             date("created_on"),
         ],
         Table::PlanHour => vec![
-            Field::new("hour", DataType::Int32, false),
+            // Null in daily plan reports, 0–23 in hourly ones.
+            Field::new("hour", DataType::Int32, true),
             utf8("plan_id"),
             utf8("category"),
             utf8("bid_mode"),
@@ -281,7 +284,8 @@ fn build_schema(table: Table) -> Schema {
             utf8("channel"),
             utf8("status"),
             int("refund_fen"),
-            boolean("is_new_customer"),
+            // Unknown in a raw order export until the buyer's history is known.
+            Field::new("is_new_customer", DataType::Boolean, true),
         ],
         Table::Users => vec![
             utf8("user_id"),

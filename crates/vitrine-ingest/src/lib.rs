@@ -1,4 +1,32 @@
-//! Ingest: turning merchant exports into canonical rows. This first cut holds the value
-//! parser every source profile uses; the profiles and readers build on it.
+//! Ingest: merchant exports (CSV, any of UTF-8 / UTF-8 BOM / GBK) recognised by their headers
+//! through table-driven source profiles, parsed with their units, and turned into canonical
+//! partitions — or a `file:row:column: reason` list of everything wrong with them.
+//! This is the only crate that knows Chinese export header names.
 
+pub mod date;
+pub mod import;
+pub mod profile;
+pub mod text;
 pub mod value;
+
+use std::io::Read;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+pub use import::{read_csv, FileRead, Problem};
+
+/// SHA-256 of a file's bytes, so re-importing the same file is recognised as a no-op.
+pub fn content_hash(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -62,6 +62,38 @@ impl Commit {
         Ok(())
     }
 
+    /// Writes `batch` into a partition, replacing the rows of the live (and already staged)
+    /// partition that share its natural key `key`, and keeping every other row. This is
+    /// how overlapping imports replace instead of duplicating.
+    pub fn merge(&mut self, table: Table, shop: &str, date: Option<NaiveDate>, batch: &RecordBatch, key: &[&str]) -> Result<(), LakeError> {
+        let date = if table.partitioning() == Partitioning::Daily { date } else { None };
+        let pk = PartitionKey { table: table.name().to_string(), shop: shop.to_string(), date };
+        let mut old: Vec<RecordBatch> = Vec::new();
+        let staged = self.staged.remove(&pk);
+        let sources = match &staged {
+            Some(files) => files.clone(),
+            None => self.base.partitions.get(&pk).cloned().unwrap_or_default(),
+        };
+        for f in &sources {
+            old.extend(read_parquet(&self.root.join(&f.path))?);
+        }
+        if let Some(files) = staged {
+            for f in files {
+                let _ = fs::remove_file(self.root.join(&f.path));
+            }
+        }
+        let new_keys: std::collections::HashSet<String> = row_keys(batch, key)?.into_iter().collect();
+        let mut kept = Vec::new();
+        for b in old {
+            let keys = row_keys(&b, key)?;
+            let mask: datafusion::arrow::array::BooleanArray = keys.iter().map(|k| Some(!new_keys.contains(k))).collect();
+            kept.push(datafusion::arrow::compute::filter_record_batch(&b, &mask)?);
+        }
+        kept.push(batch.clone());
+        let merged = datafusion::arrow::compute::concat_batches(&batch.schema(), &kept)?;
+        self.write(table, shop, date, &merged)
+    }
+
     /// Number of partitions written so far.
     pub fn partitions(&self) -> usize {
         self.staged.len()
@@ -107,6 +139,30 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, LakeError> {
     let file = w.into_inner().map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))?;
     file.sync_data().map_err(|e| LakeError::io(path, e))?;
     Ok(file.metadata().map(|m| m.len()).unwrap_or(0))
+}
+
+fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, LakeError> {
+    let file = fs::File::open(path).map_err(|e| LakeError::io(path, e))?;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))?;
+    reader.collect::<Result<Vec<_>, _>>().map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))
+}
+
+/// The natural key of every row: the key columns rendered as text and joined.
+fn row_keys(batch: &RecordBatch, key: &[&str]) -> Result<Vec<String>, LakeError> {
+    use datafusion::arrow::array::{Array, StringArray};
+    let cols = key
+        .iter()
+        .map(|k| {
+            let c = batch.column_by_name(k).ok_or_else(|| LakeError::Corrupt(format!("key column {k} missing")))?;
+            Ok(datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Utf8)?)
+        })
+        .collect::<Result<Vec<_>, LakeError>>()?;
+    let cols: Vec<&StringArray> = cols.iter().filter_map(|c| c.as_any().downcast_ref::<StringArray>()).collect();
+    Ok((0..batch.num_rows())
+        .map(|r| cols.iter().map(|c| if c.is_null(r) { "\u{0}" } else { c.value(r) }).collect::<Vec<_>>().join("\u{1f}"))
+        .collect())
 }
 
 pub(crate) fn vacuum(root: &Path, live: &Manifest) -> Result<usize, LakeError> {

@@ -72,6 +72,11 @@ impl Lake {
         manifest::ManifestStore::new(&self.root).load()
     }
 
+    /// Whether a source file with this content hash has been imported into the live version.
+    pub fn has_source(&self, hash: &str) -> Result<bool, LakeError> {
+        Ok(self.manifest()?.sources.contains_key(hash))
+    }
+
     /// Starts a commit; nothing it writes is visible until [`Commit::finish`].
     pub fn begin(&self) -> Result<Commit, LakeError> {
         Commit::new(self.root.clone(), self.manifest()?)

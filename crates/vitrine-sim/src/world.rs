@@ -236,11 +236,11 @@ impl ShopSim {
                 (ids, w)
             })
             .collect();
-        // New-customer organic orders a day at scale 1 ≈ 6,000 (paid plans and repeat buyers
+        // New-customer organic orders a day at scale 1 ≈ 3,800 (paid plans and repeat buyers
         // bring the total to ≈ 5M orders a year): exposure per unit popularity follows.
         let conv: f64 = products.iter().map(|p| p.pop * p.ctr * p.cvr).sum::<f64>() / total_pop;
         let source_mix: f64 = ORGANIC.iter().map(|(_, share, c, v)| share * c * v).sum();
-        let exposure_unit = 6_000.0 * cfg.scale / conv / total_pop / source_mix;
+        let exposure_unit = 3_800.0 * cfg.scale / conv / total_pop / source_mix;
         let id = format!("shop{}", index + 1);
         let name = format!("{}{}旗舰店", ["悦颜", "衣橱", "味来", "安居", "极客", "贝贝"][main_category], index + 1);
         let mut shop = ShopSim {
@@ -289,7 +289,7 @@ impl ShopSim {
             let product = top[rng.gen_range(0..top.len())];
             let cat = CATEGORIES[self.products[product].category].0;
             let custom = rng.gen::<f64>() < 0.7;
-            let budget_yuan = (400.0 * lognormal(rng, 0.6)).clamp(100.0, 20_000.0);
+            let budget_yuan = (260.0 * lognormal(rng, 0.6)).clamp(80.0, 20_000.0);
             let creatives = (0..rng.gen_range(2..5)).map(|c| (format!("c{}{:04}{c}", self.id.len(), i), rng.gen_range(0.5..2.0))).collect();
             self.plans.push(Plan {
                 id: format!("{}{:04}", 17_000 + self.products[product].category, i),
@@ -323,7 +323,7 @@ impl ShopSim {
 
     fn seed_buyers(&mut self, cfg: &SimConfig) {
         // Customers from before the simulated range, so repeat purchase starts realistic.
-        let n = (7_000.0 * cfg.scale * 200.0) as usize;
+        let n = (4_500.0 * cfg.scale * 200.0) as usize;
         let start = date32(self.start);
         for _ in 0..n {
             let first = start - self.rng.gen_range(1..365);

@@ -1,6 +1,7 @@
 //! `vitrine`: the command line of the Vitrine operations command center.
 
 mod bench;
+mod import;
 mod render;
 
 use std::net::SocketAddr;
@@ -30,6 +31,18 @@ struct Cli {
 enum Command {
     /// Simulate a believable shop (or several) into a data directory.
     Simulate(SimulateArgs),
+    /// Import merchant exports (CSV: Compass, Qianchuan, 抖店 orders), recognised by their headers.
+    Import {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Shop id for files without a 店铺ID column.
+        #[arg(long)]
+        shop: Option<String>,
+        /// Print what would be imported and every problem; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// List the metric catalog.
     Metrics {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -171,6 +184,7 @@ async fn run(cli: Cli) -> Result<()> {
     let data = cli.data_dir;
     match cli.command {
         Command::Simulate(a) => simulate(a.out.as_deref().unwrap_or(&data), &a).map(|_| ()),
+        Command::Import { paths, shop, dry_run } => import::run(&data, &paths, shop.as_deref(), dry_run),
         Command::Metrics { format } => render::metrics(format == Format::Json),
         Command::Tables => {
             render::tables();

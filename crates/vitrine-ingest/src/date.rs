@@ -1,0 +1,86 @@
+//! Dates and hours as exports write them: `20261121`, `2026-11-21`, `2026/11/21`,
+//! `2026年11月21日`, Excel serial numbers, and hour buckets `2026-11-21 13:00`, `13`, `13:00-14:00`.
+
+use chrono::{Duration, NaiveDate};
+
+/// Parses a calendar date (a trailing time part is ignored). `None` when it is not one.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let t = s.trim();
+    let day_part = t.split([' ', 'T']).next().unwrap_or(t);
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(day_part, fmt) {
+            return Some(d);
+        }
+    }
+    excel_serial(t)
+}
+
+/// An Excel serial day number (1900 date system, as Excel writes it) in a plausible range.
+fn excel_serial(t: &str) -> Option<NaiveDate> {
+    let v: f64 = t.parse().ok()?;
+    if !(20_000.0..=80_000.0).contains(&v) {
+        return None;
+    }
+    // Excel's day 0 is 1899-12-30 once its fictitious 1900-02-29 is accounted for.
+    NaiveDate::from_ymd_opt(1899, 12, 30).map(|base| base + Duration::days(v.floor() as i64))
+}
+
+/// Parses a local Asia/Shanghai date-time (`2026-11-21 13:45:12`, `2026/11/21 13:45`, or a
+/// bare date meaning midnight) into Unix seconds.
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let t = s.trim();
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
+            return Some(dt.and_utc().timestamp() - 8 * 3600);
+        }
+    }
+    let d = parse_date(t)?;
+    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp() - 8 * 3600)
+}
+
+/// Parses an hour bucket: `13`, `13:00`, `13:00-14:00`, `2026-11-21 13:00`, `13时`.
+pub fn parse_hour(s: &str) -> Option<u32> {
+    let t = s.trim();
+    let time_part = match t.split_once(' ') {
+        Some((_, time)) => time,
+        None => t,
+    };
+    let first = time_part.split(['-', '~', '至']).next()?.trim();
+    let digits: String = first.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let h: u32 = digits.parse().ok()?;
+    (h < 24).then_some(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_date_form() {
+        let want = NaiveDate::from_ymd_opt(2026, 11, 21);
+        for s in ["20261121", "2026-11-21", "2026/11/21", "2026年11月21日", "2026-11-21 13:00", " 2026-11-21 ", "46347"] {
+            assert_eq!(parse_date(s), want, "{s}");
+        }
+        assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date("合计"), None);
+        assert_eq!(parse_date("12"), None);
+    }
+
+    #[test]
+    fn timestamps_are_shanghai_local() {
+        // 2026-11-21 08:00 in Shanghai is 00:00 UTC.
+        assert_eq!(parse_timestamp("2026-11-21 08:00:00"), Some(1_795_219_200));
+        assert_eq!(parse_timestamp("2026/11/21 08:00"), Some(1_795_219_200));
+        assert_eq!(parse_timestamp("nope"), None);
+    }
+
+    #[test]
+    fn hour_buckets() {
+        assert_eq!(parse_hour("2026-11-21 13:00"), Some(13));
+        assert_eq!(parse_hour("13"), Some(13));
+        assert_eq!(parse_hour("09:00-10:00"), Some(9));
+        assert_eq!(parse_hour("7时"), Some(7));
+        assert_eq!(parse_hour("24"), None);
+        assert_eq!(parse_hour(""), None);
+    }
+}

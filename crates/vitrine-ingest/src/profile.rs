@@ -1,0 +1,239 @@
+//! Source profiles: how one kind of merchant export maps onto a canonical table.
+//!
+//! A profile lists, per canonical column, the header spellings it is known by and how its
+//! cells are parsed (and in which money unit). Files are recognised by their headers, never
+//! by their names, so a renamed header is a one-line change here.
+
+use vitrine_core::Table;
+
+use crate::value::MoneyUnit;
+
+/// How a cell is parsed into its canonical column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Parse {
+    Text,
+    /// A whole count; `1.2万` allowed.
+    Count,
+    Money(MoneyUnit),
+    Float,
+    Date,
+    /// A local (Asia/Shanghai) date-time, stored as Unix seconds.
+    Timestamp,
+    Hour,
+    /// Text translated through a table (e.g. 载体类型 → traffic source); unknown values pass through.
+    Map(&'static [(&'static str, &'static str)]),
+}
+
+/// One canonical column of a profile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColumnSpec {
+    pub target: &'static str,
+    pub headers: &'static [&'static str],
+    pub parse: Parse,
+}
+
+/// One kind of export.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Profile {
+    pub id: &'static str,
+    pub name_zh: &'static str,
+    pub table: Table,
+    pub columns: &'static [ColumnSpec],
+    /// Targets that must be found for the profile to match.
+    pub required: &'static [&'static str],
+    /// Values for canonical columns the export does not carry.
+    pub defaults: &'static [(&'static str, &'static str)],
+    /// The natural key within a (shop, date) partition: re-imports replace rows by it.
+    pub key: &'static [&'static str],
+}
+
+const fn col(target: &'static str, headers: &'static [&'static str], parse: Parse) -> ColumnSpec {
+    ColumnSpec { target, headers, parse }
+}
+
+const YUAN: Parse = Parse::Money(MoneyUnit::Yuan);
+
+const CARRIER: &[(&str, &str)] = &[
+    ("直播", "live"),
+    ("短视频", "short_video"),
+    ("视频", "short_video"),
+    ("商品卡", "mall"),
+    ("橱窗", "showcase"),
+    ("搜索", "search"),
+    ("自然流量", "natural"),
+    ("千川", "paid_feed"),
+    ("付费", "paid_feed"),
+];
+
+const ORDER_STATUS: &[(&str, &str)] = &[
+    ("已完成", "completed"),
+    ("已签收", "completed"),
+    ("已发货", "shipped"),
+    ("待发货", "paid"),
+    ("已支付", "paid"),
+    ("已关闭", "cancelled"),
+    ("已取消", "cancelled"),
+    ("退款成功", "refunded"),
+    ("售后完成", "refunded"),
+];
+
+const SHOP: ColumnSpec = col("shop_id", &["店铺ID", "店铺id", "shop_id"], Parse::Text);
+
+/// Compass 罗盘 product export (both header generations: 成交金额 and 用户支付金额).
+pub const COMPASS_PRODUCT: Profile = Profile {
+    id: "compass_product",
+    name_zh: "罗盘 商品数据",
+    table: Table::ProductDay,
+    columns: &[
+        SHOP,
+        col("date", &["统计日期", "日期", "时间"], Parse::Date),
+        col("product_id", &["商品ID", "商品id"], Parse::Text),
+        col("category", &["商品类目", "类目", "一级类目"], Parse::Text),
+        col("source", &["载体类型", "流量来源", "渠道"], Parse::Map(CARRIER)),
+        col("gmv_fen", &["成交金额"], YUAN),
+        col("user_paid_fen", &["用户支付金额"], YUAN),
+        col("orders", &["成交订单数"], Parse::Count),
+        col("items", &["成交件数"], Parse::Count),
+        col("paying_users", &["成交人数"], Parse::Count),
+        col("new_paying_users", &["新客成交人数"], Parse::Count),
+        col("exposure", &["商品曝光次数"], Parse::Count),
+        col("exposure_users", &["商品曝光人数"], Parse::Count),
+        col("clicks", &["商品点击次数"], Parse::Count),
+        col("click_users", &["商品点击人数"], Parse::Count),
+        col("add_to_cart", &["商品加购次数"], Parse::Count),
+        col("add_to_cart_users", &["商品加购人数"], Parse::Count),
+        col("refund_fen", &["退款金额"], YUAN),
+        col("refund_orders", &["退款订单数"], Parse::Count),
+    ],
+    required: &["date", "product_id", "exposure", "clicks"],
+    defaults: &[("category", "uncategorized"), ("source", "all")],
+    key: &["product_id", "source"],
+};
+
+/// Qianchuan 巨量千川 plan report, daily or hourly.
+pub const QIANCHUAN_PLAN: Profile = Profile {
+    id: "qianchuan_plan",
+    name_zh: "千川 计划报表",
+    table: Table::PlanHour,
+    columns: &[
+        SHOP,
+        col("date", &["日期", "时间", "时间-小时", "stat_datetime", "stat_date"], Parse::Date),
+        col("hour", &["小时", "时间-小时", "时段", "stat_hour"], Parse::Hour),
+        col("plan_id", &["计划ID", "计划id", "ad_id"], Parse::Text),
+        col("category", &["商品类目", "类目"], Parse::Text),
+        col("bid_mode", &["投放方式", "出价方式", "bid_mode"], Parse::Map(&[("控成本投放", "SMART_BID_CUSTOM"), ("放量投放", "SMART_BID_CONSERVATIVE")])),
+        col("bid_fen", &["出价", "转化出价", "cpa_bid"], YUAN),
+        col("budget_fen", &["预算", "日预算", "budget"], YUAN),
+        col("roi_goal", &["支付ROI目标", "roi_goal"], Parse::Float),
+        col("learning_status", &["学习期状态", "learning_status"], Parse::Map(&[("学习中", "LEARNING"), ("学习成功", "LEARNED"), ("学习失败", "LEARN_FAILED")])),
+        col("spend_fen", &["消耗", "stat_cost", "整体消耗"], YUAN),
+        col("impressions", &["展示数", "show_cnt"], Parse::Count),
+        col("clicks", &["点击数", "click_cnt"], Parse::Count),
+        col("conversions", &["转化数", "convert_cnt"], Parse::Count),
+        col("pay_orders", &["成交订单数", "pay_order_count"], Parse::Count),
+        col("pay_gmv_fen", &["成交订单金额", "pay_order_amount"], YUAN),
+    ],
+    required: &["date", "plan_id", "spend_fen", "impressions"],
+    defaults: &[("category", "uncategorized"), ("bid_mode", ""), ("learning_status", "")],
+    key: &["plan_id", "hour"],
+};
+
+/// 抖店 order export.
+pub const DOUDIAN_ORDERS: Profile = Profile {
+    id: "doudian_orders",
+    name_zh: "抖店 订单导出",
+    table: Table::Orders,
+    columns: &[
+        SHOP,
+        col("order_id", &["子订单编号", "订单编号", "主订单编号", "order_id"], Parse::Text),
+        col("date", &["订单提交时间", "下单时间", "支付时间"], Parse::Date),
+        col("ordered_at", &["订单提交时间", "下单时间", "支付时间"], Parse::Timestamp),
+        col("user_id", &["用户ID", "买家ID", "买家昵称"], Parse::Text),
+        col("product_id", &["商品ID", "商品id"], Parse::Text),
+        col("category", &["商品类目", "类目"], Parse::Text),
+        col("quantity", &["商品数量", "数量"], Parse::Count),
+        col("amount_fen", &["订单应付金额", "实付金额", "支付金额"], YUAN),
+        col("region", &["省", "收货省份", "省份"], Parse::Text),
+        col("device", &["设备", "终端"], Parse::Text),
+        col("channel", &["流量来源", "流量渠道", "渠道"], Parse::Map(CARRIER)),
+        col("status", &["订单状态"], Parse::Map(ORDER_STATUS)),
+        col("refund_fen", &["退款金额"], YUAN),
+    ],
+    required: &["order_id", "date", "product_id", "amount_fen"],
+    defaults: &[("user_id", ""), ("category", "uncategorized"), ("region", "未知"), ("device", "unknown"), ("channel", "all"), ("status", "paid"), ("quantity", "1"), ("refund_fen", "0")],
+    key: &["order_id"],
+};
+
+/// Every profile, most specific first.
+pub const PROFILES: &[Profile] = &[COMPASS_PRODUCT, QIANCHUAN_PLAN, DOUDIAN_ORDERS];
+
+/// Normalises a header cell: trims, drops BOMs and spaces, and folds full-width brackets.
+pub fn normalise(h: &str) -> String {
+    h.trim()
+        .chars()
+        .filter(|c| !matches!(c, '\u{feff}' | ' ' | '\u{3000}'))
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            _ => c,
+        })
+        .collect()
+}
+
+/// For each column spec of `profile`, the index of the header that carries it.
+pub fn bind(profile: &Profile, headers: &[String]) -> Vec<Option<usize>> {
+    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    profile.columns.iter().map(|c| c.headers.iter().find_map(|h| norm.iter().position(|n| n == h))).collect()
+}
+
+/// The profile whose required columns all appear in `headers`, preferring the one that binds
+/// most columns; `None` when no profile recognises the header row.
+pub fn detect(headers: &[String]) -> Option<(&'static Profile, Vec<Option<usize>>)> {
+    PROFILES
+        .iter()
+        .filter_map(|p| {
+            let b = bind(p, headers);
+            let ok = p.required.iter().all(|r| p.columns.iter().zip(&b).any(|(c, i)| c.target == *r && i.is_some()));
+            ok.then(|| (p, b))
+        })
+        .max_by_key(|(_, b)| b.iter().filter(|i| i.is_some()).count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn both_compass_header_generations_are_recognised_and_kept_apart() {
+        let old = h(&["统计日期", "商品ID", "成交金额", "商品曝光次数", "商品点击次数"]);
+        let new = h(&["\u{feff}统计日期", "商品ID", "用户支付金额", "商品曝光次数", "商品点击次数"]);
+        let (p, b) = detect(&old).unwrap();
+        assert_eq!(p.id, "compass_product");
+        let gmv = p.columns.iter().position(|c| c.target == "gmv_fen").unwrap();
+        let paid = p.columns.iter().position(|c| c.target == "user_paid_fen").unwrap();
+        assert_eq!((b[gmv], b[paid]), (Some(2), None));
+        let (_, b) = detect(&new).unwrap();
+        assert_eq!((b[gmv], b[paid]), (None, Some(2)));
+    }
+
+    #[test]
+    fn people_and_event_counts_map_to_different_columns() {
+        let (p, b) = detect(&h(&["日期", "商品ID", "商品曝光次数", "商品曝光人数", "商品点击次数", "商品点击人数"])).unwrap();
+        let target = |i: usize| p.columns.iter().zip(&b).find(|(_, x)| **x == Some(i)).map(|(c, _)| c.target);
+        assert_eq!(target(2), Some("exposure"));
+        assert_eq!(target(3), Some("exposure_users"));
+        assert_eq!(target(4), Some("clicks"));
+        assert_eq!(target(5), Some("click_users"));
+    }
+
+    #[test]
+    fn qianchuan_and_orders_are_told_apart_and_unknown_headers_match_nothing() {
+        assert_eq!(detect(&h(&["时间-小时", "计划ID", "消耗", "展示数", "点击数"])).unwrap().0.id, "qianchuan_plan");
+        assert_eq!(detect(&h(&["子订单编号", "订单提交时间", "商品ID", "订单应付金额"])).unwrap().0.id, "doudian_orders");
+        assert!(detect(&h(&["foo", "bar"])).is_none());
+    }
+}
