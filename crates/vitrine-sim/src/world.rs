@@ -468,7 +468,7 @@ impl ShopSim {
                 ctr *= 0.2;
             }
             if spike == Some(pi) {
-                cvr *= 0.3;
+                cvr *= 0.2;
             }
             let learning = if (date - plan.created).num_days() < 3 { "LEARNING" } else { "LEARNED" };
             let product = plan.product;
