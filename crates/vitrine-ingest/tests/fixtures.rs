@@ -107,3 +107,37 @@ fn missing_shop_and_unknown_files_are_explained() {
     let err = read_csv(&p, Some("s1")).unwrap_err();
     assert!(err[0].reason.contains("no known export header"), "{:?}", err[0]);
 }
+
+mod no_panic {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary bytes (any encoding, broken quotes, stray BOMs) never panic the reader.
+        #[test]
+        fn reader_survives_arbitrary_bytes(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("x.csv");
+            std::fs::write(&p, &body).unwrap();
+            let _ = vitrine_ingest::read_csv(&p, Some("s1"));
+        }
+
+        /// A valid header followed by arbitrary cell text yields rows or located problems, never a panic.
+        #[test]
+        fn rows_of_arbitrary_text_are_parsed_or_reported(cells in proptest::collection::vec("[^\n\r\"]{0,12}", 5..40)) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("x.csv");
+            let mut text = String::from("统计日期,商品ID,成交金额,商品曝光次数,商品点击次数\n");
+            for row in cells.chunks(5) {
+                text.push_str(&row.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(","));
+                text.push('\n');
+            }
+            std::fs::write(&p, text).unwrap();
+            match vitrine_ingest::read_csv(&p, Some("s1")) {
+                Ok(r) => prop_assert!(r.rows <= cells.len() / 5 + 1),
+                Err(problems) => prop_assert!(problems.iter().all(|q| q.file.ends_with("x.csv"))),
+            }
+        }
+    }
+}
