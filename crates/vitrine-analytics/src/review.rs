@@ -120,6 +120,19 @@ pub struct SourceShare {
     pub gmv_share: f64,
 }
 
+/// The GMV target tree behind the day's target (REQUIREMENTS §4).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetSummary {
+    pub year: i32,
+    /// Annual GMV target in yuan.
+    pub annual: f64,
+    /// `stored` when set with `vitrine targets set`, else `derived` (last year's run rate × growth).
+    pub source: String,
+    pub quarters: Vec<f64>,
+    pub month: f64,
+    pub day: f64,
+}
+
 /// The review of one shop and day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Review {
@@ -127,6 +140,7 @@ pub struct Review {
     pub date: String,
     pub lang: Lang,
     pub kpis: Vec<Kpi>,
+    pub targets: TargetSummary,
     pub pacing: Vec<Pacing>,
     pub alerts: Vec<Alert>,
     pub actions: Vec<Action>,
@@ -203,11 +217,20 @@ impl ReviewRequest {
             pace("gmv", format!("month:{}", &self.date.to_string()[..7]), &tree, ms.max(first), me, self.date, &gmv_days),
             pace("gmv", format!("year:{}", self.date.year()), &tree, ys.max(first), ye, self.date, &gmv_days),
         ];
+        let targets = TargetSummary {
+            year: tree.year,
+            annual: tree.annual,
+            source: if ctx.stored_target("gmv", &format!("year:{}", tree.year)).is_some() { "stored" } else { "derived" }.into(),
+            quarters: (0..4).map(|q| tree.quarter(q)).collect(),
+            month: tree.month(self.date),
+            day: tree.day(self.date),
+        };
         Ok(Review {
             shop: self.shop.clone(),
             date: self.date.to_string(),
             lang: self.lang,
             kpis,
+            targets,
             pacing,
             alerts,
             actions,

@@ -71,6 +71,11 @@ enum Command {
         #[arg(long)]
         no_record: bool,
     },
+    /// Targets: show the tree behind a day, or set a target.
+    Targets {
+        #[command(subcommand)]
+        action: TargetAction,
+    },
     /// Serve the web dashboard.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -116,6 +121,31 @@ struct SimulateArgs {
     /// Last simulated day (default: yesterday).
     #[arg(long)]
     end: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum TargetAction {
+    /// The GMV tree (year → quarters → month → day) and the KPI targets of a day.
+    Show {
+        #[arg(long)]
+        shop: Option<String>,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
+    /// Set a target: `--metric gmv --period year:2026 --value 50000000` (yuan), or a KPI
+    /// default such as `--metric ctr --period default --value 0.05`.
+    Set {
+        #[arg(long)]
+        shop: String,
+        #[arg(long)]
+        metric: String,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        value: f64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -199,6 +229,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { addr } => serve(&data, addr).await,
         Command::Demo { no_serve, addr, lang } => demo(&data, no_serve, addr, Lang::parse(&lang)?).await,
         Command::Alerts { action } => alerts(&data, action).await,
+        Command::Targets { action } => targets(&data, action).await,
         Command::Bench { what } => bench::run(&data, what).await,
         Command::Vacuum => {
             let n = Lake::open(&data)?.vacuum()?;
@@ -301,6 +332,32 @@ async fn demo(data: &Path, no_serve: bool, addr: SocketAddr, lang: Lang) -> Resu
         return Ok(());
     }
     serve(data, addr).await
+}
+
+async fn targets(data: &Path, action: TargetAction) -> Result<()> {
+    match action {
+        TargetAction::Show { shop, date, lang } => {
+            let ws = Workspace::open(data)?;
+            let rv = ws.review(shop.as_deref(), parse_date(date.as_deref())?, Lang::parse(&lang)?).await?;
+            println!("{}", render::targets(&rv));
+        }
+        TargetAction::Set { shop, metric, period, value } => {
+            let m = vitrine_core::metric::metric(&metric).ok_or_else(|| anyhow!("unknown metric `{metric}` (see `vitrine metrics`)"))?;
+            let valid = period == "default" || period.strip_prefix("year:").is_some_and(|y| y.len() == 4 && y.parse::<i32>().is_ok());
+            if !valid {
+                bail!("--period must be `year:YYYY` (additive metrics such as gmv) or `default` (KPI targets), got `{period}`");
+            }
+            if period.starts_with("year:") && !m.additive {
+                bail!("{metric} is a ratio: set it with --period default");
+            }
+            if !value.is_finite() || value < 0.0 {
+                bail!("--value must be a non-negative number, got {value}");
+            }
+            State::open(data).await?.set_target(&shop, m.id, "", &period, value).await?;
+            println!("target {metric} {period} = {value} for shop {shop}");
+        }
+    }
+    Ok(())
 }
 
 async fn alerts(data: &Path, action: Option<AlertAction>) -> Result<()> {

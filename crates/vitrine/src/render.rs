@@ -158,6 +158,28 @@ fn html(rv: &Review) -> String {
     )
 }
 
+/// The target tree and KPI targets behind a review.
+pub fn targets(rv: &Review) -> String {
+    let l = rv.lang;
+    let t = &rv.targets;
+    let mut s = format!(
+        "{} {} · {} ¥{:.0} ({})\n",
+        l.pick("年度成交目标", "Annual GMV target"),
+        t.year,
+        rv.shop,
+        t.annual,
+        t.source
+    );
+    for (i, q) in t.quarters.iter().enumerate() {
+        let _ = writeln!(s, "  Q{}: ¥{q:.0} ({:.1}%)", i + 1, if t.annual > 0.0 { q / t.annual * 100.0 } else { 0.0 });
+    }
+    let _ = writeln!(s, "  {} ¥{:.0} · {} {} ¥{:.0}", l.pick("当月", "month"), t.month, rv.date, l.pick("当日", "day"), t.day);
+    for k in rv.kpis.iter().filter(|k| k.target.is_some()) {
+        let _ = writeln!(s, "  {}: {} {}", k.name, l.pick("目标", "target"), fmt(k.target, k.unit));
+    }
+    s
+}
+
 /// A table of stored alerts.
 pub fn alert_table(list: &[AlertRecord]) -> String {
     let mut g = Grid::new();

@@ -161,3 +161,26 @@ fn a_killed_commit_leaves_the_previous_state_readable() {
         assert!(n == before || n == after, "kill #{i} after {ms} ms left {n} orders (before {before}, after {after})");
     }
 }
+
+#[test]
+fn targets_can_be_set_and_drive_the_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    simulate(data, "4", "40", "0.01");
+    let before = ok(vitrine(data, &["targets", "show", "--lang", "en"]));
+    assert!(before.contains("Annual GMV target 2026") && before.contains("(derived)"), "{before}");
+    ok(vitrine(data, &["targets", "set", "--shop", "shop1", "--metric", "gmv", "--period", "year:2026", "--value", "36500000"]));
+    ok(vitrine(data, &["targets", "set", "--shop", "shop1", "--metric", "ctr", "--period", "default", "--value", "0.05"]));
+    let after = ok(vitrine(data, &["targets", "show", "--lang", "en"]));
+    assert!(after.contains("¥36500000 (stored)"), "{after}");
+    let rv = review_json(data, "2026-11-21");
+    assert_eq!(rv["targets"]["annual"], 36_500_000.0);
+    let ctr = rv["kpis"].as_array().unwrap().iter().find(|k| k["metric"] == "ctr").unwrap();
+    assert_eq!(ctr["target"], 0.05);
+    for q in rv["targets"]["quarters"].as_array().unwrap() {
+        let share = q.as_f64().unwrap() / 36_500_000.0;
+        assert!((0.252 - 1e-9..=0.308 + 1e-9).contains(&share), "each quarter gets 28 % ± 10 %: {share}");
+    }
+    let bad = vitrine(data, &["targets", "set", "--shop", "shop1", "--metric", "ctr", "--period", "year:2026", "--value", "0.05"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("ratio"));
+}
