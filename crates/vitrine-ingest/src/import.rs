@@ -135,8 +135,10 @@ impl RowMapper {
     fn value(&self, target: &str, cells: &[String]) -> Result<Cell, (String, String)> {
         let spec = self.profile.columns.iter().zip(&self.binding).find(|(c, i)| c.target == target && i.is_some());
         let Some((spec, Some(idx))) = spec else {
+            let is_bool = self.profile.table.schema().field_with_name(target).is_ok_and(|f| f.data_type() == &arrow_schema::DataType::Boolean);
             return Ok(match (target, self.profile.defaults.iter().find(|(t, _)| *t == target)) {
                 ("shop_id", _) => self.shop.clone().map(Cell::Text).unwrap_or(Cell::Null),
+                (_, Some((_, v))) if is_bool => Cell::Int(i64::from(*v == "1")),
                 (_, Some((_, v))) if target == "quantity" || target.ends_with("_fen") => v.parse().map(Cell::Int).unwrap_or(Cell::Null),
                 (_, Some((_, v))) => Cell::Text((*v).to_string()),
                 _ => Cell::Null,
@@ -162,6 +164,11 @@ impl RowMapper {
             Parse::Money(unit) => parse_money_fen(raw, unit).map_err(|e| bad(e.to_string()))?.map(Cell::Int).unwrap_or(Cell::Null),
             Parse::Float => parse_number(raw).map_err(|e| bad(e.to_string()))?.map(Cell::Float).unwrap_or(Cell::Null),
             Parse::Date => Cell::Date(parse_date(raw).ok_or_else(|| bad(format!("`{raw}` is not a date")))?),
+            Parse::Bool => match raw.trim() {
+                "是" | "1" | "true" | "TRUE" | "Y" | "y" | "yes" => Cell::Int(1),
+                "否" | "0" | "false" | "FALSE" | "N" | "n" | "no" => Cell::Int(0),
+                other => return Err(bad(format!("`{other}` is not yes/no (是/否)"))),
+            },
             Parse::Timestamp => Cell::Time(parse_timestamp(raw).ok_or_else(|| bad(format!("`{raw}` is not a date-time")))?),
             Parse::Hour => Cell::Int(i64::from(parse_hour(raw).ok_or_else(|| bad(format!("`{raw}` is not an hour")))?)),
         })

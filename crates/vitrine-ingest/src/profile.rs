@@ -20,6 +20,8 @@ pub enum Parse {
     /// A local (Asia/Shanghai) date-time, stored as Unix seconds.
     Timestamp,
     Hour,
+    /// Yes/no: 是/否, 1/0, true/false, Y/N.
+    Bool,
     /// Text translated through a table (e.g. 载体类型 → traffic source); unknown values pass through.
     Map(&'static [(&'static str, &'static str)]),
 }
@@ -164,8 +166,165 @@ pub const DOUDIAN_ORDERS: Profile = Profile {
     key: &["order_id"],
 };
 
-/// Every profile, most specific first.
-pub const PROFILES: &[Profile] = &[COMPASS_PRODUCT, QIANCHUAN_PLAN, DOUDIAN_ORDERS];
+/// Qianchuan 全域推广 hourly export (one row per hour for the whole account).
+pub const QIANCHUAN_UNI_HOURLY: Profile = Profile {
+    id: "qianchuan_uni_hourly",
+    name_zh: "千川 全域推广 分时数据",
+    table: Table::PlanHour,
+    columns: &[
+        SHOP,
+        col("date", &["时间-小时", "时间"], Parse::Date),
+        col("hour", &["时间-小时", "小时"], Parse::Hour),
+        col("spend_fen", &["整体消耗"], YUAN),
+        col("pay_gmv_fen", &["整体成交金额"], YUAN),
+        col("pay_orders", &["整体成交订单数"], Parse::Count),
+        col("conversions", &["整体成交订单数"], Parse::Count),
+    ],
+    required: &["date", "hour", "spend_fen", "pay_gmv_fen"],
+    defaults: &[("plan_id", "uni_promotion"), ("category", "uncategorized"), ("bid_mode", "UNI_PROMOTION"), ("learning_status", "")],
+    key: &["plan_id", "hour"],
+};
+
+/// Qianchuan creative / material report.
+pub const QIANCHUAN_CREATIVE: Profile = Profile {
+    id: "qianchuan_creative",
+    name_zh: "千川 创意/素材报表",
+    table: Table::CreativeDay,
+    columns: &[
+        SHOP,
+        col("date", &["日期", "时间", "stat_datetime"], Parse::Date),
+        col("creative_id", &["创意ID", "素材ID", "creative_id", "material_id"], Parse::Text),
+        col("plan_id", &["计划ID", "ad_id"], Parse::Text),
+        col("category", &["商品类目", "类目"], Parse::Text),
+        col("spend_fen", &["消耗", "stat_cost"], YUAN),
+        col("impressions", &["展示数", "show_cnt"], Parse::Count),
+        col("clicks", &["点击数", "click_cnt"], Parse::Count),
+        col("conversions", &["转化数", "convert_cnt"], Parse::Count),
+        col("pay_gmv_fen", &["成交订单金额", "pay_order_amount"], YUAN),
+    ],
+    required: &["date", "creative_id", "spend_fen", "impressions", "clicks"],
+    defaults: &[("plan_id", ""), ("category", "uncategorized")],
+    key: &["creative_id"],
+};
+
+/// Compass video / content export.
+pub const COMPASS_VIDEO: Profile = Profile {
+    id: "compass_video",
+    name_zh: "罗盘 短视频数据",
+    table: Table::VideoDay,
+    columns: &[
+        SHOP,
+        col("date", &["统计日期", "日期"], Parse::Date),
+        col("video_id", &["视频ID", "作品ID", "视频id"], Parse::Text),
+        col("product_id", &["商品ID"], Parse::Text),
+        col("plays", &["播放次数", "播放量", "播放数"], Parse::Count),
+        col("completions", &["完播次数", "完播数", "播放完成数"], Parse::Count),
+        col("hold_3s", &["3秒播放数", "3s播放数"], Parse::Count),
+        col("likes", &["点赞数", "点赞次数"], Parse::Count),
+        col("comments", &["评论数", "评论次数"], Parse::Count),
+        col("shares", &["分享数", "分享次数"], Parse::Count),
+        col("follows", &["新增粉丝数", "涨粉数", "新增关注"], Parse::Count),
+        col("product_clicks", &["商品点击次数"], Parse::Count),
+        col("orders", &["成交订单数"], Parse::Count),
+        col("gmv_fen", &["成交金额", "用户支付金额"], YUAN),
+    ],
+    required: &["date", "video_id", "plays"],
+    defaults: &[("product_id", "")],
+    key: &["video_id"],
+};
+
+/// A stock sheet kept by the supply-chain team.
+pub const INVENTORY_SHEET: Profile = Profile {
+    id: "inventory_sheet",
+    name_zh: "库存表",
+    table: Table::Inventory,
+    columns: &[
+        SHOP,
+        col("date", &["日期", "盘点日期"], Parse::Date),
+        col("product_id", &["商品ID", "商品编码"], Parse::Text),
+        col("category", &["类目", "商品类目"], Parse::Text),
+        col("on_hand", &["可售库存", "在库库存", "现有库存"], Parse::Count),
+        col("in_transit", &["在途库存", "在途数量"], Parse::Count),
+        col("avg_daily_sales_7d", &["近7日日均销量", "日均销量"], Parse::Float),
+    ],
+    required: &["date", "product_id", "on_hand"],
+    defaults: &[("category", "uncategorized")],
+    key: &["product_id"],
+};
+
+/// A competitor tracking sheet.
+pub const COMPETITOR_SHEET: Profile = Profile {
+    id: "competitor_sheet",
+    name_zh: "竞品监控表",
+    table: Table::Competitors,
+    columns: &[
+        SHOP,
+        col("date", &["日期"], Parse::Date),
+        col("competitor_shop", &["竞品店铺", "竞品店铺名称"], Parse::Text),
+        col("competitor_product", &["竞品商品", "竞品商品名称"], Parse::Text),
+        col("category", &["类目"], Parse::Text),
+        col("price_fen", &["售价", "到手价"], YUAN),
+        col("est_sales", &["预估销量", "销量"], Parse::Count),
+        col("videos", &["视频数", "新增视频数"], Parse::Count),
+        col("bid_level_fen", &["出价水平", "竞价水平"], YUAN),
+    ],
+    required: &["date", "competitor_shop", "competitor_product"],
+    defaults: &[("category", "uncategorized")],
+    key: &["competitor_shop", "competitor_product"],
+};
+
+/// Product comments / reviews export.
+pub const COMMENTS: Profile = Profile {
+    id: "comments",
+    name_zh: "商品评价",
+    table: Table::Comments,
+    columns: &[
+        SHOP,
+        col("date", &["评价时间", "评论时间", "日期"], Parse::Date),
+        col("comment_id", &["评价ID", "评论ID"], Parse::Text),
+        col("product_id", &["商品ID"], Parse::Text),
+        col("category", &["类目"], Parse::Text),
+        col("user_id", &["用户ID", "买家昵称"], Parse::Text),
+        col("rating", &["评分", "星级", "商品评分"], Parse::Count),
+        col("text", &["评价内容", "评论内容"], Parse::Text),
+        col("is_complaint", &["是否投诉", "投诉"], Parse::Bool),
+    ],
+    required: &["date", "comment_id", "text"],
+    defaults: &[("product_id", ""), ("category", "uncategorized"), ("user_id", ""), ("is_complaint", "0")],
+    key: &["comment_id"],
+};
+
+/// Compass shop overview: the daily indices an export carries (store experience score…).
+pub const COMPASS_SHOP_OVERVIEW: Profile = Profile {
+    id: "compass_shop_overview",
+    name_zh: "罗盘 店铺概览",
+    table: Table::ExternalIndices,
+    columns: &[
+        SHOP,
+        col("date", &["统计日期", "日期"], Parse::Date),
+        col("experience_score", &["店铺体验分", "体验分"], Parse::Float),
+        col("brand_search_index", &["品牌搜索指数", "搜索指数"], Parse::Float),
+        col("nps", &["NPS", "净推荐值"], Parse::Float),
+        col("penalty_risk", &["违规风险指数"], Parse::Float),
+    ],
+    required: &["date", "experience_score"],
+    defaults: &[],
+    key: &["shop_id"],
+};
+
+/// Every profile; detection prefers the one with the most required columns, then the most bound.
+pub const PROFILES: &[Profile] = &[
+    COMPASS_PRODUCT,
+    QIANCHUAN_PLAN,
+    DOUDIAN_ORDERS,
+    QIANCHUAN_UNI_HOURLY,
+    QIANCHUAN_CREATIVE,
+    COMPASS_VIDEO,
+    INVENTORY_SHEET,
+    COMPETITOR_SHEET,
+    COMMENTS,
+    COMPASS_SHOP_OVERVIEW,
+];
 
 /// Normalises a header cell: trims, drops BOMs and spaces, and folds full-width brackets.
 pub fn normalise(h: &str) -> String {
@@ -196,7 +355,7 @@ pub fn detect(headers: &[String]) -> Option<(&'static Profile, Vec<Option<usize>
             let ok = p.required.iter().all(|r| p.columns.iter().zip(&b).any(|(c, i)| c.target == *r && i.is_some()));
             ok.then(|| (p, b))
         })
-        .max_by_key(|(_, b)| b.iter().filter(|i| i.is_some()).count())
+        .max_by_key(|(p, b)| (p.required.len(), b.iter().filter(|i| i.is_some()).count()))
 }
 
 #[cfg(test)]

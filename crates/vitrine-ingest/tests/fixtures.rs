@@ -108,6 +108,57 @@ fn missing_shop_and_unknown_files_are_explained() {
     assert!(err[0].reason.contains("no known export header"), "{:?}", err[0]);
 }
 
+#[test]
+fn qianchuan_uni_promotion_hourly() {
+    let r = read_csv(&fixture("qianchuan_uni_promotion_hourly.csv"), Some("s1")).unwrap();
+    assert_eq!(r.profile.id, "qianchuan_uni_hourly");
+    let d = part(&r, "2026-11-21");
+    assert_eq!(sum(d, "spend_fen"), 200_000);
+    assert_eq!(sum(d, "pay_gmv_fen"), 620_000);
+    assert_eq!(sum(d, "pay_orders"), 46);
+    assert_eq!(strs(d, "plan_id"), vec!["uni_promotion", "uni_promotion"]);
+}
+
+#[test]
+fn qianchuan_creative_report_is_not_mistaken_for_a_plan_report() {
+    let r = read_csv(&fixture("qianchuan_creative.csv"), Some("s1")).unwrap();
+    assert_eq!(r.profile.id, "qianchuan_creative");
+    let d = part(&r, "2026-11-21");
+    assert_eq!(sum(d, "spend_fen"), 36_050);
+    assert_eq!(sum(d, "clicks"), 170);
+    assert_eq!(sum(d, "pay_gmv_fen"), 117_000);
+    assert_eq!(strs(d, "creative_id"), vec!["c9001", "c9002"]);
+}
+
+#[test]
+fn compass_video_gbk() {
+    let r = read_csv(&fixture("compass_video_gbk.csv"), Some("s1")).unwrap();
+    assert_eq!((r.profile.id, r.encoding), ("compass_video", "gb18030"));
+    let d = part(&r, "2026-11-21");
+    assert_eq!(sum(d, "plays"), 30_000);
+    assert_eq!(sum(d, "completions"), 10_100);
+    assert_eq!(sum(d, "hold_3s"), 18_100);
+    assert_eq!(sum(d, "gmv_fen"), 211_260);
+}
+
+#[test]
+fn inventory_competitor_comment_and_overview_sheets() {
+    let inv = read_csv(&fixture("inventory_sheet.csv"), Some("s1")).unwrap();
+    assert_eq!(inv.profile.id, "inventory_sheet");
+    assert_eq!(sum(part(&inv, "2026-11-21"), "on_hand"), 530);
+    let comp = read_csv(&fixture("competitor_sheet.csv"), Some("s1")).unwrap();
+    let c = part(&comp, "2026-11-21");
+    assert_eq!((sum(c, "price_fen"), sum(c, "est_sales"), sum(c, "bid_level_fen")), (13_900, 12_000, 4_500));
+    let com = read_csv(&fixture("comments.csv"), Some("s1")).unwrap();
+    let cm = part(&com, "2026-11-21");
+    let flags = cm.column_by_name("is_complaint").unwrap().as_any().downcast_ref::<arrow_array::BooleanArray>().unwrap();
+    assert_eq!((flags.value(0), flags.value(1)), (false, true));
+    let ov = read_csv(&fixture("compass_shop_overview.csv"), Some("s1")).unwrap();
+    assert_eq!((ov.profile.id, ov.partitions.len()), ("compass_shop_overview", 2));
+    let e = part(&ov, "2026-11-21").column_by_name("experience_score").unwrap().as_any().downcast_ref::<arrow_array::Float64Array>().unwrap().value(0);
+    assert!((e - 4.80).abs() < 1e-12);
+}
+
 mod no_panic {
     use proptest::prelude::*;
 
