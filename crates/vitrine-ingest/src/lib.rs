@@ -4,6 +4,7 @@
 //! This is the only crate that knows Chinese export header names.
 
 pub mod date;
+pub mod export;
 pub mod import;
 pub mod profile;
 pub mod text;

@@ -40,7 +40,7 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
     let BenchCommand::Review { scale, days, runs, no_peer } = what;
     let lake = Lake::open(data)?;
     if lake.manifest()?.partitions.is_empty() {
-        let args = crate::SimulateArgs { out: None, days, seed: 7, scale, shops: 1, end: Some("2026-11-21".into()) };
+        let args = crate::SimulateArgs { out: None, days, seed: 7, scale, shops: 1, end: Some("2026-11-21".into()), format: crate::SimFormat::Lake };
         let t = Instant::now();
         crate::simulate(data, &args)?;
         println!("simulate scale {scale}: {:.1} s", t.elapsed().as_secs_f64());

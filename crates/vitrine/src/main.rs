@@ -121,6 +121,16 @@ struct SimulateArgs {
     /// Last simulated day (default: yesterday).
     #[arg(long)]
     end: Option<String>,
+    /// `lake` fills the data directory; `exports` writes the data as merchant export CSVs
+    /// (罗盘/千川/抖店 headers) under `<out>/exports/` to be brought in with `vitrine import`.
+    #[arg(long, value_enum, default_value_t = SimFormat::Lake)]
+    format: SimFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum SimFormat {
+    Lake,
+    Exports,
 }
 
 #[derive(Subcommand)]
@@ -258,6 +268,9 @@ fn simulate(out: &Path, a: &SimulateArgs) -> Result<PathBuf> {
     };
     let cfg = SimConfig { seed: a.seed, days: a.days, end, scale: a.scale, shops: a.shops };
     cfg.validate()?;
+    if a.format == SimFormat::Exports {
+        return simulate_exports(out, &cfg);
+    }
     let lake = Lake::open(out).with_context(|| format!("cannot open data directory {}", out.display()))?;
     let started = Instant::now();
     let mut commit = lake.begin()?;
@@ -287,6 +300,20 @@ fn simulate(out: &Path, a: &SimulateArgs) -> Result<PathBuf> {
         truth.incidents.len(),
         path.display()
     );
+    Ok(path)
+}
+
+/// Simulates into export CSVs (no lake) and writes the ground truth beside them.
+fn simulate_exports(out: &Path, cfg: &SimConfig) -> Result<PathBuf> {
+    let dir = out.join("exports");
+    let mut sink = vitrine_ingest::export::ExportSink::new(&dir);
+    let pb = bar(u64::from(cfg.days) * u64::from(cfg.shops), "simulating exports");
+    let truth = vitrine_sim::simulate(cfg, &mut sink, &mut |done, _| pb.set_position(done))?;
+    pb.finish_and_clear();
+    let files = sink.finish()?;
+    let path = out.join("ground_truth.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&truth)?).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("wrote {files} export files under {}; import each shop's folder with `vitrine import --shop <id> {}/<id>`", dir.display(), dir.display());
     Ok(path)
 }
 
@@ -324,7 +351,7 @@ async fn demo(data: &Path, no_serve: bool, addr: SocketAddr, lang: Lang) -> Resu
         eprintln!("using the existing data in {}", data.display());
     } else {
         eprintln!("simulating a demo shop (scale 0.05, 365 days) into {} …", data.display());
-        let args = SimulateArgs { out: None, days: 365, seed: 42, scale: 0.05, shops: 1, end: None };
+        let args = SimulateArgs { out: None, days: 365, seed: 42, scale: 0.05, shops: 1, end: None, format: SimFormat::Lake };
         simulate(data, &args)?;
     }
     review(data, None, None, ReviewFormat::Text, lang, true).await?;

@@ -73,3 +73,38 @@ fn import_is_all_or_nothing_idempotent_and_replaces_by_key() {
     let rv = vitrine(data, &["review", "--shop", "s1", "--date", "2026-11-21", "--format", "json", "--no-record"]);
     assert!(rv.status.success(), "{}", String::from_utf8_lossy(&rv.stderr));
 }
+
+#[test]
+fn simulated_exports_import_to_the_same_numbers_as_the_direct_path() {
+    let direct = tempfile::tempdir().unwrap();
+    let via = tempfile::tempdir().unwrap();
+    let sim = ["simulate", "--seed", "8", "--days", "40", "--scale", "0.01", "--end", "2026-11-21"];
+    let out = vitrine(direct.path(), &sim);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut args = sim.to_vec();
+    args.extend(["--format", "exports"]);
+    let out = vitrine(via.path(), &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let exports = via.path().join("exports/shop1");
+    let out = vitrine(via.path(), &["import", "--shop", "shop1", exports.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for sql in [
+        "SELECT SUM(gmv_fen) FROM product_day",
+        "SELECT SUM(user_paid_fen) FROM product_day",
+        "SELECT SUM(exposure) + SUM(clicks) * 7 + SUM(orders) * 13 FROM product_day",
+        "SELECT COUNT(*) FROM product_day",
+        "SELECT SUM(spend_fen) + SUM(impressions) + SUM(conversions) FROM plan_hour",
+        "SELECT SUM(pay_gmv_fen) FROM plan_hour WHERE hour = 20",
+        "SELECT COUNT(*) FROM orders",
+        "SELECT SUM(amount_fen) FROM orders WHERE region = '广东' AND channel = 'search'",
+        "SELECT COUNT(*) FROM orders WHERE date_part('hour', ordered_at) = 21",
+        "SELECT SUM(plays) + SUM(completions) FROM video_day",
+        "SELECT SUM(on_hand) FROM inventory",
+        "SELECT SUM(CASE WHEN is_complaint THEN 1 ELSE 0 END) FROM comments",
+        "SELECT SUM(spend_fen) FROM creative_day",
+        "SELECT SUM(price_fen) FROM competitors",
+        "SELECT ROUND(SUM(experience_score), 6) FROM external_indices",
+    ] {
+        assert_eq!(scalar(direct.path(), sql), scalar(via.path(), sql), "{sql}");
+    }
+}
