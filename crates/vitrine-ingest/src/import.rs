@@ -13,7 +13,7 @@ use vitrine_core::Table;
 
 use crate::date::{parse_date, parse_hour, parse_timestamp};
 use crate::profile::{detect, Parse, Profile};
-use crate::text::open_utf8;
+use crate::text::open_utf8_counted;
 use crate::value::{is_blank, parse_money_fen, parse_number};
 
 /// How many rows above the header an export may carry (titles, notes, merged headers).
@@ -54,15 +54,20 @@ impl FileRead {
     }
 }
 
-fn is_total_row(row: &[String]) -> bool {
+fn is_total_row(row: &[&str]) -> bool {
     row.iter().take(2).any(|c| matches!(c.trim(), "合计" | "总计" | "汇总" | "Total" | "total"))
 }
 
 /// Reads a CSV export (any supported encoding) with `shop` as the default shop id.
 pub fn read_csv(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Problem>> {
+    read_csv_counted(path, shop, Default::default())
+}
+
+/// [`read_csv`], adding the raw bytes consumed to `progress` as it goes (for progress bars).
+pub fn read_csv_counted(path: &Path, shop: Option<&str>, progress: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Result<FileRead, Vec<Problem>> {
     let file = path.display().to_string();
     let whole = |reason: String| vec![Problem { file: file.clone(), row: 0, column: String::new(), reason }];
-    let (reader, encoding) = open_utf8(path).map_err(|e| whole(e.to_string()))?;
+    let (reader, encoding) = open_utf8_counted(path, progress).map_err(|e| whole(e.to_string()))?;
     let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
     let mut records = csv.records();
     let mut line = 0usize;
@@ -86,7 +91,7 @@ pub fn read_csv(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Problem
         line += 1;
         match rec {
             Ok(r) => {
-                let cells: Vec<String> = r.iter().map(String::from).collect();
+                let cells: Vec<&str> = r.iter().collect();
                 mapper.push(line, &cells);
             }
             Err(e) => mapper.problem(line, "", e.to_string()),
@@ -95,11 +100,32 @@ pub fn read_csv(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Problem
     mapper.finish(encoding)
 }
 
+/// Where one canonical field's value comes from, resolved once per file.
+enum Source {
+    Column { idx: usize, parse: Parse, header: String },
+    Shop,
+    Fixed(Fixed),
+    Missing,
+}
+
+#[derive(Clone, Copy)]
+enum Fixed {
+    Text(&'static str),
+    Int(i64),
+}
+
+struct FieldPlan {
+    name: String,
+    nullable: bool,
+    is_bool: bool,
+    source: Source,
+}
+
 /// Maps rows of one bound profile onto canonical partitions, collecting problems.
 struct RowMapper {
     profile: &'static Profile,
-    binding: Vec<Option<usize>>,
-    headers: Vec<String>,
+    plan: Vec<FieldPlan>,
+    date_field: Option<usize>,
     shop: Option<String>,
     file: String,
     builders: BTreeMap<(String, Option<NaiveDate>), BatchBuilder>,
@@ -108,8 +134,8 @@ struct RowMapper {
     totals: usize,
 }
 
-enum Cell {
-    Text(String),
+enum Cell<'a> {
+    Str(&'a str),
     Int(i64),
     Float(f64),
     Date(NaiveDate),
@@ -119,62 +145,33 @@ enum Cell {
 
 impl RowMapper {
     fn new(profile: &'static Profile, binding: Vec<Option<usize>>, headers: Vec<String>, shop: Option<&str>, file: String) -> Self {
-        RowMapper { profile, binding, headers, shop: shop.map(String::from), file, builders: BTreeMap::new(), problems: vec![], rows: 0, totals: 0 }
+        let schema = profile.table.schema();
+        let plan = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let name = f.name().as_str();
+                let bound = profile.columns.iter().zip(&binding).find_map(|(c, i)| if c.target == name { i.map(|i| (c, i)) } else { None });
+                let source = match (bound, profile.defaults.iter().find(|(t, _)| *t == name)) {
+                    (Some((c, idx)), _) => Source::Column { idx, parse: c.parse, header: headers.get(idx).cloned().unwrap_or_default() },
+                    (None, _) if name == "shop_id" => Source::Shop,
+                    (None, Some((_, v))) if f.data_type() == &arrow_schema::DataType::Boolean => Source::Fixed(Fixed::Int(i64::from(*v == "1"))),
+                    (None, Some((_, v))) if f.data_type() == &arrow_schema::DataType::Int64 => v.parse().map(|x| Source::Fixed(Fixed::Int(x))).unwrap_or(Source::Missing),
+                    (None, Some((_, v))) => Source::Fixed(Fixed::Text(v)),
+                    (None, None) => Source::Missing,
+                };
+                FieldPlan { name: name.to_string(), nullable: f.is_nullable(), is_bool: f.data_type() == &arrow_schema::DataType::Boolean, source }
+            })
+            .collect();
+        let date_field = schema.fields().iter().position(|f| f.name() == "date");
+        RowMapper { profile, plan, date_field, shop: shop.map(String::from), file, builders: BTreeMap::new(), problems: vec![], rows: 0, totals: 0 }
     }
 
     fn problem(&mut self, row: usize, column: &str, reason: String) {
         self.problems.push(Problem { file: self.file.clone(), row, column: column.to_string(), reason });
     }
 
-    /// The header a canonical column was bound to, if any.
-    fn header_of(&self, target: &str) -> Option<String> {
-        self.profile.columns.iter().zip(&self.binding).find(|(c, i)| c.target == target && i.is_some()).and_then(|(_, i)| self.headers.get((*i)?).cloned())
-    }
-
-    /// The parsed value of canonical column `target` in `cells`.
-    fn value(&self, target: &str, cells: &[String]) -> Result<Cell, (String, String)> {
-        let spec = self.profile.columns.iter().zip(&self.binding).find(|(c, i)| c.target == target && i.is_some());
-        let Some((spec, Some(idx))) = spec else {
-            let is_bool = self.profile.table.schema().field_with_name(target).is_ok_and(|f| f.data_type() == &arrow_schema::DataType::Boolean);
-            return Ok(match (target, self.profile.defaults.iter().find(|(t, _)| *t == target)) {
-                ("shop_id", _) => self.shop.clone().map(Cell::Text).unwrap_or(Cell::Null),
-                (_, Some((_, v))) if is_bool => Cell::Int(i64::from(*v == "1")),
-                (_, Some((_, v))) if target == "quantity" || target.ends_with("_fen") => v.parse().map(Cell::Int).unwrap_or(Cell::Null),
-                (_, Some((_, v))) => Cell::Text((*v).to_string()),
-                _ => Cell::Null,
-            });
-        };
-        let raw = cells.get(*idx).map(String::as_str).unwrap_or("");
-        let header = self.headers.get(*idx).cloned().unwrap_or_default();
-        let bad = |reason: String| (header.clone(), reason);
-        if is_blank(raw) && !matches!(spec.parse, Parse::Text | Parse::Map(_)) {
-            return Ok(Cell::Null);
-        }
-        Ok(match spec.parse {
-            Parse::Text => Cell::Text(raw.trim().to_string()),
-            Parse::Map(table) => {
-                let t = raw.trim();
-                Cell::Text(table.iter().find(|(k, _)| *k == t).map(|(_, v)| (*v).to_string()).unwrap_or_else(|| t.to_string()))
-            }
-            Parse::Count => match parse_number(raw).map_err(|e| bad(e.to_string()))? {
-                Some(v) if v >= 0.0 && (v - v.round()).abs() < 1e-6 => Cell::Int(v.round() as i64),
-                Some(v) => return Err(bad(format!("`{raw}` is not a whole non-negative count ({v})"))),
-                None => Cell::Null,
-            },
-            Parse::Money(unit) => parse_money_fen(raw, unit).map_err(|e| bad(e.to_string()))?.map(Cell::Int).unwrap_or(Cell::Null),
-            Parse::Float => parse_number(raw).map_err(|e| bad(e.to_string()))?.map(Cell::Float).unwrap_or(Cell::Null),
-            Parse::Date => Cell::Date(parse_date(raw).ok_or_else(|| bad(format!("`{raw}` is not a date")))?),
-            Parse::Bool => match raw.trim() {
-                "是" | "1" | "true" | "TRUE" | "Y" | "y" | "yes" => Cell::Int(1),
-                "否" | "0" | "false" | "FALSE" | "N" | "n" | "no" => Cell::Int(0),
-                other => return Err(bad(format!("`{other}` is not yes/no (是/否)"))),
-            },
-            Parse::Timestamp => Cell::Time(parse_timestamp(raw).ok_or_else(|| bad(format!("`{raw}` is not a date-time")))?),
-            Parse::Hour => Cell::Int(i64::from(parse_hour(raw).ok_or_else(|| bad(format!("`{raw}` is not an hour")))?)),
-        })
-    }
-
-    fn push(&mut self, line: usize, cells: &[String]) {
+    fn push(&mut self, line: usize, cells: &[&str]) {
         if cells.iter().all(|c| c.trim().is_empty()) {
             return;
         }
@@ -182,41 +179,49 @@ impl RowMapper {
             self.totals += 1;
             return;
         }
-        let schema = self.profile.table.schema();
-        let mut values = Vec::with_capacity(schema.fields().len());
-        let mut failed = false;
-        for f in schema.fields() {
-            match self.value(f.name(), cells) {
-                Ok(Cell::Null) if !f.is_nullable() => {
-                    let header = self.header_of(f.name()).unwrap_or_else(|| f.name().to_string());
-                    let why = if f.name() == "shop_id" { "no shop id: pass --shop or add a 店铺ID column".to_string() } else { format!("required value `{}` is empty", f.name()) };
-                    self.problem(line, &header, why);
-                    failed = true;
+        let mut values: Vec<Cell<'_>> = Vec::with_capacity(self.plan.len());
+        let mut errors: Vec<(String, String)> = Vec::new();
+        for fp in &self.plan {
+            let v = match &fp.source {
+                Source::Column { idx, parse, header } => parse_cell(cells.get(*idx).copied().unwrap_or(""), *parse).map_err(|reason| (header.clone(), reason)),
+                Source::Shop => Ok(self.shop.as_deref().map(Cell::Str).unwrap_or(Cell::Null)),
+                Source::Fixed(Fixed::Text(t)) => Ok(Cell::Str(t)),
+                Source::Fixed(Fixed::Int(i)) => Ok(Cell::Int(*i)),
+                Source::Missing => Ok(Cell::Null),
+            };
+            match v {
+                Ok(Cell::Null) if !fp.nullable => {
+                    let header = match &fp.source {
+                        Source::Column { header, .. } => header.clone(),
+                        _ => fp.name.clone(),
+                    };
+                    let why = if fp.name == "shop_id" { "no shop id: pass --shop or add a 店铺ID column".to_string() } else { format!("required value `{}` is empty", fp.name) };
+                    errors.push((header, why));
                 }
                 Ok(c) => values.push(c),
-                Err((col, reason)) => {
-                    self.problem(line, &col, reason);
-                    failed = true;
-                }
+                Err(e) => errors.push(e),
             }
         }
-        if failed {
+        if !errors.is_empty() {
+            for (col, reason) in errors {
+                self.problem(line, &col, reason);
+            }
             return;
         }
         let shop = match &values[0] {
-            Cell::Text(s) => s.clone(),
+            Cell::Str(s) => (*s).to_string(),
             _ => String::new(),
         };
-        let date = values.iter().zip(schema.fields()).find(|(_, f)| f.name() == "date").and_then(|(c, _)| match c {
-            Cell::Date(d) => Some(*d),
+        let date = self.date_field.and_then(|i| match values.get(i) {
+            Some(Cell::Date(d)) => Some(*d),
             _ => None,
         });
         let row: Vec<Val<'_>> = values
             .iter()
-            .zip(schema.fields())
-            .map(|(c, f)| match c {
-                Cell::Text(s) => Val::Str(s),
-                Cell::Int(i) if matches!(f.data_type(), arrow_schema::DataType::Boolean) => Val::Bool(*i != 0),
+            .zip(&self.plan)
+            .map(|(c, fp)| match c {
+                Cell::Str(s) => Val::Str(s),
+                Cell::Int(i) if fp.is_bool => Val::Bool(*i != 0),
                 Cell::Int(i) => Val::Int(*i),
                 Cell::Float(x) => Val::Float(*x),
                 Cell::Date(d) => Val::Date(*d),
@@ -226,7 +231,9 @@ impl RowMapper {
             .collect();
         let table = self.profile.table;
         let b = self.builders.entry((shop, date)).or_insert_with(|| BatchBuilder::new(table));
-        match b.push(&row) {
+        let pushed = b.push(&row);
+        drop(row);
+        match pushed {
             Ok(()) => self.rows += 1,
             Err(e) => self.problem(line, "", e.to_string()),
         }
@@ -247,6 +254,35 @@ impl RowMapper {
         }
         Ok(FileRead { profile: self.profile, encoding, rows: self.rows, skipped_total_rows: self.totals, partitions })
     }
+}
+
+/// Parses one raw cell as its column's declared kind; blanks become nulls.
+fn parse_cell(raw: &str, parse: Parse) -> Result<Cell<'_>, String> {
+    if is_blank(raw) && !matches!(parse, Parse::Text | Parse::Map(_)) {
+        return Ok(Cell::Null);
+    }
+    Ok(match parse {
+        Parse::Text => Cell::Str(raw.trim()),
+        Parse::Map(table) => {
+            let t = raw.trim();
+            Cell::Str(table.iter().find(|(k, _)| *k == t).map(|(_, v)| *v).unwrap_or(t))
+        }
+        Parse::Count => match parse_number(raw).map_err(|e| e.to_string())? {
+            Some(v) if v >= 0.0 && (v - v.round()).abs() < 1e-6 => Cell::Int(v.round() as i64),
+            Some(v) => return Err(format!("`{raw}` is not a whole non-negative count ({v})")),
+            None => Cell::Null,
+        },
+        Parse::Money(unit) => parse_money_fen(raw, unit).map_err(|e| e.to_string())?.map(Cell::Int).unwrap_or(Cell::Null),
+        Parse::Float => parse_number(raw).map_err(|e| e.to_string())?.map(Cell::Float).unwrap_or(Cell::Null),
+        Parse::Date => Cell::Date(parse_date(raw).ok_or_else(|| format!("`{raw}` is not a date"))?),
+        Parse::Bool => match raw.trim() {
+            "是" | "1" | "true" | "TRUE" | "Y" | "y" | "yes" => Cell::Int(1),
+            "否" | "0" | "false" | "FALSE" | "N" | "n" | "no" => Cell::Int(0),
+            other => return Err(format!("`{other}` is not yes/no (是/否)")),
+        },
+        Parse::Timestamp => Cell::Time(parse_timestamp(raw).ok_or_else(|| format!("`{raw}` is not a date-time"))?),
+        Parse::Hour => Cell::Int(i64::from(parse_hour(raw).ok_or_else(|| format!("`{raw}` is not an hour"))?)),
+    })
 }
 
 /// The table a profile fills (re-exported for callers that only hold a [`FileRead`]).

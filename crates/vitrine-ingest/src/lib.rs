@@ -15,7 +15,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-pub use import::{read_csv, FileRead, Problem};
+pub use import::{read_csv, read_csv_counted, FileRead, Problem};
 
 /// SHA-256 of a file's bytes, so re-importing the same file is recognised as a no-op.
 pub fn content_hash(path: &Path) -> std::io::Result<String> {

@@ -21,15 +21,35 @@ pub fn sniff(head: &[u8]) -> &'static Encoding {
     }
 }
 
+/// Counts the raw bytes read through it, for progress reports.
+pub struct Counting<R> {
+    inner: R,
+    pub count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// Opens `path` as a UTF-8 byte stream (BOM removed) and names the encoding it detected.
 pub fn open_utf8(path: &Path) -> std::io::Result<(Box<dyn Read + Send>, &'static str)> {
+    open_utf8_counted(path, Default::default())
+}
+
+/// [`open_utf8`], adding every raw byte read to `count`.
+pub fn open_utf8_counted(path: &Path, count: std::sync::Arc<std::sync::atomic::AtomicU64>) -> std::io::Result<(Box<dyn Read + Send>, &'static str)> {
     let mut f = File::open(path)?;
     let mut head = vec![0u8; 64 * 1024];
     let n = read_up_to(&mut f, &mut head)?;
     head.truncate(n);
     f.seek(SeekFrom::Start(0))?;
     let enc = sniff(&head);
-    let reader = DecodeReaderBytesBuilder::new().encoding(Some(enc)).bom_override(true).strip_bom(true).build(BufReader::with_capacity(1 << 20, f));
+    let counted = Counting { inner: f, count };
+    let reader = DecodeReaderBytesBuilder::new().encoding(Some(enc)).bom_override(true).strip_bom(true).build(BufReader::with_capacity(1 << 20, counted));
     Ok((Box::new(reader), enc.name()))
 }
 

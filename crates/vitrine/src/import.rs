@@ -3,7 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use vitrine_ingest::{content_hash, read_csv, FileRead, Problem};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use vitrine_ingest::{content_hash, read_csv_counted, FileRead, Problem};
 use vitrine_lake::Lake;
 
 /// How many problems are listed before the rest are only counted.
@@ -25,12 +30,27 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn read(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Problem>> {
+fn read(path: &Path, shop: Option<&str>, progress: Arc<AtomicU64>) -> Result<FileRead, Vec<Problem>> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
     match ext.as_str() {
-        "csv" | "txt" => read_csv(path, shop),
+        "csv" | "txt" => read_csv_counted(path, shop, progress),
         _ => Err(vec![Problem { file: path.display().to_string(), row: 0, column: String::new(), reason: format!("unsupported file type `.{ext}` (CSV is supported; save XLSX exports as CSV for now)") }]),
     }
+}
+
+/// A byte-based progress bar (MB/s, ETA) fed by a shared counter the readers bump.
+fn progress_bar(total: u64) -> (ProgressBar, Arc<AtomicU64>) {
+    let done = Arc::new(AtomicU64::new(0));
+    let pb = if std::env::var_os("CI").is_some() { ProgressBar::hidden() } else { ProgressBar::new(total) };
+    pb.set_style(ProgressStyle::with_template("importing {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+    let (bar, counter) = (pb.clone(), Arc::clone(&done));
+    std::thread::spawn(move || {
+        while !bar.is_finished() {
+            bar.set_position(counter.load(Ordering::Relaxed));
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    (pb, done)
 }
 
 /// Imports `paths`; commits only when every file read cleanly.
@@ -39,17 +59,50 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
     let files = expand(paths)?;
     let mut reads = Vec::new();
     let mut problems = Vec::new();
+    let total: u64 = files.iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum();
+    let started = std::time::Instant::now();
+    let (pb, done) = progress_bar(total);
+    let mut todo = Vec::new();
     for f in &files {
         let hash = content_hash(f).with_context(|| format!("reading {}", f.display()))?;
         if lake.has_source(&hash)? {
-            eprintln!("{}: already imported (same content), skipped", f.display());
+            done.fetch_add(f.metadata().map(|m| m.len()).unwrap_or(0), Ordering::Relaxed);
+            pb.suspend(|| eprintln!("{}: already imported (same content), skipped", f.display()));
             continue;
         }
-        match read(f, shop) {
-            Ok(r) => reads.push((f.clone(), hash, r)),
+        todo.push((f.clone(), hash));
+    }
+    // Files are parsed in parallel (one per core); results keep the command-line order.
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(todo.len().max(1));
+    let next = AtomicU64::new(0);
+    let mut results: Vec<(usize, Result<FileRead, Vec<Problem>>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                        let Some((f, _)) = todo.get(i) else { break };
+                        out.push((i, read(f, shop, Arc::clone(&done))));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect::<Result<Vec<_>, _>>().map(|v| v.into_iter().flatten().collect())
+    })
+    .map_err(|_| anyhow::anyhow!("a reader thread failed; nothing was imported"))?;
+    results.sort_by_key(|r| r.0);
+    if results.len() != todo.len() {
+        bail!("read {} of {} files; nothing was imported", results.len(), todo.len());
+    }
+    for ((f, hash), (_, r)) in todo.into_iter().zip(results) {
+        match r {
+            Ok(r) => reads.push((f, hash, r)),
             Err(p) => problems.extend(p),
         }
     }
+    pb.finish_and_clear();
     for (f, _, r) in &reads {
         let range = r.date_range().map(|(a, b)| format!("{a} – {b}")).unwrap_or_else(|| "undated".into());
         eprintln!("{}: {} ({}), {} rows, {} partitions, {range}{}", f.display(), r.profile.name_zh, r.encoding, r.rows, r.partitions.len(), if r.skipped_total_rows > 0 { format!(", {} totals row(s) skipped", r.skipped_total_rows) } else { String::new() });
@@ -83,6 +136,13 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
     }
     let m = commit.finish()?;
     let rows: usize = reads.iter().map(|r| r.2.rows).sum();
-    eprintln!("imported {} file(s), {rows} rows; lake version {}", reads.len(), m.version);
+    let secs = started.elapsed().as_secs_f64().max(1e-6);
+    eprintln!(
+        "imported {} file(s), {rows} rows in {secs:.2} s ({:.0} rows/s, {:.1} MB/s); lake version {}",
+        reads.len(),
+        rows as f64 / secs,
+        total as f64 / 1e6 / secs,
+        m.version
+    );
     Ok(())
 }
