@@ -57,7 +57,6 @@ fn progress_bar(total: u64) -> (ProgressBar, Arc<AtomicU64>) {
 pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) -> Result<()> {
     let lake = Lake::open(data)?;
     let files = expand(paths)?;
-    let mut reads = Vec::new();
     let mut problems = Vec::new();
     let total: u64 = files.iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum();
     let started = std::time::Instant::now();
@@ -72,42 +71,69 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
         }
         todo.push((f.clone(), hash));
     }
-    // Files are parsed in parallel (one per core); results keep the command-line order.
+    // Files are parsed in parallel (one per core) and each is merged into the open commit as
+    // soon as its turn in command-line order comes, then dropped: memory holds a few files,
+    // not the whole set. Nothing is visible until the commit finishes; any problem aborts it.
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(todo.len().max(1));
     let next = AtomicU64::new(0);
-    let mut results: Vec<(usize, Result<FileRead, Vec<Problem>>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                        let Some((f, _)) = todo.get(i) else { break };
-                        out.push((i, read(f, shop, Arc::clone(&done))));
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join()).collect::<Result<Vec<_>, _>>().map(|v| v.into_iter().flatten().collect())
-    })
-    .map_err(|_| anyhow::anyhow!("a reader thread failed; nothing was imported"))?;
-    results.sort_by_key(|r| r.0);
-    if results.len() != todo.len() {
-        bail!("read {} of {} files; nothing was imported", results.len(), todo.len());
-    }
-    for ((f, hash), (_, r)) in todo.into_iter().zip(results) {
-        match r {
-            Ok(r) => reads.push((f, hash, r)),
-            Err(p) => problems.extend(p),
+    let mut commit = if dry_run || todo.is_empty() { None } else { Some(lake.begin()?) };
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<FileRead, Vec<Problem>>)>(workers);
+    let mut rows = 0usize;
+    let mut imported = 0usize;
+    let outcome: Result<()> = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, todo, done) = (&next, &todo, &done);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let Some((f, _)) = todo.get(i) else { break };
+                if tx.send((i, read(f, shop, Arc::clone(done)))).is_err() {
+                    break;
+                }
+            });
         }
-    }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut turn = 0usize;
+        for (i, r) in rx.iter() {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&turn) {
+                let (f, hash) = &todo[turn];
+                turn += 1;
+                match r {
+                    Err(p) => problems.extend(p),
+                    Ok(r) => {
+                        let range = r.date_range().map(|(a, b)| format!("{a} – {b}")).unwrap_or_else(|| "undated".into());
+                        let totals = if r.skipped_total_rows > 0 { format!(", {} totals row(s) skipped", r.skipped_total_rows) } else { String::new() };
+                        pb.suspend(|| eprintln!("{}: {} ({}), {} rows, {} partitions, {range}{totals}", f.display(), r.profile.name_zh, r.encoding, r.rows, r.partitions.len()));
+                        rows += r.rows;
+                        imported += 1;
+                        if let (Some(c), true) = (commit.as_mut(), problems.is_empty()) {
+                            for ((shop, date), batch) in &r.partitions {
+                                c.merge(r.profile.table, shop, *date, batch, r.profile.key).with_context(|| format!("importing {}", f.display()))?;
+                            }
+                            c.add_source(hash.clone(), format!("{} ({})", f.display(), r.profile.id));
+                        }
+                    }
+                }
+            }
+        }
+        if turn != todo.len() {
+            bail!("read {turn} of {} files", todo.len());
+        }
+        Ok(())
+    });
     pb.finish_and_clear();
-    for (f, _, r) in &reads {
-        let range = r.date_range().map(|(a, b)| format!("{a} – {b}")).unwrap_or_else(|| "undated".into());
-        eprintln!("{}: {} ({}), {} rows, {} partitions, {range}{}", f.display(), r.profile.name_zh, r.encoding, r.rows, r.partitions.len(), if r.skipped_total_rows > 0 { format!(", {} totals row(s) skipped", r.skipped_total_rows) } else { String::new() });
+    if let Err(e) = outcome {
+        if let Some(c) = commit {
+            c.abort();
+        }
+        return Err(e.context("nothing was imported"));
     }
     if !problems.is_empty() {
+        if let Some(c) = commit {
+            c.abort();
+        }
         for p in problems.iter().take(MAX_LISTED) {
             eprintln!("{p}");
         }
@@ -120,26 +146,14 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
         eprintln!("dry run: nothing was imported");
         return Ok(());
     }
-    if reads.is_empty() {
+    let Some(commit) = commit else {
         eprintln!("nothing new to import");
         return Ok(());
-    }
-    let mut commit = lake.begin()?;
-    for (f, hash, r) in &reads {
-        for ((shop, date), batch) in &r.partitions {
-            if let Err(e) = commit.merge(r.profile.table, shop, *date, batch, r.profile.key) {
-                commit.abort();
-                return Err(e).with_context(|| format!("importing {}", f.display()));
-            }
-        }
-        commit.add_source(hash.clone(), format!("{} ({})", f.display(), r.profile.id));
-    }
+    };
     let m = commit.finish()?;
-    let rows: usize = reads.iter().map(|r| r.2.rows).sum();
     let secs = started.elapsed().as_secs_f64().max(1e-6);
     eprintln!(
-        "imported {} file(s), {rows} rows in {secs:.2} s ({:.0} rows/s, {:.1} MB/s); lake version {}",
-        reads.len(),
+        "imported {imported} file(s), {rows} rows in {secs:.2} s ({:.0} rows/s, {:.1} MB/s); lake version {}",
         rows as f64 / secs,
         total as f64 / 1e6 / secs,
         m.version
