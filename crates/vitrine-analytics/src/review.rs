@@ -17,10 +17,10 @@ use crate::targets::{annualise, month_of, pace, Pacing, TargetTree};
 use crate::AnalyticsError;
 
 /// Metrics the review reads per day (60 days back, for trends and baselines).
-const DAILY: [&str; 31] = [
+const DAILY: [&str; 32] = [
     "gmv", "orders", "paying_users", "exposure", "clicks", "detail_views", "add_to_cart", "reviews", "ctr", "cvr", "aov", "gpm", "spend", "roi", "cpa", "cpm",
     "cost_per_exposure", "natural_share", "refund_rate", "completion_rate", "like_rate", "interaction_rate", "avg_dwell", "repurchase_rate", "on_time_rate",
-    "complaint_rate", "complaints", "order_count", "nps", "penalty_risk", "spend_ratio",
+    "complaint_rate", "complaints", "order_count", "nps", "penalty_risk", "spend_ratio", "conversions",
 ];
 
 /// KPI cards, in display order; the second field names the target key, if any.
@@ -161,7 +161,7 @@ impl ReviewRequest {
         let q = |metrics: &[&'static str], from: NaiveDate| MetricQuery::new(metrics, from, d).filter(Dim::Shop, self.shop.clone());
         vec![
             q(&DAILY, days(d, 59)).per(TimeGrain::Day),
-            q(&["spend", "ad_impressions", "ad_ctr", "conversions", "roi"], days(d, 14)).by(&[Dim::Plan, Dim::Category]).per(TimeGrain::Day),
+            q(&["spend", "ad_impressions", "ad_ctr", "conversions", "pay_gmv"], days(d, 14)).by(&[Dim::Plan, Dim::Category]).per(TimeGrain::Day),
             q(&["order_count"], days(d, 28)).by(&[Dim::Region]).per(TimeGrain::Day),
             q(&["order_count"], days(d, 28)).by(&[Dim::Device]).per(TimeGrain::Day),
             q(&["on_hand", "daily_sales"], d).by(&[Dim::Product]),
@@ -325,8 +325,9 @@ impl Ctx<'_> {
         median(&vals)
     }
 
-    /// Σ num / Σ den of a daily metric pair over the `n` days before the review date.
-    fn baseline_sum_ratio(&self, num_metric: &str, den_metric: &str, n: i64) -> f64 {
+    /// Σ num / Σ den of two additive daily metrics over the `n` days before the review date
+    /// (the ratio-of-sums baseline of the rate they form); `None` without volume.
+    fn baseline_sum_ratio_opt(&self, num_metric: &str, den_metric: &str, n: i64) -> Option<f64> {
         let (mut num, mut den) = (0.0, 0.0);
         for i in 1..=n {
             let d = days(self.req.date, i);
@@ -335,20 +336,19 @@ impl Ctx<'_> {
                 den += b;
             }
         }
-        if den > 0.0 {
-            num / den
-        } else {
-            0.0
-        }
+        (den > 0.0).then(|| num / den)
+    }
+
+    fn baseline_sum_ratio(&self, num_metric: &str, den_metric: &str, n: i64) -> f64 {
+        self.baseline_sum_ratio_opt(num_metric, den_metric, n).unwrap_or(0.0)
     }
 
     fn shop_findings(&self, rules: &Rules<'_>) -> Vec<Finding> {
         let d = self.req.date;
         let mut out = Vec::new();
         let v = |m: &str| self.day_value(m, d);
-        if let (Some(spend), Some(cpa_base)) = (v("spend"), self.baseline_cpa()) {
-            let conv = v("cpa").filter(|c| *c > 0.0).map(|c| spend / c).unwrap_or(0.0);
-            out.extend(rules.cpa_rise(format!("shop:{}", self.req.shop), spend, conv, cpa_base));
+        if let (Some(spend), Some(cpa_base)) = (v("spend"), self.baseline_sum_ratio_opt("spend", "conversions", 14)) {
+            out.extend(rules.cpa_rise(format!("shop:{}", self.req.shop), spend, v("conversions").unwrap_or(0.0), cpa_base));
         }
         if let (Some(c), Some(o)) = (v("complaints"), v("order_count")) {
             out.extend(rules.complaint_rise(format!("shop:{}", self.req.shop), c, o, self.baseline_sum_ratio("complaints", "order_count", 28)));
@@ -370,20 +370,6 @@ impl Ctx<'_> {
             out.extend(rules.traffic_quality(100.0 * parts.iter().sum::<f64>() / 3.0));
         }
         out
-    }
-
-    fn baseline_cpa(&self) -> Option<f64> {
-        let (mut spend, mut conv) = (0.0, 0.0);
-        for i in 1..=14 {
-            let d = days(self.req.date, i);
-            if let (Some(s), Some(c)) = (self.day_value("spend", d), self.day_value("cpa", d)) {
-                if c > 0.0 {
-                    spend += s;
-                    conv += s / c;
-                }
-            }
-        }
-        (conv > 0.0).then(|| spend / conv)
     }
 
     fn funnel(&self) -> (Vec<FunnelStep>, Option<String>) {
@@ -537,13 +523,12 @@ fn actions(alerts: &[Alert], plans: &MetricTable, date: NaiveDate, lang: Lang) -
 /// The three plans with the best ROI over the last 7 days (with at least 20 conversions).
 fn best_roi_plans(plans: &MetricTable, date: NaiveDate) -> Vec<String> {
     let from = days(date, 6).to_string();
-    let (spend, roi, conv) = (col(plans, "spend"), col(plans, "roi"), col(plans, "conversions"));
+    let (spend, gmv, conv) = (col(plans, "spend"), col(plans, "pay_gmv"), col(plans, "conversions"));
     let mut agg: BTreeMap<&str, (f64, f64, f64)> = BTreeMap::new();
     for r in plans.rows.iter().filter(|r| r.period.as_deref().is_some_and(|p| p >= from.as_str())) {
         let e = agg.entry(r.key[0].as_str()).or_default();
-        let s = val(r, spend);
-        e.0 += s;
-        e.1 += s * val(r, roi);
+        e.0 += val(r, spend);
+        e.1 += val(r, gmv);
         e.2 += val(r, conv);
     }
     let mut v: Vec<(&str, f64)> = agg.into_iter().filter(|(_, x)| x.2 >= 20.0 && x.0 > 0.0).map(|(k, x)| (k, x.1 / x.0)).collect();

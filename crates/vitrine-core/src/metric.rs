@@ -209,6 +209,7 @@ pub static METRICS: &[Metric] = &[
     metric!("add_to_cart", "加购次数", "Add-to-cart", sum("add_to_cart", 1.0), "Σ add_to_cart", Count, Up, true),
     metric!("reviews", "评价数", "Reviews", sum("reviews", 1.0), "Σ reviews", Count, Up, true),
     metric!("ad_impressions", "展示数", "Ad impressions", sum("ad_impressions", 1.0), "Σ impressions", Count, Up, true),
+    metric!("pay_gmv", "支付GMV", "Ad pay GMV", sum("pay_gmv_fen", 0.01), "Σ pay_gmv_fen / 100", Yuan, Up, true),
     metric!("conversions", "转化数", "Conversions", sum("conversions", 1.0), "Σ conversions", Count, Up, true),
     metric!("order_count", "订单数（明细）", "Orders (order file)", sum("order_count", 1.0), "count of order rows", Count, Up, true),
     metric!("complaints", "投诉数", "Complaints", sum("complaints", 1.0), "Σ complaint comments", Count, Down, true),

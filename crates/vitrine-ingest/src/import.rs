@@ -9,7 +9,6 @@ use std::path::Path;
 use arrow_array::RecordBatch;
 use chrono::NaiveDate;
 use vitrine_core::batch::{BatchBuilder, Val};
-use vitrine_core::Table;
 
 use crate::date::{parse_date, parse_hour, parse_timestamp};
 use crate::profile::{detect, Parse, Profile};
@@ -283,9 +282,4 @@ fn parse_cell(raw: &str, parse: Parse) -> Result<Cell<'_>, String> {
         Parse::Timestamp => Cell::Time(parse_timestamp(raw).ok_or_else(|| format!("`{raw}` is not a date-time"))?),
         Parse::Hour => Cell::Int(i64::from(parse_hour(raw).ok_or_else(|| format!("`{raw}` is not an hour"))?)),
     })
-}
-
-/// The table a profile fills (re-exported for callers that only hold a [`FileRead`]).
-pub fn table_of(read: &FileRead) -> Table {
-    read.profile.table
 }

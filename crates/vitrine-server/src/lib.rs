@@ -144,6 +144,6 @@ struct AlertParams {
 
 async fn alerts(State(ws): State<Shared>, Query(p): Query<AlertParams>) -> Result<Response, ServiceError> {
     let status = p.status.as_deref().map(vitrine_lake::AlertStatus::parse).transpose().map_err(|e| ServiceError::BadRequest(e.to_string()))?;
-    let state = vitrine_lake::State::open(&ws.data_dir).await?;
+    let state = ws.state().await?;
     Ok(Json(state.alerts(p.shop.as_deref(), status).await?).into_response())
 }

@@ -55,6 +55,8 @@ pub struct Workspace {
     pub data_dir: PathBuf,
     pub lake: Lake,
     pub config: Config,
+    /// The state database, opened (and migrated) once on first use and shared after.
+    state: std::sync::Arc<tokio::sync::OnceCell<State>>,
 }
 
 /// A shop in the lake with the dates it has data for.
@@ -70,7 +72,12 @@ impl Workspace {
     pub fn open(data_dir: &Path) -> Result<Workspace, ServiceError> {
         let lake = Lake::open(data_dir)?;
         let config = Config::load(&data_dir.join("vitrine.toml"))?;
-        Ok(Workspace { data_dir: data_dir.to_path_buf(), lake, config })
+        Ok(Workspace { data_dir: data_dir.to_path_buf(), lake, config, state: Default::default() })
+    }
+
+    /// The state database of this data directory.
+    pub async fn state(&self) -> Result<&State, ServiceError> {
+        Ok(self.state.get_or_try_init(|| State::open(&self.data_dir)).await?)
     }
 
     /// An engine over the live lake version.
@@ -116,14 +123,14 @@ impl Workspace {
         let req = ReviewRequest { shop: shop.clone(), date, lang };
         let engine = self.engine()?;
         let results = engine.metrics(&req.queries()).await?;
-        let state = State::open(&self.data_dir).await?;
+        let state = self.state().await?;
         let stored: Vec<(String, String, f64)> = state.targets(&shop).await?.into_iter().filter(|t| t.1.is_empty()).map(|t| (t.0, t.2, t.3)).collect();
         Ok(req.build(&self.config, &results, &stored)?)
     }
 
     /// Records a review's alerts in the state database (dedup by shop, rule, metric, scope).
     pub async fn record_alerts(&self, review: &Review) -> Result<usize, ServiceError> {
-        let state = State::open(&self.data_dir).await?;
+        let state = self.state().await?;
         for a in &review.alerts {
             let due = (chrono::Utc::now() + Duration::minutes((a.due_hours * 60.0) as i64)).to_rfc3339();
             let severity = serde_json::to_value(a.severity).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();

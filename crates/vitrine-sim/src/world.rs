@@ -437,7 +437,7 @@ impl ShopSim {
         let mut cells = vec![[Cell::default(); 7]; self.products.len()];
         let mut orders = Vec::new();
         self.simulate_ads(date, weight, &mut cells, &mut orders, sink)?;
-        self.organic_orders(date, weight, &mut cells, &mut orders);
+        self.organic_orders(weight, &mut cells, &mut orders);
         self.repeat_orders(date, &mut orders);
         self.write_orders(date, &mut cells, orders, sink)?;
         self.write_funnel(date, &cells, sink)?;
@@ -528,7 +528,7 @@ impl ShopSim {
         sink.put(Table::CreativeDay, &self.id, Some(date), creatives.finish()?)
     }
 
-    fn organic_orders(&mut self, _date: NaiveDate, weight: f64, cells: &mut [[Cell; 7]], orders: &mut Vec<Order>) {
+    fn organic_orders(&mut self, weight: f64, cells: &mut [[Cell; 7]], orders: &mut Vec<Order>) {
         for (pi, p) in self.products.iter().enumerate() {
             for (src, share, ctr_m, cvr_m) in ORGANIC {
                 let exposure = poisson(&mut self.rng, self.exposure_unit * p.pop * share * weight);
