@@ -19,5 +19,9 @@ pub enum AnalyticsError {
     MissingResults { expected: usize, got: usize },
     /// There is no data for the day under review.
     #[error("no data for shop {shop} on {date}; the lake covers {range}")]
-    NoData { shop: String, date: String, range: String },
+    NoData {
+        shop: String,
+        date: String,
+        range: String,
+    },
 }

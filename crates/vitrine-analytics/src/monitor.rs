@@ -79,7 +79,15 @@ impl Rules<'_> {
     }
 
     /// A KPI more than `target_deviation` worse than its target.
-    pub fn target_deviation(&self, metric: &'static str, name_zh: &str, name_en: &str, value: f64, target: f64, higher_is_better: bool) -> Option<Finding> {
+    pub fn target_deviation(
+        &self,
+        metric: &'static str,
+        name_zh: &str,
+        name_en: &str,
+        value: f64,
+        target: f64,
+        higher_is_better: bool,
+    ) -> Option<Finding> {
         let limit = self.t("target_deviation");
         if target == 0.0 {
             return None;
@@ -90,18 +98,34 @@ impl Rules<'_> {
             rule: "target_deviation",
             metric,
             scope: format!("shop:{}", self.shop),
-            severity: if worse > 2.5 * limit { Severity::Critical } else { Severity::Warning },
+            severity: if worse > 2.5 * limit {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
             observed: value,
             expected: Some(target),
             threshold: limit,
             p_value: None,
-            message_zh: format!("{name_zh}偏离目标 {}（实际 {value:.4}，目标 {target:.4}）", pct(dev)),
-            message_en: format!("{name_en} is {} off target (actual {value:.4}, target {target:.4})", pct(dev)),
+            message_zh: format!(
+                "{name_zh}偏离目标 {}（实际 {value:.4}，目标 {target:.4}）",
+                pct(dev)
+            ),
+            message_en: format!(
+                "{name_en} is {} off target (actual {value:.4}, target {target:.4})",
+                pct(dev)
+            ),
         })
     }
 
     /// Plan CTR below `plan_ctr_floor` × the category baseline, with enough impressions to be sure.
-    pub fn plan_ctr_floor(&self, plan: &str, category: &str, impressions: f64, clicks: f64) -> Option<Finding> {
+    pub fn plan_ctr_floor(
+        &self,
+        plan: &str,
+        category: &str,
+        impressions: f64,
+        clicks: f64,
+    ) -> Option<Finding> {
         let base = baseline(category, "ad_ctr")?;
         let floor = self.t("plan_ctr_floor") * base;
         if impressions < self.t("plan_min_impressions") {
@@ -118,18 +142,36 @@ impl Rules<'_> {
             expected: Some(base),
             threshold: floor,
             p_value: Some(p),
-            message_zh: format!("计划 {plan} 点击率 {} 低于行业基准 {} 的一半", pct(ctr), pct(base)),
-            message_en: format!("Plan {plan} CTR {} is below half the {category} baseline {}", pct(ctr), pct(base)),
+            message_zh: format!(
+                "计划 {plan} 点击率 {} 低于行业基准 {} 的一半",
+                pct(ctr),
+                pct(base)
+            ),
+            message_en: format!(
+                "Plan {plan} CTR {} is below half the {category} baseline {}",
+                pct(ctr),
+                pct(base)
+            ),
         })
     }
 
     /// Cost per conversion up more than `cpa_rise` against the trailing baseline, significantly.
-    pub fn cpa_rise(&self, scope: String, spend_yuan: f64, conversions: f64, baseline_cpa: f64) -> Option<Finding> {
+    pub fn cpa_rise(
+        &self,
+        scope: String,
+        spend_yuan: f64,
+        conversions: f64,
+        baseline_cpa: f64,
+    ) -> Option<Finding> {
         let rise = self.t("cpa_rise");
         if !(baseline_cpa > 0.0) || spend_yuan <= 0.0 {
             return None;
         }
-        let cpa = if conversions > 0.0 { spend_yuan / conversions } else { f64::INFINITY };
+        let cpa = if conversions > 0.0 {
+            spend_yuan / conversions
+        } else {
+            f64::INFINITY
+        };
         // Under a CPA exactly at the limit we would expect this many conversions.
         let at_limit = spend_yuan / (baseline_cpa * (1.0 + rise));
         let p = poisson_lower(conversions, at_limit);
@@ -148,7 +190,14 @@ impl Rules<'_> {
     }
 
     /// A region's or device's share of orders down more than `segment_cvr_drop`, significantly.
-    pub fn segment_cvr_drop(&self, dim: &str, value: &str, today: f64, today_total: f64, base_share: f64) -> Option<Finding> {
+    pub fn segment_cvr_drop(
+        &self,
+        dim: &str,
+        value: &str,
+        today: f64,
+        today_total: f64,
+        base_share: f64,
+    ) -> Option<Finding> {
         let drop = self.t("segment_cvr_drop");
         if today_total <= 0.0 || base_share <= 0.0 {
             return None;
@@ -164,8 +213,18 @@ impl Rules<'_> {
             expected: Some(base_share),
             threshold: drop,
             p_value: Some(p),
-            message_zh: format!("{value} 的成交占比 {}，基线 {}，转化骤降 {}", pct(share), pct(base_share), pct(1.0 - share / base_share)),
-            message_en: format!("{value} accounts for {} of orders against a {} baseline: conversion down {}", pct(share), pct(base_share), pct(1.0 - share / base_share)),
+            message_zh: format!(
+                "{value} 的成交占比 {}，基线 {}，转化骤降 {}",
+                pct(share),
+                pct(base_share),
+                pct(1.0 - share / base_share)
+            ),
+            message_en: format!(
+                "{value} accounts for {} of orders against a {} baseline: conversion down {}",
+                pct(share),
+                pct(base_share),
+                pct(1.0 - share / base_share)
+            ),
         })
     }
 
@@ -177,17 +236,48 @@ impl Rules<'_> {
         }
         let cover = on_hand / daily_sales;
         let (rule, severity, zh, en) = if cover < min {
-            ("days_of_cover_min", if cover < min / 3.0 { Severity::Critical } else { Severity::Warning }, format!("商品 {product} 可售天数仅 {cover:.1} 天（阈值 {min}）"), format!("Product {product} has {cover:.1} days of cover (threshold {min})"))
+            (
+                "days_of_cover_min",
+                if cover < min / 3.0 {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                },
+                format!("商品 {product} 可售天数仅 {cover:.1} 天（阈值 {min}）"),
+                format!("Product {product} has {cover:.1} days of cover (threshold {min})"),
+            )
         } else if cover < min + 3.0 {
-            ("stock_forecast", Severity::Info, format!("商品 {product} 预计 72 小时内可售天数跌破 {min} 天"), format!("Product {product} will fall below {min} days of cover within 72 h"))
+            (
+                "stock_forecast",
+                Severity::Info,
+                format!("商品 {product} 预计 72 小时内可售天数跌破 {min} 天"),
+                format!("Product {product} will fall below {min} days of cover within 72 h"),
+            )
         } else {
             return None;
         };
-        Some(Finding { rule, metric: "days_of_cover", scope: format!("product:{product}"), severity, observed: cover, expected: None, threshold: min, p_value: None, message_zh: zh, message_en: en })
+        Some(Finding {
+            rule,
+            metric: "days_of_cover",
+            scope: format!("product:{product}"),
+            severity,
+            observed: cover,
+            expected: None,
+            threshold: min,
+            p_value: None,
+            message_zh: zh,
+            message_en: en,
+        })
     }
 
     /// Complaint rate up more than `complaint_rate_rise` on the baseline, significantly.
-    pub fn complaint_rise(&self, scope: String, complaints: f64, orders: f64, base_rate: f64) -> Option<Finding> {
+    pub fn complaint_rise(
+        &self,
+        scope: String,
+        complaints: f64,
+        orders: f64,
+        base_rate: f64,
+    ) -> Option<Finding> {
         let rise = self.t("complaint_rate_rise");
         if complaints < 5.0 || orders <= 0.0 || base_rate <= 0.0 {
             return None;
@@ -203,13 +293,27 @@ impl Rules<'_> {
             expected: Some(base_rate),
             threshold: rise,
             p_value: Some(p),
-            message_zh: format!("{scope} 投诉 {complaints:.0} 起，投诉率 {}，基线 {}", pct(rate), pct(base_rate)),
-            message_en: format!("{scope} received {complaints:.0} complaints: rate {} against a {} baseline", pct(rate), pct(base_rate)),
+            message_zh: format!(
+                "{scope} 投诉 {complaints:.0} 起，投诉率 {}，基线 {}",
+                pct(rate),
+                pct(base_rate)
+            ),
+            message_en: format!(
+                "{scope} received {complaints:.0} complaints: rate {} against a {} baseline",
+                pct(rate),
+                pct(base_rate)
+            ),
         })
     }
 
     /// A level crossing a fixed limit (on-time delivery, penalty risk, cost per exposure).
-    pub fn level(&self, rule: &'static str, metric: &'static str, value: f64, below: bool) -> Option<Finding> {
+    pub fn level(
+        &self,
+        rule: &'static str,
+        metric: &'static str,
+        value: f64,
+        below: bool,
+    ) -> Option<Finding> {
         let key = match rule {
             "on_time_min" => "on_time_min",
             "penalty_risk_max" => "penalty_risk_max",
@@ -221,13 +325,23 @@ impl Rules<'_> {
             rule,
             metric,
             scope: format!("shop:{}", self.shop),
-            severity: if rule == "on_time_min" { Severity::Critical } else { Severity::Warning },
+            severity: if rule == "on_time_min" {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
             observed: value,
             expected: None,
             threshold: limit,
             p_value: None,
-            message_zh: format!("{metric} 为 {value:.3}，{}阈值 {limit}", if below { "低于" } else { "高于" }),
-            message_en: format!("{metric} is {value:.3}, {} the {limit} limit", if below { "below" } else { "above" }),
+            message_zh: format!(
+                "{metric} 为 {value:.3}，{}阈值 {limit}",
+                if below { "低于" } else { "高于" }
+            ),
+            message_en: format!(
+                "{metric} is {value:.3}, {} the {limit} limit",
+                if below { "below" } else { "above" }
+            ),
         })
     }
 
@@ -245,7 +359,10 @@ impl Rules<'_> {
             threshold: drop,
             p_value: None,
             message_zh: format!("流量质量分 {score:.0}（基线 100），下降超过 {}", pct(drop)),
-            message_en: format!("Traffic-quality score {score:.0} (baseline 100), down more than {}", pct(drop)),
+            message_en: format!(
+                "Traffic-quality score {score:.0} (baseline 100), down more than {}",
+                pct(drop)
+            ),
         })
     }
 
@@ -261,8 +378,16 @@ impl Rules<'_> {
             expected: Some(base),
             threshold: 0.0,
             p_value: None,
-            message_zh: format!("品类 {category} 转化率 {} 低于行业均值 {}", pct(cvr), pct(base)),
-            message_en: format!("Category {category} converts at {}, below the industry {}", pct(cvr), pct(base)),
+            message_zh: format!(
+                "品类 {category} 转化率 {} 低于行业均值 {}",
+                pct(cvr),
+                pct(base)
+            ),
+            message_en: format!(
+                "Category {category} converts at {}, below the industry {}",
+                pct(cvr),
+                pct(base)
+            ),
         })
     }
 }
@@ -279,10 +404,18 @@ mod tests {
     fn target_deviation_respects_direction_and_threshold() {
         let cfg = Config::default();
         let r = rules(&cfg);
-        assert!(r.target_deviation("ctr", "点击率", "CTR", 0.035, 0.04, true).is_some()); // 12.5 % below
-        assert!(r.target_deviation("ctr", "点击率", "CTR", 0.037, 0.04, true).is_none()); // 7.5 % below
-        assert!(r.target_deviation("cpa", "转化成本", "CPA", 46.0, 40.0, false).is_some());
-        assert!(r.target_deviation("cpa", "转化成本", "CPA", 30.0, 40.0, false).is_none());
+        assert!(r
+            .target_deviation("ctr", "点击率", "CTR", 0.035, 0.04, true)
+            .is_some()); // 12.5 % below
+        assert!(r
+            .target_deviation("ctr", "点击率", "CTR", 0.037, 0.04, true)
+            .is_none()); // 7.5 % below
+        assert!(r
+            .target_deviation("cpa", "转化成本", "CPA", 46.0, 40.0, false)
+            .is_some());
+        assert!(r
+            .target_deviation("cpa", "转化成本", "CPA", 30.0, 40.0, false)
+            .is_none());
     }
 
     #[test]
@@ -311,12 +444,26 @@ mod tests {
     fn segment_drop_and_cover_and_complaints() {
         let cfg = Config::default();
         let r = rules(&cfg);
-        assert!(r.segment_cvr_drop("region", "广东", 30.0, 700.0, 0.14).is_some());
-        assert!(r.segment_cvr_drop("region", "广东", 90.0, 700.0, 0.14).is_none());
-        assert_eq!(r.days_of_cover("x", 10.0, 20.0).map(|f| f.rule), Some("days_of_cover_min"));
-        assert_eq!(r.days_of_cover("x", 80.0, 20.0).map(|f| f.rule), Some("stock_forecast"));
+        assert!(r
+            .segment_cvr_drop("region", "广东", 30.0, 700.0, 0.14)
+            .is_some());
+        assert!(r
+            .segment_cvr_drop("region", "广东", 90.0, 700.0, 0.14)
+            .is_none());
+        assert_eq!(
+            r.days_of_cover("x", 10.0, 20.0).map(|f| f.rule),
+            Some("days_of_cover_min")
+        );
+        assert_eq!(
+            r.days_of_cover("x", 80.0, 20.0).map(|f| f.rule),
+            Some("stock_forecast")
+        );
         assert!(r.days_of_cover("x", 0.0, 0.2).is_none());
-        assert!(r.complaint_rise("product:x".into(), 12.0, 40.0, 0.005).is_some());
-        assert!(r.complaint_rise("product:x".into(), 1.0, 40.0, 0.005).is_none());
+        assert!(r
+            .complaint_rise("product:x".into(), 12.0, 40.0, 0.005)
+            .is_some());
+        assert!(r
+            .complaint_rise("product:x".into(), 1.0, 40.0, 0.005)
+            .is_none());
     }
 }

@@ -28,7 +28,14 @@ impl Playbook {
 
 macro_rules! pb {
     ($id:literal, $rule:literal, $tz:literal, $te:literal, $sz:literal, $se:literal) => {
-        Playbook { id: $id, rule: $rule, title_zh: $tz, title_en: $te, steps_zh: $sz, steps_en: $se }
+        Playbook {
+            id: $id,
+            rule: $rule,
+            title_zh: $tz,
+            title_en: $te,
+            steps_zh: $sz,
+            steps_en: $se,
+        }
     };
 }
 
@@ -63,7 +70,15 @@ pub fn for_alert(rule: &str, metric: &str) -> Option<&'static Playbook> {
         .iter()
         .find(|p| p.rule == key)
         .or_else(|| PLAYBOOKS.iter().find(|p| p.rule == rule))
-        .or_else(|| (rule == "target_deviation").then(|| PLAYBOOKS.iter().find(|p| p.rule == "target_deviation:other")).flatten())
+        .or_else(|| {
+            (rule == "target_deviation")
+                .then(|| {
+                    PLAYBOOKS
+                        .iter()
+                        .find(|p| p.rule == "target_deviation:other")
+                })
+                .flatten()
+        })
 }
 
 #[cfg(test)]
@@ -79,7 +94,13 @@ mod tests {
         for rule in crate::monitor::RULES {
             assert!(for_alert(rule, "gmv").is_some(), "{rule}");
         }
-        assert_eq!(for_alert("target_deviation", "nps").map(|p| p.id), Some("PB06"));
-        assert_eq!(for_alert("target_deviation", "ctr").map(|p| p.id), Some("PB02"));
+        assert_eq!(
+            for_alert("target_deviation", "nps").map(|p| p.id),
+            Some("PB06")
+        );
+        assert_eq!(
+            for_alert("target_deviation", "ctr").map(|p| p.id),
+            Some("PB02")
+        );
     }
 }

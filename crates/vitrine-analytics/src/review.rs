@@ -18,9 +18,38 @@ use crate::AnalyticsError;
 
 /// Metrics the review reads per day (60 days back, for trends and baselines).
 const DAILY: [&str; 32] = [
-    "gmv", "orders", "paying_users", "exposure", "clicks", "detail_views", "add_to_cart", "reviews", "ctr", "cvr", "aov", "gpm", "spend", "roi", "cpa", "cpm",
-    "cost_per_exposure", "natural_share", "refund_rate", "completion_rate", "like_rate", "interaction_rate", "avg_dwell", "repurchase_rate", "on_time_rate",
-    "complaint_rate", "complaints", "order_count", "nps", "penalty_risk", "spend_ratio", "conversions",
+    "gmv",
+    "orders",
+    "paying_users",
+    "exposure",
+    "clicks",
+    "detail_views",
+    "add_to_cart",
+    "reviews",
+    "ctr",
+    "cvr",
+    "aov",
+    "gpm",
+    "spend",
+    "roi",
+    "cpa",
+    "cpm",
+    "cost_per_exposure",
+    "natural_share",
+    "refund_rate",
+    "completion_rate",
+    "like_rate",
+    "interaction_rate",
+    "avg_dwell",
+    "repurchase_rate",
+    "on_time_rate",
+    "complaint_rate",
+    "complaints",
+    "order_count",
+    "nps",
+    "penalty_risk",
+    "spend_ratio",
+    "conversions",
 ];
 
 /// KPI cards, in display order; the second field names the target key, if any.
@@ -158,40 +187,84 @@ impl ReviewRequest {
     /// The metric queries the review needs, in the order [`ReviewRequest::build`] expects.
     pub fn queries(&self) -> Vec<MetricQuery> {
         let d = self.date;
-        let q = |metrics: &[&'static str], from: NaiveDate| MetricQuery::new(metrics, from, d).filter(Dim::Shop, self.shop.clone());
+        let q = |metrics: &[&'static str], from: NaiveDate| {
+            MetricQuery::new(metrics, from, d).filter(Dim::Shop, self.shop.clone())
+        };
         vec![
             q(&DAILY, days(d, 59)).per(TimeGrain::Day),
-            q(&["spend", "ad_impressions", "ad_ctr", "conversions", "pay_gmv"], days(d, 14)).by(&[Dim::Plan, Dim::Category]).per(TimeGrain::Day),
-            q(&["order_count"], days(d, 28)).by(&[Dim::Region]).per(TimeGrain::Day),
-            q(&["order_count"], days(d, 28)).by(&[Dim::Device]).per(TimeGrain::Day),
+            q(
+                &[
+                    "spend",
+                    "ad_impressions",
+                    "ad_ctr",
+                    "conversions",
+                    "pay_gmv",
+                ],
+                days(d, 14),
+            )
+            .by(&[Dim::Plan, Dim::Category])
+            .per(TimeGrain::Day),
+            q(&["order_count"], days(d, 28))
+                .by(&[Dim::Region])
+                .per(TimeGrain::Day),
+            q(&["order_count"], days(d, 28))
+                .by(&[Dim::Device])
+                .per(TimeGrain::Day),
             q(&["on_hand", "daily_sales"], d).by(&[Dim::Product]),
             q(&["complaints", "order_count"], d).by(&[Dim::Product]),
             q(&["cvr", "clicks", "gmv"], d).by(&[Dim::Category]),
             q(&["exposure", "gmv"], d).by(&[Dim::Source]),
-            q(&["gmv"], NaiveDate::from_ymd_opt(d.year() - 1, 1, 1).unwrap_or(d)).per(TimeGrain::Day),
+            q(
+                &["gmv"],
+                NaiveDate::from_ymd_opt(d.year() - 1, 1, 1).unwrap_or(d),
+            )
+            .per(TimeGrain::Day),
         ]
     }
 
     /// Builds the review from the answers to [`ReviewRequest::queries`] and stored targets
     /// (`(metric, period, value)`, e.g. `("gmv", "year:2026", 5e7)`).
-    pub fn build(&self, cfg: &Config, results: &[MetricTable], stored: &[(String, String, f64)]) -> Result<Review, AnalyticsError> {
+    pub fn build(
+        &self,
+        cfg: &Config,
+        results: &[MetricTable],
+        stored: &[(String, String, f64)],
+    ) -> Result<Review, AnalyticsError> {
         let expected = self.queries().len();
         if results.len() != expected {
-            return Err(AnalyticsError::MissingResults { expected, got: results.len() });
+            return Err(AnalyticsError::MissingResults {
+                expected,
+                got: results.len(),
+            });
         }
-        let ctx = Ctx { req: self, cfg, daily: &results[0], year: &results[8], stored };
-        if ctx.day_value("gmv", self.date).is_none() && ctx.day_value("exposure", self.date).is_none() {
+        let ctx = Ctx {
+            req: self,
+            cfg,
+            daily: &results[0],
+            year: &results[8],
+            stored,
+        };
+        if ctx.day_value("gmv", self.date).is_none()
+            && ctx.day_value("exposure", self.date).is_none()
+        {
             let pts = results[0].series("gmv");
             let range = match (pts.first(), pts.last()) {
                 (Some(a), Some(b)) => format!("{} – {}", a.0, b.0),
                 _ => "no days near this date".into(),
             };
-            return Err(AnalyticsError::NoData { shop: self.shop.clone(), date: self.date.to_string(), range });
+            return Err(AnalyticsError::NoData {
+                shop: self.shop.clone(),
+                date: self.date.to_string(),
+                range,
+            });
         }
         let main_category = main_category(&results[6]);
         let tree = ctx.gmv_tree();
         let kpis = ctx.kpis(&tree, main_category.as_deref());
-        let rules = Rules { cfg, shop: &self.shop };
+        let rules = Rules {
+            cfg,
+            shop: &self.shop,
+        };
         let mut findings = Vec::new();
         findings.extend(kpi_findings(&rules, &kpis));
         findings.extend(ctx.shop_findings(&rules));
@@ -199,11 +272,18 @@ impl ReviewRequest {
         findings.extend(segment_findings(&rules, &results[2], "region", self.date));
         findings.extend(segment_findings(&rules, &results[3], "device", self.date));
         findings.extend(stock_findings(&rules, &results[4]));
-        findings.extend(complaint_findings(&rules, &results[5], ctx.baseline_sum_ratio("complaints", "order_count", 28)));
+        findings.extend(complaint_findings(
+            &rules,
+            &results[5],
+            ctx.baseline_sum_ratio("complaints", "order_count", 28),
+        ));
         findings.extend(category_findings(&rules, &results[6]));
         findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.rule.cmp(b.rule)));
         let due = cfg.threshold("alert_due_hours", Some(&self.shop));
-        let alerts: Vec<Alert> = findings.iter().map(|f| to_alert(f, self.lang, due)).collect();
+        let alerts: Vec<Alert> = findings
+            .iter()
+            .map(|f| to_alert(f, self.lang, due))
+            .collect();
         let actions = actions(&alerts, &results[1], self.date, self.lang);
         let (funnel, leakiest) = ctx.funnel();
         let (ms, me) = month_of(self.date);
@@ -214,13 +294,37 @@ impl ReviewRequest {
         // judged on months it never loaded.
         let first = gmv_days.first().map(|x| x.0).unwrap_or(ys);
         let pacing = vec![
-            pace("gmv", format!("month:{}", &self.date.to_string()[..7]), &tree, ms.max(first), me, self.date, &gmv_days),
-            pace("gmv", format!("year:{}", self.date.year()), &tree, ys.max(first), ye, self.date, &gmv_days),
+            pace(
+                "gmv",
+                format!("month:{}", &self.date.to_string()[..7]),
+                &tree,
+                ms.max(first),
+                me,
+                self.date,
+                &gmv_days,
+            ),
+            pace(
+                "gmv",
+                format!("year:{}", self.date.year()),
+                &tree,
+                ys.max(first),
+                ye,
+                self.date,
+                &gmv_days,
+            ),
         ];
         let targets = TargetSummary {
             year: tree.year,
             annual: tree.annual,
-            source: if ctx.stored_target("gmv", &format!("year:{}", tree.year)).is_some() { "stored" } else { "derived" }.into(),
+            source: if ctx
+                .stored_target("gmv", &format!("year:{}", tree.year))
+                .is_some()
+            {
+                "stored"
+            } else {
+                "derived"
+            }
+            .into(),
             quarters: (0..4).map(|q| tree.quarter(q)).collect(),
             month: tree.month(self.date),
             day: tree.day(self.date),
@@ -256,11 +360,18 @@ impl Ctx<'_> {
     }
 
     fn stored_target(&self, metric: &str, period: &str) -> Option<f64> {
-        self.stored.iter().find(|(m, p, _)| m == metric && p == period).map(|x| x.2)
+        self.stored
+            .iter()
+            .find(|(m, p, _)| m == metric && p == period)
+            .map(|x| x.2)
     }
 
     fn year_series(&self) -> Vec<(NaiveDate, f64)> {
-        self.year.series("gmv").into_iter().filter_map(|(d, v)| Some((d.parse().ok()?, v?))).collect()
+        self.year
+            .series("gmv")
+            .into_iter()
+            .filter_map(|(d, v)| Some((d.parse().ok()?, v?)))
+            .collect()
     }
 
     /// The annual GMV target: stored, else last year's calendar-weighted run rate × growth.
@@ -268,13 +379,23 @@ impl Ctx<'_> {
         let year = self.req.date.year();
         let share = self.cfg.target("quarter_share", Some(&self.req.shop));
         let elasticity = self.cfg.target("quarter_elasticity", Some(&self.req.shop));
-        let annual = self.stored_target("gmv", &format!("year:{year}")).unwrap_or_else(|| {
-            let series = self.year_series();
-            let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(self.req.date);
-            let last_year: Vec<_> = series.iter().copied().filter(|(d, _)| *d < jan1).collect();
-            let basis = if last_year.len() >= 28 { last_year } else { series.into_iter().filter(|(d, _)| *d < self.req.date && *d >= days(self.req.date, 90)).collect() };
-            annualise(&basis, year).unwrap_or(0.0) * (1.0 + self.cfg.target("gmv_growth", Some(&self.req.shop)))
-        });
+        let annual = self
+            .stored_target("gmv", &format!("year:{year}"))
+            .unwrap_or_else(|| {
+                let series = self.year_series();
+                let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(self.req.date);
+                let last_year: Vec<_> = series.iter().copied().filter(|(d, _)| *d < jan1).collect();
+                let basis = if last_year.len() >= 28 {
+                    last_year
+                } else {
+                    series
+                        .into_iter()
+                        .filter(|(d, _)| *d < self.req.date && *d >= days(self.req.date, 90))
+                        .collect()
+                };
+                annualise(&basis, year).unwrap_or(0.0)
+                    * (1.0 + self.cfg.target("gmv_growth", Some(&self.req.shop)))
+            });
         TargetTree::new(year, annual, share, elasticity)
     }
 
@@ -286,8 +407,13 @@ impl Ctx<'_> {
                 let value = self.day_value(id, self.req.date);
                 let target = match *target_key {
                     Some("tree") => Some(tree.day(self.req.date)).filter(|t| *t > 0.0),
-                    Some("aov") => main_category.and_then(|c| baseline(c, "aov")).map(|b| b * self.cfg.target("aov_vs_industry", Some(&self.req.shop))),
-                    Some(k) => self.stored_target(id, "default").or_else(|| self.cfg.value(Group::Targets, k, Some(&self.req.shop), main_category)),
+                    Some("aov") => main_category
+                        .and_then(|c| baseline(c, "aov"))
+                        .map(|b| b * self.cfg.target("aov_vs_industry", Some(&self.req.shop))),
+                    Some(k) => self.stored_target(id, "default").or_else(|| {
+                        self.cfg
+                            .value(Group::Targets, k, Some(&self.req.shop), main_category)
+                    }),
                     None => None,
                 };
                 let deviation = match (value, target) {
@@ -298,7 +424,11 @@ impl Ctx<'_> {
                 let status = match deviation {
                     None => "no_target",
                     Some(dv) => {
-                        let worse = if m.direction == Direction::HigherIsBetter { -dv } else { dv };
+                        let worse = if m.direction == Direction::HigherIsBetter {
+                            -dv
+                        } else {
+                            dv
+                        };
                         if worse <= 0.0 {
                             "on_track"
                         } else if worse <= tol {
@@ -313,15 +443,29 @@ impl Ctx<'_> {
                     (Some(v), Some(l)) if l != 0.0 => Some(v / l - 1.0),
                     _ => None,
                 };
-                Some(Kpi { metric: id.to_string(), name: m.name(lang).to_string(), unit: m.unit, value, target, deviation, status: status.into(), vs_last_week })
+                Some(Kpi {
+                    metric: id.to_string(),
+                    name: m.name(lang).to_string(),
+                    unit: m.unit,
+                    value,
+                    target,
+                    deviation,
+                    status: status.into(),
+                    vs_last_week,
+                })
             })
             .collect()
     }
 
     /// Median of the same weekday over the previous `baseline_weeks` weeks.
     fn weekday_baseline(&self, metric: &str) -> Option<f64> {
-        let weeks = self.cfg.threshold("baseline_weeks", Some(&self.req.shop)).max(1.0) as i64;
-        let vals: Vec<f64> = (1..=weeks).filter_map(|w| self.day_value(metric, days(self.req.date, 7 * w))).collect();
+        let weeks = self
+            .cfg
+            .threshold("baseline_weeks", Some(&self.req.shop))
+            .max(1.0) as i64;
+        let vals: Vec<f64> = (1..=weeks)
+            .filter_map(|w| self.day_value(metric, days(self.req.date, 7 * w)))
+            .collect();
         median(&vals)
     }
 
@@ -331,7 +475,9 @@ impl Ctx<'_> {
         let (mut num, mut den) = (0.0, 0.0);
         for i in 1..=n {
             let d = days(self.req.date, i);
-            if let (Some(a), Some(b)) = (self.day_value(num_metric, d), self.day_value(den_metric, d)) {
+            if let (Some(a), Some(b)) =
+                (self.day_value(num_metric, d), self.day_value(den_metric, d))
+            {
                 num += a;
                 den += b;
             }
@@ -340,18 +486,32 @@ impl Ctx<'_> {
     }
 
     fn baseline_sum_ratio(&self, num_metric: &str, den_metric: &str, n: i64) -> f64 {
-        self.baseline_sum_ratio_opt(num_metric, den_metric, n).unwrap_or(0.0)
+        self.baseline_sum_ratio_opt(num_metric, den_metric, n)
+            .unwrap_or(0.0)
     }
 
     fn shop_findings(&self, rules: &Rules<'_>) -> Vec<Finding> {
         let d = self.req.date;
         let mut out = Vec::new();
         let v = |m: &str| self.day_value(m, d);
-        if let (Some(spend), Some(cpa_base)) = (v("spend"), self.baseline_sum_ratio_opt("spend", "conversions", 14)) {
-            out.extend(rules.cpa_rise(format!("shop:{}", self.req.shop), spend, v("conversions").unwrap_or(0.0), cpa_base));
+        if let (Some(spend), Some(cpa_base)) = (
+            v("spend"),
+            self.baseline_sum_ratio_opt("spend", "conversions", 14),
+        ) {
+            out.extend(rules.cpa_rise(
+                format!("shop:{}", self.req.shop),
+                spend,
+                v("conversions").unwrap_or(0.0),
+                cpa_base,
+            ));
         }
         if let (Some(c), Some(o)) = (v("complaints"), v("order_count")) {
-            out.extend(rules.complaint_rise(format!("shop:{}", self.req.shop), c, o, self.baseline_sum_ratio("complaints", "order_count", 28)));
+            out.extend(rules.complaint_rise(
+                format!("shop:{}", self.req.shop),
+                c,
+                o,
+                self.baseline_sum_ratio("complaints", "order_count", 28),
+            ));
         }
         if let Some(x) = v("on_time_rate") {
             out.extend(rules.level("on_time_min", "on_time_rate", x, true));
@@ -384,8 +544,15 @@ impl Ctx<'_> {
         let mut out: Vec<FunnelStep> = Vec::new();
         for (id, zh, en) in steps {
             let value = self.day_value(id, self.req.date).unwrap_or(0.0);
-            let rate = out.last().and_then(|p| (p.value > 0.0).then(|| value / p.value));
-            out.push(FunnelStep { step: id.into(), name: lang.pick(zh, en).into(), value, rate_from_previous: rate });
+            let rate = out
+                .last()
+                .and_then(|p| (p.value > 0.0).then(|| value / p.value));
+            out.push(FunnelStep {
+                step: id.into(),
+                name: lang.pick(zh, en).into(),
+                value,
+                rate_from_previous: rate,
+            });
         }
         // The leakiest step is the one losing the largest share of the previous step,
         // judged against the category-typical pass rates so exposure→detail is not always it.
@@ -406,8 +573,17 @@ impl Ctx<'_> {
             .iter()
             .filter_map(|id| {
                 let m = metric::metric(id)?;
-                let points = self.daily.series(id).into_iter().filter(|(d, _)| *d >= from).collect();
-                Some(Trend { metric: id.to_string(), name: m.name(self.req.lang).into(), points })
+                let points = self
+                    .daily
+                    .series(id)
+                    .into_iter()
+                    .filter(|(d, _)| *d >= from)
+                    .collect();
+                Some(Trend {
+                    metric: id.to_string(),
+                    name: m.name(self.req.lang).into(),
+                    points,
+                })
             })
             .collect()
     }
@@ -415,20 +591,38 @@ impl Ctx<'_> {
 
 fn main_category(by_category: &MetricTable) -> Option<String> {
     let col = by_category.metrics.iter().position(|m| *m == "gmv")?;
-    by_category.rows.iter().max_by(|a, b| a.values[col].unwrap_or(0.0).total_cmp(&b.values[col].unwrap_or(0.0))).and_then(|r| r.key.first().cloned())
+    by_category
+        .rows
+        .iter()
+        .max_by(|a, b| {
+            a.values[col]
+                .unwrap_or(0.0)
+                .total_cmp(&b.values[col].unwrap_or(0.0))
+        })
+        .and_then(|r| r.key.first().cloned())
 }
 
 fn kpi_findings(rules: &Rules<'_>, kpis: &[Kpi]) -> Vec<Finding> {
     kpis.iter()
         .filter_map(|k| {
             let m = metric::metric(&k.metric)?;
-            rules.target_deviation(m.id, m.name_zh, m.name_en, k.value?, k.target?, m.direction == Direction::HigherIsBetter)
+            rules.target_deviation(
+                m.id,
+                m.name_zh,
+                m.name_en,
+                k.value?,
+                k.target?,
+                m.direction == Direction::HigherIsBetter,
+            )
         })
         .collect()
 }
 
 fn col(t: &MetricTable, metric: &str) -> usize {
-    t.metrics.iter().position(|m| *m == metric).unwrap_or(usize::MAX)
+    t.metrics
+        .iter()
+        .position(|m| *m == metric)
+        .unwrap_or(usize::MAX)
 }
 
 fn val(row: &vitrine_core::query::MetricRow, c: usize) -> f64 {
@@ -437,18 +631,36 @@ fn val(row: &vitrine_core::query::MetricRow, c: usize) -> f64 {
 
 fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec<Finding> {
     let today = date.to_string();
-    let (spend, imp, ctr, conv) = (col(plans, "spend"), col(plans, "ad_impressions"), col(plans, "ad_ctr"), col(plans, "conversions"));
+    let (spend, imp, ctr, conv) = (
+        col(plans, "spend"),
+        col(plans, "ad_impressions"),
+        col(plans, "ad_ctr"),
+        col(plans, "conversions"),
+    );
     let mut base: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-    for r in plans.rows.iter().filter(|r| r.period.as_deref() != Some(today.as_str())) {
+    for r in plans
+        .rows
+        .iter()
+        .filter(|r| r.period.as_deref() != Some(today.as_str()))
+    {
         let e = base.entry(r.key[0].as_str()).or_default();
         e.0 += val(r, spend);
         e.1 += val(r, conv);
     }
     let mut out = Vec::new();
-    for r in plans.rows.iter().filter(|r| r.period.as_deref() == Some(today.as_str())) {
+    for r in plans
+        .rows
+        .iter()
+        .filter(|r| r.period.as_deref() == Some(today.as_str()))
+    {
         let (plan, category) = (r.key[0].as_str(), r.key[1].as_str());
         let impressions = val(r, imp);
-        out.extend(rules.plan_ctr_floor(plan, category, impressions, (val(r, ctr) * impressions).round()));
+        out.extend(rules.plan_ctr_floor(
+            plan,
+            category,
+            impressions,
+            (val(r, ctr) * impressions).round(),
+        ));
         if let Some((s, c)) = base.get(plan).filter(|(_, c)| *c >= 20.0) {
             out.extend(rules.cpa_rise(format!("plan:{plan}"), val(r, spend), val(r, conv), s / c));
         }
@@ -456,34 +668,67 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
     out
 }
 
-fn segment_findings(rules: &Rules<'_>, t: &MetricTable, dim: &str, date: NaiveDate) -> Vec<Finding> {
+fn segment_findings(
+    rules: &Rules<'_>,
+    t: &MetricTable,
+    dim: &str,
+    date: NaiveDate,
+) -> Vec<Finding> {
     let today = date.to_string();
     let c = col(t, "order_count");
     let mut base: BTreeMap<&str, f64> = BTreeMap::new();
     let mut now: BTreeMap<&str, f64> = BTreeMap::new();
     for r in &t.rows {
-        let target = if r.period.as_deref() == Some(today.as_str()) { &mut now } else { &mut base };
+        let target = if r.period.as_deref() == Some(today.as_str()) {
+            &mut now
+        } else {
+            &mut base
+        };
         *target.entry(r.key[0].as_str()).or_default() += val(r, c);
     }
     let (base_total, now_total): (f64, f64) = (base.values().sum(), now.values().sum());
     base.iter()
-        .filter_map(|(k, b)| rules.segment_cvr_drop(dim, k, now.get(k).copied().unwrap_or(0.0), now_total, b / base_total))
+        .filter_map(|(k, b)| {
+            rules.segment_cvr_drop(
+                dim,
+                k,
+                now.get(k).copied().unwrap_or(0.0),
+                now_total,
+                b / base_total,
+            )
+        })
         .collect()
 }
 
 fn stock_findings(rules: &Rules<'_>, t: &MetricTable) -> Vec<Finding> {
     let (oh, ds) = (col(t, "on_hand"), col(t, "daily_sales"));
-    t.rows.iter().filter_map(|r| rules.days_of_cover(&r.key[0], val(r, oh), val(r, ds))).collect()
+    t.rows
+        .iter()
+        .filter_map(|r| rules.days_of_cover(&r.key[0], val(r, oh), val(r, ds)))
+        .collect()
 }
 
 fn complaint_findings(rules: &Rules<'_>, t: &MetricTable, base_rate: f64) -> Vec<Finding> {
     let (c, o) = (col(t, "complaints"), col(t, "order_count"));
-    t.rows.iter().filter_map(|r| rules.complaint_rise(format!("product:{}", r.key[0]), val(r, c), val(r, o), base_rate)).collect()
+    t.rows
+        .iter()
+        .filter_map(|r| {
+            rules.complaint_rise(
+                format!("product:{}", r.key[0]),
+                val(r, c),
+                val(r, o),
+                base_rate,
+            )
+        })
+        .collect()
 }
 
 fn category_findings(rules: &Rules<'_>, t: &MetricTable) -> Vec<Finding> {
     let (cvr, clicks) = (col(t, "cvr"), col(t, "clicks"));
-    t.rows.iter().filter_map(|r| rules.category_cvr(&r.key[0], val(r, cvr), val(r, clicks))).collect()
+    t.rows
+        .iter()
+        .filter_map(|r| rules.category_cvr(&r.key[0], val(r, cvr), val(r, clicks)))
+        .collect()
 }
 
 fn to_alert(f: &Finding, lang: Lang, due: f64) -> Alert {
@@ -504,15 +749,39 @@ fn actions(alerts: &[Alert], plans: &MetricTable, date: NaiveDate, lang: Lang) -
     let best = best_roi_plans(plans, date);
     let mut out: Vec<Action> = Vec::new();
     for a in alerts {
-        let Some(pb) = a.playbook.as_deref().and_then(|id| playbook::PLAYBOOKS.iter().find(|p| p.id == id)) else { continue };
-        if out.iter().any(|x| x.playbook == pb.id && x.scope == a.scope) {
+        let Some(pb) = a
+            .playbook
+            .as_deref()
+            .and_then(|id| playbook::PLAYBOOKS.iter().find(|p| p.id == id))
+        else {
+            continue;
+        };
+        if out
+            .iter()
+            .any(|x| x.playbook == pb.id && x.scope == a.scope)
+        {
             continue;
         }
         let mut detail = pb.steps(lang).to_string();
-        if matches!(a.rule.as_str(), "cpa_rise" | "target_deviation" | "cost_per_exposure_max") && (a.metric == "cpa" || a.metric == "roi" || a.rule == "cost_per_exposure_max") && !best.is_empty() {
-            detail.push_str(&format!("{}{}", lang.pick(" 预算优先转至：", " Move budget to: "), best.join(", ")));
+        if matches!(
+            a.rule.as_str(),
+            "cpa_rise" | "target_deviation" | "cost_per_exposure_max"
+        ) && (a.metric == "cpa" || a.metric == "roi" || a.rule == "cost_per_exposure_max")
+            && !best.is_empty()
+        {
+            detail.push_str(&format!(
+                "{}{}",
+                lang.pick(" 预算优先转至：", " Move budget to: "),
+                best.join(", ")
+            ));
         }
-        out.push(Action { priority: 0, playbook: pb.id.into(), title: format!("{} · {}", pb.title(lang), a.scope), detail, scope: a.scope.clone() });
+        out.push(Action {
+            priority: 0,
+            playbook: pb.id.into(),
+            title: format!("{} · {}", pb.title(lang), a.scope),
+            detail,
+            scope: a.scope.clone(),
+        });
     }
     for (i, a) in out.iter_mut().enumerate() {
         a.priority = i + 1;
@@ -523,17 +792,32 @@ fn actions(alerts: &[Alert], plans: &MetricTable, date: NaiveDate, lang: Lang) -
 /// The three plans with the best ROI over the last 7 days (with at least 20 conversions).
 fn best_roi_plans(plans: &MetricTable, date: NaiveDate) -> Vec<String> {
     let from = days(date, 6).to_string();
-    let (spend, gmv, conv) = (col(plans, "spend"), col(plans, "pay_gmv"), col(plans, "conversions"));
+    let (spend, gmv, conv) = (
+        col(plans, "spend"),
+        col(plans, "pay_gmv"),
+        col(plans, "conversions"),
+    );
     let mut agg: BTreeMap<&str, (f64, f64, f64)> = BTreeMap::new();
-    for r in plans.rows.iter().filter(|r| r.period.as_deref().is_some_and(|p| p >= from.as_str())) {
+    for r in plans
+        .rows
+        .iter()
+        .filter(|r| r.period.as_deref().is_some_and(|p| p >= from.as_str()))
+    {
         let e = agg.entry(r.key[0].as_str()).or_default();
         e.0 += val(r, spend);
         e.1 += val(r, gmv);
         e.2 += val(r, conv);
     }
-    let mut v: Vec<(&str, f64)> = agg.into_iter().filter(|(_, x)| x.2 >= 20.0 && x.0 > 0.0).map(|(k, x)| (k, x.1 / x.0)).collect();
+    let mut v: Vec<(&str, f64)> = agg
+        .into_iter()
+        .filter(|(_, x)| x.2 >= 20.0 && x.0 > 0.0)
+        .map(|(k, x)| (k, x.1 / x.0))
+        .collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1));
-    v.into_iter().take(3).map(|(k, r)| format!("{k} (ROI {r:.2})")).collect()
+    v.into_iter()
+        .take(3)
+        .map(|(k, r)| format!("{k} (ROI {r:.2})"))
+        .collect()
 }
 
 fn traffic(t: &MetricTable) -> Vec<SourceShare> {
@@ -559,7 +843,11 @@ mod tests {
 
     #[test]
     fn queries_are_all_scoped_to_the_shop_and_end_on_the_day() {
-        let r = ReviewRequest { shop: "s1".into(), date: "2026-11-21".parse().unwrap(), lang: Lang::Zh };
+        let r = ReviewRequest {
+            shop: "s1".into(),
+            date: "2026-11-21".parse().unwrap(),
+            lang: Lang::Zh,
+        };
         for q in r.queries() {
             assert!(q.filters.contains(&(Dim::Shop, "s1".into())));
             assert_eq!(q.to, r.date);
@@ -569,7 +857,14 @@ mod tests {
 
     #[test]
     fn build_rejects_missing_results() {
-        let r = ReviewRequest { shop: "s1".into(), date: "2026-11-21".parse().unwrap(), lang: Lang::Zh };
-        assert!(matches!(r.build(&Config::default(), &[], &[]), Err(AnalyticsError::MissingResults { .. })));
+        let r = ReviewRequest {
+            shop: "s1".into(),
+            date: "2026-11-21".parse().unwrap(),
+            lang: Lang::Zh,
+        };
+        assert!(matches!(
+            r.build(&Config::default(), &[], &[]),
+            Err(AnalyticsError::MissingResults { .. })
+        ));
     }
 }

@@ -11,7 +11,9 @@ pub fn poisson_upper(k: f64, mean: f64) -> f64 {
     if mean <= 0.0 {
         return 0.0;
     }
-    Poisson::new(mean).map(|p| p.sf(k as u64 - 1)).unwrap_or(1.0)
+    Poisson::new(mean)
+        .map(|p| p.sf(k as u64 - 1))
+        .unwrap_or(1.0)
 }
 
 /// P(X ≤ k) for X ~ Poisson(mean).
@@ -19,7 +21,9 @@ pub fn poisson_lower(k: f64, mean: f64) -> f64 {
     if mean <= 0.0 {
         return 1.0;
     }
-    Poisson::new(mean).map(|p| p.cdf(k.max(0.0) as u64)).unwrap_or(1.0)
+    Poisson::new(mean)
+        .map(|p| p.cdf(k.max(0.0) as u64))
+        .unwrap_or(1.0)
 }
 
 /// P(X ≤ k) for X ~ Binomial(n, p).
@@ -27,7 +31,9 @@ pub fn binomial_lower(k: f64, n: f64, p: f64) -> f64 {
     if n <= 0.0 {
         return 1.0;
     }
-    Binomial::new(p.clamp(0.0, 1.0), n as u64).map(|b| b.cdf(k.max(0.0) as u64)).unwrap_or(1.0)
+    Binomial::new(p.clamp(0.0, 1.0), n as u64)
+        .map(|b| b.cdf(k.max(0.0) as u64))
+        .unwrap_or(1.0)
 }
 
 /// The median of the values (NaN-free input assumed; `None` when empty).
@@ -38,7 +44,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 #[cfg(test)]

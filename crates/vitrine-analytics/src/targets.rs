@@ -20,13 +20,21 @@ fn weight_sum(from: NaiveDate, to: NaiveDate) -> f64 {
 
 fn quarter_bounds(year: i32, q: u32) -> (NaiveDate, NaiveDate) {
     let start = NaiveDate::from_ymd_opt(year, 3 * q + 1, 1).unwrap_or_default();
-    let end = if q == 3 { NaiveDate::from_ymd_opt(year, 12, 31) } else { NaiveDate::from_ymd_opt(year, 3 * q + 4, 1).map(|d| d - Duration::days(1)) };
+    let end = if q == 3 {
+        NaiveDate::from_ymd_opt(year, 12, 31)
+    } else {
+        NaiveDate::from_ymd_opt(year, 3 * q + 4, 1).map(|d| d - Duration::days(1))
+    };
     (start, end.unwrap_or(start))
 }
 
 fn month_bounds(date: NaiveDate) -> (NaiveDate, NaiveDate) {
     let start = date.with_day(1).unwrap_or(date);
-    let next = if date.month() == 12 { NaiveDate::from_ymd_opt(date.year() + 1, 1, 1) } else { NaiveDate::from_ymd_opt(date.year(), date.month() + 1, 1) };
+    let next = if date.month() == 12 {
+        NaiveDate::from_ymd_opt(date.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(date.year(), date.month() + 1, 1)
+    };
     (start, next.map(|n| n - Duration::days(1)).unwrap_or(date))
 }
 
@@ -42,12 +50,20 @@ pub struct TargetTree {
 impl TargetTree {
     /// A tree for `annual` in `year` with the given quarter share and elasticity.
     pub fn new(year: i32, annual: f64, quarter_share: f64, elasticity: f64) -> Self {
-        TargetTree { year, annual, quarter_share, elasticity }
+        TargetTree {
+            year,
+            annual,
+            quarter_share,
+            elasticity,
+        }
     }
 
     /// Target of quarter `q` (0-based).
     pub fn quarter(&self, q: u32) -> f64 {
-        let (ys, ye) = (NaiveDate::from_ymd_opt(self.year, 1, 1).unwrap_or_default(), NaiveDate::from_ymd_opt(self.year, 12, 31).unwrap_or_default());
+        let (ys, ye) = (
+            NaiveDate::from_ymd_opt(self.year, 1, 1).unwrap_or_default(),
+            NaiveDate::from_ymd_opt(self.year, 12, 31).unwrap_or_default(),
+        );
         let (qs, qe) = quarter_bounds(self.year, q);
         let rel = weight_sum(qs, qe) / (weight_sum(ys, ye) / 4.0);
         self.annual * self.quarter_share * rel.clamp(1.0 - self.elasticity, 1.0 + self.elasticity)
@@ -81,7 +97,10 @@ pub fn annualise(observed: &[(NaiveDate, f64)], year: i32) -> Option<f64> {
         return None;
     }
     let total: f64 = observed.iter().map(|(_, v)| v).sum();
-    let (ys, ye) = (NaiveDate::from_ymd_opt(year, 1, 1)?, NaiveDate::from_ymd_opt(year, 12, 31)?);
+    let (ys, ye) = (
+        NaiveDate::from_ymd_opt(year, 1, 1)?,
+        NaiveDate::from_ymd_opt(year, 12, 31)?,
+    );
     Some(total / w * weight_sum(ys, ye))
 }
 
@@ -100,12 +119,36 @@ pub struct Pacing {
 }
 
 /// Paces `daily` actuals against `tree` over the period `[start, end]` as of `date`.
-pub fn pace(metric: &str, period: String, tree: &TargetTree, start: NaiveDate, end: NaiveDate, date: NaiveDate, daily: &[(NaiveDate, f64)]) -> Pacing {
+pub fn pace(
+    metric: &str,
+    period: String,
+    tree: &TargetTree,
+    start: NaiveDate,
+    end: NaiveDate,
+    date: NaiveDate,
+    daily: &[(NaiveDate, f64)],
+) -> Pacing {
     let target = tree.range(start, end);
-    let actual: f64 = daily.iter().filter(|(d, _)| *d >= start && *d <= date).map(|x| x.1).sum();
+    let actual: f64 = daily
+        .iter()
+        .filter(|(d, _)| *d >= start && *d <= date)
+        .map(|x| x.1)
+        .sum();
     let expected = tree.range(start, date.min(end));
-    let projected = if expected > 0.0 { actual / expected * target } else { actual };
-    Pacing { metric: metric.into(), period, target, actual_to_date: actual, expected_to_date: expected, projected, on_track: projected >= target }
+    let projected = if expected > 0.0 {
+        actual / expected * target
+    } else {
+        actual
+    };
+    Pacing {
+        metric: metric.into(),
+        period,
+        target,
+        actual_to_date: actual,
+        expected_to_date: expected,
+        projected,
+        on_track: projected >= target,
+    }
 }
 
 /// The month containing `date`, as (first day, last day).
@@ -126,7 +169,10 @@ mod tests {
         let t = TargetTree::new(2026, 1_000_000.0, 0.28, 0.10);
         for q in 0..4 {
             let share = t.quarter(q) / t.annual;
-            assert!((0.252 - 1e-9..=0.308 + 1e-9).contains(&share), "q{q} {share}");
+            assert!(
+                (0.252 - 1e-9..=0.308 + 1e-9).contains(&share),
+                "q{q} {share}"
+            );
         }
         // Q4 holds 双11 and must get more than Q3.
         assert!(t.quarter(3) > t.quarter(2));
@@ -135,7 +181,10 @@ mod tests {
     #[test]
     fn months_and_days_add_up_to_their_parent() {
         let t = TargetTree::new(2026, 1_000_000.0, 0.28, 0.10);
-        let months: f64 = [d("2026-10-01"), d("2026-11-01"), d("2026-12-01")].iter().map(|m| t.month(*m)).sum();
+        let months: f64 = [d("2026-10-01"), d("2026-11-01"), d("2026-12-01")]
+            .iter()
+            .map(|m| t.month(*m))
+            .sum();
         assert!((months - t.quarter(3)).abs() < 1e-6);
         let (s, e) = month_of(d("2026-11-15"));
         assert!((t.range(s, e) - t.month(d("2026-11-15"))).abs() < 1e-6);
@@ -146,8 +195,18 @@ mod tests {
     fn pacing_projects_the_run_rate() {
         let t = TargetTree::new(2026, 365_000.0, 0.25, 0.0);
         let (s, e) = month_of(d("2026-11-10"));
-        let daily: Vec<_> = days_between(s, d("2026-11-10")).map(|x| (x, t.day(x) * 0.8)).collect();
-        let p = pace("gmv", "month:2026-11".into(), &t, s, e, d("2026-11-10"), &daily);
+        let daily: Vec<_> = days_between(s, d("2026-11-10"))
+            .map(|x| (x, t.day(x) * 0.8))
+            .collect();
+        let p = pace(
+            "gmv",
+            "month:2026-11".into(),
+            &t,
+            s,
+            e,
+            d("2026-11-10"),
+            &daily,
+        );
         assert!((p.projected / p.target - 0.8).abs() < 1e-9);
         assert!(!p.on_track);
     }
@@ -155,7 +214,9 @@ mod tests {
     #[test]
     fn annualise_discounts_campaign_days() {
         // A flat business observed only through 双11 is not annualised at the peak rate.
-        let obs: Vec<_> = days_between(d("2025-10-20"), d("2025-11-11")).map(|x| (x, day_weight(x) * 100.0)).collect();
+        let obs: Vec<_> = days_between(d("2025-10-20"), d("2025-11-11"))
+            .map(|x| (x, day_weight(x) * 100.0))
+            .collect();
         let a = annualise(&obs, 2026).unwrap();
         let expected = weight_sum(d("2026-01-01"), d("2026-12-31")) * 100.0;
         assert!((a - expected).abs() / expected < 1e-9);

@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder, TimestampSecondBuilder};
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampSecondBuilder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, SchemaRef};
 use chrono::NaiveDate;
@@ -60,12 +63,19 @@ impl BatchBuilder {
                 DataType::Int32 => Col::I32(Int32Builder::new()),
                 DataType::Float64 => Col::F64(Float64Builder::new()),
                 DataType::Date32 => Col::Date(Date32Builder::new()),
-                DataType::Timestamp(_, _) => Col::Time(TimestampSecondBuilder::new().with_timezone(TZ)),
+                DataType::Timestamp(_, _) => {
+                    Col::Time(TimestampSecondBuilder::new().with_timezone(TZ))
+                }
                 DataType::Boolean => Col::Bool(BooleanBuilder::new()),
                 _ => Col::Str(StringBuilder::new()),
             })
             .collect();
-        BatchBuilder { table, schema, cols, rows: 0 }
+        BatchBuilder {
+            table,
+            schema,
+            cols,
+            rows: 0,
+        }
     }
 
     /// Rows appended so far.
@@ -81,21 +91,35 @@ impl BatchBuilder {
     /// Appends one row; values must follow the schema's column order and types.
     pub fn push(&mut self, row: &[Val<'_>]) -> Result<(), CoreError> {
         if row.len() != self.cols.len() {
-            return Err(CoreError::Invalid(format!("{}: row has {} values, schema has {}", self.table.name(), row.len(), self.cols.len())));
+            return Err(CoreError::Invalid(format!(
+                "{}: row has {} values, schema has {}",
+                self.table.name(),
+                row.len(),
+                self.cols.len()
+            )));
         }
         // Check every value before appending any, so a bad row leaves the builder unchanged.
         for (i, (col, v)) in self.cols.iter().zip(row).enumerate() {
             let nullable = self.schema.field(i).is_nullable();
             let ok = match (col, v) {
-                (Col::Str(_), Val::Str(_)) | (Col::I64(_), Val::Int(_)) | (Col::F64(_), Val::Float(_)) => true,
-                (Col::Date(_), Val::Date(_)) | (Col::Time(_), Val::Time(_)) | (Col::Bool(_), Val::Bool(_)) => true,
+                (Col::Str(_), Val::Str(_))
+                | (Col::I64(_), Val::Int(_))
+                | (Col::F64(_), Val::Float(_)) => true,
+                (Col::Date(_), Val::Date(_))
+                | (Col::Time(_), Val::Time(_))
+                | (Col::Bool(_), Val::Bool(_)) => true,
                 (Col::I32(_), Val::Int(x)) => i32::try_from(*x).is_ok(),
                 (_, Val::Null) => nullable,
                 _ => false,
             };
             if !ok {
                 let f = self.schema.field(i);
-                return Err(CoreError::Invalid(format!("{}.{}: value {v:?} does not fit {}", self.table.name(), f.name(), f.data_type())));
+                return Err(CoreError::Invalid(format!(
+                    "{}.{}: value {v:?} does not fit {}",
+                    self.table.name(),
+                    f.name(),
+                    f.data_type()
+                )));
             }
         }
         for (col, v) in self.cols.iter_mut().zip(row) {
@@ -139,14 +163,21 @@ impl BatchBuilder {
             })
             .collect();
         self.rows = 0;
-        RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(|e| CoreError::Invalid(format!("{}: {e}", self.table.name())))
+        RecordBatch::try_new(Arc::clone(&self.schema), arrays)
+            .map_err(|e| CoreError::Invalid(format!("{}: {e}", self.table.name())))
     }
 }
 
 /// Where producers (simulator, importers) hand finished batches: the lake implements it.
 pub trait TableSink {
     /// Receives the rows of one partition: a table, a shop and (for daily tables) a date.
-    fn put(&mut self, table: Table, shop: &str, date: Option<NaiveDate>, batch: RecordBatch) -> Result<(), CoreError>;
+    fn put(
+        &mut self,
+        table: Table,
+        shop: &str,
+        date: Option<NaiveDate>,
+        batch: RecordBatch,
+    ) -> Result<(), CoreError>;
 }
 
 #[cfg(test)]
@@ -157,8 +188,21 @@ mod tests {
     fn builds_a_batch_and_rejects_mismatched_values() {
         let mut b = BatchBuilder::new(Table::Shops);
         let d = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        b.push(&[Val::Str("s1"), Val::Str("店"), Val::Str("beauty"), Val::Date(d)]).unwrap();
-        assert!(b.push(&[Val::Str("s1"), Val::Int(1), Val::Str("beauty"), Val::Date(d)]).is_err());
+        b.push(&[
+            Val::Str("s1"),
+            Val::Str("店"),
+            Val::Str("beauty"),
+            Val::Date(d),
+        ])
+        .unwrap();
+        assert!(b
+            .push(&[
+                Val::Str("s1"),
+                Val::Int(1),
+                Val::Str("beauty"),
+                Val::Date(d)
+            ])
+            .is_err());
         assert!(b.push(&[Val::Str("s1")]).is_err());
         let batch = b.finish().unwrap();
         assert_eq!(batch.num_rows(), 1);

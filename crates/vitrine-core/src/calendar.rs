@@ -18,11 +18,46 @@ pub struct Campaign {
 
 /// Campaigns every year has.
 pub const CAMPAIGNS: [Campaign; 5] = [
-    Campaign { id: "new_year_goods", name_zh: "年货节", name_en: "New-Year goods", start: (1, 5), peak: (1, 20), peak_factor: 1.6 },
-    Campaign { id: "women_day", name_zh: "三八节", name_en: "Women's Day", start: (3, 1), peak: (3, 8), peak_factor: 1.7 },
-    Campaign { id: "618", name_zh: "618", name_en: "618", start: (5, 25), peak: (6, 18), peak_factor: 3.0 },
-    Campaign { id: "double11", name_zh: "双11", name_en: "Double 11", start: (10, 20), peak: (11, 11), peak_factor: 4.0 },
-    Campaign { id: "double12", name_zh: "双12", name_en: "Double 12", start: (12, 1), peak: (12, 12), peak_factor: 1.8 },
+    Campaign {
+        id: "new_year_goods",
+        name_zh: "年货节",
+        name_en: "New-Year goods",
+        start: (1, 5),
+        peak: (1, 20),
+        peak_factor: 1.6,
+    },
+    Campaign {
+        id: "women_day",
+        name_zh: "三八节",
+        name_en: "Women's Day",
+        start: (3, 1),
+        peak: (3, 8),
+        peak_factor: 1.7,
+    },
+    Campaign {
+        id: "618",
+        name_zh: "618",
+        name_en: "618",
+        start: (5, 25),
+        peak: (6, 18),
+        peak_factor: 3.0,
+    },
+    Campaign {
+        id: "double11",
+        name_zh: "双11",
+        name_en: "Double 11",
+        start: (10, 20),
+        peak: (11, 11),
+        peak_factor: 4.0,
+    },
+    Campaign {
+        id: "double12",
+        name_zh: "双12",
+        name_en: "Double 12",
+        start: (12, 1),
+        peak: (12, 12),
+        peak_factor: 1.8,
+    },
 ];
 
 /// The campaign a date falls in, if any.
@@ -65,7 +100,9 @@ pub fn campaign_factor(date: NaiveDate) -> f64 {
 
 /// Mild month-of-year seasonality (slow summer, strong Q4).
 pub fn month_factor(date: NaiveDate) -> f64 {
-    [1.0, 0.85, 0.95, 0.95, 1.0, 1.05, 0.9, 0.9, 0.98, 1.05, 1.15, 1.1][date.month0() as usize]
+    [
+        1.0, 0.85, 0.95, 0.95, 1.0, 1.05, 0.9, 0.9, 0.98, 1.05, 1.15, 1.1,
+    ][date.month0() as usize]
 }
 
 /// Expected relative demand of a day: month × weekday × campaign.

@@ -63,7 +63,10 @@ impl Config {
         if !path.exists() {
             return Ok(cfg);
         }
-        let err = |reason: String| CoreError::Config { path: path.display().to_string(), reason };
+        let err = |reason: String| CoreError::Config {
+            path: path.display().to_string(),
+            reason,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         cfg.overlay(&text).map_err(err)?;
         Ok(cfg)
@@ -110,7 +113,13 @@ impl Config {
     }
 
     /// The value of `key` for a shop and category: category override, then shop, then global.
-    pub fn value(&self, group: Group, key: &str, shop: Option<&str>, category: Option<&str>) -> Option<f64> {
+    pub fn value(
+        &self,
+        group: Group,
+        key: &str,
+        shop: Option<&str>,
+        category: Option<&str>,
+    ) -> Option<f64> {
         let pick = |s: &Section| match group {
             Group::Thresholds => s.thresholds.get(key).copied(),
             Group::Targets => s.targets.get(key).copied(),
@@ -124,12 +133,14 @@ impl Config {
 
     /// A threshold (global unless overridden for the shop).
     pub fn threshold(&self, key: &str, shop: Option<&str>) -> f64 {
-        self.value(Group::Thresholds, key, shop, None).unwrap_or(f64::NAN)
+        self.value(Group::Thresholds, key, shop, None)
+            .unwrap_or(f64::NAN)
     }
 
     /// A target default (global unless overridden for the shop).
     pub fn target(&self, key: &str, shop: Option<&str>) -> f64 {
-        self.value(Group::Targets, key, shop, None).unwrap_or(f64::NAN)
+        self.value(Group::Targets, key, shop, None)
+            .unwrap_or(f64::NAN)
     }
 
     /// All keys of a group with their effective global values.
@@ -168,8 +179,17 @@ mod tests {
         c.overlay("[thresholds]\ncpa_rise = 0.5\n[shop.s2.thresholds]\ncpa_rise = 0.4\n[category.beauty.targets]\nctr = 0.05\n").unwrap();
         assert_eq!(c.threshold("cpa_rise", None), 0.5);
         assert_eq!(c.threshold("cpa_rise", Some("s2")), 0.4);
-        assert_eq!(c.value(Group::Targets, "ctr", None, Some("beauty")), Some(0.05));
-        assert_eq!(c.value(Group::Targets, "ctr", None, Some("food")), Some(0.04));
-        assert!(c.overlay("[thresholds]\ncpa_rize = 0.5\n").unwrap_err().contains("cpa_rize"));
+        assert_eq!(
+            c.value(Group::Targets, "ctr", None, Some("beauty")),
+            Some(0.05)
+        );
+        assert_eq!(
+            c.value(Group::Targets, "ctr", None, Some("food")),
+            Some(0.04)
+        );
+        assert!(c
+            .overlay("[thresholds]\ncpa_rize = 0.5\n")
+            .unwrap_err()
+            .contains("cpa_rize"));
     }
 }

@@ -38,7 +38,9 @@ impl Lang {
         match s {
             "zh" | "zh-CN" | "zh_CN" => Ok(Lang::Zh),
             "en" | "en-US" => Ok(Lang::En),
-            _ => Err(CoreError::Invalid(format!("unknown language `{s}` (zh, en)"))),
+            _ => Err(CoreError::Invalid(format!(
+                "unknown language `{s}` (zh, en)"
+            ))),
         }
     }
 

@@ -57,7 +57,11 @@ pub enum Formula {
     /// `scale × Σ measure`.
     Sum { measure: &'static str, scale: f64 },
     /// `scale × Σ num / Σ den` (ratio of sums); undefined when `Σ den = 0`.
-    Ratio { num: &'static str, den: &'static str, scale: f64 },
+    Ratio {
+        num: &'static str,
+        den: &'static str,
+        scale: f64,
+    },
 }
 
 impl Formula {
@@ -119,7 +123,11 @@ impl Metric {
 
 macro_rules! m {
     ($id:literal, $t:ident, $sql:literal) => {
-        Measure { id: $id, table: Table::$t, sql: $sql }
+        Measure {
+            id: $id,
+            table: Table::$t,
+            sql: $sql,
+        }
     };
 }
 
@@ -140,9 +148,21 @@ pub static MEASURES: &[Measure] = &[
     m!("refund_orders", ProductDay, "SUM(refund_orders)"),
     m!("refund_fen", ProductDay, "SUM(refund_fen)"),
     m!("reviews", ProductDay, "SUM(reviews)"),
-    m!("natural_exposure", ProductDay, "SUM(CASE WHEN source = 'natural' THEN exposure ELSE 0 END)"),
-    m!("showcase_detail_views", ProductDay, "SUM(CASE WHEN source = 'showcase' THEN detail_views ELSE 0 END)"),
-    m!("showcase_store_jumps", ProductDay, "SUM(CASE WHEN source = 'showcase' THEN store_jumps ELSE 0 END)"),
+    m!(
+        "natural_exposure",
+        ProductDay,
+        "SUM(CASE WHEN source = 'natural' THEN exposure ELSE 0 END)"
+    ),
+    m!(
+        "showcase_detail_views",
+        ProductDay,
+        "SUM(CASE WHEN source = 'showcase' THEN detail_views ELSE 0 END)"
+    ),
+    m!(
+        "showcase_store_jumps",
+        ProductDay,
+        "SUM(CASE WHEN source = 'showcase' THEN store_jumps ELSE 0 END)"
+    ),
     m!("ad_spend_fen", PlanHour, "SUM(spend_fen)"),
     m!("ad_impressions", PlanHour, "SUM(impressions)"),
     m!("ad_clicks", PlanHour, "SUM(clicks)"),
@@ -156,19 +176,43 @@ pub static MEASURES: &[Measure] = &[
     m!("order_count", Orders, "COUNT(*)"),
     m!("order_amount_fen", Orders, "SUM(amount_fen)"),
     m!("buyers", Orders, "COUNT(DISTINCT user_id)"),
-    m!("returning_buyers", Orders, "COUNT(DISTINCT CASE WHEN NOT is_new_customer THEN user_id END)"),
-    m!("new_buyers", Orders, "COUNT(DISTINCT CASE WHEN is_new_customer THEN user_id END)"),
+    m!(
+        "returning_buyers",
+        Orders,
+        "COUNT(DISTINCT CASE WHEN NOT is_new_customer THEN user_id END)"
+    ),
+    m!(
+        "new_buyers",
+        Orders,
+        "COUNT(DISTINCT CASE WHEN is_new_customer THEN user_id END)"
+    ),
     m!("cohort_users", Users, "COUNT(*)"),
-    m!("retained_users", Users, "SUM(CASE WHEN repeat_within_30d THEN 1 ELSE 0 END)"),
+    m!(
+        "retained_users",
+        Users,
+        "SUM(CASE WHEN repeat_within_30d THEN 1 ELSE 0 END)"
+    ),
     m!("comment_count", Comments, "COUNT(*)"),
-    m!("complaints", Comments, "SUM(CASE WHEN is_complaint THEN 1 ELSE 0 END)"),
+    m!(
+        "complaints",
+        Comments,
+        "SUM(CASE WHEN is_complaint THEN 1 ELSE 0 END)"
+    ),
     m!("on_hand", Inventory, "SUM(on_hand)"),
     m!("daily_sales_7d", Inventory, "SUM(avg_daily_sales_7d)"),
     m!("deliveries", Deliveries, "COUNT(*)"),
-    m!("on_time_deliveries", Deliveries, "SUM(CASE WHEN shipped_at <= promised_at THEN 1 ELSE 0 END)"),
+    m!(
+        "on_time_deliveries",
+        Deliveries,
+        "SUM(CASE WHEN shipped_at <= promised_at THEN 1 ELSE 0 END)"
+    ),
     m!("index_days", ExternalIndices, "COUNT(*)"),
     m!("nps_sum", ExternalIndices, "SUM(nps)"),
-    m!("brand_search_sum", ExternalIndices, "SUM(brand_search_index)"),
+    m!(
+        "brand_search_sum",
+        ExternalIndices,
+        "SUM(brand_search_index)"
+    ),
     m!("experience_sum", ExternalIndices, "SUM(experience_score)"),
     m!("penalty_risk_sum", ExternalIndices, "SUM(penalty_risk)"),
 ];
@@ -199,58 +243,526 @@ macro_rules! metric {
 
 /// Every metric of REQUIREMENTS §3 (plus the additive totals they are built from).
 pub static METRICS: &[Metric] = &[
-    metric!("gmv", "成交金额", "GMV", sum("gmv_fen", 0.01), "Σ gmv_fen / 100", Yuan, Up, true),
-    metric!("user_paid", "用户支付金额", "Buyer-paid amount", sum("user_paid_fen", 0.01), "Σ user_paid_fen / 100", Yuan, Up, true),
-    metric!("exposure", "曝光次数", "Exposure", sum("exposure", 1.0), "Σ exposure", Count, Up, true),
-    metric!("clicks", "点击次数", "Clicks", sum("clicks", 1.0), "Σ clicks", Count, Up, true),
-    metric!("orders", "成交订单数", "Orders", sum("orders", 1.0), "Σ orders", Count, Up, true),
-    metric!("paying_users", "成交人数", "Paying users", sum("paying_users", 1.0), "Σ paying_users", Count, Up, true),
-    metric!("detail_views", "详情页浏览次数", "Detail-page views", sum("detail_views", 1.0), "Σ detail_views", Count, Up, true),
-    metric!("add_to_cart", "加购次数", "Add-to-cart", sum("add_to_cart", 1.0), "Σ add_to_cart", Count, Up, true),
-    metric!("reviews", "评价数", "Reviews", sum("reviews", 1.0), "Σ reviews", Count, Up, true),
-    metric!("ad_impressions", "展示数", "Ad impressions", sum("ad_impressions", 1.0), "Σ impressions", Count, Up, true),
-    metric!("pay_gmv", "支付GMV", "Ad pay GMV", sum("pay_gmv_fen", 0.01), "Σ pay_gmv_fen / 100", Yuan, Up, true),
-    metric!("conversions", "转化数", "Conversions", sum("conversions", 1.0), "Σ conversions", Count, Up, true),
-    metric!("order_count", "订单数（明细）", "Orders (order file)", sum("order_count", 1.0), "count of order rows", Count, Up, true),
-    metric!("complaints", "投诉数", "Complaints", sum("complaints", 1.0), "Σ complaint comments", Count, Down, true),
-    metric!("on_hand", "库存", "On hand", sum("on_hand", 1.0), "Σ units on hand", Count, Up, true),
-    metric!("daily_sales", "近7日日均销量", "7-day average daily sales", sum("daily_sales_7d", 1.0), "Σ 7-day average units a day", Count, Up, true),
-    metric!("ctr", "点击率", "CTR", ratio("clicks", "exposure", 1.0), "clicks / exposure", Ratio, Up, false),
-    metric!("cvr", "转化率", "CVR", ratio("orders", "clicks", 1.0), "orders / clicks", Ratio, Up, false),
-    metric!("cvr_users", "转化率（人数）", "CVR (users)", ratio("paying_users", "click_users", 1.0), "paying_users / click_users", Ratio, Up, false),
-    metric!("add_to_cart_rate", "加购率", "Add-to-cart rate", ratio("add_to_cart", "detail_views", 1.0), "add_to_cart / detail_views", Ratio, Up, false),
-    metric!("aov", "客单价", "AOV", ratio("gmv_fen", "paying_users", 0.01), "gmv / paying_users", Yuan, Up, false),
-    metric!("gpm", "千次曝光成交额", "GPM", ratio("gmv_fen", "exposure", 10.0), "gmv / exposure × 1000", Yuan, Up, false),
-    metric!("spend", "消耗", "Ad spend", sum("ad_spend_fen", 0.01), "Σ spend_fen / 100", Yuan, Down, true),
-    metric!("ad_ctr", "计划点击率", "Plan CTR", ratio("ad_clicks", "ad_impressions", 1.0), "ad clicks / ad impressions", Ratio, Up, false),
-    metric!("ad_cvr", "计划转化率", "Plan CVR", ratio("conversions", "ad_clicks", 1.0), "conversions / ad clicks", Ratio, Up, false),
-    metric!("cpm", "千次展示成本", "CPM", ratio("ad_spend_fen", "ad_impressions", 10.0), "spend / impressions × 1000", Yuan, Down, false),
-    metric!("cpc", "点击成本", "CPC", ratio("ad_spend_fen", "ad_clicks", 0.01), "spend / ad clicks", Yuan, Down, false),
-    metric!("cpa", "转化成本", "CPA", ratio("ad_spend_fen", "conversions", 0.01), "spend / conversions", Yuan, Down, false),
-    metric!("roi", "支付ROI", "ROI", ratio("pay_gmv_fen", "ad_spend_fen", 1.0), "pay GMV / spend", Multiple, Up, false),
-    metric!("cost_per_exposure", "单次曝光成本", "Cost per exposure", ratio("ad_spend_fen", "ad_impressions", 0.01), "spend / impressions", Yuan, Down, false),
-    metric!("spend_ratio", "投放费比", "Spend / GMV", ratio("ad_spend_fen", "gmv_fen", 1.0), "spend / GMV", Ratio, Down, false),
-    metric!("natural_share", "自然流量占比", "Natural-traffic share", ratio("natural_exposure", "exposure", 1.0), "natural exposure / exposure", Ratio, Up, false),
-    metric!("completion_rate", "完播率", "Completion rate", ratio("completions", "plays", 1.0), "completions / plays", Ratio, Up, false),
-    metric!("hold_3s_rate", "3秒留存率", "3-second hold", ratio("hold_3s", "plays", 1.0), "3 s holds / plays", Ratio, Up, false),
-    metric!("interaction_rate", "互动率", "Interaction rate", ratio("interactions", "plays", 1.0), "(likes + comments + shares) / plays", Ratio, Up, false),
-    metric!("like_rate", "点赞率", "Like rate", ratio("likes", "plays", 1.0), "likes / plays", Ratio, Up, false),
-    metric!("bounce_rate", "跳出率", "Detail-page bounce", ratio("bounces", "detail_views", 1.0), "bounces / detail views", Ratio, Down, false),
-    metric!("avg_dwell", "平均停留时长", "Average dwell", ratio("dwell_seconds", "detail_views", 1.0), "dwell seconds / detail views", Seconds, Up, false),
-    metric!("showcase_jump_rate", "橱窗进店率", "Showcase→store jump rate", ratio("showcase_store_jumps", "showcase_detail_views", 1.0), "store jumps / detail views (showcase)", Ratio, Up, false),
-    metric!("refund_rate", "退款率", "Refund rate", ratio("refund_orders", "orders", 1.0), "refund orders / orders", Ratio, Down, false),
-    metric!("review_rate", "评价率", "Review rate", ratio("reviews", "orders", 1.0), "reviews / orders", Ratio, Up, false),
-    metric!("repurchase_rate", "复购率", "Repurchase rate", ratio("returning_buyers", "buyers", 1.0), "returning buyers / buyers", Ratio, Up, false),
-    metric!("revenue_per_buyer", "人均贡献（LTV）", "Revenue per buyer (LTV)", ratio("order_amount_fen", "buyers", 0.01), "order amount / buyers", Yuan, Up, false),
-    metric!("new_users", "新客数", "New customers", sum("new_buyers", 1.0), "distinct first-time buyers", Count, Up, false),
-    metric!("retention_rate", "30日留存率", "30-day retention", ratio("retained_users", "cohort_users", 1.0), "cohort buyers re-buying within 30 days / cohort buyers", Ratio, Up, false),
-    metric!("nps", "净推荐值", "NPS", ratio("nps_sum", "index_days", 1.0), "mean NPS over days", Index, Up, false),
-    metric!("complaint_rate", "投诉率", "Complaint rate", ratio("complaints", "order_count", 1.0), "complaints / orders", Ratio, Down, false),
-    metric!("days_of_cover", "可售天数", "Days of cover", ratio("on_hand", "daily_sales_7d", 1.0), "on hand / 7-day average daily sales", Days, Up, false),
-    metric!("on_time_rate", "发货及时率", "On-time delivery", ratio("on_time_deliveries", "deliveries", 1.0), "on-time shipments / shipments", Ratio, Up, false),
-    metric!("penalty_risk", "违规风险指数", "Penalty-risk index", ratio("penalty_risk_sum", "index_days", 1.0), "mean penalty-risk index", Index, Down, false),
-    metric!("brand_search_index", "品牌搜索指数", "Brand search index", ratio("brand_search_sum", "index_days", 1.0), "mean brand search index", Index, Up, false),
-    metric!("experience_score", "店铺体验分", "Store experience score", ratio("experience_sum", "index_days", 1.0), "mean store experience score", Index, Up, false),
+    metric!(
+        "gmv",
+        "成交金额",
+        "GMV",
+        sum("gmv_fen", 0.01),
+        "Σ gmv_fen / 100",
+        Yuan,
+        Up,
+        true
+    ),
+    metric!(
+        "user_paid",
+        "用户支付金额",
+        "Buyer-paid amount",
+        sum("user_paid_fen", 0.01),
+        "Σ user_paid_fen / 100",
+        Yuan,
+        Up,
+        true
+    ),
+    metric!(
+        "exposure",
+        "曝光次数",
+        "Exposure",
+        sum("exposure", 1.0),
+        "Σ exposure",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "clicks",
+        "点击次数",
+        "Clicks",
+        sum("clicks", 1.0),
+        "Σ clicks",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "orders",
+        "成交订单数",
+        "Orders",
+        sum("orders", 1.0),
+        "Σ orders",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "paying_users",
+        "成交人数",
+        "Paying users",
+        sum("paying_users", 1.0),
+        "Σ paying_users",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "detail_views",
+        "详情页浏览次数",
+        "Detail-page views",
+        sum("detail_views", 1.0),
+        "Σ detail_views",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "add_to_cart",
+        "加购次数",
+        "Add-to-cart",
+        sum("add_to_cart", 1.0),
+        "Σ add_to_cart",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "reviews",
+        "评价数",
+        "Reviews",
+        sum("reviews", 1.0),
+        "Σ reviews",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "ad_impressions",
+        "展示数",
+        "Ad impressions",
+        sum("ad_impressions", 1.0),
+        "Σ impressions",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "pay_gmv",
+        "支付GMV",
+        "Ad pay GMV",
+        sum("pay_gmv_fen", 0.01),
+        "Σ pay_gmv_fen / 100",
+        Yuan,
+        Up,
+        true
+    ),
+    metric!(
+        "conversions",
+        "转化数",
+        "Conversions",
+        sum("conversions", 1.0),
+        "Σ conversions",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "order_count",
+        "订单数（明细）",
+        "Orders (order file)",
+        sum("order_count", 1.0),
+        "count of order rows",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "complaints",
+        "投诉数",
+        "Complaints",
+        sum("complaints", 1.0),
+        "Σ complaint comments",
+        Count,
+        Down,
+        true
+    ),
+    metric!(
+        "on_hand",
+        "库存",
+        "On hand",
+        sum("on_hand", 1.0),
+        "Σ units on hand",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "daily_sales",
+        "近7日日均销量",
+        "7-day average daily sales",
+        sum("daily_sales_7d", 1.0),
+        "Σ 7-day average units a day",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "ctr",
+        "点击率",
+        "CTR",
+        ratio("clicks", "exposure", 1.0),
+        "clicks / exposure",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "cvr",
+        "转化率",
+        "CVR",
+        ratio("orders", "clicks", 1.0),
+        "orders / clicks",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "cvr_users",
+        "转化率（人数）",
+        "CVR (users)",
+        ratio("paying_users", "click_users", 1.0),
+        "paying_users / click_users",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "add_to_cart_rate",
+        "加购率",
+        "Add-to-cart rate",
+        ratio("add_to_cart", "detail_views", 1.0),
+        "add_to_cart / detail_views",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "aov",
+        "客单价",
+        "AOV",
+        ratio("gmv_fen", "paying_users", 0.01),
+        "gmv / paying_users",
+        Yuan,
+        Up,
+        false
+    ),
+    metric!(
+        "gpm",
+        "千次曝光成交额",
+        "GPM",
+        ratio("gmv_fen", "exposure", 10.0),
+        "gmv / exposure × 1000",
+        Yuan,
+        Up,
+        false
+    ),
+    metric!(
+        "spend",
+        "消耗",
+        "Ad spend",
+        sum("ad_spend_fen", 0.01),
+        "Σ spend_fen / 100",
+        Yuan,
+        Down,
+        true
+    ),
+    metric!(
+        "ad_ctr",
+        "计划点击率",
+        "Plan CTR",
+        ratio("ad_clicks", "ad_impressions", 1.0),
+        "ad clicks / ad impressions",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "ad_cvr",
+        "计划转化率",
+        "Plan CVR",
+        ratio("conversions", "ad_clicks", 1.0),
+        "conversions / ad clicks",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "cpm",
+        "千次展示成本",
+        "CPM",
+        ratio("ad_spend_fen", "ad_impressions", 10.0),
+        "spend / impressions × 1000",
+        Yuan,
+        Down,
+        false
+    ),
+    metric!(
+        "cpc",
+        "点击成本",
+        "CPC",
+        ratio("ad_spend_fen", "ad_clicks", 0.01),
+        "spend / ad clicks",
+        Yuan,
+        Down,
+        false
+    ),
+    metric!(
+        "cpa",
+        "转化成本",
+        "CPA",
+        ratio("ad_spend_fen", "conversions", 0.01),
+        "spend / conversions",
+        Yuan,
+        Down,
+        false
+    ),
+    metric!(
+        "roi",
+        "支付ROI",
+        "ROI",
+        ratio("pay_gmv_fen", "ad_spend_fen", 1.0),
+        "pay GMV / spend",
+        Multiple,
+        Up,
+        false
+    ),
+    metric!(
+        "cost_per_exposure",
+        "单次曝光成本",
+        "Cost per exposure",
+        ratio("ad_spend_fen", "ad_impressions", 0.01),
+        "spend / impressions",
+        Yuan,
+        Down,
+        false
+    ),
+    metric!(
+        "spend_ratio",
+        "投放费比",
+        "Spend / GMV",
+        ratio("ad_spend_fen", "gmv_fen", 1.0),
+        "spend / GMV",
+        Ratio,
+        Down,
+        false
+    ),
+    metric!(
+        "natural_share",
+        "自然流量占比",
+        "Natural-traffic share",
+        ratio("natural_exposure", "exposure", 1.0),
+        "natural exposure / exposure",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "completion_rate",
+        "完播率",
+        "Completion rate",
+        ratio("completions", "plays", 1.0),
+        "completions / plays",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "hold_3s_rate",
+        "3秒留存率",
+        "3-second hold",
+        ratio("hold_3s", "plays", 1.0),
+        "3 s holds / plays",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "interaction_rate",
+        "互动率",
+        "Interaction rate",
+        ratio("interactions", "plays", 1.0),
+        "(likes + comments + shares) / plays",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "like_rate",
+        "点赞率",
+        "Like rate",
+        ratio("likes", "plays", 1.0),
+        "likes / plays",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "bounce_rate",
+        "跳出率",
+        "Detail-page bounce",
+        ratio("bounces", "detail_views", 1.0),
+        "bounces / detail views",
+        Ratio,
+        Down,
+        false
+    ),
+    metric!(
+        "avg_dwell",
+        "平均停留时长",
+        "Average dwell",
+        ratio("dwell_seconds", "detail_views", 1.0),
+        "dwell seconds / detail views",
+        Seconds,
+        Up,
+        false
+    ),
+    metric!(
+        "showcase_jump_rate",
+        "橱窗进店率",
+        "Showcase→store jump rate",
+        ratio("showcase_store_jumps", "showcase_detail_views", 1.0),
+        "store jumps / detail views (showcase)",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "refund_rate",
+        "退款率",
+        "Refund rate",
+        ratio("refund_orders", "orders", 1.0),
+        "refund orders / orders",
+        Ratio,
+        Down,
+        false
+    ),
+    metric!(
+        "review_rate",
+        "评价率",
+        "Review rate",
+        ratio("reviews", "orders", 1.0),
+        "reviews / orders",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "repurchase_rate",
+        "复购率",
+        "Repurchase rate",
+        ratio("returning_buyers", "buyers", 1.0),
+        "returning buyers / buyers",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "revenue_per_buyer",
+        "人均贡献（LTV）",
+        "Revenue per buyer (LTV)",
+        ratio("order_amount_fen", "buyers", 0.01),
+        "order amount / buyers",
+        Yuan,
+        Up,
+        false
+    ),
+    metric!(
+        "new_users",
+        "新客数",
+        "New customers",
+        sum("new_buyers", 1.0),
+        "distinct first-time buyers",
+        Count,
+        Up,
+        false
+    ),
+    metric!(
+        "retention_rate",
+        "30日留存率",
+        "30-day retention",
+        ratio("retained_users", "cohort_users", 1.0),
+        "cohort buyers re-buying within 30 days / cohort buyers",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "nps",
+        "净推荐值",
+        "NPS",
+        ratio("nps_sum", "index_days", 1.0),
+        "mean NPS over days",
+        Index,
+        Up,
+        false
+    ),
+    metric!(
+        "complaint_rate",
+        "投诉率",
+        "Complaint rate",
+        ratio("complaints", "order_count", 1.0),
+        "complaints / orders",
+        Ratio,
+        Down,
+        false
+    ),
+    metric!(
+        "days_of_cover",
+        "可售天数",
+        "Days of cover",
+        ratio("on_hand", "daily_sales_7d", 1.0),
+        "on hand / 7-day average daily sales",
+        Days,
+        Up,
+        false
+    ),
+    metric!(
+        "on_time_rate",
+        "发货及时率",
+        "On-time delivery",
+        ratio("on_time_deliveries", "deliveries", 1.0),
+        "on-time shipments / shipments",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "penalty_risk",
+        "违规风险指数",
+        "Penalty-risk index",
+        ratio("penalty_risk_sum", "index_days", 1.0),
+        "mean penalty-risk index",
+        Index,
+        Down,
+        false
+    ),
+    metric!(
+        "brand_search_index",
+        "品牌搜索指数",
+        "Brand search index",
+        ratio("brand_search_sum", "index_days", 1.0),
+        "mean brand search index",
+        Index,
+        Up,
+        false
+    ),
+    metric!(
+        "experience_score",
+        "店铺体验分",
+        "Store experience score",
+        ratio("experience_sum", "index_days", 1.0),
+        "mean store experience score",
+        Index,
+        Up,
+        false
+    ),
 ];
 
 /// Looks up a metric by id.
@@ -286,12 +798,78 @@ pub const CATEGORIES: [(&str, &str); 6] = [
 type Baselines = (&'static str, &'static [(&'static str, f64)]);
 
 static BASELINES: &[Baselines] = &[
-    ("beauty", &[("ad_ctr", 0.015), ("ctr", 0.045), ("cvr", 0.035), ("aov", 128.0), ("roi", 3.0), ("completion_rate", 0.35), ("refund_rate", 0.12)]),
-    ("apparel", &[("ad_ctr", 0.012), ("ctr", 0.040), ("cvr", 0.030), ("aov", 168.0), ("roi", 2.6), ("completion_rate", 0.30), ("refund_rate", 0.25)]),
-    ("food", &[("ad_ctr", 0.020), ("ctr", 0.050), ("cvr", 0.045), ("aov", 69.0), ("roi", 3.2), ("completion_rate", 0.38), ("refund_rate", 0.06)]),
-    ("home", &[("ad_ctr", 0.013), ("ctr", 0.038), ("cvr", 0.028), ("aov", 109.0), ("roi", 2.8), ("completion_rate", 0.33), ("refund_rate", 0.10)]),
-    ("digital", &[("ad_ctr", 0.010), ("ctr", 0.032), ("cvr", 0.020), ("aov", 329.0), ("roi", 2.4), ("completion_rate", 0.28), ("refund_rate", 0.08)]),
-    ("baby", &[("ad_ctr", 0.014), ("ctr", 0.042), ("cvr", 0.038), ("aov", 139.0), ("roi", 3.1), ("completion_rate", 0.34), ("refund_rate", 0.07)]),
+    (
+        "beauty",
+        &[
+            ("ad_ctr", 0.015),
+            ("ctr", 0.045),
+            ("cvr", 0.035),
+            ("aov", 128.0),
+            ("roi", 3.0),
+            ("completion_rate", 0.35),
+            ("refund_rate", 0.12),
+        ],
+    ),
+    (
+        "apparel",
+        &[
+            ("ad_ctr", 0.012),
+            ("ctr", 0.040),
+            ("cvr", 0.030),
+            ("aov", 168.0),
+            ("roi", 2.6),
+            ("completion_rate", 0.30),
+            ("refund_rate", 0.25),
+        ],
+    ),
+    (
+        "food",
+        &[
+            ("ad_ctr", 0.020),
+            ("ctr", 0.050),
+            ("cvr", 0.045),
+            ("aov", 69.0),
+            ("roi", 3.2),
+            ("completion_rate", 0.38),
+            ("refund_rate", 0.06),
+        ],
+    ),
+    (
+        "home",
+        &[
+            ("ad_ctr", 0.013),
+            ("ctr", 0.038),
+            ("cvr", 0.028),
+            ("aov", 109.0),
+            ("roi", 2.8),
+            ("completion_rate", 0.33),
+            ("refund_rate", 0.10),
+        ],
+    ),
+    (
+        "digital",
+        &[
+            ("ad_ctr", 0.010),
+            ("ctr", 0.032),
+            ("cvr", 0.020),
+            ("aov", 329.0),
+            ("roi", 2.4),
+            ("completion_rate", 0.28),
+            ("refund_rate", 0.08),
+        ],
+    ),
+    (
+        "baby",
+        &[
+            ("ad_ctr", 0.014),
+            ("ctr", 0.042),
+            ("cvr", 0.038),
+            ("aov", 139.0),
+            ("roi", 3.1),
+            ("completion_rate", 0.34),
+            ("refund_rate", 0.07),
+        ],
+    ),
 ];
 
 #[cfg(test)]
@@ -304,18 +882,34 @@ mod tests {
             for id in m.formula.measures() {
                 assert!(measure(id).is_some(), "{} uses unknown measure {id}", m.id);
             }
-            assert_eq!(METRICS.iter().filter(|o| o.id == m.id).count(), 1, "{}", m.id);
+            assert_eq!(
+                METRICS.iter().filter(|o| o.id == m.id).count(),
+                1,
+                "{}",
+                m.id
+            );
         }
         for me in MEASURES {
-            assert_eq!(MEASURES.iter().filter(|o| o.id == me.id).count(), 1, "{}", me.id);
+            assert_eq!(
+                MEASURES.iter().filter(|o| o.id == me.id).count(),
+                1,
+                "{}",
+                me.id
+            );
         }
     }
 
     #[test]
     fn ratio_is_undefined_on_zero_denominator() {
         let f = ratio("a", "b", 1.0);
-        assert_eq!(f.eval(|k| if k == "a" { Some(3.0) } else { Some(0.0) }), None);
-        assert_eq!(f.eval(|k| if k == "a" { Some(3.0) } else { Some(4.0) }), Some(0.75));
+        assert_eq!(
+            f.eval(|k| if k == "a" { Some(3.0) } else { Some(0.0) }),
+            None
+        );
+        assert_eq!(
+            f.eval(|k| if k == "a" { Some(3.0) } else { Some(4.0) }),
+            Some(0.75)
+        );
     }
 
     #[test]

@@ -63,10 +63,12 @@ impl Dim {
 
     /// Parses a dimension id.
     pub fn parse(s: &str) -> Result<Dim, CoreError> {
-        Dim::ALL
-            .into_iter()
-            .find(|d| d.id() == s)
-            .ok_or_else(|| CoreError::Invalid(format!("unknown dimension `{s}` (known: {})", Dim::ALL.map(|d| d.id()).join(", "))))
+        Dim::ALL.into_iter().find(|d| d.id() == s).ok_or_else(|| {
+            CoreError::Invalid(format!(
+                "unknown dimension `{s}` (known: {})",
+                Dim::ALL.map(|d| d.id()).join(", ")
+            ))
+        })
     }
 
     /// Whether the dimension's columns are text (all but the hour).
@@ -79,8 +81,13 @@ impl Dim {
         use Table::*;
         match (self, table) {
             (Dim::Shop, _) => Some("shop_id"),
-            (Dim::Category, ProductDay | PlanHour | CreativeDay | Orders | Comments | Inventory | Deliveries) => Some("category"),
-            (Dim::Product, ProductDay | Orders | VideoDay | Comments | Inventory | Deliveries) => Some("product_id"),
+            (
+                Dim::Category,
+                ProductDay | PlanHour | CreativeDay | Orders | Comments | Inventory | Deliveries,
+            ) => Some("category"),
+            (Dim::Product, ProductDay | Orders | VideoDay | Comments | Inventory | Deliveries) => {
+                Some("product_id")
+            }
             (Dim::Source, ProductDay) => Some("source"),
             (Dim::Source, Orders) => Some("channel"),
             (Dim::Plan, PlanHour | CreativeDay) => Some("plan_id"),
@@ -114,7 +121,9 @@ impl TimeGrain {
             "week" => Ok(TimeGrain::Week),
             "month" => Ok(TimeGrain::Month),
             "total" => Ok(TimeGrain::Total),
-            _ => Err(CoreError::Invalid(format!("unknown time grain `{s}` (day, week, month, total)"))),
+            _ => Err(CoreError::Invalid(format!(
+                "unknown time grain `{s}` (day, week, month, total)"
+            ))),
         }
     }
 
@@ -122,8 +131,14 @@ impl TimeGrain {
         match self {
             TimeGrain::Day => Some(date_col.to_string()),
             TimeGrain::Week | TimeGrain::Month => {
-                let unit = if self == TimeGrain::Week { "week" } else { "month" };
-                Some(format!("CAST(date_trunc('{unit}', CAST({date_col} AS TIMESTAMP)) AS DATE)"))
+                let unit = if self == TimeGrain::Week {
+                    "week"
+                } else {
+                    "month"
+                };
+                Some(format!(
+                    "CAST(date_trunc('{unit}', CAST({date_col} AS TIMESTAMP)) AS DATE)"
+                ))
             }
             TimeGrain::Total => None,
         }
@@ -146,7 +161,14 @@ pub struct MetricQuery {
 impl MetricQuery {
     /// A query for `metrics` over `[from, to]` with no breakdown.
     pub fn new(metrics: &[&'static str], from: NaiveDate, to: NaiveDate) -> Self {
-        MetricQuery { metrics: metrics.to_vec(), dims: vec![], time: TimeGrain::Total, from, to, filters: vec![] }
+        MetricQuery {
+            metrics: metrics.to_vec(),
+            dims: vec![],
+            time: TimeGrain::Total,
+            from,
+            to,
+            filters: vec![],
+        }
     }
     /// Adds grouping dimensions.
     pub fn by(mut self, dims: &[Dim]) -> Self {
@@ -195,7 +217,11 @@ fn quote(s: &str) -> String {
 /// Resolves metric ids to catalog entries.
 pub fn resolve(ids: &[&str]) -> Result<Vec<&'static Metric>, CoreError> {
     ids.iter()
-        .map(|id| metric::metric(id).ok_or_else(|| CoreError::Invalid(format!("unknown metric `{id}` (see `vitrine metrics`)"))))
+        .map(|id| {
+            metric::metric(id).ok_or_else(|| {
+                CoreError::Invalid(format!("unknown metric `{id}` (see `vitrine metrics`)"))
+            })
+        })
         .collect()
 }
 
@@ -204,17 +230,29 @@ pub fn compile(q: &MetricQuery) -> Result<Vec<TableQuery>, CoreError> {
     let mut by_table: BTreeMap<Table, BTreeSet<&'static str>> = BTreeMap::new();
     for m in resolve(&q.metrics)? {
         for id in m.formula.measures() {
-            let me = metric::measure(id).ok_or_else(|| CoreError::Invalid(format!("unknown measure {id}")))?;
+            let me = metric::measure(id)
+                .ok_or_else(|| CoreError::Invalid(format!("unknown measure {id}")))?;
             by_table.entry(me.table).or_default().insert(me.id);
         }
     }
-    by_table.into_iter().map(|(table, measures)| compile_table(q, table, measures.into_iter().collect())).collect()
+    by_table
+        .into_iter()
+        .map(|(table, measures)| compile_table(q, table, measures.into_iter().collect()))
+        .collect()
 }
 
-fn compile_table(q: &MetricQuery, table: Table, measures: Vec<&'static str>) -> Result<TableQuery, CoreError> {
+fn compile_table(
+    q: &MetricQuery,
+    table: Table,
+    measures: Vec<&'static str>,
+) -> Result<TableQuery, CoreError> {
     let dim_col = |d: Dim| {
         d.column(table).ok_or_else(|| {
-            CoreError::Invalid(format!("table {} has no `{}` dimension (asked by a metric from it)", table.name(), d.id()))
+            CoreError::Invalid(format!(
+                "table {} has no `{}` dimension (asked by a metric from it)",
+                table.name(),
+                d.id()
+            ))
         })
     };
     // Keys are grouped in their native types (cheap) and rendered as text by the engine
@@ -227,7 +265,10 @@ fn compile_table(q: &MetricQuery, table: Table, measures: Vec<&'static str>) -> 
     if let Some(period) = date_col.and_then(|c| q.time.sql(c)) {
         keys.push(format!("{period} AS period"));
     } else if q.time != TimeGrain::Total {
-        return Err(CoreError::Invalid(format!("table {} has no date to group by", table.name())));
+        return Err(CoreError::Invalid(format!(
+            "table {} has no date to group by",
+            table.name()
+        )));
     }
     let mut wheres = Vec::new();
     if let Some(c) = date_col {
@@ -241,7 +282,10 @@ fn compile_table(q: &MetricQuery, table: Table, measures: Vec<&'static str>) -> 
             wheres.push(format!("CAST({col} AS VARCHAR) = {}", quote(v)));
         }
     }
-    let aggs = measures.iter().filter_map(|id| metric::measure(id)).map(|m| format!("CAST({} AS DOUBLE) AS {}", m.sql, m.id));
+    let aggs = measures
+        .iter()
+        .filter_map(|id| metric::measure(id))
+        .map(|m| format!("CAST({} AS DOUBLE) AS {}", m.sql, m.id));
     let select: Vec<String> = keys.iter().cloned().chain(aggs).collect();
     let mut sql = format!("SELECT {} FROM {}", select.join(", "), table.name());
     if !wheres.is_empty() {
@@ -249,9 +293,19 @@ fn compile_table(q: &MetricQuery, table: Table, measures: Vec<&'static str>) -> 
     }
     let n_keys = keys.len();
     if n_keys > 0 {
-        sql.push_str(&format!(" GROUP BY {}", (1..=n_keys).map(|i| i.to_string()).collect::<Vec<_>>().join(", ")));
+        sql.push_str(&format!(
+            " GROUP BY {}",
+            (1..=n_keys)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
-    Ok(TableQuery { table, sql, measures })
+    Ok(TableQuery {
+        table,
+        sql,
+        measures,
+    })
 }
 
 /// Summed measures of one group, as the engine returns them.
@@ -285,7 +339,10 @@ impl MetricTable {
         let col = self.metrics.iter().position(|m| *m == metric)?;
         self.rows
             .iter()
-            .find(|r| r.key.iter().map(String::as_str).eq(key.iter().copied()) && r.period.as_deref() == period)
+            .find(|r| {
+                r.key.iter().map(String::as_str).eq(key.iter().copied())
+                    && r.period.as_deref() == period
+            })
             .and_then(|r| r.values[col])
     }
 
@@ -297,8 +354,13 @@ impl MetricTable {
 
     /// The per-period series of `metric` for a query with a time grain and no dimensions.
     pub fn series(&self, metric: &str) -> Vec<(String, Option<f64>)> {
-        let Some(col) = self.metrics.iter().position(|m| *m == metric) else { return vec![] };
-        self.rows.iter().filter_map(|r| Some((r.period.clone()?, r.values[col]))).collect()
+        let Some(col) = self.metrics.iter().position(|m| *m == metric) else {
+            return vec![];
+        };
+        self.rows
+            .iter()
+            .filter_map(|r| Some((r.period.clone()?, r.values[col])))
+            .collect()
     }
 }
 
@@ -319,13 +381,28 @@ pub fn evaluate(q: &MetricQuery, parts: Vec<Vec<MeasureRow>>) -> Result<MetricTa
     let rows = merged
         .into_iter()
         .map(|(mut key, sums)| {
-            let period = if q.time == TimeGrain::Total { None } else { key.pop() };
+            let period = if q.time == TimeGrain::Total {
+                None
+            } else {
+                key.pop()
+            };
             key.truncate(n_dims);
-            let values = metrics.iter().map(|m| m.formula.eval(|id| sums.get(id).copied())).collect();
-            MetricRow { key, period, values }
+            let values = metrics
+                .iter()
+                .map(|m| m.formula.eval(|id| sums.get(id).copied()))
+                .collect();
+            MetricRow {
+                key,
+                period,
+                values,
+            }
         })
         .collect();
-    Ok(MetricTable { metrics: q.metrics.clone(), dims: q.dims.clone(), rows })
+    Ok(MetricTable {
+        metrics: q.metrics.clone(),
+        dims: q.dims.clone(),
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -338,7 +415,13 @@ mod tests {
 
     #[test]
     fn compiles_one_statement_per_table() {
-        let q = MetricQuery::new(&["ctr", "roi", "spend_ratio"], d("2026-11-01"), d("2026-11-21")).by(&[Dim::Category]).per(TimeGrain::Week);
+        let q = MetricQuery::new(
+            &["ctr", "roi", "spend_ratio"],
+            d("2026-11-01"),
+            d("2026-11-21"),
+        )
+        .by(&[Dim::Category])
+        .per(TimeGrain::Week);
         let qs = compile(&q).unwrap();
         assert_eq!(qs.len(), 2);
         let funnel = qs.iter().find(|t| t.table == Table::ProductDay).unwrap();
@@ -357,7 +440,8 @@ mod tests {
 
     #[test]
     fn quotes_filter_values() {
-        let q = MetricQuery::new(&["gmv"], d("2026-11-01"), d("2026-11-01")).filter(Dim::Shop, "o'brien");
+        let q = MetricQuery::new(&["gmv"], d("2026-11-01"), d("2026-11-01"))
+            .filter(Dim::Shop, "o'brien");
         assert!(compile(&q).unwrap()[0].sql.contains("'o''brien'"));
     }
 
@@ -365,8 +449,14 @@ mod tests {
     fn evaluate_is_ratio_of_sums_across_tables() {
         // Two categories: 10/100 and 90/900 clicks/exposure → 100/1000 = 10 %, not mean of ratios.
         let q = MetricQuery::new(&["ctr", "spend_ratio"], d("2026-11-01"), d("2026-11-01"));
-        let part = |pairs: &[(&'static str, f64)]| MeasureRow { key: vec![], values: pairs.iter().copied().collect() };
-        let funnel = vec![part(&[("clicks", 10.0), ("exposure", 100.0), ("gmv_fen", 1000.0)]), part(&[("clicks", 30.0), ("exposure", 900.0), ("gmv_fen", 3000.0)])];
+        let part = |pairs: &[(&'static str, f64)]| MeasureRow {
+            key: vec![],
+            values: pairs.iter().copied().collect(),
+        };
+        let funnel = vec![
+            part(&[("clicks", 10.0), ("exposure", 100.0), ("gmv_fen", 1000.0)]),
+            part(&[("clicks", 30.0), ("exposure", 900.0), ("gmv_fen", 3000.0)]),
+        ];
         let ads = vec![part(&[("ad_spend_fen", 400.0)])];
         let t = evaluate(&q, vec![funnel, ads]).unwrap();
         assert!((t.scalar("ctr").unwrap() - 0.04).abs() < 1e-12);

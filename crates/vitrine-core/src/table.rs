@@ -11,8 +11,15 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 pub const TZ: &str = "Asia/Shanghai";
 
 /// The traffic sources a product-day funnel row can come from.
-pub const TRAFFIC_SOURCES: [&str; 7] =
-    ["natural", "paid_feed", "search", "live", "short_video", "showcase", "mall"];
+pub const TRAFFIC_SOURCES: [&str; 7] = [
+    "natural",
+    "paid_feed",
+    "search",
+    "live",
+    "short_video",
+    "showcase",
+    "mall",
+];
 
 /// How a table is partitioned in the lake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,18 +106,30 @@ impl Table {
             Table::Products => "one row per product/SKU: category, price and cost",
             Table::ProductDay => "product-day funnel by traffic source (曝光→点击→详情→加购→成交)",
             Table::Videos => "one row per short video: duration, publish time, linked product",
-            Table::VideoDay => "video-day plays, completion, 3-second hold, interactions, product clicks",
-            Table::Plans => "Qianchuan ad plans 计划 with bid mode, bid, budget, ROI goal, learning status",
-            Table::PlanHour => "plan-hour stats: spend 消耗, impressions, clicks, conversions, pay GMV",
+            Table::VideoDay => {
+                "video-day plays, completion, 3-second hold, interactions, product clicks"
+            }
+            Table::Plans => {
+                "Qianchuan ad plans 计划 with bid mode, bid, budget, ROI goal, learning status"
+            }
+            Table::PlanHour => {
+                "plan-hour stats: spend 消耗, impressions, clicks, conversions, pay GMV"
+            }
             Table::Creatives => "Qianchuan creatives 创意 and the plan and video they belong to",
             Table::CreativeDay => "creative-day stats: spend, impressions, clicks, conversions",
-            Table::Orders => "user-level orders: time, SKU, amount, region, device, channel, status",
+            Table::Orders => {
+                "user-level orders: time, SKU, amount, region, device, channel, status"
+            }
             Table::Users => "buyers: first order, region, device, member tier",
             Table::Comments => "product comments: rating, text, complaint flag",
-            Table::Inventory => "stock per product and day: on hand, in transit, recent daily sales",
+            Table::Inventory => {
+                "stock per product and day: on hand, in transit, recent daily sales"
+            }
             Table::Deliveries => "order deliveries: promised vs actual ship time",
             Table::Competitors => "competitor snapshots: price, estimated sales, videos, bid level",
-            Table::ExternalIndices => "brand search index, NPS, store experience score, penalty risk",
+            Table::ExternalIndices => {
+                "brand search index, NPS, store experience score, penalty risk"
+            }
         }
     }
 
@@ -130,7 +149,12 @@ impl Table {
     /// The Arrow schema of the table.
     pub fn schema(self) -> SchemaRef {
         static SCHEMAS: OnceLock<Vec<SchemaRef>> = OnceLock::new();
-        let all = SCHEMAS.get_or_init(|| Table::ALL.iter().map(|t| Arc::new(build_schema(*t))).collect());
+        let all = SCHEMAS.get_or_init(|| {
+            Table::ALL
+                .iter()
+                .map(|t| Arc::new(build_schema(*t)))
+                .collect()
+        });
         let idx = Table::ALL.iter().position(|t| *t == self).unwrap_or(0);
         Arc::clone(&all[idx])
     }
@@ -154,7 +178,11 @@ fn date(name: &str) -> Field {
     Field::new(name, DataType::Date32, false)
 }
 fn ts(name: &str) -> Field {
-    Field::new(name, DataType::Timestamp(TimeUnit::Second, Some(TZ.into())), false)
+    Field::new(
+        name,
+        DataType::Timestamp(TimeUnit::Second, Some(TZ.into())),
+        false,
+    )
 }
 fn boolean(name: &str) -> Field {
     Field::new(name, DataType::Boolean, false)
@@ -352,7 +380,12 @@ mod tests {
             assert_eq!(t.schema().field(0).name(), "shop_id");
             assert_eq!(Table::from_name(t.name()), Some(t));
             let has_date = t.schema().field_with_name("date").is_ok();
-            assert_eq!(has_date, t.partitioning() == Partitioning::Daily, "{}", t.name());
+            assert_eq!(
+                has_date,
+                t.partitioning() == Partitioning::Daily,
+                "{}",
+                t.name()
+            );
         }
     }
 

@@ -29,7 +29,13 @@ fn excel_serial(t: &str) -> Option<NaiveDate> {
 /// bare date meaning midnight) into Unix seconds.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let t = s.trim();
-    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
             return Some(dt.and_utc().timestamp() - 8 * 3600);
         }
@@ -58,7 +64,15 @@ mod tests {
     #[test]
     fn every_listed_date_form() {
         let want = NaiveDate::from_ymd_opt(2026, 11, 21);
-        for s in ["20261121", "2026-11-21", "2026/11/21", "2026年11月21日", "2026-11-21 13:00", " 2026-11-21 ", "46347"] {
+        for s in [
+            "20261121",
+            "2026-11-21",
+            "2026/11/21",
+            "2026年11月21日",
+            "2026-11-21 13:00",
+            " 2026-11-21 ",
+            "46347",
+        ] {
             assert_eq!(parse_date(s), want, "{s}");
         }
         assert_eq!(parse_date("2026-02-30"), None);

@@ -30,7 +30,11 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.row, self.column, self.reason)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.row, self.column, self.reason
+        )
     }
 }
 
@@ -54,7 +58,9 @@ impl FileRead {
 }
 
 fn is_total_row(row: &[&str]) -> bool {
-    row.iter().take(2).any(|c| matches!(c.trim(), "合计" | "总计" | "汇总" | "Total" | "total"))
+    row.iter()
+        .take(2)
+        .any(|c| matches!(c.trim(), "合计" | "总计" | "汇总" | "Total" | "total"))
 }
 
 /// Reads a CSV export (any supported encoding) with `shop` as the default shop id.
@@ -63,11 +69,25 @@ pub fn read_csv(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Problem
 }
 
 /// [`read_csv`], adding the raw bytes consumed to `progress` as it goes (for progress bars).
-pub fn read_csv_counted(path: &Path, shop: Option<&str>, progress: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Result<FileRead, Vec<Problem>> {
+pub fn read_csv_counted(
+    path: &Path,
+    shop: Option<&str>,
+    progress: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> Result<FileRead, Vec<Problem>> {
     let file = path.display().to_string();
-    let whole = |reason: String| vec![Problem { file: file.clone(), row: 0, column: String::new(), reason }];
+    let whole = |reason: String| {
+        vec![Problem {
+            file: file.clone(),
+            row: 0,
+            column: String::new(),
+            reason,
+        }]
+    };
     let (reader, encoding) = open_utf8_counted(path, progress).map_err(|e| whole(e.to_string()))?;
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
     let mut records = csv.records();
     let mut line = 0usize;
     // Find the header row below any title rows.
@@ -83,7 +103,14 @@ pub fn read_csv_counted(path: &Path, shop: Option<&str>, progress: std::sync::Ar
         }
     }
     let Some((profile, binding, headers)) = found else {
-        return Err(whole(format!("no known export header in the first {HEADER_SCAN_ROWS} rows (known: {})", crate::profile::PROFILES.iter().map(|p| p.name_zh).collect::<Vec<_>>().join("、"))));
+        return Err(whole(format!(
+            "no known export header in the first {HEADER_SCAN_ROWS} rows (known: {})",
+            crate::profile::PROFILES
+                .iter()
+                .map(|p| p.name_zh)
+                .collect::<Vec<_>>()
+                .join("、")
+        )));
     };
     let mut mapper = RowMapper::new(profile, binding, headers, shop, file.clone());
     for rec in records {
@@ -101,7 +128,11 @@ pub fn read_csv_counted(path: &Path, shop: Option<&str>, progress: std::sync::Ar
 
 /// Where one canonical field's value comes from, resolved once per file.
 enum Source {
-    Column { idx: usize, parse: Parse, header: String },
+    Column {
+        idx: usize,
+        parse: Parse,
+        header: String,
+    },
     Shop,
     Fixed(Fixed),
     Missing,
@@ -143,31 +174,72 @@ enum Cell<'a> {
 }
 
 impl RowMapper {
-    fn new(profile: &'static Profile, binding: Vec<Option<usize>>, headers: Vec<String>, shop: Option<&str>, file: String) -> Self {
+    fn new(
+        profile: &'static Profile,
+        binding: Vec<Option<usize>>,
+        headers: Vec<String>,
+        shop: Option<&str>,
+        file: String,
+    ) -> Self {
         let schema = profile.table.schema();
         let plan = schema
             .fields()
             .iter()
             .map(|f| {
                 let name = f.name().as_str();
-                let bound = profile.columns.iter().zip(&binding).find_map(|(c, i)| if c.target == name { i.map(|i| (c, i)) } else { None });
+                let bound = profile.columns.iter().zip(&binding).find_map(|(c, i)| {
+                    if c.target == name {
+                        i.map(|i| (c, i))
+                    } else {
+                        None
+                    }
+                });
                 let source = match (bound, profile.defaults.iter().find(|(t, _)| *t == name)) {
-                    (Some((c, idx)), _) => Source::Column { idx, parse: c.parse, header: headers.get(idx).cloned().unwrap_or_default() },
+                    (Some((c, idx)), _) => Source::Column {
+                        idx,
+                        parse: c.parse,
+                        header: headers.get(idx).cloned().unwrap_or_default(),
+                    },
                     (None, _) if name == "shop_id" => Source::Shop,
-                    (None, Some((_, v))) if f.data_type() == &arrow_schema::DataType::Boolean => Source::Fixed(Fixed::Int(i64::from(*v == "1"))),
-                    (None, Some((_, v))) if f.data_type() == &arrow_schema::DataType::Int64 => v.parse().map(|x| Source::Fixed(Fixed::Int(x))).unwrap_or(Source::Missing),
+                    (None, Some((_, v))) if f.data_type() == &arrow_schema::DataType::Boolean => {
+                        Source::Fixed(Fixed::Int(i64::from(*v == "1")))
+                    }
+                    (None, Some((_, v))) if f.data_type() == &arrow_schema::DataType::Int64 => v
+                        .parse()
+                        .map(|x| Source::Fixed(Fixed::Int(x)))
+                        .unwrap_or(Source::Missing),
                     (None, Some((_, v))) => Source::Fixed(Fixed::Text(v)),
                     (None, None) => Source::Missing,
                 };
-                FieldPlan { name: name.to_string(), nullable: f.is_nullable(), is_bool: f.data_type() == &arrow_schema::DataType::Boolean, source }
+                FieldPlan {
+                    name: name.to_string(),
+                    nullable: f.is_nullable(),
+                    is_bool: f.data_type() == &arrow_schema::DataType::Boolean,
+                    source,
+                }
             })
             .collect();
         let date_field = schema.fields().iter().position(|f| f.name() == "date");
-        RowMapper { profile, plan, date_field, shop: shop.map(String::from), file, builders: BTreeMap::new(), problems: vec![], rows: 0, totals: 0 }
+        RowMapper {
+            profile,
+            plan,
+            date_field,
+            shop: shop.map(String::from),
+            file,
+            builders: BTreeMap::new(),
+            problems: vec![],
+            rows: 0,
+            totals: 0,
+        }
     }
 
     fn problem(&mut self, row: usize, column: &str, reason: String) {
-        self.problems.push(Problem { file: self.file.clone(), row, column: column.to_string(), reason });
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            row,
+            column: column.to_string(),
+            reason,
+        });
     }
 
     fn push(&mut self, line: usize, cells: &[&str]) {
@@ -182,7 +254,10 @@ impl RowMapper {
         let mut errors: Vec<(String, String)> = Vec::new();
         for fp in &self.plan {
             let v = match &fp.source {
-                Source::Column { idx, parse, header } => parse_cell(cells.get(*idx).copied().unwrap_or(""), *parse).map_err(|reason| (header.clone(), reason)),
+                Source::Column { idx, parse, header } => {
+                    parse_cell(cells.get(*idx).copied().unwrap_or(""), *parse)
+                        .map_err(|reason| (header.clone(), reason))
+                }
                 Source::Shop => Ok(self.shop.as_deref().map(Cell::Str).unwrap_or(Cell::Null)),
                 Source::Fixed(Fixed::Text(t)) => Ok(Cell::Str(t)),
                 Source::Fixed(Fixed::Int(i)) => Ok(Cell::Int(*i)),
@@ -194,7 +269,11 @@ impl RowMapper {
                         Source::Column { header, .. } => header.clone(),
                         _ => fp.name.clone(),
                     };
-                    let why = if fp.name == "shop_id" { "no shop id: pass --shop or add a 店铺ID column".to_string() } else { format!("required value `{}` is empty", fp.name) };
+                    let why = if fp.name == "shop_id" {
+                        "no shop id: pass --shop or add a 店铺ID column".to_string()
+                    } else {
+                        format!("required value `{}` is empty", fp.name)
+                    };
                     errors.push((header, why));
                 }
                 Ok(c) => values.push(c),
@@ -229,7 +308,10 @@ impl RowMapper {
             })
             .collect();
         let table = self.profile.table;
-        let b = self.builders.entry((shop, date)).or_insert_with(|| BatchBuilder::new(table));
+        let b = self
+            .builders
+            .entry((shop, date))
+            .or_insert_with(|| BatchBuilder::new(table));
         let pushed = b.push(&row);
         drop(row);
         match pushed {
@@ -241,17 +323,35 @@ impl RowMapper {
     fn finish(self, encoding: &'static str) -> Result<FileRead, Vec<Problem>> {
         let mut problems = self.problems;
         if problems.is_empty() && self.rows == 0 {
-            problems.push(Problem { file: self.file.clone(), row: 0, column: String::new(), reason: "the file has a header but no data rows".into() });
+            problems.push(Problem {
+                file: self.file.clone(),
+                row: 0,
+                column: String::new(),
+                reason: "the file has a header but no data rows".into(),
+            });
         }
         if !problems.is_empty() {
             return Err(problems);
         }
         let mut partitions = BTreeMap::new();
         for (k, mut b) in self.builders {
-            let batch = b.finish().map_err(|e| vec![Problem { file: self.file.clone(), row: 0, column: String::new(), reason: e.to_string() }])?;
+            let batch = b.finish().map_err(|e| {
+                vec![Problem {
+                    file: self.file.clone(),
+                    row: 0,
+                    column: String::new(),
+                    reason: e.to_string(),
+                }]
+            })?;
             partitions.insert(k, batch);
         }
-        Ok(FileRead { profile: self.profile, encoding, rows: self.rows, skipped_total_rows: self.totals, partitions })
+        Ok(FileRead {
+            profile: self.profile,
+            encoding,
+            rows: self.rows,
+            skipped_total_rows: self.totals,
+            partitions,
+        })
     }
 }
 
@@ -264,22 +364,38 @@ fn parse_cell(raw: &str, parse: Parse) -> Result<Cell<'_>, String> {
         Parse::Text => Cell::Str(raw.trim()),
         Parse::Map(table) => {
             let t = raw.trim();
-            Cell::Str(table.iter().find(|(k, _)| *k == t).map(|(_, v)| *v).unwrap_or(t))
+            Cell::Str(
+                table
+                    .iter()
+                    .find(|(k, _)| *k == t)
+                    .map(|(_, v)| *v)
+                    .unwrap_or(t),
+            )
         }
         Parse::Count => match parse_number(raw).map_err(|e| e.to_string())? {
             Some(v) if v >= 0.0 && (v - v.round()).abs() < 1e-6 => Cell::Int(v.round() as i64),
             Some(v) => return Err(format!("`{raw}` is not a whole non-negative count ({v})")),
             None => Cell::Null,
         },
-        Parse::Money(unit) => parse_money_fen(raw, unit).map_err(|e| e.to_string())?.map(Cell::Int).unwrap_or(Cell::Null),
-        Parse::Float => parse_number(raw).map_err(|e| e.to_string())?.map(Cell::Float).unwrap_or(Cell::Null),
+        Parse::Money(unit) => parse_money_fen(raw, unit)
+            .map_err(|e| e.to_string())?
+            .map(Cell::Int)
+            .unwrap_or(Cell::Null),
+        Parse::Float => parse_number(raw)
+            .map_err(|e| e.to_string())?
+            .map(Cell::Float)
+            .unwrap_or(Cell::Null),
         Parse::Date => Cell::Date(parse_date(raw).ok_or_else(|| format!("`{raw}` is not a date"))?),
         Parse::Bool => match raw.trim() {
             "是" | "1" | "true" | "TRUE" | "Y" | "y" | "yes" => Cell::Int(1),
             "否" | "0" | "false" | "FALSE" | "N" | "n" | "no" => Cell::Int(0),
             other => return Err(format!("`{other}` is not yes/no (是/否)")),
         },
-        Parse::Timestamp => Cell::Time(parse_timestamp(raw).ok_or_else(|| format!("`{raw}` is not a date-time"))?),
-        Parse::Hour => Cell::Int(i64::from(parse_hour(raw).ok_or_else(|| format!("`{raw}` is not an hour"))?)),
+        Parse::Timestamp => {
+            Cell::Time(parse_timestamp(raw).ok_or_else(|| format!("`{raw}` is not a date-time"))?)
+        }
+        Parse::Hour => Cell::Int(i64::from(
+            parse_hour(raw).ok_or_else(|| format!("`{raw}` is not an hour"))?,
+        )),
     })
 }

@@ -50,7 +50,11 @@ pub struct Profile {
 }
 
 const fn col(target: &'static str, headers: &'static [&'static str], parse: Parse) -> ColumnSpec {
-    ColumnSpec { target, headers, parse }
+    ColumnSpec {
+        target,
+        headers,
+        parse,
+    }
 }
 
 const YUAN: Parse = Parse::Money(MoneyUnit::Yuan);
@@ -91,7 +95,11 @@ pub const COMPASS_PRODUCT: Profile = Profile {
         col("date", &["统计日期", "日期", "时间"], Parse::Date),
         col("product_id", &["商品ID", "商品id"], Parse::Text),
         col("category", &["商品类目", "类目", "一级类目"], Parse::Text),
-        col("source", &["载体类型", "流量来源", "渠道"], Parse::Map(CARRIER)),
+        col(
+            "source",
+            &["载体类型", "流量来源", "渠道"],
+            Parse::Map(CARRIER),
+        ),
         col("gmv_fen", &["成交金额"], YUAN),
         col("user_paid_fen", &["用户支付金额"], YUAN),
         col("orders", &["成交订单数"], Parse::Count),
@@ -119,24 +127,55 @@ pub const QIANCHUAN_PLAN: Profile = Profile {
     table: Table::PlanHour,
     columns: &[
         SHOP,
-        col("date", &["日期", "时间", "时间-小时", "stat_datetime", "stat_date"], Parse::Date),
-        col("hour", &["小时", "时间-小时", "时段", "stat_hour"], Parse::Hour),
+        col(
+            "date",
+            &["日期", "时间", "时间-小时", "stat_datetime", "stat_date"],
+            Parse::Date,
+        ),
+        col(
+            "hour",
+            &["小时", "时间-小时", "时段", "stat_hour"],
+            Parse::Hour,
+        ),
         col("plan_id", &["计划ID", "计划id", "ad_id"], Parse::Text),
         col("category", &["商品类目", "类目"], Parse::Text),
-        col("bid_mode", &["投放方式", "出价方式", "bid_mode"], Parse::Map(&[("控成本投放", "SMART_BID_CUSTOM"), ("放量投放", "SMART_BID_CONSERVATIVE")])),
+        col(
+            "bid_mode",
+            &["投放方式", "出价方式", "bid_mode"],
+            Parse::Map(&[
+                ("控成本投放", "SMART_BID_CUSTOM"),
+                ("放量投放", "SMART_BID_CONSERVATIVE"),
+            ]),
+        ),
         col("bid_fen", &["出价", "转化出价", "cpa_bid"], YUAN),
         col("budget_fen", &["预算", "日预算", "budget"], YUAN),
         col("roi_goal", &["支付ROI目标", "roi_goal"], Parse::Float),
-        col("learning_status", &["学习期状态", "learning_status"], Parse::Map(&[("学习中", "LEARNING"), ("学习成功", "LEARNED"), ("学习失败", "LEARN_FAILED")])),
+        col(
+            "learning_status",
+            &["学习期状态", "learning_status"],
+            Parse::Map(&[
+                ("学习中", "LEARNING"),
+                ("学习成功", "LEARNED"),
+                ("学习失败", "LEARN_FAILED"),
+            ]),
+        ),
         col("spend_fen", &["消耗", "stat_cost", "整体消耗"], YUAN),
         col("impressions", &["展示数", "show_cnt"], Parse::Count),
         col("clicks", &["点击数", "click_cnt"], Parse::Count),
         col("conversions", &["转化数", "convert_cnt"], Parse::Count),
-        col("pay_orders", &["成交订单数", "pay_order_count"], Parse::Count),
+        col(
+            "pay_orders",
+            &["成交订单数", "pay_order_count"],
+            Parse::Count,
+        ),
         col("pay_gmv_fen", &["成交订单金额", "pay_order_amount"], YUAN),
     ],
     required: &["date", "plan_id", "spend_fen", "impressions"],
-    defaults: &[("category", "uncategorized"), ("bid_mode", ""), ("learning_status", "")],
+    defaults: &[
+        ("category", "uncategorized"),
+        ("bid_mode", ""),
+        ("learning_status", ""),
+    ],
     key: &["plan_id", "hour"],
 };
 
@@ -147,22 +186,51 @@ pub const DOUDIAN_ORDERS: Profile = Profile {
     table: Table::Orders,
     columns: &[
         SHOP,
-        col("order_id", &["子订单编号", "订单编号", "主订单编号", "order_id"], Parse::Text),
-        col("date", &["订单提交时间", "下单时间", "支付时间"], Parse::Date),
-        col("ordered_at", &["订单提交时间", "下单时间", "支付时间"], Parse::Timestamp),
+        col(
+            "order_id",
+            &["子订单编号", "订单编号", "主订单编号", "order_id"],
+            Parse::Text,
+        ),
+        col(
+            "date",
+            &["订单提交时间", "下单时间", "支付时间"],
+            Parse::Date,
+        ),
+        col(
+            "ordered_at",
+            &["订单提交时间", "下单时间", "支付时间"],
+            Parse::Timestamp,
+        ),
         col("user_id", &["用户ID", "买家ID", "买家昵称"], Parse::Text),
         col("product_id", &["商品ID", "商品id"], Parse::Text),
         col("category", &["商品类目", "类目"], Parse::Text),
         col("quantity", &["商品数量", "数量"], Parse::Count),
-        col("amount_fen", &["订单应付金额", "实付金额", "支付金额"], YUAN),
+        col(
+            "amount_fen",
+            &["订单应付金额", "实付金额", "支付金额"],
+            YUAN,
+        ),
         col("region", &["省", "收货省份", "省份"], Parse::Text),
         col("device", &["设备", "终端"], Parse::Text),
-        col("channel", &["流量来源", "流量渠道", "渠道"], Parse::Map(CARRIER)),
+        col(
+            "channel",
+            &["流量来源", "流量渠道", "渠道"],
+            Parse::Map(CARRIER),
+        ),
         col("status", &["订单状态"], Parse::Map(ORDER_STATUS)),
         col("refund_fen", &["退款金额"], YUAN),
     ],
     required: &["order_id", "date", "product_id", "amount_fen"],
-    defaults: &[("user_id", ""), ("category", "uncategorized"), ("region", "未知"), ("device", "unknown"), ("channel", "all"), ("status", "paid"), ("quantity", "1"), ("refund_fen", "0")],
+    defaults: &[
+        ("user_id", ""),
+        ("category", "uncategorized"),
+        ("region", "未知"),
+        ("device", "unknown"),
+        ("channel", "all"),
+        ("status", "paid"),
+        ("quantity", "1"),
+        ("refund_fen", "0"),
+    ],
     key: &["order_id"],
 };
 
@@ -181,7 +249,12 @@ pub const QIANCHUAN_UNI_HOURLY: Profile = Profile {
         col("conversions", &["整体成交订单数"], Parse::Count),
     ],
     required: &["date", "hour", "spend_fen", "pay_gmv_fen"],
-    defaults: &[("plan_id", "uni_promotion"), ("category", "uncategorized"), ("bid_mode", "UNI_PROMOTION"), ("learning_status", "")],
+    defaults: &[
+        ("plan_id", "uni_promotion"),
+        ("category", "uncategorized"),
+        ("bid_mode", "UNI_PROMOTION"),
+        ("learning_status", ""),
+    ],
     key: &["plan_id", "hour"],
 };
 
@@ -193,7 +266,11 @@ pub const QIANCHUAN_CREATIVE: Profile = Profile {
     columns: &[
         SHOP,
         col("date", &["日期", "时间", "stat_datetime"], Parse::Date),
-        col("creative_id", &["创意ID", "素材ID", "creative_id", "material_id"], Parse::Text),
+        col(
+            "creative_id",
+            &["创意ID", "素材ID", "creative_id", "material_id"],
+            Parse::Text,
+        ),
         col("plan_id", &["计划ID", "ad_id"], Parse::Text),
         col("category", &["商品类目", "类目"], Parse::Text),
         col("spend_fen", &["消耗", "stat_cost"], YUAN),
@@ -218,12 +295,20 @@ pub const COMPASS_VIDEO: Profile = Profile {
         col("video_id", &["视频ID", "作品ID", "视频id"], Parse::Text),
         col("product_id", &["商品ID"], Parse::Text),
         col("plays", &["播放次数", "播放量", "播放数"], Parse::Count),
-        col("completions", &["完播次数", "完播数", "播放完成数"], Parse::Count),
+        col(
+            "completions",
+            &["完播次数", "完播数", "播放完成数"],
+            Parse::Count,
+        ),
         col("hold_3s", &["3秒播放数", "3s播放数"], Parse::Count),
         col("likes", &["点赞数", "点赞次数"], Parse::Count),
         col("comments", &["评论数", "评论次数"], Parse::Count),
         col("shares", &["分享数", "分享次数"], Parse::Count),
-        col("follows", &["新增粉丝数", "涨粉数", "新增关注"], Parse::Count),
+        col(
+            "follows",
+            &["新增粉丝数", "涨粉数", "新增关注"],
+            Parse::Count,
+        ),
         col("product_clicks", &["商品点击次数"], Parse::Count),
         col("orders", &["成交订单数"], Parse::Count),
         col("gmv_fen", &["成交金额", "用户支付金额"], YUAN),
@@ -243,9 +328,17 @@ pub const INVENTORY_SHEET: Profile = Profile {
         col("date", &["日期", "盘点日期"], Parse::Date),
         col("product_id", &["商品ID", "商品编码"], Parse::Text),
         col("category", &["类目", "商品类目"], Parse::Text),
-        col("on_hand", &["可售库存", "在库库存", "现有库存"], Parse::Count),
+        col(
+            "on_hand",
+            &["可售库存", "在库库存", "现有库存"],
+            Parse::Count,
+        ),
         col("in_transit", &["在途库存", "在途数量"], Parse::Count),
-        col("avg_daily_sales_7d", &["近7日日均销量", "日均销量"], Parse::Float),
+        col(
+            "avg_daily_sales_7d",
+            &["近7日日均销量", "日均销量"],
+            Parse::Float,
+        ),
     ],
     required: &["date", "product_id", "on_hand"],
     defaults: &[("category", "uncategorized")],
@@ -260,8 +353,16 @@ pub const COMPETITOR_SHEET: Profile = Profile {
     columns: &[
         SHOP,
         col("date", &["日期"], Parse::Date),
-        col("competitor_shop", &["竞品店铺", "竞品店铺名称"], Parse::Text),
-        col("competitor_product", &["竞品商品", "竞品商品名称"], Parse::Text),
+        col(
+            "competitor_shop",
+            &["竞品店铺", "竞品店铺名称"],
+            Parse::Text,
+        ),
+        col(
+            "competitor_product",
+            &["竞品商品", "竞品商品名称"],
+            Parse::Text,
+        ),
         col("category", &["类目"], Parse::Text),
         col("price_fen", &["售价", "到手价"], YUAN),
         col("est_sales", &["预估销量", "销量"], Parse::Count),
@@ -290,7 +391,12 @@ pub const COMMENTS: Profile = Profile {
         col("is_complaint", &["是否投诉", "投诉"], Parse::Bool),
     ],
     required: &["date", "comment_id", "text"],
-    defaults: &[("product_id", ""), ("category", "uncategorized"), ("user_id", ""), ("is_complaint", "0")],
+    defaults: &[
+        ("product_id", ""),
+        ("category", "uncategorized"),
+        ("user_id", ""),
+        ("is_complaint", "0"),
+    ],
     key: &["comment_id"],
 };
 
@@ -303,7 +409,11 @@ pub const COMPASS_SHOP_OVERVIEW: Profile = Profile {
         SHOP,
         col("date", &["统计日期", "日期"], Parse::Date),
         col("experience_score", &["店铺体验分", "体验分"], Parse::Float),
-        col("brand_search_index", &["品牌搜索指数", "搜索指数"], Parse::Float),
+        col(
+            "brand_search_index",
+            &["品牌搜索指数", "搜索指数"],
+            Parse::Float,
+        ),
         col("nps", &["NPS", "净推荐值"], Parse::Float),
         col("penalty_risk", &["违规风险指数"], Parse::Float),
     ],
@@ -342,7 +452,15 @@ pub fn normalise(h: &str) -> String {
 /// For each column spec of `profile`, the index of the header that carries it.
 pub fn bind(profile: &Profile, headers: &[String]) -> Vec<Option<usize>> {
     let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
-    profile.columns.iter().map(|c| c.headers.iter().find_map(|h| norm.iter().position(|n| n == h))).collect()
+    profile
+        .columns
+        .iter()
+        .map(|c| {
+            c.headers
+                .iter()
+                .find_map(|h| norm.iter().position(|n| n == h))
+        })
+        .collect()
 }
 
 /// The profile whose required columns all appear in `headers`, preferring the one that binds
@@ -352,7 +470,12 @@ pub fn detect(headers: &[String]) -> Option<(&'static Profile, Vec<Option<usize>
         .iter()
         .filter_map(|p| {
             let b = bind(p, headers);
-            let ok = p.required.iter().all(|r| p.columns.iter().zip(&b).any(|(c, i)| c.target == *r && i.is_some()));
+            let ok = p.required.iter().all(|r| {
+                p.columns
+                    .iter()
+                    .zip(&b)
+                    .any(|(c, i)| c.target == *r && i.is_some())
+            });
             ok.then(|| (p, b))
         })
         .max_by_key(|(p, b)| (p.required.len(), b.iter().filter(|i| i.is_some()).count()))
@@ -368,12 +491,32 @@ mod tests {
 
     #[test]
     fn both_compass_header_generations_are_recognised_and_kept_apart() {
-        let old = h(&["统计日期", "商品ID", "成交金额", "商品曝光次数", "商品点击次数"]);
-        let new = h(&["\u{feff}统计日期", "商品ID", "用户支付金额", "商品曝光次数", "商品点击次数"]);
+        let old = h(&[
+            "统计日期",
+            "商品ID",
+            "成交金额",
+            "商品曝光次数",
+            "商品点击次数",
+        ]);
+        let new = h(&[
+            "\u{feff}统计日期",
+            "商品ID",
+            "用户支付金额",
+            "商品曝光次数",
+            "商品点击次数",
+        ]);
         let (p, b) = detect(&old).unwrap();
         assert_eq!(p.id, "compass_product");
-        let gmv = p.columns.iter().position(|c| c.target == "gmv_fen").unwrap();
-        let paid = p.columns.iter().position(|c| c.target == "user_paid_fen").unwrap();
+        let gmv = p
+            .columns
+            .iter()
+            .position(|c| c.target == "gmv_fen")
+            .unwrap();
+        let paid = p
+            .columns
+            .iter()
+            .position(|c| c.target == "user_paid_fen")
+            .unwrap();
         assert_eq!((b[gmv], b[paid]), (Some(2), None));
         let (_, b) = detect(&new).unwrap();
         assert_eq!((b[gmv], b[paid]), (None, Some(2)));
@@ -381,8 +524,22 @@ mod tests {
 
     #[test]
     fn people_and_event_counts_map_to_different_columns() {
-        let (p, b) = detect(&h(&["日期", "商品ID", "商品曝光次数", "商品曝光人数", "商品点击次数", "商品点击人数"])).unwrap();
-        let target = |i: usize| p.columns.iter().zip(&b).find(|(_, x)| **x == Some(i)).map(|(c, _)| c.target);
+        let (p, b) = detect(&h(&[
+            "日期",
+            "商品ID",
+            "商品曝光次数",
+            "商品曝光人数",
+            "商品点击次数",
+            "商品点击人数",
+        ]))
+        .unwrap();
+        let target = |i: usize| {
+            p.columns
+                .iter()
+                .zip(&b)
+                .find(|(_, x)| **x == Some(i))
+                .map(|(c, _)| c.target)
+        };
         assert_eq!(target(2), Some("exposure"));
         assert_eq!(target(3), Some("exposure_users"));
         assert_eq!(target(4), Some("clicks"));
@@ -391,8 +548,25 @@ mod tests {
 
     #[test]
     fn qianchuan_and_orders_are_told_apart_and_unknown_headers_match_nothing() {
-        assert_eq!(detect(&h(&["时间-小时", "计划ID", "消耗", "展示数", "点击数"])).unwrap().0.id, "qianchuan_plan");
-        assert_eq!(detect(&h(&["子订单编号", "订单提交时间", "商品ID", "订单应付金额"])).unwrap().0.id, "doudian_orders");
+        assert_eq!(
+            detect(&h(&["时间-小时", "计划ID", "消耗", "展示数", "点击数"]))
+                .unwrap()
+                .0
+                .id,
+            "qianchuan_plan"
+        );
+        assert_eq!(
+            detect(&h(&[
+                "子订单编号",
+                "订单提交时间",
+                "商品ID",
+                "订单应付金额"
+            ]))
+            .unwrap()
+            .0
+            .id,
+            "doudian_orders"
+        );
         assert!(detect(&h(&["foo", "bar"])).is_none());
     }
 }

@@ -30,7 +30,8 @@ pub struct Counting<R> {
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -41,7 +42,10 @@ pub fn open_utf8(path: &Path) -> std::io::Result<(Box<dyn Read + Send>, &'static
 }
 
 /// [`open_utf8`], adding every raw byte read to `count`.
-pub fn open_utf8_counted(path: &Path, count: std::sync::Arc<std::sync::atomic::AtomicU64>) -> std::io::Result<(Box<dyn Read + Send>, &'static str)> {
+pub fn open_utf8_counted(
+    path: &Path,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> std::io::Result<(Box<dyn Read + Send>, &'static str)> {
     let mut f = File::open(path)?;
     let mut head = vec![0u8; 64 * 1024];
     let n = read_up_to(&mut f, &mut head)?;
@@ -49,7 +53,11 @@ pub fn open_utf8_counted(path: &Path, count: std::sync::Arc<std::sync::atomic::A
     f.seek(SeekFrom::Start(0))?;
     let enc = sniff(&head);
     let counted = Counting { inner: f, count };
-    let reader = DecodeReaderBytesBuilder::new().encoding(Some(enc)).bom_override(true).strip_bom(true).build(BufReader::with_capacity(1 << 20, counted));
+    let reader = DecodeReaderBytesBuilder::new()
+        .encoding(Some(enc))
+        .bom_override(true)
+        .strip_bom(true)
+        .build(BufReader::with_capacity(1 << 20, counted));
     Ok((Box::new(reader), enc.name()))
 }
 

@@ -21,7 +21,10 @@ pub enum MoneyUnit {
 
 /// True for the cell spellings that mean "no value".
 pub fn is_blank(s: &str) -> bool {
-    matches!(s.trim(), "" | "-" | "--" | "—" | "——" | "N/A" | "null" | "NULL")
+    matches!(
+        s.trim(),
+        "" | "-" | "--" | "—" | "——" | "N/A" | "null" | "NULL"
+    )
 }
 
 /// Parses a number with optional `¥`/`￥`, thousands separators, `万`/`w`/`亿` multipliers
@@ -31,19 +34,28 @@ pub fn parse_number(s: &str) -> Result<Option<f64>, ValueError> {
     if is_blank(t) {
         return Ok(None);
     }
-    let mut body: String = t.chars().filter(|c| !matches!(c, '¥' | '￥' | ',' | '，' | ' ' | '\u{a0}')).collect();
+    let mut body: String = t
+        .chars()
+        .filter(|c| !matches!(c, '¥' | '￥' | ',' | '，' | ' ' | '\u{a0}'))
+        .collect();
     let mut mult = 1.0;
     if let Some(x) = body.strip_suffix('%') {
         mult = 0.01;
         body = x.to_string();
-    } else if let Some(x) = body.strip_suffix('万').or_else(|| body.strip_suffix('w')).or_else(|| body.strip_suffix('W')) {
+    } else if let Some(x) = body
+        .strip_suffix('万')
+        .or_else(|| body.strip_suffix('w'))
+        .or_else(|| body.strip_suffix('W'))
+    {
         mult = 1e4;
         body = x.to_string();
     } else if let Some(x) = body.strip_suffix('亿') {
         mult = 1e8;
         body = x.to_string();
     }
-    let v: f64 = body.parse().map_err(|_| ValueError::NotANumber(s.to_string()))?;
+    let v: f64 = body
+        .parse()
+        .map_err(|_| ValueError::NotANumber(s.to_string()))?;
     if !v.is_finite() {
         return Err(ValueError::NotANumber(s.to_string()));
     }
@@ -52,7 +64,9 @@ pub fn parse_number(s: &str) -> Result<Option<f64>, ValueError> {
 
 /// Parses a money cell into integer fen according to the column's declared unit.
 pub fn parse_money_fen(s: &str, unit: MoneyUnit) -> Result<Option<i64>, ValueError> {
-    let Some(v) = parse_number(s)? else { return Ok(None) };
+    let Some(v) = parse_number(s)? else {
+        return Ok(None);
+    };
     let fen = match unit {
         MoneyUnit::Yuan => v * 100.0,
         MoneyUnit::Fen => v,
@@ -85,9 +99,18 @@ mod tests {
 
     #[test]
     fn yuan_is_never_divided_by_100() {
-        assert_eq!(parse_money_fen("¥362.51", MoneyUnit::Yuan).unwrap(), Some(36251));
-        assert_eq!(parse_money_fen("36251", MoneyUnit::Fen).unwrap(), Some(36251));
-        assert_eq!(parse_money_fen("36251000", MoneyUnit::MilliFen).unwrap(), Some(36251));
+        assert_eq!(
+            parse_money_fen("¥362.51", MoneyUnit::Yuan).unwrap(),
+            Some(36251)
+        );
+        assert_eq!(
+            parse_money_fen("36251", MoneyUnit::Fen).unwrap(),
+            Some(36251)
+        );
+        assert_eq!(
+            parse_money_fen("36251000", MoneyUnit::MilliFen).unwrap(),
+            Some(36251)
+        );
     }
 
     proptest! {

@@ -6,12 +6,21 @@ use arrow_array::{Array, Int64Array, RecordBatch, StringArray};
 use vitrine_ingest::read_csv;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn ints(b: &RecordBatch, col: &str) -> Vec<Option<i64>> {
-    let a = b.column_by_name(col).unwrap().as_any().downcast_ref::<Int64Array>().unwrap();
-    (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect()
+    let a = b
+        .column_by_name(col)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .unwrap();
+    (0..a.len())
+        .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+        .collect()
 }
 
 fn sum(b: &RecordBatch, col: &str) -> i64 {
@@ -19,23 +28,39 @@ fn sum(b: &RecordBatch, col: &str) -> i64 {
 }
 
 fn strs(b: &RecordBatch, col: &str) -> Vec<String> {
-    let a = b.column_by_name(col).unwrap().as_any().downcast_ref::<StringArray>().unwrap();
+    let a = b
+        .column_by_name(col)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap();
     (0..a.len()).map(|i| a.value(i).to_string()).collect()
 }
 
 fn part<'a>(r: &'a vitrine_ingest::FileRead, date: &str) -> &'a RecordBatch {
-    r.partitions.iter().find(|(k, _)| k.1.map(|d| d.to_string()).as_deref() == Some(date)).map(|(_, b)| b).unwrap()
+    r.partitions
+        .iter()
+        .find(|(k, _)| k.1.map(|d| d.to_string()).as_deref() == Some(date))
+        .map(|(_, b)| b)
+        .unwrap()
 }
 
 #[test]
 fn compass_old_generation_bom_with_title_and_totals() {
     let r = read_csv(&fixture("compass_product_2026-11-20_bom.csv"), Some("s1")).unwrap();
     assert_eq!(r.profile.id, "compass_product");
-    assert_eq!((r.rows, r.skipped_total_rows, r.partitions.len()), (3, 1, 2));
+    assert_eq!(
+        (r.rows, r.skipped_total_rows, r.partitions.len()),
+        (3, 1, 2)
+    );
     let d20 = part(&r, "2026-11-20");
     // ¥1,234.50 + 362.51 yuan → fen, never divided by 100.
     assert_eq!(sum(d20, "gmv_fen"), 123_450 + 36_251);
-    assert_eq!(ints(d20, "user_paid_fen"), vec![None, None], "成交金额 must not land in 用户支付金额");
+    assert_eq!(
+        ints(d20, "user_paid_fen"),
+        vec![None, None],
+        "成交金额 must not land in 用户支付金额"
+    );
     assert_eq!(sum(d20, "exposure"), 12_000 + 12_000); // 1.2万
     assert_eq!(sum(d20, "exposure_users"), 9_800 + 8_000);
     assert_eq!(sum(d20, "clicks"), 840);
@@ -54,7 +79,11 @@ fn compass_new_generation_gbk() {
     assert_eq!((r.rows, r.skipped_total_rows), (2, 1));
     let d = part(&r, "2026-11-21");
     assert_eq!(sum(d, "user_paid_fen"), 8_880 + 100_000);
-    assert_eq!(ints(d, "gmv_fen"), vec![None, None], "用户支付金额 must not land in 成交金额");
+    assert_eq!(
+        ints(d, "gmv_fen"),
+        vec![None, None],
+        "用户支付金额 must not land in 成交金额"
+    );
     assert_eq!(sum(d, "add_to_cart"), 65);
     assert_eq!(sum(d, "add_to_cart_users"), 58);
     assert_eq!(strs(d, "source"), vec!["short_video", "showcase"]);
@@ -70,7 +99,12 @@ fn qianchuan_hourly_plan_report() {
     assert_eq!(sum(d, "impressions"), 16_000);
     assert_eq!(sum(d, "conversions"), 11);
     assert_eq!(sum(d, "pay_gmv_fen"), 142_900);
-    let hours = d.column_by_name("hour").unwrap().as_any().downcast_ref::<arrow_array::Int32Array>().unwrap();
+    let hours = d
+        .column_by_name("hour")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::Int32Array>()
+        .unwrap();
     assert_eq!(hours.values().to_vec(), vec![9, 10, 10]);
 }
 
@@ -82,7 +116,12 @@ fn doudian_orders_with_times_in_shanghai() {
     assert_eq!(sum(d, "amount_fen"), 12_900 + 17_760 + 100_000);
     assert_eq!(strs(d, "status"), vec!["completed", "cancelled", "shipped"]);
     assert_eq!(strs(d, "region"), vec!["广东", "浙江", "北京"]);
-    let t = d.column_by_name("ordered_at").unwrap().as_any().downcast_ref::<arrow_array::TimestampSecondArray>().unwrap();
+    let t = d
+        .column_by_name("ordered_at")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::TimestampSecondArray>()
+        .unwrap();
     // 2026-11-21 09:15:02 +08:00.
     assert_eq!(t.value(0), 1_795_219_200 + 3600 + 15 * 60 + 2);
 }
@@ -92,9 +131,17 @@ fn a_broken_file_lists_every_problem_with_row_and_column() {
     let err = read_csv(&fixture("broken_compass.csv"), Some("s1")).unwrap_err();
     let lines: Vec<String> = err.iter().map(|p| p.to_string()).collect();
     assert_eq!(lines.len(), 3, "{lines:#?}");
-    assert!(lines[0].ends_with("broken_compass.csv:2:成交金额: `abc` is not a number"), "{}", lines[0]);
+    assert!(
+        lines[0].ends_with("broken_compass.csv:2:成交金额: `abc` is not a number"),
+        "{}",
+        lines[0]
+    );
     assert!(lines[1].contains(":3:统计日期:"), "{}", lines[1]);
-    assert!(lines[2].contains(":4:商品曝光次数:") && lines[2].contains("whole"), "{}", lines[2]);
+    assert!(
+        lines[2].contains(":4:商品曝光次数:") && lines[2].contains("whole"),
+        "{}",
+        lines[2]
+    );
 }
 
 #[test]
@@ -105,7 +152,11 @@ fn missing_shop_and_unknown_files_are_explained() {
     let p = dir.path().join("x.csv");
     std::fs::write(&p, "a,b\n1,2\n").unwrap();
     let err = read_csv(&p, Some("s1")).unwrap_err();
-    assert!(err[0].reason.contains("no known export header"), "{:?}", err[0]);
+    assert!(
+        err[0].reason.contains("no known export header"),
+        "{:?}",
+        err[0]
+    );
 }
 
 #[test]
@@ -148,14 +199,35 @@ fn inventory_competitor_comment_and_overview_sheets() {
     assert_eq!(sum(part(&inv, "2026-11-21"), "on_hand"), 530);
     let comp = read_csv(&fixture("competitor_sheet.csv"), Some("s1")).unwrap();
     let c = part(&comp, "2026-11-21");
-    assert_eq!((sum(c, "price_fen"), sum(c, "est_sales"), sum(c, "bid_level_fen")), (13_900, 12_000, 4_500));
+    assert_eq!(
+        (
+            sum(c, "price_fen"),
+            sum(c, "est_sales"),
+            sum(c, "bid_level_fen")
+        ),
+        (13_900, 12_000, 4_500)
+    );
     let com = read_csv(&fixture("comments.csv"), Some("s1")).unwrap();
     let cm = part(&com, "2026-11-21");
-    let flags = cm.column_by_name("is_complaint").unwrap().as_any().downcast_ref::<arrow_array::BooleanArray>().unwrap();
+    let flags = cm
+        .column_by_name("is_complaint")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::BooleanArray>()
+        .unwrap();
     assert_eq!((flags.value(0), flags.value(1)), (false, true));
     let ov = read_csv(&fixture("compass_shop_overview.csv"), Some("s1")).unwrap();
-    assert_eq!((ov.profile.id, ov.partitions.len()), ("compass_shop_overview", 2));
-    let e = part(&ov, "2026-11-21").column_by_name("experience_score").unwrap().as_any().downcast_ref::<arrow_array::Float64Array>().unwrap().value(0);
+    assert_eq!(
+        (ov.profile.id, ov.partitions.len()),
+        ("compass_shop_overview", 2)
+    );
+    let e = part(&ov, "2026-11-21")
+        .column_by_name("experience_score")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::Float64Array>()
+        .unwrap()
+        .value(0);
     assert!((e - 4.80).abs() < 1e-12);
 }
 

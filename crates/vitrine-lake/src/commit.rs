@@ -30,9 +30,20 @@ pub struct Commit {
 
 impl Commit {
     pub(crate) fn new(root: PathBuf, base: Manifest) -> Result<Commit, LakeError> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
         let txn = format!("{:06}-{:x}-{}", base.version + 1, nanos, std::process::id());
-        Ok(Commit { root, base, txn, staged: BTreeMap::new(), sources: BTreeMap::new(), written: vec![], seq: 0 })
+        Ok(Commit {
+            root,
+            base,
+            txn,
+            staged: BTreeMap::new(),
+            sources: BTreeMap::new(),
+            written: vec![],
+            seq: 0,
+        })
     }
 
     /// Records an imported source file by content hash.
@@ -41,11 +52,23 @@ impl Commit {
     }
 
     /// Writes one partition's rows as a Parquet file (not yet visible).
-    pub fn write(&mut self, table: Table, shop: &str, date: Option<NaiveDate>, batch: &RecordBatch) -> Result<(), LakeError> {
+    pub fn write(
+        &mut self,
+        table: Table,
+        shop: &str,
+        date: Option<NaiveDate>,
+        batch: &RecordBatch,
+    ) -> Result<(), LakeError> {
         if shop.is_empty() || shop.contains(['/', '\\', '=']) || shop.starts_with('.') {
-            return Err(LakeError::Core(CoreError::Invalid(format!("invalid shop id `{shop}`"))));
+            return Err(LakeError::Core(CoreError::Invalid(format!(
+                "invalid shop id `{shop}`"
+            ))));
         }
-        let date = if table.partitioning() == Partitioning::Daily { date } else { None };
+        let date = if table.partitioning() == Partitioning::Daily {
+            date
+        } else {
+            None
+        };
         let part = match date {
             Some(d) => format!("{}/shop={shop}/date={d}", table.name()),
             None => format!("{}/shop={shop}/snapshot", table.name()),
@@ -57,17 +80,40 @@ impl Commit {
         let path = self.root.join(&rel);
         self.written.push(path.clone());
         let bytes = write_parquet(&path, batch)?;
-        let key = PartitionKey { table: table.name().to_string(), shop: shop.to_string(), date };
-        self.staged.entry(key).or_default().push(FileEntry { path: rel, rows: batch.num_rows() as u64, bytes });
+        let key = PartitionKey {
+            table: table.name().to_string(),
+            shop: shop.to_string(),
+            date,
+        };
+        self.staged.entry(key).or_default().push(FileEntry {
+            path: rel,
+            rows: batch.num_rows() as u64,
+            bytes,
+        });
         Ok(())
     }
 
     /// Writes `batch` into a partition, replacing the rows of the live (and already staged)
     /// partition that share its natural key `key`, and keeping every other row. This is
     /// how overlapping imports replace instead of duplicating.
-    pub fn merge(&mut self, table: Table, shop: &str, date: Option<NaiveDate>, batch: &RecordBatch, key: &[&str]) -> Result<(), LakeError> {
-        let date = if table.partitioning() == Partitioning::Daily { date } else { None };
-        let pk = PartitionKey { table: table.name().to_string(), shop: shop.to_string(), date };
+    pub fn merge(
+        &mut self,
+        table: Table,
+        shop: &str,
+        date: Option<NaiveDate>,
+        batch: &RecordBatch,
+        key: &[&str],
+    ) -> Result<(), LakeError> {
+        let date = if table.partitioning() == Partitioning::Daily {
+            date
+        } else {
+            None
+        };
+        let pk = PartitionKey {
+            table: table.name().to_string(),
+            shop: shop.to_string(),
+            date,
+        };
         let mut old: Vec<RecordBatch> = Vec::new();
         let staged = self.staged.remove(&pk);
         let sources = match &staged {
@@ -82,11 +128,13 @@ impl Commit {
                 let _ = fs::remove_file(self.root.join(&f.path));
             }
         }
-        let new_keys: std::collections::HashSet<String> = row_keys(batch, key)?.into_iter().collect();
+        let new_keys: std::collections::HashSet<String> =
+            row_keys(batch, key)?.into_iter().collect();
         let mut kept = Vec::new();
         for b in old {
             let keys = row_keys(&b, key)?;
-            let mask: datafusion::arrow::array::BooleanArray = keys.iter().map(|k| Some(!new_keys.contains(k))).collect();
+            let mask: datafusion::arrow::array::BooleanArray =
+                keys.iter().map(|k| Some(!new_keys.contains(k))).collect();
             kept.push(datafusion::arrow::compute::filter_record_batch(&b, &mask)?);
         }
         kept.push(batch.clone());
@@ -106,7 +154,8 @@ impl Commit {
         next.created_at = chrono::Utc::now().to_rfc3339();
         for key in self.staged.keys() {
             if key.date.is_none() {
-                next.partitions.retain(|k, _| !(k.table == key.table && k.shop == key.shop));
+                next.partitions
+                    .retain(|k, _| !(k.table == key.table && k.shop == key.shop));
             }
         }
         for (key, files) in self.staged {
@@ -126,17 +175,31 @@ impl Commit {
 }
 
 impl TableSink for Commit {
-    fn put(&mut self, table: Table, shop: &str, date: Option<NaiveDate>, batch: RecordBatch) -> Result<(), CoreError> {
-        self.write(table, shop, date, &batch).map_err(|e| CoreError::Invalid(e.to_string()))
+    fn put(
+        &mut self,
+        table: Table,
+        shop: &str,
+        date: Option<NaiveDate>,
+        batch: RecordBatch,
+    ) -> Result<(), CoreError> {
+        self.write(table, shop, date, &batch)
+            .map_err(|e| CoreError::Invalid(e.to_string()))
     }
 }
 
 fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, LakeError> {
     let file = fs::File::create(path).map_err(|e| LakeError::io(path, e))?;
-    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).set_max_row_group_row_count(Some(256 * 1024)).build();
-    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(|e| LakeError::Corrupt(e.to_string()))?;
-    w.write(batch).map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))?;
-    let file = w.into_inner().map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(256 * 1024))
+        .build();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))
+        .map_err(|e| LakeError::Corrupt(e.to_string()))?;
+    w.write(batch)
+        .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))?;
+    let file = w
+        .into_inner()
+        .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))?;
     file.sync_data().map_err(|e| LakeError::io(path, e))?;
     Ok(file.metadata().map(|m| m.len()).unwrap_or(0))
 }
@@ -146,7 +209,9 @@ fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, LakeError> {
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.build())
         .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))?;
-    reader.collect::<Result<Vec<_>, _>>().map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))
+    reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))
 }
 
 /// The natural key of every row: the key columns rendered as text and joined.
@@ -155,18 +220,36 @@ fn row_keys(batch: &RecordBatch, key: &[&str]) -> Result<Vec<String>, LakeError>
     let cols = key
         .iter()
         .map(|k| {
-            let c = batch.column_by_name(k).ok_or_else(|| LakeError::Corrupt(format!("key column {k} missing")))?;
-            Ok(datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Utf8)?)
+            let c = batch
+                .column_by_name(k)
+                .ok_or_else(|| LakeError::Corrupt(format!("key column {k} missing")))?;
+            Ok(datafusion::arrow::compute::cast(
+                c,
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )?)
         })
         .collect::<Result<Vec<_>, LakeError>>()?;
-    let cols: Vec<&StringArray> = cols.iter().filter_map(|c| c.as_any().downcast_ref::<StringArray>()).collect();
+    let cols: Vec<&StringArray> = cols
+        .iter()
+        .filter_map(|c| c.as_any().downcast_ref::<StringArray>())
+        .collect();
     Ok((0..batch.num_rows())
-        .map(|r| cols.iter().map(|c| if c.is_null(r) { "\u{0}" } else { c.value(r) }).collect::<Vec<_>>().join("\u{1f}"))
+        .map(|r| {
+            cols.iter()
+                .map(|c| if c.is_null(r) { "\u{0}" } else { c.value(r) })
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+        })
         .collect())
 }
 
 pub(crate) fn vacuum(root: &Path, live: &Manifest) -> Result<usize, LakeError> {
-    let keep: std::collections::HashSet<PathBuf> = live.partitions.values().flatten().map(|f| root.join(&f.path)).collect();
+    let keep: std::collections::HashSet<PathBuf> = live
+        .partitions
+        .values()
+        .flatten()
+        .map(|f| root.join(&f.path))
+        .collect();
     let mut removed = 0;
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {

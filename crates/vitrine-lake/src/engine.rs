@@ -9,7 +9,9 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use vitrine_core::query::{compile, evaluate, MeasureRow, TableQuery};
@@ -39,7 +41,9 @@ impl QueryOutput {
     pub fn to_csv(&self) -> Result<String, LakeError> {
         let mut buf = Vec::new();
         {
-            let mut w = arrow_csv::WriterBuilder::new().with_header(true).build(&mut buf);
+            let mut w = arrow_csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut buf);
             for b in &self.batches {
                 w.write(b)?;
             }
@@ -75,7 +79,10 @@ impl Engine {
         if manifest.partitions.is_empty() {
             return Err(LakeError::Empty(lake.root().display().to_string()));
         }
-        Ok(Engine { lake: lake.clone(), manifest })
+        Ok(Engine {
+            lake: lake.clone(),
+            manifest,
+        })
     }
 
     /// The manifest this engine reads.
@@ -85,15 +92,28 @@ impl Engine {
 
     fn session() -> SessionContext {
         let cfg = SessionConfig::new()
-            .with_target_partitions(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+            .with_target_partitions(
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2),
+            )
             .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
-            .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+            .set_bool(
+                "datafusion.execution.parquet.schema_force_view_types",
+                false,
+            )
             .set_bool("datafusion.execution.parquet.pushdown_filters", false);
         SessionContext::new_with_config(cfg)
     }
 
     /// Registers `table` with the files of `shop` (all if `None`) in `range`.
-    fn register(&self, ctx: &SessionContext, table: Table, shop: Option<&str>, range: Option<(NaiveDate, NaiveDate)>) -> Result<(), LakeError> {
+    fn register(
+        &self,
+        ctx: &SessionContext,
+        table: Table,
+        shop: Option<&str>,
+        range: Option<(NaiveDate, NaiveDate)>,
+    ) -> Result<(), LakeError> {
         let schema = table.schema();
         let files = self.manifest.files(table.name(), shop, range);
         if files.is_empty() {
@@ -106,8 +126,11 @@ impl Engine {
             .iter()
             .map(|f| ListingTableUrl::parse(root.join(&f.path).to_string_lossy()))
             .collect::<Result<Vec<_>, _>>()?;
-        let opts = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-        let cfg = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(opts).with_schema(schema);
+        let opts =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        let cfg = ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(opts)
+            .with_schema(schema);
         ctx.register_table(table.name(), Arc::new(ListingTable::try_new(cfg)?))?;
         Ok(())
     }
@@ -134,7 +157,11 @@ impl Engine {
         let mut out = Vec::with_capacity(queries.len());
         for q in queries {
             let compiled = compile(q)?;
-            let shop = q.filters.iter().find(|(d, _)| *d == vitrine_core::Dim::Shop).map(|(_, v)| v.as_str());
+            let shop = q
+                .filters
+                .iter()
+                .find(|(d, _)| *d == vitrine_core::Dim::Shop)
+                .map(|(_, v)| v.as_str());
             let ctx = Self::session();
             for tq in &compiled {
                 self.register(&ctx, tq.table, shop, Some((q.from, q.to)))?;
@@ -153,18 +180,48 @@ impl Engine {
         Ok(self.metrics(std::slice::from_ref(q)).await?.remove(0))
     }
 
-    async fn run(&self, ctx: &SessionContext, q: &MetricQuery, tq: &TableQuery) -> Result<Vec<MeasureRow>, LakeError> {
+    async fn run(
+        &self,
+        ctx: &SessionContext,
+        q: &MetricQuery,
+        tq: &TableQuery,
+    ) -> Result<Vec<MeasureRow>, LakeError> {
         let batches = ctx.sql(&tq.sql).await?.collect().await?;
         let n_keys = q.dims.len() + usize::from(q.time != vitrine_core::TimeGrain::Total);
         let mut rows = Vec::new();
         for b in batches {
-            let keys = (0..n_keys).map(|i| cast(b.column(i), &DataType::Utf8)).collect::<Result<Vec<_>, _>>()?;
-            let vals = (0..tq.measures.len()).map(|i| cast(b.column(n_keys + i), &DataType::Float64)).collect::<Result<Vec<_>, _>>()?;
-            let keys: Vec<&StringArray> = keys.iter().filter_map(|a| a.as_any().downcast_ref::<StringArray>()).collect();
-            let vals: Vec<&Float64Array> = vals.iter().filter_map(|a| a.as_any().downcast_ref::<Float64Array>()).collect();
+            let keys = (0..n_keys)
+                .map(|i| cast(b.column(i), &DataType::Utf8))
+                .collect::<Result<Vec<_>, _>>()?;
+            let vals = (0..tq.measures.len())
+                .map(|i| cast(b.column(n_keys + i), &DataType::Float64))
+                .collect::<Result<Vec<_>, _>>()?;
+            let keys: Vec<&StringArray> = keys
+                .iter()
+                .filter_map(|a| a.as_any().downcast_ref::<StringArray>())
+                .collect();
+            let vals: Vec<&Float64Array> = vals
+                .iter()
+                .filter_map(|a| a.as_any().downcast_ref::<Float64Array>())
+                .collect();
             for r in 0..b.num_rows() {
-                let key = keys.iter().map(|k| if k.is_null(r) { String::new() } else { k.value(r).to_string() }).collect();
-                let values = tq.measures.iter().zip(&vals).filter(|(_, v)| !v.is_null(r)).map(|(m, v)| (*m, v.value(r))).collect();
+                let key = keys
+                    .iter()
+                    .map(|k| {
+                        if k.is_null(r) {
+                            String::new()
+                        } else {
+                            k.value(r).to_string()
+                        }
+                    })
+                    .collect();
+                let values = tq
+                    .measures
+                    .iter()
+                    .zip(&vals)
+                    .filter(|(_, v)| !v.is_null(r))
+                    .map(|(m, v)| (*m, v.value(r)))
+                    .collect();
                 rows.push(MeasureRow { key, values });
             }
         }

@@ -17,7 +17,10 @@ pub use state::{AlertRecord, AlertStatus, State};
 #[derive(Debug, thiserror::Error)]
 pub enum LakeError {
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("lake is corrupt: {0}")]
     Corrupt(String),
     #[error("the lake at {0} is empty: run `vitrine simulate` or `vitrine import` first")]
@@ -32,7 +35,10 @@ pub enum LakeError {
 
 impl LakeError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        LakeError::Io { path: path.display().to_string(), source }
+        LakeError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     }
 }
 

@@ -55,11 +55,19 @@ mod partition_list {
         files: Vec<FileEntry>,
     }
 
-    pub fn serialize<S: Serializer>(m: &BTreeMap<PartitionKey, Vec<FileEntry>>, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(m.iter().map(|(k, v)| Entry { key: k.clone(), files: v.clone() }))
+    pub fn serialize<S: Serializer>(
+        m: &BTreeMap<PartitionKey, Vec<FileEntry>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter().map(|(k, v)| Entry {
+            key: k.clone(),
+            files: v.clone(),
+        }))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<PartitionKey, Vec<FileEntry>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<PartitionKey, Vec<FileEntry>>, D::Error> {
         let v: Vec<Entry> = Vec::deserialize(d)?;
         Ok(v.into_iter().map(|e| (e.key, e.files)).collect())
     }
@@ -68,7 +76,12 @@ mod partition_list {
 impl Manifest {
     /// Live files of `table`, optionally limited to a shop and an inclusive date range
     /// (snapshot partitions, which have no date, always match the range).
-    pub fn files(&self, table: &str, shop: Option<&str>, range: Option<(NaiveDate, NaiveDate)>) -> Vec<&FileEntry> {
+    pub fn files(
+        &self,
+        table: &str,
+        shop: Option<&str>,
+        range: Option<(NaiveDate, NaiveDate)>,
+    ) -> Vec<&FileEntry> {
         self.partitions
             .iter()
             .filter(|(k, _)| k.table == table)
@@ -91,7 +104,11 @@ impl Manifest {
 
     /// First and last date with data in `table`.
     pub fn date_range(&self, table: &str, shop: Option<&str>) -> Option<(NaiveDate, NaiveDate)> {
-        let dates = self.partitions.keys().filter(|k| k.table == table && shop.is_none_or(|s| s == k.shop)).filter_map(|k| k.date);
+        let dates = self
+            .partitions
+            .keys()
+            .filter(|k| k.table == table && shop.is_none_or(|s| s == k.shop))
+            .filter_map(|k| k.date);
         let (mut lo, mut hi) = (None::<NaiveDate>, None::<NaiveDate>);
         for d in dates {
             lo = Some(lo.map_or(d, |x| x.min(d)));
@@ -108,7 +125,9 @@ pub(crate) struct ManifestStore {
 
 impl ManifestStore {
     pub(crate) fn new(lake_root: &Path) -> Self {
-        ManifestStore { dir: lake_root.join("_manifest") }
+        ManifestStore {
+            dir: lake_root.join("_manifest"),
+        }
     }
 
     fn current_path(&self) -> PathBuf {
@@ -124,7 +143,8 @@ impl ManifestStore {
         let name = fs::read_to_string(&cur).map_err(|e| LakeError::io(&cur, e))?;
         let path = self.dir.join(name.trim());
         let text = fs::read_to_string(&path).map_err(|e| LakeError::io(&path, e))?;
-        serde_json::from_str(&text).map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))
+        serde_json::from_str(&text)
+            .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))
     }
 
     /// Writes `m` as a new version and makes it live atomically.

@@ -38,7 +38,9 @@ impl AlertStatus {
             "open" => Ok(AlertStatus::Open),
             "acknowledged" | "ack" => Ok(AlertStatus::Acknowledged),
             "resolved" => Ok(AlertStatus::Resolved),
-            _ => Err(LakeError::State(format!("unknown alert status `{s}` (open, acknowledged, resolved)"))),
+            _ => Err(LakeError::State(format!(
+                "unknown alert status `{s}` (open, acknowledged, resolved)"
+            ))),
         }
     }
 }
@@ -73,31 +75,69 @@ impl State {
     pub async fn open(data_dir: &Path) -> Result<State, LakeError> {
         std::fs::create_dir_all(data_dir).map_err(|e| LakeError::io(data_dir, e))?;
         let url = format!("sqlite://{}", data_dir.join("state.db").display());
-        let opts = SqliteConnectOptions::from_str(&url).map_err(db)?.create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await.map_err(db)?;
-        sqlx::migrate!("./migrations").run(&pool).await.map_err(db)?;
+        let opts = SqliteConnectOptions::from_str(&url)
+            .map_err(db)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(db)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(db)?;
         Ok(State { pool })
     }
 
     /// Opens or refreshes an alert identified by shop, rule, metric and scope: a repeat of
     /// an open alert bumps its count; a repeat of a resolved one reopens it.
     #[allow(clippy::too_many_arguments)]
-    pub async fn raise_alert(&self, shop: &str, rule: &str, metric: &str, scope: &str, severity: &str, date: &str, due_at: &str, message: &str, evidence: &str) -> Result<i64, LakeError> {
+    pub async fn raise_alert(
+        &self,
+        shop: &str,
+        rule: &str,
+        metric: &str,
+        scope: &str,
+        severity: &str,
+        date: &str,
+        due_at: &str,
+        message: &str,
+        evidence: &str,
+    ) -> Result<i64, LakeError> {
         let fp = format!("{shop}|{rule}|{metric}|{scope}");
         let now = chrono::Utc::now().to_rfc3339();
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let existing = sqlx::query("SELECT id, status, last_date FROM alerts WHERE fingerprint = ?").bind(&fp).fetch_optional(&mut *tx).await.map_err(db)?;
+        let existing =
+            sqlx::query("SELECT id, status, last_date FROM alerts WHERE fingerprint = ?")
+                .bind(&fp)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
         let id = if let Some(row) = existing {
             let id: i64 = row.get(0);
             let status: String = row.get(1);
             let last: String = row.get(2);
             if date > last.as_str() {
-                let new_status = if status == "resolved" { "open" } else { status.as_str() };
+                let new_status = if status == "resolved" {
+                    "open"
+                } else {
+                    status.as_str()
+                };
                 sqlx::query("UPDATE alerts SET status = ?, last_date = ?, occurrences = occurrences + 1, due_at = CASE WHEN ? = 'open' AND status = 'resolved' THEN ? ELSE due_at END, severity = ?, message = ?, evidence = ?, updated_at = ? WHERE id = ?")
                     .bind(new_status).bind(date).bind(new_status).bind(due_at).bind(severity).bind(message).bind(evidence).bind(&now).bind(id)
                     .execute(&mut *tx).await.map_err(db)?;
                 if status == "resolved" {
-                    history(&mut tx, id, Some("resolved"), "open", "monitor", Some("recurred")).await?;
+                    history(
+                        &mut tx,
+                        id,
+                        Some("resolved"),
+                        "open",
+                        "monitor",
+                        Some("recurred"),
+                    )
+                    .await?;
                 }
             }
             id
@@ -114,20 +154,43 @@ impl State {
     }
 
     /// Moves an alert to `status`, recording who did it.
-    pub async fn set_alert_status(&self, id: i64, status: AlertStatus, actor: &str, note: Option<&str>) -> Result<(), LakeError> {
+    pub async fn set_alert_status(
+        &self,
+        id: i64,
+        status: AlertStatus,
+        actor: &str,
+        note: Option<&str>,
+    ) -> Result<(), LakeError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let row = sqlx::query("SELECT status FROM alerts WHERE id = ?").bind(id).fetch_optional(&mut *tx).await.map_err(db)?;
-        let Some(row) = row else { return Err(LakeError::State(format!("no alert with id {id}"))) };
+        let row = sqlx::query("SELECT status FROM alerts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        let Some(row) = row else {
+            return Err(LakeError::State(format!("no alert with id {id}")));
+        };
         let from: String = row.get(0);
-        sqlx::query("UPDATE alerts SET status = ?, owner = COALESCE(owner, ?), updated_at = ? WHERE id = ?")
-            .bind(status.as_str()).bind(actor).bind(chrono::Utc::now().to_rfc3339()).bind(id)
-            .execute(&mut *tx).await.map_err(db)?;
+        sqlx::query(
+            "UPDATE alerts SET status = ?, owner = COALESCE(owner, ?), updated_at = ? WHERE id = ?",
+        )
+        .bind(status.as_str())
+        .bind(actor)
+        .bind(chrono::Utc::now().to_rfc3339())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         history(&mut tx, id, Some(&from), status.as_str(), actor, note).await?;
         tx.commit().await.map_err(db)
     }
 
     /// Alerts, newest first, optionally of one shop and status.
-    pub async fn alerts(&self, shop: Option<&str>, status: Option<AlertStatus>) -> Result<Vec<AlertRecord>, LakeError> {
+    pub async fn alerts(
+        &self,
+        shop: Option<&str>,
+        status: Option<AlertStatus>,
+    ) -> Result<Vec<AlertRecord>, LakeError> {
         let rows = sqlx::query("SELECT id, shop, rule, metric, scope, severity, status, owner, first_date, last_date, occurrences, due_at, message, evidence FROM alerts WHERE (? IS NULL OR shop = ?) AND (? IS NULL OR status = ?) ORDER BY last_date DESC, id DESC")
             .bind(shop).bind(shop).bind(status.map(|s| s.as_str())).bind(status.map(|s| s.as_str()))
             .fetch_all(&self.pool).await.map_err(db)?;
@@ -154,13 +217,26 @@ impl State {
     }
 
     /// The status changes of one alert: (at, from, to, actor, note).
-    pub async fn alert_history(&self, id: i64) -> Result<Vec<(String, Option<String>, String, String, Option<String>)>, LakeError> {
+    pub async fn alert_history(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(String, Option<String>, String, String, Option<String>)>, LakeError> {
         let rows = sqlx::query("SELECT at, from_status, to_status, actor, note FROM alert_history WHERE alert_id = ? ORDER BY id").bind(id).fetch_all(&self.pool).await.map_err(db)?;
-        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+            .collect())
     }
 
     /// Sets a target value (e.g. metric `gmv`, period `year:2026`).
-    pub async fn set_target(&self, shop: &str, metric: &str, scope: &str, period: &str, value: f64) -> Result<(), LakeError> {
+    pub async fn set_target(
+        &self,
+        shop: &str,
+        metric: &str,
+        scope: &str,
+        period: &str,
+        value: f64,
+    ) -> Result<(), LakeError> {
         sqlx::query("INSERT INTO targets (shop, metric, scope, period, value, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (shop, metric, scope, period) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
             .bind(shop).bind(metric).bind(scope).bind(period).bind(value).bind(chrono::Utc::now().to_rfc3339())
             .execute(&self.pool).await.map_err(db)?;
@@ -168,13 +244,26 @@ impl State {
     }
 
     /// Stored targets of a shop: (metric, scope, period, value).
-    pub async fn targets(&self, shop: &str) -> Result<Vec<(String, String, String, f64)>, LakeError> {
+    pub async fn targets(
+        &self,
+        shop: &str,
+    ) -> Result<Vec<(String, String, String, f64)>, LakeError> {
         let rows = sqlx::query("SELECT metric, scope, period, value FROM targets WHERE shop = ? ORDER BY metric, period").bind(shop).fetch_all(&self.pool).await.map_err(db)?;
-        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect())
     }
 }
 
-async fn history(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: i64, from: Option<&str>, to: &str, actor: &str, note: Option<&str>) -> Result<(), LakeError> {
+async fn history(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: i64,
+    from: Option<&str>,
+    to: &str,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<(), LakeError> {
     sqlx::query("INSERT INTO alert_history (alert_id, at, from_status, to_status, actor, note) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(id).bind(chrono::Utc::now().to_rfc3339()).bind(from).bind(to).bind(actor).bind(note)
         .execute(&mut **tx).await.map_err(db)?;

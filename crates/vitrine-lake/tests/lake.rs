@@ -11,7 +11,19 @@ fn d(s: &str) -> NaiveDate {
 }
 
 /// One product-day funnel row with the columns the tests care about.
-fn funnel_row(b: &mut BatchBuilder, shop: &str, date: &str, product: &str, category: &str, source: &str, exposure: i64, clicks: i64, orders: i64, users: i64, gmv_fen: i64) {
+fn funnel_row(
+    b: &mut BatchBuilder,
+    shop: &str,
+    date: &str,
+    product: &str,
+    category: &str,
+    source: &str,
+    exposure: i64,
+    clicks: i64,
+    orders: i64,
+    users: i64,
+    gmv_fen: i64,
+) {
     let v = [
         Val::Str(shop),
         Val::Date(d(date)),
@@ -41,7 +53,16 @@ fn funnel_row(b: &mut BatchBuilder, shop: &str, date: &str, product: &str, categ
     b.push(&v).unwrap();
 }
 
-fn plan_row(b: &mut BatchBuilder, date: &str, plan: &str, spend_fen: i64, imp: i64, clicks: i64, conv: i64, gmv_fen: i64) {
+fn plan_row(
+    b: &mut BatchBuilder,
+    date: &str,
+    plan: &str,
+    spend_fen: i64,
+    imp: i64,
+    clicks: i64,
+    conv: i64,
+    gmv_fen: i64,
+) {
     b.push(&[
         Val::Str("s1"),
         Val::Date(d(date)),
@@ -69,15 +90,69 @@ fn fixture(dir: &std::path::Path) -> Lake {
     let mut b = BatchBuilder::new(Table::ProductDay);
     // Beauty: 10 clicks / 100 exposure; apparel: 30 / 900. Shop CTR = 40 / 1000 = 4 %,
     // not the mean of ratios (10 % and 3.33 % → 6.67 %).
-    funnel_row(&mut b, "s1", "2026-11-20", "p1", "beauty", "natural", 100, 10, 2, 2, 25_000);
-    funnel_row(&mut b, "s1", "2026-11-20", "p2", "apparel", "search", 900, 30, 1, 1, 12_345);
-    c.write(Table::ProductDay, "s1", Some(d("2026-11-20")), &b.finish().unwrap()).unwrap();
-    funnel_row(&mut b, "s1", "2026-11-21", "p1", "beauty", "natural", 200, 8, 4, 3, 60_000);
-    c.write(Table::ProductDay, "s1", Some(d("2026-11-21")), &b.finish().unwrap()).unwrap();
+    funnel_row(
+        &mut b,
+        "s1",
+        "2026-11-20",
+        "p1",
+        "beauty",
+        "natural",
+        100,
+        10,
+        2,
+        2,
+        25_000,
+    );
+    funnel_row(
+        &mut b,
+        "s1",
+        "2026-11-20",
+        "p2",
+        "apparel",
+        "search",
+        900,
+        30,
+        1,
+        1,
+        12_345,
+    );
+    c.write(
+        Table::ProductDay,
+        "s1",
+        Some(d("2026-11-20")),
+        &b.finish().unwrap(),
+    )
+    .unwrap();
+    funnel_row(
+        &mut b,
+        "s1",
+        "2026-11-21",
+        "p1",
+        "beauty",
+        "natural",
+        200,
+        8,
+        4,
+        3,
+        60_000,
+    );
+    c.write(
+        Table::ProductDay,
+        "s1",
+        Some(d("2026-11-21")),
+        &b.finish().unwrap(),
+    )
+    .unwrap();
     let mut p = BatchBuilder::new(Table::PlanHour);
     plan_row(&mut p, "2026-11-21", "a", 50_000, 20_000, 300, 10, 150_000);
     plan_row(&mut p, "2026-11-21", "b", 30_000, 10_000, 100, 2, 30_000);
-    c.write(Table::PlanHour, "s1", Some(d("2026-11-21")), &p.finish().unwrap()).unwrap();
+    c.write(
+        Table::PlanHour,
+        "s1",
+        Some(d("2026-11-21")),
+        &p.finish().unwrap(),
+    )
+    .unwrap();
     c.finish().unwrap();
     lake
 }
@@ -87,7 +162,11 @@ async fn ratios_are_ratio_of_sums_at_every_grain() {
     let dir = tempfile::tempdir().unwrap();
     let lake = fixture(dir.path());
     let e = Engine::new(&lake).unwrap();
-    let day = MetricQuery::new(&["ctr", "cvr", "aov", "gpm"], d("2026-11-20"), d("2026-11-20"));
+    let day = MetricQuery::new(
+        &["ctr", "cvr", "aov", "gpm"],
+        d("2026-11-20"),
+        d("2026-11-20"),
+    );
     let t = e.metric(&day).await.unwrap();
     assert!((t.scalar("ctr").unwrap() - 0.04).abs() < 1e-12);
     assert!((t.scalar("cvr").unwrap() - 3.0 / 40.0).abs() < 1e-12);
@@ -98,7 +177,8 @@ async fn ratios_are_ratio_of_sums_at_every_grain() {
     assert!((by_cat.get(&["beauty"], None, "ctr").unwrap() - 0.1).abs() < 1e-12);
     assert!((by_cat.get(&["apparel"], None, "ctr").unwrap() - 30.0 / 900.0).abs() < 1e-12);
     // Two days at week grain: (10 + 30 + 8) / (100 + 900 + 200).
-    let week = MetricQuery::new(&["ctr", "gmv"], d("2026-11-20"), d("2026-11-21")).per(TimeGrain::Week);
+    let week =
+        MetricQuery::new(&["ctr", "gmv"], d("2026-11-20"), d("2026-11-21")).per(TimeGrain::Week);
     let w = e.metric(&week).await.unwrap();
     assert_eq!(w.rows.len(), 1);
     assert_eq!(w.rows[0].period.as_deref(), Some("2026-11-16"));
@@ -111,7 +191,11 @@ async fn ad_metrics_and_cross_table_ratios() {
     let dir = tempfile::tempdir().unwrap();
     let lake = fixture(dir.path());
     let e = Engine::new(&lake).unwrap();
-    let q = MetricQuery::new(&["roi", "cpa", "cpm", "ad_ctr", "spend_ratio", "spend"], d("2026-11-21"), d("2026-11-21"));
+    let q = MetricQuery::new(
+        &["roi", "cpa", "cpm", "ad_ctr", "spend_ratio", "spend"],
+        d("2026-11-21"),
+        d("2026-11-21"),
+    );
     let t = e.metric(&q).await.unwrap();
     // spend 800 yuan, pay GMV 1,800 yuan, 12 conversions, 30,000 impressions, 400 clicks.
     assert!((t.scalar("roi").unwrap() - 2.25).abs() < 1e-12);
@@ -122,9 +206,18 @@ async fn ad_metrics_and_cross_table_ratios() {
     // 投放费比 = spend / GMV of the funnel table (600 yuan that day).
     assert!((t.scalar("spend_ratio").unwrap() - 800.0 / 600.0).abs() < 1e-12);
     // At plan grain only ad metrics exist; the funnel table has no plan and says so.
-    let err = e.metric(&q.clone().by(&[Dim::Plan])).await.unwrap_err().to_string();
+    let err = e
+        .metric(&q.clone().by(&[Dim::Plan]))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("product_day") && err.contains("plan"), "{err}");
-    let by_plan = e.metric(&MetricQuery::new(&["roi", "cpa"], d("2026-11-21"), d("2026-11-21")).by(&[Dim::Plan])).await.unwrap();
+    let by_plan = e
+        .metric(
+            &MetricQuery::new(&["roi", "cpa"], d("2026-11-21"), d("2026-11-21")).by(&[Dim::Plan]),
+        )
+        .await
+        .unwrap();
     assert!((by_plan.get(&["a"], None, "roi").unwrap() - 3.0).abs() < 1e-12);
     assert!((by_plan.get(&["b"], None, "cpa").unwrap() - 150.0).abs() < 1e-12);
 }
@@ -136,16 +229,48 @@ async fn an_unfinished_commit_changes_nothing() {
     let before = lake.manifest().unwrap();
     let mut c = lake.begin().unwrap();
     let mut b = BatchBuilder::new(Table::ProductDay);
-    funnel_row(&mut b, "s1", "2026-11-20", "p9", "beauty", "natural", 1, 1, 1, 1, 1);
-    c.write(Table::ProductDay, "s1", Some(d("2026-11-20")), &b.finish().unwrap()).unwrap();
+    funnel_row(
+        &mut b,
+        "s1",
+        "2026-11-20",
+        "p9",
+        "beauty",
+        "natural",
+        1,
+        1,
+        1,
+        1,
+        1,
+    );
+    c.write(
+        Table::ProductDay,
+        "s1",
+        Some(d("2026-11-20")),
+        &b.finish().unwrap(),
+    )
+    .unwrap();
     drop(c); // the process "dies" before finish
     assert_eq!(lake.manifest().unwrap(), before);
     let e = Engine::new(&lake).unwrap();
-    let t = e.metric(&MetricQuery::new(&["exposure"], d("2026-11-20"), d("2026-11-20"))).await.unwrap();
+    let t = e
+        .metric(&MetricQuery::new(
+            &["exposure"],
+            d("2026-11-20"),
+            d("2026-11-20"),
+        ))
+        .await
+        .unwrap();
     assert_eq!(t.scalar("exposure"), Some(1000.0));
     // Vacuum removes the orphan file and keeps the live ones.
     assert_eq!(lake.vacuum().unwrap(), 1);
-    let t = e.metric(&MetricQuery::new(&["exposure"], d("2026-11-20"), d("2026-11-21"))).await.unwrap();
+    let t = e
+        .metric(&MetricQuery::new(
+            &["exposure"],
+            d("2026-11-20"),
+            d("2026-11-21"),
+        ))
+        .await
+        .unwrap();
     assert_eq!(t.scalar("exposure"), Some(1200.0));
 }
 
@@ -155,15 +280,47 @@ async fn a_second_commit_replaces_partitions_without_duplicates() {
     let lake = fixture(dir.path());
     let mut c = lake.begin().unwrap();
     let mut b = BatchBuilder::new(Table::ProductDay);
-    funnel_row(&mut b, "s1", "2026-11-21", "p1", "beauty", "natural", 500, 8, 4, 3, 60_000);
-    c.write(Table::ProductDay, "s1", Some(d("2026-11-21")), &b.finish().unwrap()).unwrap();
+    funnel_row(
+        &mut b,
+        "s1",
+        "2026-11-21",
+        "p1",
+        "beauty",
+        "natural",
+        500,
+        8,
+        4,
+        3,
+        60_000,
+    );
+    c.write(
+        Table::ProductDay,
+        "s1",
+        Some(d("2026-11-21")),
+        &b.finish().unwrap(),
+    )
+    .unwrap();
     let m = c.finish().unwrap();
     assert_eq!(m.version, 2);
     let e = Engine::new(&lake).unwrap();
-    let t = e.metric(&MetricQuery::new(&["exposure"], d("2026-11-20"), d("2026-11-21"))).await.unwrap();
+    let t = e
+        .metric(&MetricQuery::new(
+            &["exposure"],
+            d("2026-11-20"),
+            d("2026-11-21"),
+        ))
+        .await
+        .unwrap();
     assert_eq!(t.scalar("exposure"), Some(1500.0));
-    let out = e.sql("SELECT COUNT(*) AS n FROM product_day").await.unwrap();
-    assert!(out.to_csv().unwrap().contains("\n3\n"), "{}", out.to_csv().unwrap());
+    let out = e
+        .sql("SELECT COUNT(*) AS n FROM product_day")
+        .await
+        .unwrap();
+    assert!(
+        out.to_csv().unwrap().contains("\n3\n"),
+        "{}",
+        out.to_csv().unwrap()
+    );
 }
 
 #[tokio::test]

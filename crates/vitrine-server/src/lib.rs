@@ -31,7 +31,11 @@ impl IntoResponse for ServiceError {
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+        (
+            status,
+            Json(serde_json::json!({ "error": self.to_string() })),
+        )
+            .into_response()
     }
 }
 
@@ -74,7 +78,14 @@ fn asset_response(path: &str) -> Response {
                 Some("css") => "text/css; charset=utf-8",
                 _ => "application/octet-stream",
             };
-            ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")], file.data.into_owned()).into_response()
+            (
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                file.data.into_owned(),
+            )
+                .into_response()
         }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
@@ -82,7 +93,10 @@ fn asset_response(path: &str) -> Response {
 
 fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, ServiceError> {
     s.filter(|x| !x.is_empty())
-        .map(|x| x.parse::<NaiveDate>().map_err(|_| ServiceError::BadRequest(format!("date `{x}` is not YYYY-MM-DD"))))
+        .map(|x| {
+            x.parse::<NaiveDate>()
+                .map_err(|_| ServiceError::BadRequest(format!("date `{x}` is not YYYY-MM-DD")))
+        })
         .transpose()
 }
 
@@ -101,7 +115,10 @@ struct ReviewParams {
     lang: Option<String>,
 }
 
-async fn review(State(ws): State<Shared>, Query(p): Query<ReviewParams>) -> Result<Response, ServiceError> {
+async fn review(
+    State(ws): State<Shared>,
+    Query(p): Query<ReviewParams>,
+) -> Result<Response, ServiceError> {
     let date = parse_date(p.date.as_deref())?;
     let lang = parse_lang(p.lang.as_deref())?;
     Ok(Json(ws.review(p.shop.as_deref(), date, lang).await?).into_response())
@@ -121,18 +138,37 @@ struct MetricParams {
     shop: Option<String>,
 }
 
-async fn metric(State(ws): State<Shared>, Query(p): Query<MetricParams>) -> Result<Response, ServiceError> {
+async fn metric(
+    State(ws): State<Shared>,
+    Query(p): Query<MetricParams>,
+) -> Result<Response, ServiceError> {
     let (shop, last) = ws.resolve(p.shop.as_deref(), None)?;
     let to = parse_date(p.to.as_deref())?.unwrap_or(last);
     let from = parse_date(p.from.as_deref())?.unwrap_or(to);
     let ids: Vec<&'static str> = p
         .metrics
         .split(',')
-        .map(|id| vitrine_core::metric::metric(id.trim()).map(|m| m.id).ok_or_else(|| ServiceError::BadRequest(format!("unknown metric `{id}`"))))
+        .map(|id| {
+            vitrine_core::metric::metric(id.trim())
+                .map(|m| m.id)
+                .ok_or_else(|| ServiceError::BadRequest(format!("unknown metric `{id}`")))
+        })
         .collect::<Result<_, _>>()?;
-    let dims = p.by.as_deref().filter(|s| !s.is_empty()).map(|s| s.split(',').map(|d| Dim::parse(d.trim())).collect::<Result<Vec<_>, _>>()).transpose()?.unwrap_or_default();
+    let dims =
+        p.by.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.split(',')
+                    .map(|d| Dim::parse(d.trim()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
     let grain = TimeGrain::parse(p.grain.as_deref().unwrap_or("total"))?;
-    let q = MetricQuery::new(&ids, from, to).by(&dims).per(grain).filter(Dim::Shop, shop);
+    let q = MetricQuery::new(&ids, from, to)
+        .by(&dims)
+        .per(grain)
+        .filter(Dim::Shop, shop);
     Ok(Json(ws.metric(&q).await?).into_response())
 }
 
@@ -142,8 +178,16 @@ struct AlertParams {
     status: Option<String>,
 }
 
-async fn alerts(State(ws): State<Shared>, Query(p): Query<AlertParams>) -> Result<Response, ServiceError> {
-    let status = p.status.as_deref().map(vitrine_lake::AlertStatus::parse).transpose().map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+async fn alerts(
+    State(ws): State<Shared>,
+    Query(p): Query<AlertParams>,
+) -> Result<Response, ServiceError> {
+    let status = p
+        .status
+        .as_deref()
+        .map(vitrine_lake::AlertStatus::parse)
+        .transpose()
+        .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
     let state = ws.state().await?;
     Ok(Json(state.alerts(p.shop.as_deref(), status).await?).into_response())
 }

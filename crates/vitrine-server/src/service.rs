@@ -72,12 +72,20 @@ impl Workspace {
     pub fn open(data_dir: &Path) -> Result<Workspace, ServiceError> {
         let lake = Lake::open(data_dir)?;
         let config = Config::load(&data_dir.join("vitrine.toml"))?;
-        Ok(Workspace { data_dir: data_dir.to_path_buf(), lake, config, state: Default::default() })
+        Ok(Workspace {
+            data_dir: data_dir.to_path_buf(),
+            lake,
+            config,
+            state: Default::default(),
+        })
     }
 
     /// The state database of this data directory.
     pub async fn state(&self) -> Result<&State, ServiceError> {
-        Ok(self.state.get_or_try_init(|| State::open(&self.data_dir)).await?)
+        Ok(self
+            .state
+            .get_or_try_init(|| State::open(&self.data_dir))
+            .await?)
     }
 
     /// An engine over the live lake version.
@@ -92,39 +100,80 @@ impl Workspace {
             .into_iter()
             .map(|s| {
                 let r = m.date_range(Table::ProductDay.name(), Some(&s));
-                ShopInfo { first_date: r.map(|x| x.0), last_date: r.map(|x| x.1), shop: s }
+                ShopInfo {
+                    first_date: r.map(|x| x.0),
+                    last_date: r.map(|x| x.1),
+                    shop: s,
+                }
             })
             .collect())
     }
 
     /// Resolves an optional shop and date to concrete ones, checking both exist.
-    pub fn resolve(&self, shop: Option<&str>, date: Option<NaiveDate>) -> Result<(String, NaiveDate), ServiceError> {
+    pub fn resolve(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+    ) -> Result<(String, NaiveDate), ServiceError> {
         let shops = self.shops()?;
         if shops.is_empty() {
-            return Err(ServiceError::NotFound(format!("the lake at {} is empty: run `vitrine simulate` or `vitrine import` first", self.lake.root().display())));
+            return Err(ServiceError::NotFound(format!(
+                "the lake at {} is empty: run `vitrine simulate` or `vitrine import` first",
+                self.lake.root().display()
+            )));
         }
         let info = match shop {
-            Some(s) => shops.iter().find(|i| i.shop == s).ok_or_else(|| ServiceError::NotFound(format!("unknown shop `{s}` (known: {})", shops.iter().map(|i| i.shop.as_str()).collect::<Vec<_>>().join(", "))))?,
+            Some(s) => shops.iter().find(|i| i.shop == s).ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "unknown shop `{s}` (known: {})",
+                    shops
+                        .iter()
+                        .map(|i| i.shop.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?,
             None => &shops[0],
         };
         let (Some(first), Some(last)) = (info.first_date, info.last_date) else {
-            return Err(ServiceError::NotFound(format!("shop {} has no daily data", info.shop)));
+            return Err(ServiceError::NotFound(format!(
+                "shop {} has no daily data",
+                info.shop
+            )));
         };
         let date = date.unwrap_or(last);
         if date < first || date > last {
-            return Err(ServiceError::NotFound(format!("no data for {date}: shop {} has data from {first} to {last}", info.shop)));
+            return Err(ServiceError::NotFound(format!(
+                "no data for {date}: shop {} has data from {first} to {last}",
+                info.shop
+            )));
         }
         Ok((info.shop.clone(), date))
     }
 
     /// Builds the review of one shop and day.
-    pub async fn review(&self, shop: Option<&str>, date: Option<NaiveDate>, lang: Lang) -> Result<Review, ServiceError> {
+    pub async fn review(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+        lang: Lang,
+    ) -> Result<Review, ServiceError> {
         let (shop, date) = self.resolve(shop, date)?;
-        let req = ReviewRequest { shop: shop.clone(), date, lang };
+        let req = ReviewRequest {
+            shop: shop.clone(),
+            date,
+            lang,
+        };
         let engine = self.engine()?;
         let results = engine.metrics(&req.queries()).await?;
         let state = self.state().await?;
-        let stored: Vec<(String, String, f64)> = state.targets(&shop).await?.into_iter().filter(|t| t.1.is_empty()).map(|t| (t.0, t.2, t.3)).collect();
+        let stored: Vec<(String, String, f64)> = state
+            .targets(&shop)
+            .await?
+            .into_iter()
+            .filter(|t| t.1.is_empty())
+            .map(|t| (t.0, t.2, t.3))
+            .collect();
         Ok(req.build(&self.config, &results, &stored)?)
     }
 
@@ -132,9 +181,25 @@ impl Workspace {
     pub async fn record_alerts(&self, review: &Review) -> Result<usize, ServiceError> {
         let state = self.state().await?;
         for a in &review.alerts {
-            let due = (chrono::Utc::now() + Duration::minutes((a.due_hours * 60.0) as i64)).to_rfc3339();
-            let severity = serde_json::to_value(a.severity).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-            state.raise_alert(&review.shop, &a.rule, &a.metric, &a.scope, &severity, &review.date, &due, &a.message, &a.evidence.to_string()).await?;
+            let due =
+                (chrono::Utc::now() + Duration::minutes((a.due_hours * 60.0) as i64)).to_rfc3339();
+            let severity = serde_json::to_value(a.severity)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            state
+                .raise_alert(
+                    &review.shop,
+                    &a.rule,
+                    &a.metric,
+                    &a.scope,
+                    &severity,
+                    &review.date,
+                    &due,
+                    &a.message,
+                    &a.evidence.to_string(),
+                )
+                .await?;
         }
         Ok(review.alerts.len())
     }

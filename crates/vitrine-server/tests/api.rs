@@ -12,7 +12,13 @@ fn workspace() -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::open(dir.path()).unwrap();
     let mut c = lake.begin().unwrap();
-    let cfg = SimConfig { seed: 9, days: 45, end: "2026-11-21".parse().unwrap(), scale: 0.02, shops: 2 };
+    let cfg = SimConfig {
+        seed: 9,
+        days: 45,
+        end: "2026-11-21".parse().unwrap(),
+        scale: 0.02,
+        shops: 2,
+    };
     vitrine_sim::simulate(&cfg, &mut c, &mut |_, _| {}).unwrap();
     c.finish().unwrap();
     let ws = Workspace::open(dir.path()).unwrap();
@@ -20,9 +26,16 @@ fn workspace() -> (tempfile::TempDir, Workspace) {
 }
 
 async fn get(ws: &Workspace, uri: &str) -> (StatusCode, String, Vec<u8>) {
-    let res = router(ws.clone()).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let res = router(ws.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = res.status();
-    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
     let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
     (status, ct, body)
 }
@@ -51,9 +64,17 @@ async fn dashboard_assets_and_json_endpoints() {
     assert_eq!(rv["date"], "2026-11-20");
     assert_eq!(rv["funnel"].as_array().unwrap().len(), 5);
     assert_eq!(rv["trends"][0]["points"].as_array().unwrap().len(), 30);
-    assert!(rv["kpis"].as_array().unwrap().iter().any(|k| k["metric"] == "gmv" && k["name"] == "GMV"));
+    assert!(rv["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["metric"] == "gmv" && k["name"] == "GMV"));
 
-    let (s, _, body) = get(&ws, "/api/metric?metrics=ctr,gmv&by=source&from=2026-11-01&to=2026-11-21").await;
+    let (s, _, body) = get(
+        &ws,
+        "/api/metric?metrics=ctr,gmv&by=source&from=2026-11-01&to=2026-11-21",
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let t: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert!(t["rows"].as_array().unwrap().len() >= 6);
@@ -63,13 +84,37 @@ async fn dashboard_assets_and_json_endpoints() {
 async fn bad_requests_name_the_problem() {
     let (_dir, ws) = workspace();
     for (uri, status, needle) in [
-        ("/api/review?date=21-11-2026", StatusCode::BAD_REQUEST, "YYYY-MM-DD"),
-        ("/api/review?date=2020-01-01", StatusCode::NOT_FOUND, "no data for 2020-01-01"),
-        ("/api/review?shop=nope", StatusCode::NOT_FOUND, "unknown shop"),
+        (
+            "/api/review?date=21-11-2026",
+            StatusCode::BAD_REQUEST,
+            "YYYY-MM-DD",
+        ),
+        (
+            "/api/review?date=2020-01-01",
+            StatusCode::NOT_FOUND,
+            "no data for 2020-01-01",
+        ),
+        (
+            "/api/review?shop=nope",
+            StatusCode::NOT_FOUND,
+            "unknown shop",
+        ),
         ("/api/review?lang=fr", StatusCode::BAD_REQUEST, "language"),
-        ("/api/metric?metrics=nope", StatusCode::BAD_REQUEST, "unknown metric"),
-        ("/api/metric?metrics=ctr&by=plan", StatusCode::BAD_REQUEST, "plan"),
-        ("/api/alerts?status=weird", StatusCode::BAD_REQUEST, "status"),
+        (
+            "/api/metric?metrics=nope",
+            StatusCode::BAD_REQUEST,
+            "unknown metric",
+        ),
+        (
+            "/api/metric?metrics=ctr&by=plan",
+            StatusCode::BAD_REQUEST,
+            "plan",
+        ),
+        (
+            "/api/alerts?status=weird",
+            StatusCode::BAD_REQUEST,
+            "status",
+        ),
     ] {
         let (s, _, body) = get(&ws, uri).await;
         let text = String::from_utf8_lossy(&body);

@@ -81,9 +81,16 @@ impl Incident {
 
 /// Picks one start day per kind, at least a week apart, inside the last 90 days and after
 /// five weeks of history (so baselines exist). Returns fewer when the range is too short.
-pub fn schedule(rng: &mut impl Rng, start: NaiveDate, end: NaiveDate) -> Vec<(IncidentKind, NaiveDate, NaiveDate)> {
+pub fn schedule(
+    rng: &mut impl Rng,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Vec<(IncidentKind, NaiveDate, NaiveDate)> {
     let earliest = (start + Duration::days(36)).max(end - Duration::days(90));
-    let mut slots: Vec<NaiveDate> = (0..6).map(|i| end - Duration::days(8 + 13 * i)).filter(|d| *d >= earliest).collect();
+    let mut slots: Vec<NaiveDate> = (0..6)
+        .map(|i| end - Duration::days(8 + 13 * i))
+        .filter(|d| *d >= earliest)
+        .collect();
     slots.shuffle(rng);
     IncidentKind::ALL
         .into_iter()

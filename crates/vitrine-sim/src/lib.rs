@@ -42,13 +42,22 @@ impl SimConfig {
     /// Checks the settings are usable.
     pub fn validate(&self) -> Result<(), SimError> {
         if !(self.scale > 0.0 && self.scale <= 10.0) {
-            return Err(SimError::Settings(format!("--scale must be in (0, 10], got {}", self.scale)));
+            return Err(SimError::Settings(format!(
+                "--scale must be in (0, 10], got {}",
+                self.scale
+            )));
         }
         if self.days == 0 || self.days > 3 * 366 {
-            return Err(SimError::Settings(format!("--days must be in 1..=1098, got {}", self.days)));
+            return Err(SimError::Settings(format!(
+                "--days must be in 1..=1098, got {}",
+                self.days
+            )));
         }
         if self.shops == 0 || self.shops > 100 {
-            return Err(SimError::Settings(format!("--shops must be in 1..=100, got {}", self.shops)));
+            return Err(SimError::Settings(format!(
+                "--shops must be in 1..=100, got {}",
+                self.shops
+            )));
         }
         Ok(())
     }
@@ -82,7 +91,11 @@ pub struct GroundTruth {
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// Simulates every shop into `sink` and returns the ground truth.
-pub fn simulate(cfg: &SimConfig, sink: &mut dyn TableSink, progress: Progress<'_>) -> Result<GroundTruth, SimError> {
+pub fn simulate(
+    cfg: &SimConfig,
+    sink: &mut dyn TableSink,
+    progress: Progress<'_>,
+) -> Result<GroundTruth, SimError> {
     cfg.validate()?;
     let total = u64::from(cfg.days) * u64::from(cfg.shops);
     let mut done = 0;
@@ -102,5 +115,10 @@ pub fn simulate(cfg: &SimConfig, sink: &mut dyn TableSink, progress: Progress<'_
         shop.write_dimensions_end(sink)?;
         incidents.extend(shop.incidents().iter().cloned());
     }
-    Ok(GroundTruth { config: cfg.clone(), shops, incidents, btyd: world::BTYD })
+    Ok(GroundTruth {
+        config: cfg.clone(),
+        shops,
+        incidents,
+        btyd: world::BTYD,
+    })
 }

@@ -17,7 +17,12 @@ use crate::{BtydTruth, SimConfig};
 
 /// Pareto/NBD parameters of every simulated buyer (days as time unit): mean purchase rate
 /// r/α = 1 per 200 days; dropout rate mean s/β = 1 per 300 days (mean lifetime β/(s−1) = 600 days).
-pub const BTYD: BtydTruth = BtydTruth { r: 0.9, alpha: 180.0, s: 2.0, beta: 600.0 };
+pub const BTYD: BtydTruth = BtydTruth {
+    r: 0.9,
+    alpha: 180.0,
+    s: 2.0,
+    beta: 600.0,
+};
 
 const REGIONS: [(&str, f64); 10] = [
     ("广东", 0.14),
@@ -41,14 +46,33 @@ const ORGANIC: [(&str, f64, f64, f64); 6] = [
     ("showcase", 0.13, 1.2, 1.1),
     ("mall", 0.10, 1.1, 1.2),
 ];
-const REPEAT_SOURCES: [(&str, f64); 4] = [("search", 0.35), ("showcase", 0.3), ("natural", 0.2), ("mall", 0.15)];
+const REPEAT_SOURCES: [(&str, f64); 4] = [
+    ("search", 0.35),
+    ("showcase", 0.3),
+    ("natural", 0.2),
+    ("mall", 0.15),
+];
 /// Share of a day's activity in each hour (Douyin peaks at lunch and in the evening).
 const HOURS: [f64; 24] = [
-    2.0, 1.2, 0.7, 0.4, 0.3, 0.4, 0.9, 1.8, 2.9, 3.6, 4.0, 4.4, 5.2, 5.0, 4.3, 4.1, 4.2, 4.6, 5.2, 6.4, 7.4, 7.8, 7.0, 4.5,
+    2.0, 1.2, 0.7, 0.4, 0.3, 0.4, 0.9, 1.8, 2.9, 3.6, 4.0, 4.4, 5.2, 5.0, 4.3, 4.1, 4.2, 4.6, 5.2,
+    6.4, 7.4, 7.8, 7.0, 4.5,
 ];
 const OPENINGS: [&str; 5] = ["悬念开头", "痛点开头", "产品特写", "真人口播", "剧情反转"];
-const GOOD_COMMENTS: [&str; 6] = ["质量很好，物流很快", "和描述一致，好评", "回购了，很喜欢", "性价比高，推荐", "包装精美，送人很合适", "主播讲得很清楚，下单不后悔"];
-const BAD_COMMENTS: [&str; 5] = ["质量太差了，要求退货", "发货太慢，客服不回复", "与描述不符，投诉", "用了过敏，差评", "收到就坏了，退款"];
+const GOOD_COMMENTS: [&str; 6] = [
+    "质量很好，物流很快",
+    "和描述一致，好评",
+    "回购了，很喜欢",
+    "性价比高，推荐",
+    "包装精美，送人很合适",
+    "主播讲得很清楚，下单不后悔",
+];
+const BAD_COMMENTS: [&str; 5] = [
+    "质量太差了，要求退货",
+    "发货太慢，客服不回复",
+    "与描述不符，投诉",
+    "用了过敏，差评",
+    "收到就坏了，退款",
+];
 
 struct Product {
     id: String,
@@ -165,19 +189,24 @@ fn poisson(rng: &mut impl Rng, lambda: f64) -> i64 {
         let z: f64 = rng.sample(rand_distr::StandardNormal);
         return (lambda + lambda.sqrt() * z).round().max(0.0) as i64;
     }
-    Poisson::new(lambda).map(|p| p.sample(rng) as i64).unwrap_or(0)
+    Poisson::new(lambda)
+        .map(|p| p.sample(rng) as i64)
+        .unwrap_or(0)
 }
 
 fn binomial(rng: &mut impl Rng, n: i64, p: f64) -> i64 {
     if n <= 0 || !(p > 0.0) {
         return 0;
     }
-    Binomial::new(n as u64, p.min(1.0)).map(|b| b.sample(rng) as i64).unwrap_or(0)
+    Binomial::new(n as u64, p.min(1.0))
+        .map(|b| b.sample(rng) as i64)
+        .unwrap_or(0)
 }
 
 fn weights(xs: &[f64]) -> WeightedIndex<f64> {
     // Every caller passes a non-empty list of positive weights.
-    WeightedIndex::new(xs).unwrap_or_else(|_| WeightedIndex::new([1.0]).expect("one positive weight"))
+    WeightedIndex::new(xs)
+        .unwrap_or_else(|_| WeightedIndex::new([1.0]).expect("one positive weight"))
 }
 
 /// Unix seconds of `date` 00:00 in Asia/Shanghai (UTC+8, no daylight saving).
@@ -186,22 +215,34 @@ fn day_start(date: NaiveDate) -> i64 {
 }
 
 fn lognormal(rng: &mut impl Rng, sigma: f64) -> f64 {
-    LogNormal::new(0.0, sigma).map(|d| d.sample(rng)).unwrap_or(1.0)
+    LogNormal::new(0.0, sigma)
+        .map(|d| d.sample(rng))
+        .unwrap_or(1.0)
 }
 
 impl ShopSim {
     /// Builds shop number `index` of a simulation.
     pub fn new(cfg: &SimConfig, index: u32) -> ShopSim {
-        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(1_000_003).wrapping_add(u64::from(index)));
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            cfg.seed
+                .wrapping_mul(1_000_003)
+                .wrapping_add(u64::from(index)),
+        );
         let main_category = index as usize % CATEGORIES.len();
         let start = cfg.start();
         let n_products = ((2000.0 * cfg.scale).round() as usize).max(40);
         let mut products = Vec::with_capacity(n_products);
         for i in 0..n_products {
-            let category = if rng.gen::<f64>() < 0.7 { main_category } else { rng.gen_range(0..CATEGORIES.len()) };
+            let category = if rng.gen::<f64>() < 0.7 {
+                main_category
+            } else {
+                rng.gen_range(0..CATEGORIES.len())
+            };
             let cat = CATEGORIES[category].0;
             let aov = baseline(cat, "aov").unwrap_or(120.0);
-            let price_fen = ((aov * 0.85 * lognormal(&mut rng, 0.45)).max(9.9) * 100.0).round() as i64 / 10 * 10;
+            let price_fen =
+                ((aov * 0.85 * lognormal(&mut rng, 0.45)).max(9.9) * 100.0).round() as i64 / 10
+                    * 10;
             let u: f64 = rng.gen_range(0.0005..1.0);
             products.push(Product {
                 id: format!("{}{:05}", 3_600 + index, i),
@@ -228,7 +269,9 @@ impl ShopSim {
         }
         let by_category = (0..CATEGORIES.len())
             .map(|c| {
-                let mut ids: Vec<usize> = (0..n_products).filter(|i| products[*i].category == c).collect();
+                let mut ids: Vec<usize> = (0..n_products)
+                    .filter(|i| products[*i].category == c)
+                    .collect();
                 if ids.is_empty() {
                     ids.push(by_pop[0]);
                 }
@@ -242,7 +285,11 @@ impl ShopSim {
         let source_mix: f64 = ORGANIC.iter().map(|(_, share, c, v)| share * c * v).sum();
         let exposure_unit = 3_800.0 * cfg.scale / conv / total_pop / source_mix;
         let id = format!("shop{}", index + 1);
-        let name = format!("{}{}旗舰店", ["悦颜", "衣橱", "味来", "安居", "极客", "贝贝"][main_category], index + 1);
+        let name = format!(
+            "{}{}旗舰店",
+            ["悦颜", "衣橱", "味来", "安居", "极客", "贝贝"][main_category],
+            index + 1
+        );
         let mut shop = ShopSim {
             id,
             name,
@@ -290,17 +337,35 @@ impl ShopSim {
             let cat = CATEGORIES[self.products[product].category].0;
             let custom = rng.gen::<f64>() < 0.7;
             let budget_yuan = (260.0 * lognormal(rng, 0.6)).clamp(80.0, 20_000.0);
-            let creatives = (0..rng.gen_range(2..5)).map(|c| (format!("c{}{:04}{c}", self.id.len(), i), rng.gen_range(0.5..2.0))).collect();
+            let creatives = (0..rng.gen_range(2..5))
+                .map(|c| {
+                    (
+                        format!("c{}{:04}{c}", self.id.len(), i),
+                        rng.gen_range(0.5..2.0),
+                    )
+                })
+                .collect();
             self.plans.push(Plan {
                 id: format!("{}{:04}", 17_000 + self.products[product].category, i),
                 product,
-                bid_mode: if custom { "SMART_BID_CUSTOM" } else { "SMART_BID_CONSERVATIVE" },
+                bid_mode: if custom {
+                    "SMART_BID_CUSTOM"
+                } else {
+                    "SMART_BID_CONSERVATIVE"
+                },
                 bid_fen: (rng.gen_range(25.0..60.0) * 100.0) as i64,
                 budget_fen: (budget_yuan * 100.0) as i64,
-                roi_goal: if custom { (rng.gen_range(2.0..4.0f64) * 10.0).round() / 10.0 } else { 0.0 },
+                roi_goal: if custom {
+                    (rng.gen_range(2.0..4.0f64) * 10.0).round() / 10.0
+                } else {
+                    0.0
+                },
                 strategy: ["sales", "sales", "growth", "brand"][rng.gen_range(0..4)],
                 cpm_yuan: rng.gen_range(22.0..42.0),
-                ctr: baseline(cat, "ad_ctr").unwrap_or(0.013) * LogNormal::new(0.1, 0.1).map(|d| d.sample(rng)).unwrap_or(1.1),
+                ctr: baseline(cat, "ad_ctr").unwrap_or(0.013)
+                    * LogNormal::new(0.1, 0.1)
+                        .map(|d| d.sample(rng))
+                        .unwrap_or(1.1),
                 cvr: rng.gen_range(0.04..0.09),
                 created: self.start - Duration::days(rng.gen_range(3..120)),
                 creatives,
@@ -345,11 +410,26 @@ impl ShopSim {
     /// Creates a buyer whose first order is on day `first`, drawing their Pareto/NBD rates.
     fn new_buyer(&mut self, first: i32, category: u8, region: u8) -> u32 {
         let device = self.device_w.sample(&mut self.rng) as u8;
-        let lambda = Gamma::new(BTYD.r, 1.0 / BTYD.alpha).map(|g| g.sample(&mut self.rng)).unwrap_or(0.01);
-        let mu = Gamma::new(BTYD.s, 1.0 / BTYD.beta).map(|g| g.sample(&mut self.rng)).unwrap_or(0.01);
-        let life = Exp::new(mu.max(1e-9)).map(|e| e.sample(&mut self.rng)).unwrap_or(f64::INFINITY);
+        let lambda = Gamma::new(BTYD.r, 1.0 / BTYD.alpha)
+            .map(|g| g.sample(&mut self.rng))
+            .unwrap_or(0.01);
+        let mu = Gamma::new(BTYD.s, 1.0 / BTYD.beta)
+            .map(|g| g.sample(&mut self.rng))
+            .unwrap_or(0.01);
+        let life = Exp::new(mu.max(1e-9))
+            .map(|e| e.sample(&mut self.rng))
+            .unwrap_or(f64::INFINITY);
         let death = f64::from(first) + life;
-        self.buyers.push(Buyer { first, region, device, category, orders: 1, repeat30: false, lambda, death });
+        self.buyers.push(Buyer {
+            first,
+            region,
+            device,
+            category,
+            orders: 1,
+            repeat30: false,
+            lambda,
+            death,
+        });
         (self.buyers.len() - 1) as u32
     }
 
@@ -357,7 +437,9 @@ impl ShopSim {
     /// Purchases that would fall before the simulated range are skipped over.
     fn schedule_next(&mut self, id: u32, now: f64) {
         let b = self.buyers[id as usize];
-        let Ok(gap) = Exp::new(b.lambda.max(1e-9)) else { return };
+        let Ok(gap) = Exp::new(b.lambda.max(1e-9)) else {
+            return;
+        };
         let start = f64::from(date32(self.start));
         let mut t = now;
         loop {
@@ -383,20 +465,35 @@ impl ShopSim {
                 IncidentKind::ComplaintSurge => format!("product:{}", self.products[by_pop[2]].id),
                 IncidentKind::DeliveryDelay => format!("shop:{}", self.id),
             };
-            let end = if kind == IncidentKind::StockOut { end.min(cfg.end) } else { end };
-            self.incidents.push(Incident { kind, shop: self.id.clone(), date, end, scope, metric: kind.metric().into() });
+            let end = if kind == IncidentKind::StockOut {
+                end.min(cfg.end)
+            } else {
+                end
+            };
+            self.incidents.push(Incident {
+                kind,
+                shop: self.id.clone(),
+                date,
+                end,
+                scope,
+                metric: kind.metric().into(),
+            });
         }
     }
 
     fn active(&self, kind: IncidentKind, date: NaiveDate) -> bool {
-        self.incidents.iter().any(|i| i.kind == kind && i.active(date))
+        self.incidents
+            .iter()
+            .any(|i| i.kind == kind && i.active(date))
     }
 
     fn scope_index(&self, kind: IncidentKind) -> Option<usize> {
         let inc = self.incidents.iter().find(|i| i.kind == kind)?;
         let id = inc.scope.split_once(':')?.1;
         match kind {
-            IncidentKind::StockOut | IncidentKind::ComplaintSurge => self.products.iter().position(|p| p.id == id),
+            IncidentKind::StockOut | IncidentKind::ComplaintSurge => {
+                self.products.iter().position(|p| p.id == id)
+            }
             _ => self.plans.iter().position(|p| p.id == id),
         }
     }
@@ -425,14 +522,24 @@ impl ShopSim {
     pub fn write_dimensions_start(&mut self, sink: &mut dyn TableSink) -> Result<(), CoreError> {
         let mut b = BatchBuilder::new(Table::Shops);
         let opened = self.start - Duration::days(400);
-        b.push(&[Val::Str(&self.id), Val::Str(&self.name), Val::Str(CATEGORIES[self.main_category].0), Val::Date(opened)])?;
+        b.push(&[
+            Val::Str(&self.id),
+            Val::Str(&self.name),
+            Val::Str(CATEGORIES[self.main_category].0),
+            Val::Date(opened),
+        ])?;
         sink.put(Table::Shops, &self.id, None, b.finish()?)
     }
 
     /// Simulates one day and hands its partitions to `sink`.
-    pub fn simulate_day(&mut self, date: NaiveDate, sink: &mut dyn TableSink) -> Result<(), CoreError> {
+    pub fn simulate_day(
+        &mut self,
+        date: NaiveDate,
+        sink: &mut dyn TableSink,
+    ) -> Result<(), CoreError> {
         let t = (date - self.start).num_days() as f64;
-        let weight = calendar::day_weight(date) * (1.0 + 0.25 * t / 365.0) * lognormal(&mut self.rng, 0.03);
+        let weight =
+            calendar::day_weight(date) * (1.0 + 0.25 * t / 365.0) * lognormal(&mut self.rng, 0.03);
         self.receive_stock(date);
         let mut cells = vec![[Cell::default(); 7]; self.products.len()];
         let mut orders = Vec::new();
@@ -446,12 +553,25 @@ impl ShopSim {
         self.write_market(date, sink)
     }
 
-    fn simulate_ads(&mut self, date: NaiveDate, weight: f64, cells: &mut [[Cell; 7]], orders: &mut Vec<Order>, sink: &mut dyn TableSink) -> Result<(), CoreError> {
+    fn simulate_ads(
+        &mut self,
+        date: NaiveDate,
+        weight: f64,
+        cells: &mut [[Cell; 7]],
+        orders: &mut Vec<Order>,
+        sink: &mut dyn TableSink,
+    ) -> Result<(), CoreError> {
         let mut hours = BatchBuilder::new(Table::PlanHour);
         let mut creatives = BatchBuilder::new(Table::CreativeDay);
         let hour_total: f64 = HOURS.iter().sum();
-        let collapse = self.active(IncidentKind::PlanCtrCollapse, date).then(|| self.scope_index(IncidentKind::PlanCtrCollapse)).flatten();
-        let spike = self.active(IncidentKind::CpaSpike, date).then(|| self.scope_index(IncidentKind::CpaSpike)).flatten();
+        let collapse = self
+            .active(IncidentKind::PlanCtrCollapse, date)
+            .then(|| self.scope_index(IncidentKind::PlanCtrCollapse))
+            .flatten();
+        let spike = self
+            .active(IncidentKind::CpaSpike, date)
+            .then(|| self.scope_index(IncidentKind::CpaSpike))
+            .flatten();
         for pi in 0..self.plans.len() {
             let plan = &self.plans[pi];
             if plan.created > date {
@@ -459,7 +579,8 @@ impl ShopSim {
             }
             let rng = &mut self.rng;
             let bid_fill = 1.0 - (-(plan.bid_fen as f64) / 4000.0).exp();
-            let util = ((0.45 + 0.45 * bid_fill) * weight.powf(0.6) * rng.gen_range(0.9..1.1)).min(1.0);
+            let util =
+                ((0.45 + 0.45 * bid_fill) * weight.powf(0.6) * rng.gen_range(0.9..1.1)).min(1.0);
             let spend_yuan = plan.budget_fen as f64 / 100.0 * util;
             // Diminishing returns: conversion per click falls as spend rises.
             let mut cvr = plan.cvr * (spend_yuan / 600.0).max(0.05).powf(-0.12);
@@ -470,10 +591,15 @@ impl ShopSim {
             if spike == Some(pi) {
                 cvr *= 0.2;
             }
-            let learning = if (date - plan.created).num_days() < 3 { "LEARNING" } else { "LEARNED" };
+            let learning = if (date - plan.created).num_days() < 3 {
+                "LEARNING"
+            } else {
+                "LEARNED"
+            };
             let product = plan.product;
             let price = self.products[product].price_fen;
-            let (mut imp_d, mut clk_d, mut conv_d, mut spend_d, mut gmv_d) = (0i64, 0i64, 0i64, 0i64, 0i64);
+            let (mut imp_d, mut clk_d, mut conv_d, mut spend_d, mut gmv_d) =
+                (0i64, 0i64, 0i64, 0i64, 0i64);
             for (h, hw) in HOURS.iter().enumerate() {
                 let imp = poisson(rng, spend_yuan / plan.cpm_yuan * 1000.0 * hw / hour_total);
                 let clk = binomial(rng, imp, ctr);
@@ -505,27 +631,42 @@ impl ShopSim {
                 gmv_d += gmv;
             }
             let cat = CATEGORIES[self.products[product].category].0;
-            split_creatives(rng, plan, [spend_d, imp_d, clk_d, conv_d, gmv_d], |cid, v| {
-                creatives.push(&[
-                    Val::Str(&self.id),
-                    Val::Date(date),
-                    Val::Str(cid),
-                    Val::Str(&plan.id),
-                    Val::Str(cat),
-                    Val::Int(v[0]),
-                    Val::Int(v[1]),
-                    Val::Int(v[2]),
-                    Val::Int(v[3]),
-                    Val::Int(v[4]),
-                ])
-            })?;
+            split_creatives(
+                rng,
+                plan,
+                [spend_d, imp_d, clk_d, conv_d, gmv_d],
+                |cid, v| {
+                    creatives.push(&[
+                        Val::Str(&self.id),
+                        Val::Date(date),
+                        Val::Str(cid),
+                        Val::Str(&plan.id),
+                        Val::Str(cat),
+                        Val::Int(v[0]),
+                        Val::Int(v[1]),
+                        Val::Int(v[2]),
+                        Val::Int(v[3]),
+                        Val::Int(v[4]),
+                    ])
+                },
+            )?;
             let cell = &mut cells[product][source_index("paid_feed")];
             cell.traffic.exposure += imp_d;
             cell.traffic.clicks += clk_d;
-            orders.extend((0..conv_d).map(|_| Order { product, user: u32::MAX, source: "paid_feed", is_new: true }));
+            orders.extend((0..conv_d).map(|_| Order {
+                product,
+                user: u32::MAX,
+                source: "paid_feed",
+                is_new: true,
+            }));
         }
         sink.put(Table::PlanHour, &self.id, Some(date), hours.finish()?)?;
-        sink.put(Table::CreativeDay, &self.id, Some(date), creatives.finish()?)
+        sink.put(
+            Table::CreativeDay,
+            &self.id,
+            Some(date),
+            creatives.finish()?,
+        )
     }
 
     fn organic_orders(&mut self, weight: f64, cells: &mut [[Cell; 7]], orders: &mut Vec<Order>) {
@@ -537,7 +678,12 @@ impl ShopSim {
                 let cell = &mut cells[pi][source_index(src)];
                 cell.traffic.exposure += exposure;
                 cell.traffic.clicks += clicks;
-                orders.extend((0..n).map(|_| Order { product: pi, user: u32::MAX, source: src, is_new: true }));
+                orders.extend((0..n).map(|_| Order {
+                    product: pi,
+                    user: u32::MAX,
+                    source: src,
+                    is_new: true,
+                }));
             }
         }
     }
@@ -557,16 +703,30 @@ impl ShopSim {
             let (ids, w) = &self.by_category[b.category as usize];
             let product = ids[w.sample(&mut self.rng)];
             let source = REPEAT_SOURCES[self.repeat_w.sample(&mut self.rng)].0;
-            orders.push(Order { product, user: id, source, is_new: false });
+            orders.push(Order {
+                product,
+                user: id,
+                source,
+                is_new: false,
+            });
             self.schedule_next(id, key as f64 / 1440.0);
         }
     }
 
-    fn write_orders(&mut self, date: NaiveDate, cells: &mut [[Cell; 7]], mut orders: Vec<Order>, sink: &mut dyn TableSink) -> Result<(), CoreError> {
+    fn write_orders(
+        &mut self,
+        date: NaiveDate,
+        cells: &mut [[Cell; 7]],
+        mut orders: Vec<Order>,
+        sink: &mut dyn TableSink,
+    ) -> Result<(), CoreError> {
         orders.shuffle(&mut self.rng);
         let region_drop = self.active(IncidentKind::SegmentCvrDrop, date);
         let delayed = self.active(IncidentKind::DeliveryDelay, date);
-        let surge = self.active(IncidentKind::ComplaintSurge, date).then(|| self.scope_index(IncidentKind::ComplaintSurge)).flatten();
+        let surge = self
+            .active(IncidentKind::ComplaintSurge, date)
+            .then(|| self.scope_index(IncidentKind::ComplaintSurge))
+            .flatten();
         let mut ob = BatchBuilder::new(Table::Orders);
         let mut db = BatchBuilder::new(Table::Deliveries);
         let mut cb = BatchBuilder::new(Table::Comments);
@@ -575,7 +735,11 @@ impl ShopSim {
         let mut sold = vec![0i64; self.products.len()];
         let mut complaints_on_surge = 0;
         for o in orders {
-            let region = if o.is_new { self.region_w.sample(&mut self.rng) as u8 } else { self.buyers[o.user as usize].region };
+            let region = if o.is_new {
+                self.region_w.sample(&mut self.rng) as u8
+            } else {
+                self.buyers[o.user as usize].region
+            };
             if region_drop && region == 0 && self.rng.gen::<f64>() < 0.7 {
                 continue;
             }
@@ -596,7 +760,8 @@ impl ShopSim {
             let p = &self.products[o.product];
             let buyer = self.buyers[user as usize];
             let rng = &mut self.rng;
-            let amount = (p.price_fen as f64 * qty as f64 * rng.gen_range(0.85..1.0)).round() as i64;
+            let amount =
+                (p.price_fen as f64 * qty as f64 * rng.gen_range(0.85..1.0)).round() as i64;
             let refunded = rng.gen::<f64>() < p.refund_p;
             let at = day0 + self.hour_w.sample(rng) as i64 * 3600 + rng.gen_range(0..3600);
             self.order_seq += 1;
@@ -636,9 +801,27 @@ impl ShopSim {
             ])?;
             let complaint = rng.gen::<f64>() < if refunded { 0.03 } else { 0.003 };
             if complaint || rng.gen::<f64>() < 0.06 {
-                let text = if complaint { BAD_COMMENTS[rng.gen_range(0..BAD_COMMENTS.len())] } else { GOOD_COMMENTS[rng.gen_range(0..GOOD_COMMENTS.len())] };
-                let rating = if complaint { rng.gen_range(1..3) } else { rng.gen_range(4..6) };
-                cb.push(&[Val::Str(&self.id), Val::Date(date), Val::Str(&format!("{order_id}c")), Val::Str(&p.id), Val::Str(cat), Val::Str(&user_id), Val::Int(rating), Val::Str(text), Val::Bool(complaint)])?;
+                let text = if complaint {
+                    BAD_COMMENTS[rng.gen_range(0..BAD_COMMENTS.len())]
+                } else {
+                    GOOD_COMMENTS[rng.gen_range(0..GOOD_COMMENTS.len())]
+                };
+                let rating = if complaint {
+                    rng.gen_range(1..3)
+                } else {
+                    rng.gen_range(4..6)
+                };
+                cb.push(&[
+                    Val::Str(&self.id),
+                    Val::Date(date),
+                    Val::Str(&format!("{order_id}c")),
+                    Val::Str(&p.id),
+                    Val::Str(cat),
+                    Val::Str(&user_id),
+                    Val::Int(rating),
+                    Val::Str(text),
+                    Val::Bool(complaint),
+                ])?;
             }
             if surge == Some(o.product) {
                 complaints_on_surge += 1;
@@ -664,7 +847,17 @@ impl ShopSim {
             let p = &self.products[pi];
             for k in 0..n {
                 let text = BAD_COMMENTS[k as usize % BAD_COMMENTS.len()];
-                cb.push(&[Val::Str(&self.id), Val::Date(date), Val::Str(&format!("{}s{k}", p.id)), Val::Str(&p.id), Val::Str(CATEGORIES[p.category].0), Val::Str("u-surge"), Val::Int(1), Val::Str(text), Val::Bool(true)])?;
+                cb.push(&[
+                    Val::Str(&self.id),
+                    Val::Date(date),
+                    Val::Str(&format!("{}s{k}", p.id)),
+                    Val::Str(&p.id),
+                    Val::Str(CATEGORIES[p.category].0),
+                    Val::Str("u-surge"),
+                    Val::Int(1),
+                    Val::Str(text),
+                    Val::Bool(true),
+                ])?;
             }
         }
         for (p, s) in self.products.iter_mut().zip(&sold) {
@@ -676,7 +869,12 @@ impl ShopSim {
         sink.put(Table::Comments, &self.id, Some(date), cb.finish()?)
     }
 
-    fn write_funnel(&mut self, date: NaiveDate, cells: &[[Cell; 7]], sink: &mut dyn TableSink) -> Result<(), CoreError> {
+    fn write_funnel(
+        &mut self,
+        date: NaiveDate,
+        cells: &[[Cell; 7]],
+        sink: &mut dyn TableSink,
+    ) -> Result<(), CoreError> {
         let mut b = BatchBuilder::new(Table::ProductDay);
         for (p, row) in self.products.iter().zip(cells) {
             for (si, c) in row.iter().enumerate() {
@@ -689,7 +887,15 @@ impl ShopSim {
                 let detail = detail.max(c.orders);
                 let atc = binomial(rng, detail, 0.1).max(c.orders);
                 let bounces = binomial(rng, detail - c.orders, 0.55);
-                let jumps = binomial(rng, detail, if SOURCES[si] == "showcase" { 0.14 } else { 0.05 });
+                let jumps = binomial(
+                    rng,
+                    detail,
+                    if SOURCES[si] == "showcase" {
+                        0.14
+                    } else {
+                        0.05
+                    },
+                );
                 let dwell = (detail as f64 * rng.gen_range(28.0..42.0)) as i64;
                 b.push(&[
                     Val::Str(&self.id),
@@ -723,10 +929,15 @@ impl ShopSim {
     }
 
     fn receive_stock(&mut self, date: NaiveDate) {
-        let out = self.incidents.iter().find(|i| i.kind == IncidentKind::StockOut).cloned();
+        let out = self
+            .incidents
+            .iter()
+            .find(|i| i.kind == IncidentKind::StockOut)
+            .cloned();
         let out_idx = self.scope_index(IncidentKind::StockOut);
         for (i, p) in self.products.iter_mut().enumerate() {
-            let blocked = out.as_ref().is_some_and(|o| stock_blocked(o, date)) && out_idx == Some(i);
+            let blocked =
+                out.as_ref().is_some_and(|o| stock_blocked(o, date)) && out_idx == Some(i);
             if blocked {
                 if out.as_ref().is_some_and(|o| o.date == date) {
                     let avg = p.sales.iter().sum::<i64>() as f64 / 7.0;
@@ -735,39 +946,76 @@ impl ShopSim {
                 p.in_transit.clear();
                 continue;
             }
-            let arrived: i64 = p.in_transit.iter().filter(|(d, _)| *d <= date).map(|x| x.1).sum();
+            let arrived: i64 = p
+                .in_transit
+                .iter()
+                .filter(|(d, _)| *d <= date)
+                .map(|x| x.1)
+                .sum();
             p.in_transit.retain(|(d, _)| *d > date);
             p.on_hand += arrived;
         }
     }
 
-    fn write_inventory(&mut self, date: NaiveDate, sink: &mut dyn TableSink) -> Result<(), CoreError> {
+    fn write_inventory(
+        &mut self,
+        date: NaiveDate,
+        sink: &mut dyn TableSink,
+    ) -> Result<(), CoreError> {
         let mut b = BatchBuilder::new(Table::Inventory);
-        let out = self.incidents.iter().find(|i| i.kind == IncidentKind::StockOut).cloned();
+        let out = self
+            .incidents
+            .iter()
+            .find(|i| i.kind == IncidentKind::StockOut)
+            .cloned();
         let out_idx = self.scope_index(IncidentKind::StockOut);
         let first_week = (date - self.start).num_days() < 7;
         for (i, p) in self.products.iter_mut().enumerate() {
             let expected = self.exposure_unit * p.pop * p.ctr * p.cvr * 1.3;
-            let avg = if first_week { expected } else { p.sales.iter().sum::<i64>() as f64 / 7.0 };
-            let blocked = out.as_ref().is_some_and(|o| stock_blocked(o, date)) && out_idx == Some(i);
+            let avg = if first_week {
+                expected
+            } else {
+                p.sales.iter().sum::<i64>() as f64 / 7.0
+            };
+            let blocked =
+                out.as_ref().is_some_and(|o| stock_blocked(o, date)) && out_idx == Some(i);
             let pending: i64 = p.in_transit.iter().map(|x| x.1).sum();
             let basis = avg.max(expected * 0.5).max(0.3);
             if !blocked && pending == 0 && (p.on_hand as f64) < basis * 14.0 {
                 let qty = (basis * 21.0).ceil() as i64 + 5;
-                p.in_transit.push((date + Duration::days(self.rng.gen_range(2..5)), qty));
+                p.in_transit
+                    .push((date + Duration::days(self.rng.gen_range(2..5)), qty));
             }
             let pending: i64 = p.in_transit.iter().map(|x| x.1).sum();
-            b.push(&[Val::Str(&self.id), Val::Date(date), Val::Str(&p.id), Val::Str(CATEGORIES[p.category].0), Val::Int(p.on_hand), Val::Int(pending), Val::Float((avg * 100.0).round() / 100.0)])?;
+            b.push(&[
+                Val::Str(&self.id),
+                Val::Date(date),
+                Val::Str(&p.id),
+                Val::Str(CATEGORIES[p.category].0),
+                Val::Int(p.on_hand),
+                Val::Int(pending),
+                Val::Float((avg * 100.0).round() / 100.0),
+            ])?;
         }
         sink.put(Table::Inventory, &self.id, Some(date), b.finish()?)
     }
 
-    fn write_videos(&mut self, date: NaiveDate, weight: f64, sink: &mut dyn TableSink) -> Result<(), CoreError> {
+    fn write_videos(
+        &mut self,
+        date: NaiveDate,
+        weight: f64,
+        sink: &mut dyn TableSink,
+    ) -> Result<(), CoreError> {
         for _ in 0..self.rng.gen_range(3..6) {
             let rng = &mut self.rng;
-            let options = [(rng.gen_range(7..15), 0.25), (rng.gen_range(15..26), 0.45), (rng.gen_range(26..61), 0.3)];
+            let options = [
+                (rng.gen_range(7..15), 0.25),
+                (rng.gen_range(15..26), 0.45),
+                (rng.gen_range(26..61), 0.3),
+            ];
             let duration_s = pick(rng, &options);
-            let product = self.by_category[self.main_category].0[rng.gen_range(0..self.by_category[self.main_category].0.len())];
+            let product = self.by_category[self.main_category].0
+                [rng.gen_range(0..self.by_category[self.main_category].0.len())];
             let n = self.videos.len();
             self.videos.push(Video {
                 id: format!("7{:03}{:06}", self.main_category, n),
@@ -782,13 +1030,28 @@ impl ShopSim {
         }
         let mut b = BatchBuilder::new(Table::VideoDay);
         let scale = self.scale;
-        for v in self.videos.iter().filter(|v| (date - v.day0).num_days() < 14) {
+        for v in self
+            .videos
+            .iter()
+            .filter(|v| (date - v.day0).num_days() < 14)
+        {
             let rng = &mut self.rng;
             let age = (date - v.day0).num_days() as f64;
-            let plays = poisson(rng, 20_000.0 * scale.sqrt() * v.quality * weight * (-age / 2.5).exp());
+            let plays = poisson(
+                rng,
+                20_000.0 * scale.sqrt() * v.quality * weight * (-age / 2.5).exp(),
+            );
             // Completion falls with length; 15–25 s is the sweet spot for interaction.
-            let sweet = if (15..=25).contains(&v.duration_s) { 1.25 } else { 1.0 };
-            let completion = (0.62 * (-(v.duration_s as f64) / 45.0).exp() * sweet * if v.opening < 2 { 1.1 } else { 1.0 }).min(0.9);
+            let sweet = if (15..=25).contains(&v.duration_s) {
+                1.25
+            } else {
+                1.0
+            };
+            let completion = (0.62
+                * (-(v.duration_s as f64) / 45.0).exp()
+                * sweet
+                * if v.opening < 2 { 1.1 } else { 1.0 })
+            .min(0.9);
             let completions = binomial(rng, plays, completion);
             let hold = binomial(rng, plays, (0.55 + 0.1 * sweet).min(0.95));
             let likes = binomial(rng, plays, 0.045 * sweet);
@@ -860,7 +1123,16 @@ impl ShopSim {
         let mut b = BatchBuilder::new(Table::Products);
         for p in &self.products {
             let cat = CATEGORIES[p.category].0;
-            b.push(&[Val::Str(&self.id), Val::Str(&p.id), Val::Str(&p.name), Val::Str(cat), Val::Int(p.price_fen), Val::Int(p.cost_fen), Val::Date(p.launched), Val::Bool(p.is_key)])?;
+            b.push(&[
+                Val::Str(&self.id),
+                Val::Str(&p.id),
+                Val::Str(&p.name),
+                Val::Str(cat),
+                Val::Int(p.price_fen),
+                Val::Int(p.cost_fen),
+                Val::Date(p.launched),
+                Val::Bool(p.is_key),
+            ])?;
         }
         sink.put(Table::Products, &self.id, None, b.finish()?)?;
         let mut b = BatchBuilder::new(Table::Plans);
@@ -871,7 +1143,12 @@ impl ShopSim {
             b.push(&[
                 Val::Str(&self.id),
                 Val::Str(&p.id),
-                Val::Str(&format!("{}-{}-{}", prod.name, p.strategy, &p.id[p.id.len() - 3..])),
+                Val::Str(&format!(
+                    "{}-{}-{}",
+                    prod.name,
+                    p.strategy,
+                    &p.id[p.id.len() - 3..]
+                )),
                 Val::Str(&format!("{}", 1_800_000 + p.product / 50)),
                 Val::Str(&format!("{}", 1_700_000_000 + self.main_category)),
                 Val::Str(&prod.id),
@@ -885,7 +1162,14 @@ impl ShopSim {
                 Val::Date(p.created),
             ])?;
             for (cid, _) in &p.creatives {
-                cb.push(&[Val::Str(&self.id), Val::Str(cid), Val::Str(&p.id), Val::Null, Val::Str("video"), Val::Date(p.created)])?;
+                cb.push(&[
+                    Val::Str(&self.id),
+                    Val::Str(cid),
+                    Val::Str(&p.id),
+                    Val::Null,
+                    Val::Str("video"),
+                    Val::Date(p.created),
+                ])?;
             }
         }
         sink.put(Table::Plans, &self.id, None, b.finish()?)?;
@@ -893,7 +1177,15 @@ impl ShopSim {
         let mut b = BatchBuilder::new(Table::Videos);
         for v in &self.videos {
             let pid = &self.products[v.product].id;
-            b.push(&[Val::Str(&self.id), Val::Str(&v.id), Val::Str(&v.title), Val::Int(v.duration_s), Val::Time(v.published), Val::Str(pid), Val::Str(OPENINGS[v.opening])])?;
+            b.push(&[
+                Val::Str(&self.id),
+                Val::Str(&v.id),
+                Val::Str(&v.title),
+                Val::Int(v.duration_s),
+                Val::Time(v.published),
+                Val::Str(pid),
+                Val::Str(OPENINGS[v.opening]),
+            ])?;
         }
         sink.put(Table::Videos, &self.id, None, b.finish()?)?;
         let mut b = BatchBuilder::new(Table::Users);
@@ -926,18 +1218,39 @@ fn stock_blocked(o: &Incident, date: NaiveDate) -> bool {
 }
 
 /// Splits a plan's daily totals over its creatives by their fixed weights.
-fn split_creatives(rng: &mut impl Rng, plan: &Plan, totals: [i64; 5], mut emit: impl FnMut(&str, [i64; 5]) -> Result<(), CoreError>) -> Result<(), CoreError> {
+fn split_creatives(
+    rng: &mut impl Rng,
+    plan: &Plan,
+    totals: [i64; 5],
+    mut emit: impl FnMut(&str, [i64; 5]) -> Result<(), CoreError>,
+) -> Result<(), CoreError> {
     let mut left = totals;
     let mut wleft: f64 = plan.creatives.iter().map(|c| c.1).sum();
     for (i, (cid, w)) in plan.creatives.iter().enumerate() {
         let last = i + 1 == plan.creatives.len();
-        let share = if last { 1.0 } else { (w / wleft).clamp(0.0, 1.0) };
+        let share = if last {
+            1.0
+        } else {
+            (w / wleft).clamp(0.0, 1.0)
+        };
         let mut v = [0i64; 5];
         // Impressions split binomially; the others follow impressions in proportion.
-        v[1] = if last { left[1] } else { binomial(rng, left[1], share) };
-        let f = if left[1] > 0 { v[1] as f64 / left[1] as f64 } else { share };
+        v[1] = if last {
+            left[1]
+        } else {
+            binomial(rng, left[1], share)
+        };
+        let f = if left[1] > 0 {
+            v[1] as f64 / left[1] as f64
+        } else {
+            share
+        };
         for k in [0, 2, 3, 4] {
-            v[k] = if last { left[k] } else { (left[k] as f64 * f).round() as i64 };
+            v[k] = if last {
+                left[k]
+            } else {
+                (left[k] as f64 * f).round() as i64
+            };
         }
         for k in 0..5 {
             left[k] -= v[k];

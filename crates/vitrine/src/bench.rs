@@ -37,17 +37,36 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
-    let BenchCommand::Review { scale, days, runs, no_peer } = what;
+    let BenchCommand::Review {
+        scale,
+        days,
+        runs,
+        no_peer,
+    } = what;
     let lake = Lake::open(data)?;
     if lake.manifest()?.partitions.is_empty() {
-        let args = crate::SimulateArgs { out: None, days, seed: 7, scale, shops: 1, end: Some("2026-11-21".into()), format: crate::SimFormat::Lake };
+        let args = crate::SimulateArgs {
+            out: None,
+            days,
+            seed: 7,
+            scale,
+            shops: 1,
+            end: Some("2026-11-21".into()),
+            format: crate::SimFormat::Lake,
+        };
         let t = Instant::now();
         crate::simulate(data, &args)?;
         println!("simulate scale {scale}: {:.1} s", t.elapsed().as_secs_f64());
     }
     let ws = Workspace::open(data)?;
     let (shop, date) = ws.resolve(None, None)?;
-    let rows: u64 = lake.manifest()?.partitions.values().flatten().map(|f| f.rows).sum();
+    let rows: u64 = lake
+        .manifest()?
+        .partitions
+        .values()
+        .flatten()
+        .map(|f| f.rows)
+        .sum();
     println!("lake: {rows} rows; reviewing shop {shop} on {date} ({runs} runs, median)");
     let mut review_t = Vec::new();
     for _ in 0..runs.max(1) {
@@ -56,7 +75,11 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         review_t.push(t.elapsed().as_secs_f64());
         std::hint::black_box(rv);
     }
-    let req = ReviewRequest { shop: shop.clone(), date, lang: Lang::Zh };
+    let req = ReviewRequest {
+        shop: shop.clone(),
+        date,
+        lang: Lang::Zh,
+    };
     let engine = Engine::new(&lake)?;
     let mut sql_t = Vec::new();
     for _ in 0..runs.max(1) {
@@ -78,22 +101,45 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
     }
     let plan = write_plan(&lake, &req, data)?;
     let script = peer_script();
-    let out = Command::new("python3").arg(&script).arg(&plan).arg(runs.max(1).to_string()).output().with_context(|| format!("running {}", script.display()))?;
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&plan)
+        .arg(runs.max(1).to_string())
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
     if !out.status.success() {
-        println!("DuckDB peer unavailable: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("failed"));
+        println!(
+            "DuckDB peer unavailable: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("failed")
+        );
         return Ok(());
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let mut lines = stdout.lines();
-    let duck: f64 = lines.next().unwrap_or_default().trim().parse().context("reading the DuckDB time")?;
+    let duck: f64 = lines
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .parse()
+        .context("reading the DuckDB time")?;
     let duck_per: Vec<f64> = lines.filter_map(|l| l.trim().parse().ok()).collect();
     println!("per query (one run each): DataFusion vs DuckDB, seconds");
     for (i, (q, t)) in req.queries().iter().zip(&per_query).enumerate() {
         let tables: Vec<&str> = compile(q)?.iter().map(|tq| tq.table.name()).collect();
-        println!("  q{i} {:<40} {t:.3}  {:.3}", tables.join("+"), duck_per.get(i).copied().unwrap_or(f64::NAN));
+        println!(
+            "  q{i} {:<40} {t:.3}  {:.3}",
+            tables.join("+"),
+            duck_per.get(i).copied().unwrap_or(f64::NAN)
+        );
     }
     println!("DuckDB SQL stage (same SQL, same Parquet): {duck:.3} s");
-    println!("ratio DataFusion / DuckDB: {:.2}×   [goal ≤ 1.5×]", sq / duck);
+    println!(
+        "ratio DataFusion / DuckDB: {:.2}×   [goal ≤ 1.5×]",
+        sq / duck
+    );
     Ok(())
 }
 

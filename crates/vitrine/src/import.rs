@@ -18,7 +18,11 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p).with_context(|| format!("reading {}", p.display()))?.flatten().map(|e| e.path()).collect();
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading {}", p.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .collect();
             entries.sort();
             out.extend(expand(&entries)?);
         } else if p.exists() {
@@ -30,8 +34,16 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn read(path: &Path, shop: Option<&str>, progress: Arc<AtomicU64>) -> Result<FileRead, Vec<Problem>> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+fn read(
+    path: &Path,
+    shop: Option<&str>,
+    progress: Arc<AtomicU64>,
+) -> Result<FileRead, Vec<Problem>> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match ext.as_str() {
         "csv" | "txt" => read_csv_counted(path, shop, progress),
         _ => Err(vec![Problem { file: path.display().to_string(), row: 0, column: String::new(), reason: format!("unsupported file type `.{ext}` (CSV is supported; save XLSX exports as CSV for now)") }]),
@@ -41,8 +53,18 @@ fn read(path: &Path, shop: Option<&str>, progress: Arc<AtomicU64>) -> Result<Fil
 /// A byte-based progress bar (MB/s, ETA) fed by a shared counter the readers bump.
 fn progress_bar(total: u64) -> (ProgressBar, Arc<AtomicU64>) {
     let done = Arc::new(AtomicU64::new(0));
-    let pb = if std::env::var_os("CI").is_some() { ProgressBar::hidden() } else { ProgressBar::new(total) };
-    pb.set_style(ProgressStyle::with_template("importing {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+    let pb = if std::env::var_os("CI").is_some() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total)
+    };
+    pb.set_style(
+        ProgressStyle::with_template(
+            "importing {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
     let (bar, counter) = (pb.clone(), Arc::clone(&done));
     std::thread::spawn(move || {
         while !bar.is_finished() {
@@ -58,14 +80,21 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
     let lake = Lake::open(data)?;
     let files = expand(paths)?;
     let mut problems = Vec::new();
-    let total: u64 = files.iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum();
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
     let started = std::time::Instant::now();
     let (pb, done) = progress_bar(total);
     let mut todo = Vec::new();
     for f in &files {
         let hash = content_hash(f).with_context(|| format!("reading {}", f.display()))?;
         if lake.has_source(&hash)? {
-            done.fetch_add(f.metadata().map(|m| m.len()).unwrap_or(0), Ordering::Relaxed);
+            done.fetch_add(
+                f.metadata().map(|m| m.len()).unwrap_or(0),
+                Ordering::Relaxed,
+            );
             pb.suspend(|| eprintln!("{}: already imported (same content), skipped", f.display()));
             continue;
         }
@@ -74,10 +103,18 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
     // Files are parsed in parallel (one per core) and each is merged into the open commit as
     // soon as its turn in command-line order comes, then dropped: memory holds a few files,
     // not the whole set. Nothing is visible until the commit finishes; any problem aborts it.
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(todo.len().max(1));
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(todo.len().max(1));
     let next = AtomicU64::new(0);
-    let mut commit = if dry_run || todo.is_empty() { None } else { Some(lake.begin()?) };
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<FileRead, Vec<Problem>>)>(workers);
+    let mut commit = if dry_run || todo.is_empty() {
+        None
+    } else {
+        Some(lake.begin()?)
+    };
+    let (tx, rx) =
+        std::sync::mpsc::sync_channel::<(usize, Result<FileRead, Vec<Problem>>)>(workers);
     let mut rows = 0usize;
     let mut imported = 0usize;
     let outcome: Result<()> = std::thread::scope(|scope| {
@@ -103,16 +140,36 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
                 match r {
                     Err(p) => problems.extend(p),
                     Ok(r) => {
-                        let range = r.date_range().map(|(a, b)| format!("{a} – {b}")).unwrap_or_else(|| "undated".into());
-                        let totals = if r.skipped_total_rows > 0 { format!(", {} totals row(s) skipped", r.skipped_total_rows) } else { String::new() };
-                        pb.suspend(|| eprintln!("{}: {} ({}), {} rows, {} partitions, {range}{totals}", f.display(), r.profile.name_zh, r.encoding, r.rows, r.partitions.len()));
+                        let range = r
+                            .date_range()
+                            .map(|(a, b)| format!("{a} – {b}"))
+                            .unwrap_or_else(|| "undated".into());
+                        let totals = if r.skipped_total_rows > 0 {
+                            format!(", {} totals row(s) skipped", r.skipped_total_rows)
+                        } else {
+                            String::new()
+                        };
+                        pb.suspend(|| {
+                            eprintln!(
+                                "{}: {} ({}), {} rows, {} partitions, {range}{totals}",
+                                f.display(),
+                                r.profile.name_zh,
+                                r.encoding,
+                                r.rows,
+                                r.partitions.len()
+                            )
+                        });
                         rows += r.rows;
                         imported += 1;
                         if let (Some(c), true) = (commit.as_mut(), problems.is_empty()) {
                             for ((shop, date), batch) in &r.partitions {
-                                c.merge(r.profile.table, shop, *date, batch, r.profile.key).with_context(|| format!("importing {}", f.display()))?;
+                                c.merge(r.profile.table, shop, *date, batch, r.profile.key)
+                                    .with_context(|| format!("importing {}", f.display()))?;
                             }
-                            c.add_source(hash.clone(), format!("{} ({})", f.display(), r.profile.id));
+                            c.add_source(
+                                hash.clone(),
+                                format!("{} ({})", f.display(), r.profile.id),
+                            );
                         }
                     }
                 }

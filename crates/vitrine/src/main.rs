@@ -18,10 +18,19 @@ use vitrine_server::Workspace;
 use vitrine_sim::SimConfig;
 
 #[derive(Parser)]
-#[command(name = "vitrine", version, about = "Operations command center for Douyin shops · 抖音电商运营指挥中心")]
+#[command(
+    name = "vitrine",
+    version,
+    about = "Operations command center for Douyin shops · 抖音电商运营指挥中心"
+)]
 struct Cli {
     /// Data directory (lake + state); also VITRINE_DATA.
-    #[arg(long, global = true, env = "VITRINE_DATA", default_value = "./vitrine-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "VITRINE_DATA",
+        default_value = "./vitrine-data"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -205,7 +214,13 @@ pub(crate) enum ReviewFormat {
 }
 
 fn main() {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VITRINE_LOG").unwrap_or_else(|_| "warn".into())).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VITRINE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -224,20 +239,34 @@ async fn run(cli: Cli) -> Result<()> {
     let data = cli.data_dir;
     match cli.command {
         Command::Simulate(a) => simulate(a.out.as_deref().unwrap_or(&data), &a).map(|_| ()),
-        Command::Import { paths, shop, dry_run } => import::run(&data, &paths, shop.as_deref(), dry_run),
+        Command::Import {
+            paths,
+            shop,
+            dry_run,
+        } => import::run(&data, &paths, shop.as_deref(), dry_run),
         Command::Metrics { format } => render::metrics(format == Format::Json),
         Command::Tables => {
             render::tables();
             Ok(())
         }
         Command::Query { sql, format } => query(&data, &sql, format).await,
-        Command::Review { date, shop, format, lang, no_record } => {
+        Command::Review {
+            date,
+            shop,
+            format,
+            lang,
+            no_record,
+        } => {
             let date = parse_date(date.as_deref())?;
             let lang = Lang::parse(&lang)?;
             review(&data, shop.as_deref(), date, format, lang, !no_record).await
         }
         Command::Serve { addr } => serve(&data, addr).await,
-        Command::Demo { no_serve, addr, lang } => demo(&data, no_serve, addr, Lang::parse(&lang)?).await,
+        Command::Demo {
+            no_serve,
+            addr,
+            lang,
+        } => demo(&data, no_serve, addr, Lang::parse(&lang)?).await,
         Command::Alerts { action } => alerts(&data, action).await,
         Command::Targets { action } => targets(&data, action).await,
         Command::Bench { what } => bench::run(&data, what).await,
@@ -250,12 +279,24 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>> {
-    s.map(|x| x.parse::<NaiveDate>().map_err(|_| anyhow!("--date `{x}` is not a date in YYYY-MM-DD form"))).transpose()
+    s.map(|x| {
+        x.parse::<NaiveDate>()
+            .map_err(|_| anyhow!("--date `{x}` is not a date in YYYY-MM-DD form"))
+    })
+    .transpose()
 }
 
 fn bar(len: u64, what: &str) -> ProgressBar {
-    let pb = if std::env::var_os("CI").is_some() { ProgressBar::hidden() } else { ProgressBar::new(len) };
-    pb.set_style(ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+    let pb = if std::env::var_os("CI").is_some() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(len)
+    };
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
     pb.set_message(what.to_string());
     pb
 }
@@ -266,12 +307,19 @@ fn simulate(out: &Path, a: &SimulateArgs) -> Result<PathBuf> {
         Some(d) => d,
         None => chrono::Local::now().date_naive() - chrono::Duration::days(1),
     };
-    let cfg = SimConfig { seed: a.seed, days: a.days, end, scale: a.scale, shops: a.shops };
+    let cfg = SimConfig {
+        seed: a.seed,
+        days: a.days,
+        end,
+        scale: a.scale,
+        shops: a.shops,
+    };
     cfg.validate()?;
     if a.format == SimFormat::Exports {
         return simulate_exports(out, &cfg);
     }
-    let lake = Lake::open(out).with_context(|| format!("cannot open data directory {}", out.display()))?;
+    let lake =
+        Lake::open(out).with_context(|| format!("cannot open data directory {}", out.display()))?;
     let started = Instant::now();
     let mut commit = lake.begin()?;
     let pb = bar(u64::from(cfg.days) * u64::from(cfg.shops), "simulating");
@@ -287,7 +335,8 @@ fn simulate(out: &Path, a: &SimulateArgs) -> Result<PathBuf> {
     let parts = commit.partitions();
     let manifest = commit.finish()?;
     let path = out.join("ground_truth.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(&truth)?).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, serde_json::to_vec_pretty(&truth)?)
+        .with_context(|| format!("writing {}", path.display()))?;
     let rows: u64 = manifest.partitions.values().flatten().map(|f| f.rows).sum();
     eprintln!(
         "simulated {} shop(s) × {} days ({} – {}) in {:.1}s: {parts} partitions, {rows} rows, lake version {}; {} incidents in {}",
@@ -307,12 +356,16 @@ fn simulate(out: &Path, a: &SimulateArgs) -> Result<PathBuf> {
 fn simulate_exports(out: &Path, cfg: &SimConfig) -> Result<PathBuf> {
     let dir = out.join("exports");
     let mut sink = vitrine_ingest::export::ExportSink::new(&dir);
-    let pb = bar(u64::from(cfg.days) * u64::from(cfg.shops), "simulating exports");
+    let pb = bar(
+        u64::from(cfg.days) * u64::from(cfg.shops),
+        "simulating exports",
+    );
     let truth = vitrine_sim::simulate(cfg, &mut sink, &mut |done, _| pb.set_position(done))?;
     pb.finish_and_clear();
     let files = sink.finish()?;
     let path = out.join("ground_truth.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(&truth)?).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, serde_json::to_vec_pretty(&truth)?)
+        .with_context(|| format!("writing {}", path.display()))?;
     eprintln!("wrote {files} export files under {}; import each shop's folder with `vitrine import --shop <id> {}/<id>`", dir.display(), dir.display());
     Ok(path)
 }
@@ -328,7 +381,14 @@ async fn query(data: &Path, sql: &str, format: Format) -> Result<()> {
     Ok(())
 }
 
-async fn review(data: &Path, shop: Option<&str>, date: Option<NaiveDate>, format: ReviewFormat, lang: Lang, record: bool) -> Result<()> {
+async fn review(
+    data: &Path,
+    shop: Option<&str>,
+    date: Option<NaiveDate>,
+    format: ReviewFormat,
+    lang: Lang,
+    record: bool,
+) -> Result<()> {
     let ws = Workspace::open(data)?;
     let rv = ws.review(shop, date, lang).await?;
     if record {
@@ -340,18 +400,39 @@ async fn review(data: &Path, shop: Option<&str>, date: Option<NaiveDate>, format
 
 async fn serve(data: &Path, addr: SocketAddr) -> Result<()> {
     let ws = Workspace::open(data)?;
-    ws.shops()?.first().ok_or_else(|| anyhow!("the lake at {} is empty: run `vitrine simulate` or `vitrine demo` first", data.display()))?;
+    ws.shops()?.first().ok_or_else(|| {
+        anyhow!(
+            "the lake at {} is empty: run `vitrine simulate` or `vitrine demo` first",
+            data.display()
+        )
+    })?;
     eprintln!("Vitrine 运营看板: http://{addr}  (Ctrl-C to stop)");
-    vitrine_server::serve(ws, addr).await.with_context(|| format!("cannot serve on {addr}"))
+    vitrine_server::serve(ws, addr)
+        .await
+        .with_context(|| format!("cannot serve on {addr}"))
 }
 
 async fn demo(data: &Path, no_serve: bool, addr: SocketAddr, lang: Lang) -> Result<()> {
-    let has_data = Lake::open(data)?.manifest().map(|m| !m.partitions.is_empty()).unwrap_or(false);
+    let has_data = Lake::open(data)?
+        .manifest()
+        .map(|m| !m.partitions.is_empty())
+        .unwrap_or(false);
     if has_data {
         eprintln!("using the existing data in {}", data.display());
     } else {
-        eprintln!("simulating a demo shop (scale 0.05, 365 days) into {} …", data.display());
-        let args = SimulateArgs { out: None, days: 365, seed: 42, scale: 0.05, shops: 1, end: None, format: SimFormat::Lake };
+        eprintln!(
+            "simulating a demo shop (scale 0.05, 365 days) into {} …",
+            data.display()
+        );
+        let args = SimulateArgs {
+            out: None,
+            days: 365,
+            seed: 42,
+            scale: 0.05,
+            shops: 1,
+            end: None,
+            format: SimFormat::Lake,
+        };
         simulate(data, &args)?;
     }
     review(data, None, None, ReviewFormat::Text, lang, true).await?;
@@ -365,12 +446,27 @@ async fn targets(data: &Path, action: TargetAction) -> Result<()> {
     match action {
         TargetAction::Show { shop, date, lang } => {
             let ws = Workspace::open(data)?;
-            let rv = ws.review(shop.as_deref(), parse_date(date.as_deref())?, Lang::parse(&lang)?).await?;
+            let rv = ws
+                .review(
+                    shop.as_deref(),
+                    parse_date(date.as_deref())?,
+                    Lang::parse(&lang)?,
+                )
+                .await?;
             println!("{}", render::targets(&rv));
         }
-        TargetAction::Set { shop, metric, period, value } => {
-            let m = vitrine_core::metric::metric(&metric).ok_or_else(|| anyhow!("unknown metric `{metric}` (see `vitrine metrics`)"))?;
-            let valid = period == "default" || period.strip_prefix("year:").is_some_and(|y| y.len() == 4 && y.parse::<i32>().is_ok());
+        TargetAction::Set {
+            shop,
+            metric,
+            period,
+            value,
+        } => {
+            let m = vitrine_core::metric::metric(&metric)
+                .ok_or_else(|| anyhow!("unknown metric `{metric}` (see `vitrine metrics`)"))?;
+            let valid = period == "default"
+                || period
+                    .strip_prefix("year:")
+                    .is_some_and(|y| y.len() == 4 && y.parse::<i32>().is_ok());
             if !valid {
                 bail!("--period must be `year:YYYY` (additive metrics such as gmv) or `default` (KPI targets), got `{period}`");
             }
@@ -380,7 +476,10 @@ async fn targets(data: &Path, action: TargetAction) -> Result<()> {
             if !value.is_finite() || value < 0.0 {
                 bail!("--value must be a non-negative number, got {value}");
             }
-            State::open(data).await?.set_target(&shop, m.id, "", &period, value).await?;
+            State::open(data)
+                .await?
+                .set_target(&shop, m.id, "", &period, value)
+                .await?;
             println!("target {metric} {period} = {value} for shop {shop}");
         }
     }
@@ -389,8 +488,16 @@ async fn targets(data: &Path, action: TargetAction) -> Result<()> {
 
 async fn alerts(data: &Path, action: Option<AlertAction>) -> Result<()> {
     let state = State::open(data).await?;
-    match action.unwrap_or(AlertAction::List { shop: None, status: None, format: Format::Table }) {
-        AlertAction::List { shop, status, format } => {
+    match action.unwrap_or(AlertAction::List {
+        shop: None,
+        status: None,
+        format: Format::Table,
+    }) {
+        AlertAction::List {
+            shop,
+            status,
+            format,
+        } => {
             let status = status.as_deref().map(AlertStatus::parse).transpose()?;
             let list = state.alerts(shop.as_deref(), status).await?;
             match format {
@@ -399,11 +506,15 @@ async fn alerts(data: &Path, action: Option<AlertAction>) -> Result<()> {
             }
         }
         AlertAction::Ack { id, by, note } => {
-            state.set_alert_status(id, AlertStatus::Acknowledged, &by, note.as_deref()).await?;
+            state
+                .set_alert_status(id, AlertStatus::Acknowledged, &by, note.as_deref())
+                .await?;
             println!("alert {id} acknowledged by {by}");
         }
         AlertAction::Resolve { id, by, note } => {
-            state.set_alert_status(id, AlertStatus::Resolved, &by, note.as_deref()).await?;
+            state
+                .set_alert_status(id, AlertStatus::Resolved, &by, note.as_deref())
+                .await?;
             println!("alert {id} resolved by {by}");
         }
         AlertAction::History { id } => {
@@ -412,7 +523,11 @@ async fn alerts(data: &Path, action: Option<AlertAction>) -> Result<()> {
                 bail!("no alert with id {id}");
             }
             for (at, from, to, actor, note) in h {
-                println!("{at}  {} → {to}  by {actor}  {}", from.unwrap_or_else(|| "·".into()), note.unwrap_or_default());
+                println!(
+                    "{at}  {} → {to}  by {actor}  {}",
+                    from.unwrap_or_else(|| "·".into()),
+                    note.unwrap_or_default()
+                );
             }
         }
     }

@@ -18,21 +18,57 @@ pub fn metrics(json: bool) -> Result<()> {
         return Ok(());
     }
     let mut g = Grid::new();
-    g.load_preset(UTF8_FULL_CONDENSED).set_header(["id", "名称", "name", "formula", "unit", "direction", "additive"]);
+    g.load_preset(UTF8_FULL_CONDENSED).set_header([
+        "id",
+        "名称",
+        "name",
+        "formula",
+        "unit",
+        "direction",
+        "additive",
+    ]);
     for m in METRICS {
-        let unit = serde_json::to_value(m.unit)?.as_str().unwrap_or_default().to_string();
-        let dir = if m.direction == vitrine_core::Direction::HigherIsBetter { "↑" } else { "↓" };
-        g.add_row([m.id, m.name_zh, m.name_en, m.formula_text, &unit, dir, if m.additive { "yes" } else { "ratio" }]);
+        let unit = serde_json::to_value(m.unit)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let dir = if m.direction == vitrine_core::Direction::HigherIsBetter {
+            "↑"
+        } else {
+            "↓"
+        };
+        g.add_row([
+            m.id,
+            m.name_zh,
+            m.name_en,
+            m.formula_text,
+            &unit,
+            dir,
+            if m.additive { "yes" } else { "ratio" },
+        ]);
     }
-    println!("{g}\n{} metrics; ratios are computed as ratio of sums at the requested grain.", METRICS.len());
+    println!(
+        "{g}\n{} metrics; ratios are computed as ratio of sums at the requested grain.",
+        METRICS.len()
+    );
     Ok(())
 }
 
 /// Prints every table with its columns.
 pub fn tables() {
     for t in Table::ALL {
-        let cols: Vec<String> = t.schema().fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-        println!("{} — {}\n    {}", t.name(), t.description(), cols.join(", "));
+        let cols: Vec<String> = t
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| format!("{} {}", f.name(), f.data_type()))
+            .collect();
+        println!(
+            "{} — {}\n    {}",
+            t.name(),
+            t.description(),
+            cols.join(", ")
+        );
     }
 }
 
@@ -68,17 +104,34 @@ pub fn review(rv: &Review, format: ReviewFormat) -> Result<String> {
 fn text(rv: &Review) -> String {
     let l = rv.lang;
     let mut s = String::new();
-    let _ = writeln!(s, "{} · {} · {}", l.pick("每日复盘", "Daily review"), rv.shop, rv.date);
+    let _ = writeln!(
+        s,
+        "{} · {} · {}",
+        l.pick("每日复盘", "Daily review"),
+        rv.shop,
+        rv.date
+    );
     let mut g = Grid::new();
-    g.load_preset(UTF8_FULL_CONDENSED).set_header([l.pick("指标", "Metric"), l.pick("实际", "Actual"), l.pick("目标", "Target"), l.pick("偏差", "Deviation"), l.pick("状态", "Status"), l.pick("周同比", "vs last week")]);
+    g.load_preset(UTF8_FULL_CONDENSED).set_header([
+        l.pick("指标", "Metric"),
+        l.pick("实际", "Actual"),
+        l.pick("目标", "Target"),
+        l.pick("偏差", "Deviation"),
+        l.pick("状态", "Status"),
+        l.pick("周同比", "vs last week"),
+    ]);
     for k in &rv.kpis {
         g.add_row([
             k.name.clone(),
             fmt(k.value, k.unit),
             fmt(k.target, k.unit),
-            k.deviation.map(|d| format!("{:+.1}%", d * 100.0)).unwrap_or_else(|| "–".into()),
+            k.deviation
+                .map(|d| format!("{:+.1}%", d * 100.0))
+                .unwrap_or_else(|| "–".into()),
             status_label(&k.status, l).to_string(),
-            k.vs_last_week.map(|d| format!("{:+.1}%", d * 100.0)).unwrap_or_else(|| "–".into()),
+            k.vs_last_week
+                .map(|d| format!("{:+.1}%", d * 100.0))
+                .unwrap_or_else(|| "–".into()),
         ]);
     }
     let _ = writeln!(s, "{g}");
@@ -94,35 +147,81 @@ fn text(rv: &Review) -> String {
             p.expected_to_date,
             l.pick("预计", "projected"),
             p.projected,
-            if p.on_track { l.pick("达标", "on track") } else { l.pick("落后", "behind") }
+            if p.on_track {
+                l.pick("达标", "on track")
+            } else {
+                l.pick("落后", "behind")
+            }
         );
     }
     let _ = writeln!(s, "\n{} ({})", l.pick("预警", "Alerts"), rv.alerts.len());
     for a in &rv.alerts {
-        let sev = serde_json::to_value(a.severity).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-        let _ = writeln!(s, "  [{sev}] {} {} · {} — {}", a.rule, a.metric, a.scope, a.message);
+        let sev = serde_json::to_value(a.severity)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  [{sev}] {} {} · {} — {}",
+            a.rule, a.metric, a.scope, a.message
+        );
     }
     let _ = writeln!(s, "\n{}", l.pick("今日行动", "Today's actions"));
     for a in &rv.actions {
-        let _ = writeln!(s, "  {}. [{}] {}\n     {}", a.priority, a.playbook, a.title, a.detail);
+        let _ = writeln!(
+            s,
+            "  {}. [{}] {}\n     {}",
+            a.priority, a.playbook, a.title, a.detail
+        );
     }
     if let Some(leak) = &rv.leakiest_step {
-        let _ = writeln!(s, "\n{}{leak}", l.pick("漏斗漏损最大环节：", "Leakiest funnel step: "));
+        let _ = writeln!(
+            s,
+            "\n{}{leak}",
+            l.pick("漏斗漏损最大环节：", "Leakiest funnel step: ")
+        );
     }
     s
 }
 
 fn markdown(rv: &Review) -> String {
     let l = rv.lang;
-    let mut s = format!("# {} · {} · {}\n\n", l.pick("每日复盘", "Daily review"), rv.shop, rv.date);
-    let _ = writeln!(s, "| {} | {} | {} | {} | {} |\n|---|---:|---:|---:|---|", l.pick("指标", "Metric"), l.pick("实际", "Actual"), l.pick("目标", "Target"), l.pick("偏差", "Deviation"), l.pick("状态", "Status"));
+    let mut s = format!(
+        "# {} · {} · {}\n\n",
+        l.pick("每日复盘", "Daily review"),
+        rv.shop,
+        rv.date
+    );
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} | {} |\n|---|---:|---:|---:|---|",
+        l.pick("指标", "Metric"),
+        l.pick("实际", "Actual"),
+        l.pick("目标", "Target"),
+        l.pick("偏差", "Deviation"),
+        l.pick("状态", "Status")
+    );
     for k in &rv.kpis {
-        let dev = k.deviation.map(|d| format!("{:+.1}%", d * 100.0)).unwrap_or_else(|| "–".into());
-        let _ = writeln!(s, "| {} | {} | {} | {dev} | {} |", k.name, fmt(k.value, k.unit), fmt(k.target, k.unit), status_label(&k.status, l));
+        let dev = k
+            .deviation
+            .map(|d| format!("{:+.1}%", d * 100.0))
+            .unwrap_or_else(|| "–".into());
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {dev} | {} |",
+            k.name,
+            fmt(k.value, k.unit),
+            fmt(k.target, k.unit),
+            status_label(&k.status, l)
+        );
     }
     let _ = writeln!(s, "\n## {}\n", l.pick("预警", "Alerts"));
     for a in &rv.alerts {
-        let _ = writeln!(s, "- **{}** `{}` {} — {}", a.rule, a.scope, a.metric, a.message);
+        let _ = writeln!(
+            s,
+            "- **{}** `{}` {} — {}",
+            a.rule, a.scope, a.metric, a.message
+        );
     }
     let _ = writeln!(s, "\n## {}\n", l.pick("今日行动", "Today's actions"));
     for a in &rv.actions {
@@ -132,18 +231,47 @@ fn markdown(rv: &Review) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn html(rv: &Review) -> String {
     let l = rv.lang;
     let mut rows = String::new();
     for k in &rv.kpis {
-        let dev = k.deviation.map(|d| format!("{:+.1}%", d * 100.0)).unwrap_or_else(|| "–".into());
-        let _ = write!(rows, "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{dev}</td><td>{}</td></tr>", k.status, esc(&k.name), fmt(k.value, k.unit), fmt(k.target, k.unit), status_label(&k.status, l));
+        let dev = k
+            .deviation
+            .map(|d| format!("{:+.1}%", d * 100.0))
+            .unwrap_or_else(|| "–".into());
+        let _ = write!(
+            rows,
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{dev}</td><td>{}</td></tr>",
+            k.status,
+            esc(&k.name),
+            fmt(k.value, k.unit),
+            fmt(k.target, k.unit),
+            status_label(&k.status, l)
+        );
     }
-    let alerts: String = rv.alerts.iter().map(|a| format!("<li><b>{}</b> <code>{}</code> {}</li>", esc(&a.rule), esc(&a.scope), esc(&a.message))).collect();
-    let actions: String = rv.actions.iter().map(|a| format!("<li><b>{}</b><br>{}</li>", esc(&a.title), esc(&a.detail))).collect();
+    let alerts: String = rv
+        .alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "<li><b>{}</b> <code>{}</code> {}</li>",
+                esc(&a.rule),
+                esc(&a.scope),
+                esc(&a.message)
+            )
+        })
+        .collect();
+    let actions: String = rv
+        .actions
+        .iter()
+        .map(|a| format!("<li><b>{}</b><br>{}</li>", esc(&a.title), esc(&a.detail)))
+        .collect();
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px}}tr.alert td{{color:#c00}}</style></head><body><h1>{t}</h1><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table><h2>{}</h2><ul>{alerts}</ul><h2>{}</h2><ol>{actions}</ol></body></html>",
         l.pick("zh-CN", "en"),
@@ -171,11 +299,34 @@ pub fn targets(rv: &Review) -> String {
         t.source
     );
     for (i, q) in t.quarters.iter().enumerate() {
-        let _ = writeln!(s, "  Q{}: ¥{q:.0} ({:.1}%)", i + 1, if t.annual > 0.0 { q / t.annual * 100.0 } else { 0.0 });
+        let _ = writeln!(
+            s,
+            "  Q{}: ¥{q:.0} ({:.1}%)",
+            i + 1,
+            if t.annual > 0.0 {
+                q / t.annual * 100.0
+            } else {
+                0.0
+            }
+        );
     }
-    let _ = writeln!(s, "  {} ¥{:.0} · {} {} ¥{:.0}", l.pick("当月", "month"), t.month, rv.date, l.pick("当日", "day"), t.day);
+    let _ = writeln!(
+        s,
+        "  {} ¥{:.0} · {} {} ¥{:.0}",
+        l.pick("当月", "month"),
+        t.month,
+        rv.date,
+        l.pick("当日", "day"),
+        t.day
+    );
     for k in rv.kpis.iter().filter(|k| k.target.is_some()) {
-        let _ = writeln!(s, "  {}: {} {}", k.name, l.pick("目标", "target"), fmt(k.target, k.unit));
+        let _ = writeln!(
+            s,
+            "  {}: {} {}",
+            k.name,
+            l.pick("目标", "target"),
+            fmt(k.target, k.unit)
+        );
     }
     s
 }
@@ -183,7 +334,9 @@ pub fn targets(rv: &Review) -> String {
 /// A table of stored alerts.
 pub fn alert_table(list: &[AlertRecord]) -> String {
     let mut g = Grid::new();
-    g.load_preset(UTF8_FULL_CONDENSED).set_header(["id", "status", "severity", "rule", "metric", "scope", "last", "count", "due", "owner"]);
+    g.load_preset(UTF8_FULL_CONDENSED).set_header([
+        "id", "status", "severity", "rule", "metric", "scope", "last", "count", "due", "owner",
+    ]);
     for a in list {
         g.add_row([
             a.id.to_string(),

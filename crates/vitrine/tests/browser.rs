@@ -9,7 +9,13 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_vitrine");
 
 fn chromium() -> Option<&'static str> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].into_iter().find(|p| Path::new(p).exists())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
 }
 
 struct Server(Child);
@@ -21,12 +27,27 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn dump_dom(browser: &str, url: &str, profile: &Path) -> String {
     let out = Command::new(browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--virtual-time-budget=15000", "--dump-dom"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+        ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(url)
         .output()
@@ -37,27 +58,78 @@ fn dump_dom(browser: &str, url: &str, profile: &Path) -> String {
 #[test]
 fn dashboard_renders_in_headless_chromium() {
     let Some(browser) = chromium() else {
-        assert!(std::env::var_os("CI").is_none(), "CI must install Chromium (.ci/run does)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install Chromium (.ci/run does)"
+        );
         eprintln!("skipping: no Chromium on this machine");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let sim = Command::new(BIN).arg("--data-dir").arg(&data).args(["simulate", "--days", "45", "--scale", "0.02", "--end", "2026-11-21"]).env("CI", "1").output().unwrap();
-    assert!(sim.status.success(), "{}", String::from_utf8_lossy(&sim.stderr));
+    let sim = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .args([
+            "simulate",
+            "--days",
+            "45",
+            "--scale",
+            "0.02",
+            "--end",
+            "2026-11-21",
+        ])
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    assert!(
+        sim.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
     let port = free_port();
-    let _server = Server(Command::new(BIN).arg("--data-dir").arg(&data).args(["serve", "--addr", &format!("127.0.0.1:{port}")]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let _server = Server(
+        Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let zh = dump_dom(browser, &format!("http://127.0.0.1:{port}/"), &dir.path().join("p1"));
-    assert!(zh.contains("核心指标 vs 目标"), "page did not render: {}", &zh[..zh.len().min(2000)]);
-    assert!(zh.contains("data-metric=\"gmv\""), "KPI cards were not rendered from /api/review");
+    let zh = dump_dom(
+        browser,
+        &format!("http://127.0.0.1:{port}/"),
+        &dir.path().join("p1"),
+    );
+    assert!(
+        zh.contains("核心指标 vs 目标"),
+        "page did not render: {}",
+        &zh[..zh.len().min(2000)]
+    );
+    assert!(
+        zh.contains("data-metric=\"gmv\""),
+        "KPI cards were not rendered from /api/review"
+    );
     assert!(zh.contains("<canvas"), "ECharts did not draw");
     assert!(zh.contains("2026-11-21"), "the latest day is selected");
-    let en = dump_dom(browser, &format!("http://127.0.0.1:{port}/?lang=en&date=2026-11-15"), &dir.path().join("p2"));
-    assert!(en.contains("KPIs vs targets") && en.contains("Conversion funnel"), "English switch failed");
+    let en = dump_dom(
+        browser,
+        &format!("http://127.0.0.1:{port}/?lang=en&date=2026-11-15"),
+        &dir.path().join("p2"),
+    );
+    assert!(
+        en.contains("KPIs vs targets") && en.contains("Conversion funnel"),
+        "English switch failed"
+    );
     assert!(en.contains("data-metric=\"roi\""));
 }

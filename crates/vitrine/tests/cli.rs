@@ -12,7 +12,13 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_vitrine");
 
 fn vitrine(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).arg("--data-dir").arg(data).args(args).env("CI", "1").output().expect("run vitrine")
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("CI", "1")
+        .output()
+        .expect("run vitrine")
 }
 
 fn ok(out: Output) -> String {
@@ -22,7 +28,20 @@ fn ok(out: Output) -> String {
 }
 
 fn simulate(data: &Path, seed: &str, days: &str, scale: &str) {
-    ok(vitrine(data, &["simulate", "--seed", seed, "--days", days, "--scale", scale, "--end", "2026-11-21"]));
+    ok(vitrine(
+        data,
+        &[
+            "simulate",
+            "--seed",
+            seed,
+            "--days",
+            days,
+            "--scale",
+            scale,
+            "--end",
+            "2026-11-21",
+        ],
+    ));
 }
 
 /// The monitor rule that must fire for each planted incident kind.
@@ -39,7 +58,10 @@ fn rule_for(kind: &str) -> &'static str {
 }
 
 fn review_json(data: &Path, date: &str) -> Value {
-    let out = ok(vitrine(data, &["review", "--date", date, "--format", "json", "--no-record"]));
+    let out = ok(vitrine(
+        data,
+        &["review", "--date", date, "--format", "json", "--no-record"],
+    ));
     serde_json::from_str(&out).expect("review JSON")
 }
 
@@ -48,7 +70,8 @@ fn planted_incidents_are_caught_and_quiet_days_stay_quiet() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
     simulate(data, "11", "130", "0.05");
-    let truth: Value = serde_json::from_slice(&std::fs::read(data.join("ground_truth.json")).unwrap()).unwrap();
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(data.join("ground_truth.json")).unwrap()).unwrap();
     let incidents = truth["incidents"].as_array().unwrap();
     assert_eq!(incidents.len(), 6, "all six incident kinds are planted");
     for inc in incidents {
@@ -57,21 +80,54 @@ fn planted_incidents_are_caught_and_quiet_days_stay_quiet() {
         for key in ["shop", "date", "kpis", "alerts", "actions"] {
             assert!(rv.get(key).is_some(), "review lacks {key}");
         }
-        let hit = rv["alerts"].as_array().unwrap().iter().any(|a| a["metric"] == inc["metric"] && a["scope"] == inc["scope"] && a["rule"] == rule_for(inc["kind"].as_str().unwrap()));
-        assert!(hit, "incident {inc} not alerted on {date}: {}", rv["alerts"]);
+        let hit = rv["alerts"].as_array().unwrap().iter().any(|a| {
+            a["metric"] == inc["metric"]
+                && a["scope"] == inc["scope"]
+                && a["rule"] == rule_for(inc["kind"].as_str().unwrap())
+        });
+        assert!(
+            hit,
+            "incident {inc} not alerted on {date}: {}",
+            rv["alerts"]
+        );
     }
     // A quiet day: no incident within three days either side.
-    let ranges: Vec<(NaiveDate, NaiveDate)> = incidents.iter().map(|i| (i["date"].as_str().unwrap().parse().unwrap(), i["end"].as_str().unwrap().parse().unwrap())).collect();
+    let ranges: Vec<(NaiveDate, NaiveDate)> = incidents
+        .iter()
+        .map(|i| {
+            (
+                i["date"].as_str().unwrap().parse().unwrap(),
+                i["end"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
     let end: NaiveDate = "2026-11-21".parse().unwrap();
     let quiet: Vec<NaiveDate> = (10..80)
         .map(|k| end - chrono::Duration::days(k))
-        .filter(|d| ranges.iter().all(|(s, e)| *d < *s - chrono::Duration::days(3) || *d > *e + chrono::Duration::days(3)))
+        .filter(|d| {
+            ranges.iter().all(|(s, e)| {
+                *d < *s - chrono::Duration::days(3) || *d > *e + chrono::Duration::days(3)
+            })
+        })
         .collect();
     assert!(!quiet.is_empty());
-    let incident_rules: HashSet<&str> = ["plan_ctr_floor", "segment_cvr_drop", "days_of_cover_min", "cpa_rise", "complaint_rate_rise", "on_time_min"].into();
+    let incident_rules: HashSet<&str> = [
+        "plan_ctr_floor",
+        "segment_cvr_drop",
+        "days_of_cover_min",
+        "cpa_rise",
+        "complaint_rate_rise",
+        "on_time_min",
+    ]
+    .into();
     for d in quiet.iter().take(3) {
         let rv = review_json(data, &d.to_string());
-        let fired: Vec<&Value> = rv["alerts"].as_array().unwrap().iter().filter(|a| incident_rules.contains(a["rule"].as_str().unwrap())).collect();
+        let fired: Vec<&Value> = rv["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| incident_rules.contains(a["rule"].as_str().unwrap()))
+            .collect();
         assert!(fired.is_empty(), "quiet day {d} raised {fired:?}");
     }
 }
@@ -91,11 +147,29 @@ fn review_renders_in_every_format_and_language() {
     let first = ok(vitrine(data, &["alerts", "list", "--format", "json"]));
     ok(vitrine(data, &["review", "--format", "json"]));
     let second = ok(vitrine(data, &["alerts", "list", "--format", "json"]));
-    let n1 = serde_json::from_str::<Value>(&first).unwrap().as_array().unwrap().len();
-    let n2 = serde_json::from_str::<Value>(&second).unwrap().as_array().unwrap().len();
+    let n1 = serde_json::from_str::<Value>(&first)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    let n2 = serde_json::from_str::<Value>(&second)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(n1, n2);
-    let q = ok(vitrine(data, &["query", "SELECT COUNT(*) AS n FROM orders", "--format", "json"]));
-    let n = serde_json::from_str::<Value>(&q).unwrap()[0]["n"].as_i64().unwrap();
+    let q = ok(vitrine(
+        data,
+        &[
+            "query",
+            "SELECT COUNT(*) AS n FROM orders",
+            "--format",
+            "json",
+        ],
+    ));
+    let n = serde_json::from_str::<Value>(&q).unwrap()[0]["n"]
+        .as_i64()
+        .unwrap();
     assert!(n > 1000, "{q}");
     let metrics = ok(vitrine(data, &["metrics"]));
     assert!(metrics.contains("点击率") && metrics.contains("ratio of sums"));
@@ -122,10 +196,20 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
     }
     simulate(data, "5", "40", "0.01");
-    for (args, expect) in [(vec!["review", "--date", "2020-01-01"], "no data for 2020-01-01"), (vec!["review", "--shop", "nope"], "unknown shop"), (vec!["query", "SELECT nope FROM orders"], "nope")] {
+    for (args, expect) in [
+        (
+            vec!["review", "--date", "2020-01-01"],
+            "no data for 2020-01-01",
+        ),
+        (vec!["review", "--shop", "nope"], "unknown shop"),
+        (vec!["query", "SELECT nope FROM orders"], "nope"),
+    ] {
         let out = vitrine(data, &args);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success() && err.contains(expect) && !err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            !out.status.success() && err.contains(expect) && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -135,8 +219,18 @@ fn a_killed_commit_leaves_the_previous_state_readable() {
     let data = dir.path();
     simulate(data, "1", "45", "0.02");
     let count = |d: &Path| -> i64 {
-        let q = ok(vitrine(d, &["query", "SELECT COUNT(*) AS n FROM orders", "--format", "json"]));
-        serde_json::from_str::<Value>(&q).unwrap()[0]["n"].as_i64().unwrap()
+        let q = ok(vitrine(
+            d,
+            &[
+                "query",
+                "SELECT COUNT(*) AS n FROM orders",
+                "--format",
+                "json",
+            ],
+        ));
+        serde_json::from_str::<Value>(&q).unwrap()[0]["n"]
+            .as_i64()
+            .unwrap()
     };
     let before = count(data);
     let other = tempfile::tempdir().unwrap();
@@ -148,7 +242,17 @@ fn a_killed_commit_leaves_the_previous_state_readable() {
         let mut child = Command::new(BIN)
             .arg("--data-dir")
             .arg(data)
-            .args(["simulate", "--seed", "2", "--days", "45", "--scale", "0.02", "--end", "2026-11-21"])
+            .args([
+                "simulate",
+                "--seed",
+                "2",
+                "--days",
+                "45",
+                "--scale",
+                "0.02",
+                "--end",
+                "2026-11-21",
+            ])
             .env("CI", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -158,7 +262,10 @@ fn a_killed_commit_leaves_the_previous_state_readable() {
         let _ = child.kill();
         let _ = child.wait();
         let n = count(data);
-        assert!(n == before || n == after, "kill #{i} after {ms} ms left {n} orders (before {before}, after {after})");
+        assert!(
+            n == before || n == after,
+            "kill #{i} after {ms} ms left {n} orders (before {before}, after {after})"
+        );
     }
 }
 
@@ -168,19 +275,64 @@ fn targets_can_be_set_and_drive_the_review() {
     let data = dir.path();
     simulate(data, "4", "40", "0.01");
     let before = ok(vitrine(data, &["targets", "show", "--lang", "en"]));
-    assert!(before.contains("Annual GMV target 2026") && before.contains("(derived)"), "{before}");
-    ok(vitrine(data, &["targets", "set", "--shop", "shop1", "--metric", "gmv", "--period", "year:2026", "--value", "36500000"]));
-    ok(vitrine(data, &["targets", "set", "--shop", "shop1", "--metric", "ctr", "--period", "default", "--value", "0.05"]));
+    assert!(
+        before.contains("Annual GMV target 2026") && before.contains("(derived)"),
+        "{before}"
+    );
+    ok(vitrine(
+        data,
+        &[
+            "targets",
+            "set",
+            "--shop",
+            "shop1",
+            "--metric",
+            "gmv",
+            "--period",
+            "year:2026",
+            "--value",
+            "36500000",
+        ],
+    ));
+    ok(vitrine(
+        data,
+        &[
+            "targets", "set", "--shop", "shop1", "--metric", "ctr", "--period", "default",
+            "--value", "0.05",
+        ],
+    ));
     let after = ok(vitrine(data, &["targets", "show", "--lang", "en"]));
     assert!(after.contains("¥36500000 (stored)"), "{after}");
     let rv = review_json(data, "2026-11-21");
     assert_eq!(rv["targets"]["annual"], 36_500_000.0);
-    let ctr = rv["kpis"].as_array().unwrap().iter().find(|k| k["metric"] == "ctr").unwrap();
+    let ctr = rv["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["metric"] == "ctr")
+        .unwrap();
     assert_eq!(ctr["target"], 0.05);
     for q in rv["targets"]["quarters"].as_array().unwrap() {
         let share = q.as_f64().unwrap() / 36_500_000.0;
-        assert!((0.252 - 1e-9..=0.308 + 1e-9).contains(&share), "each quarter gets 28 % ± 10 %: {share}");
+        assert!(
+            (0.252 - 1e-9..=0.308 + 1e-9).contains(&share),
+            "each quarter gets 28 % ± 10 %: {share}"
+        );
     }
-    let bad = vitrine(data, &["targets", "set", "--shop", "shop1", "--metric", "ctr", "--period", "year:2026", "--value", "0.05"]);
+    let bad = vitrine(
+        data,
+        &[
+            "targets",
+            "set",
+            "--shop",
+            "shop1",
+            "--metric",
+            "ctr",
+            "--period",
+            "year:2026",
+            "--value",
+            "0.05",
+        ],
+    );
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("ratio"));
 }

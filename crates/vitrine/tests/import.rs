@@ -12,12 +12,22 @@ fn fixtures() -> PathBuf {
 }
 
 fn vitrine(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).arg("--data-dir").arg(data).args(args).env("CI", "1").output().expect("run vitrine")
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("CI", "1")
+        .output()
+        .expect("run vitrine")
 }
 
 fn scalar(data: &Path, sql: &str) -> Value {
     let out = vitrine(data, &["query", sql, "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v[0].as_object().unwrap().values().next().cloned().unwrap()
 }
@@ -27,7 +37,15 @@ fn import_is_all_or_nothing_idempotent_and_replaces_by_key() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
     let f = fixtures();
-    let good: Vec<String> = ["compass_product_2026-11-20_bom.csv", "compass_product_2026-11-21_gbk.csv", "qianchuan_plan_hourly.csv", "doudian_orders.csv"].iter().map(|n| f.join(n).display().to_string()).collect();
+    let good: Vec<String> = [
+        "compass_product_2026-11-20_bom.csv",
+        "compass_product_2026-11-21_gbk.csv",
+        "qianchuan_plan_hourly.csv",
+        "doudian_orders.csv",
+    ]
+    .iter()
+    .map(|n| f.join(n).display().to_string())
+    .collect();
 
     // A set with one broken file imports nothing and names file:row:column.
     let mut with_broken = good.clone();
@@ -37,24 +55,47 @@ fn import_is_all_or_nothing_idempotent_and_replaces_by_key() {
     let out = vitrine(data, &args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("broken_compass.csv:2:成交金额") && err.contains("nothing was imported"), "{err}");
-    assert!(!vitrine(data, &["query", "SELECT 1"]).status.success(), "the lake must still be empty");
+    assert!(
+        err.contains("broken_compass.csv:2:成交金额") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert!(
+        !vitrine(data, &["query", "SELECT 1"]).status.success(),
+        "the lake must still be empty"
+    );
 
     // A dry run changes nothing either.
     let mut args = vec!["import", "--shop", "s1", "--dry-run"];
     args.extend(good.iter().map(String::as_str));
     let out = vitrine(data, &args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("罗盘 商品数据"));
     assert!(!vitrine(data, &["query", "SELECT 1"]).status.success());
 
     let mut args = vec!["import", "--shop", "s1"];
     args.extend(good.iter().map(String::as_str));
     let out = vitrine(data, &args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(scalar(data, "SELECT SUM(exposure) FROM product_day"), 24_000 + 34_000 + 12_000);
-    assert_eq!(scalar(data, "SELECT SUM(gmv_fen) FROM product_day"), 123_450 + 36_251 + 200_000);
-    assert_eq!(scalar(data, "SELECT SUM(user_paid_fen) FROM product_day"), 108_880);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        scalar(data, "SELECT SUM(exposure) FROM product_day"),
+        24_000 + 34_000 + 12_000
+    );
+    assert_eq!(
+        scalar(data, "SELECT SUM(gmv_fen) FROM product_day"),
+        123_450 + 36_251 + 200_000
+    );
+    assert_eq!(
+        scalar(data, "SELECT SUM(user_paid_fen) FROM product_day"),
+        108_880
+    );
     assert_eq!(scalar(data, "SELECT SUM(spend_fen) FROM plan_hour"), 46_040);
     assert_eq!(scalar(data, "SELECT COUNT(*) FROM orders"), 3);
 
@@ -67,27 +108,78 @@ fn import_is_all_or_nothing_idempotent_and_replaces_by_key() {
     let fixed = dir.path().join("compass_fixed.csv");
     std::fs::write(&fixed, "统计日期,商品ID,载体类型,成交金额,商品曝光次数,商品点击次数\n2026-11-21,3600001,直播,2100.00,35000,950\n").unwrap();
     let out = vitrine(data, &["import", "--shop", "s1", fixed.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(scalar(data, "SELECT COUNT(*) FROM product_day"), 5);
-    assert_eq!(scalar(data, "SELECT SUM(exposure) FROM product_day WHERE date = DATE '2026-11-21'"), 35_000 + 12_000);
-    let rv = vitrine(data, &["review", "--shop", "s1", "--date", "2026-11-21", "--format", "json", "--no-record"]);
-    assert!(rv.status.success(), "{}", String::from_utf8_lossy(&rv.stderr));
+    assert_eq!(
+        scalar(
+            data,
+            "SELECT SUM(exposure) FROM product_day WHERE date = DATE '2026-11-21'"
+        ),
+        35_000 + 12_000
+    );
+    let rv = vitrine(
+        data,
+        &[
+            "review",
+            "--shop",
+            "s1",
+            "--date",
+            "2026-11-21",
+            "--format",
+            "json",
+            "--no-record",
+        ],
+    );
+    assert!(
+        rv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rv.stderr)
+    );
 }
 
 #[test]
 fn simulated_exports_import_to_the_same_numbers_as_the_direct_path() {
     let direct = tempfile::tempdir().unwrap();
     let via = tempfile::tempdir().unwrap();
-    let sim = ["simulate", "--seed", "8", "--days", "40", "--scale", "0.01", "--end", "2026-11-21"];
+    let sim = [
+        "simulate",
+        "--seed",
+        "8",
+        "--days",
+        "40",
+        "--scale",
+        "0.01",
+        "--end",
+        "2026-11-21",
+    ];
     let out = vitrine(direct.path(), &sim);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut args = sim.to_vec();
     args.extend(["--format", "exports"]);
     let out = vitrine(via.path(), &args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let exports = via.path().join("exports/shop1");
-    let out = vitrine(via.path(), &["import", "--shop", "shop1", exports.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = vitrine(
+        via.path(),
+        &["import", "--shop", "shop1", exports.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for sql in [
         "SELECT SUM(gmv_fen) FROM product_day",
         "SELECT SUM(user_paid_fen) FROM product_day",
