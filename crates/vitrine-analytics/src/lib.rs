@@ -3,11 +3,15 @@
 //! The daily review ([`review`]) asks for its data as a list of metric queries, receives
 //! the answers, and returns one structured value that every surface renders.
 
+pub mod clv;
+pub mod experiment;
 pub mod monitor;
 pub mod playbook;
+pub mod rca;
 pub mod review;
 pub mod stats;
 pub mod targets;
+pub mod users;
 
 pub use review::{Review, ReviewRequest};
 

@@ -177,6 +177,10 @@ pub struct Review {
     pub leakiest_step: Option<String>,
     pub traffic: Vec<SourceShare>,
     pub trends: Vec<Trend>,
+    /// Verdicts of the shop's running experiments (filled by the service from the registry).
+    pub experiments: Vec<crate::experiment::ExperimentVerdict>,
+    /// Users by lifecycle stage, RFM segment and tier (filled by the service).
+    pub users: Option<crate::users::SegmentSizes>,
 }
 
 fn days(d: NaiveDate, n: i64) -> NaiveDate {
@@ -342,6 +346,8 @@ impl ReviewRequest {
             leakiest_step: leakiest,
             traffic: traffic(&results[7]),
             trends: ctx.trends(),
+            experiments: Vec::new(),
+            users: None,
         })
     }
 }

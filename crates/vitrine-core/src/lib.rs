@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod calendar;
 pub mod config;
+pub mod customer;
 pub mod metric;
 pub mod query;
 pub mod table;

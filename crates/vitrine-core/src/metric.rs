@@ -166,6 +166,9 @@ pub static MEASURES: &[Measure] = &[
     m!("ad_spend_fen", PlanHour, "SUM(spend_fen)"),
     m!("ad_impressions", PlanHour, "SUM(impressions)"),
     m!("ad_clicks", PlanHour, "SUM(clicks)"),
+    m!("creative_impressions", CreativeDay, "SUM(impressions)"),
+    m!("creative_clicks", CreativeDay, "SUM(clicks)"),
+    m!("creative_conversions", CreativeDay, "SUM(conversions)"),
     m!("conversions", PlanHour, "SUM(conversions)"),
     m!("pay_gmv_fen", PlanHour, "SUM(pay_gmv_fen)"),
     m!("plays", VideoDay, "SUM(plays)"),
@@ -472,6 +475,56 @@ pub static METRICS: &[Metric] = &[
         Yuan,
         Down,
         true
+    ),
+    metric!(
+        "creative_impressions",
+        "素材展示数",
+        "Creative impressions",
+        sum("creative_impressions", 1.0),
+        "Σ creative impressions",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "creative_clicks",
+        "素材点击数",
+        "Creative clicks",
+        sum("creative_clicks", 1.0),
+        "Σ creative clicks",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "creative_conversions",
+        "素材转化数",
+        "Creative conversions",
+        sum("creative_conversions", 1.0),
+        "Σ creative conversions",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "creative_ctr",
+        "素材点击率",
+        "Creative CTR",
+        ratio("creative_clicks", "creative_impressions", 1.0),
+        "creative clicks / creative impressions",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "creative_cvr",
+        "素材转化率",
+        "Creative CVR",
+        ratio("creative_conversions", "creative_clicks", 1.0),
+        "creative conversions / creative clicks",
+        Ratio,
+        Up,
+        false
     ),
     metric!(
         "ad_ctr",

@@ -16,7 +16,7 @@ use crate::text::open_utf8_counted;
 use crate::value::{is_blank, parse_money_fen, parse_number};
 
 /// How many rows above the header an export may carry (titles, notes, merged headers).
-const HEADER_SCAN_ROWS: usize = 20;
+pub(crate) const HEADER_SCAN_ROWS: usize = 20;
 
 /// One problem, located as `file:row:column`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +152,7 @@ struct FieldPlan {
 }
 
 /// Maps rows of one bound profile onto canonical partitions, collecting problems.
-struct RowMapper {
+pub(crate) struct RowMapper {
     profile: &'static Profile,
     plan: Vec<FieldPlan>,
     date_field: Option<usize>,
@@ -174,7 +174,7 @@ enum Cell<'a> {
 }
 
 impl RowMapper {
-    fn new(
+    pub(crate) fn new(
         profile: &'static Profile,
         binding: Vec<Option<usize>>,
         headers: Vec<String>,
@@ -233,7 +233,7 @@ impl RowMapper {
         }
     }
 
-    fn problem(&mut self, row: usize, column: &str, reason: String) {
+    pub(crate) fn problem(&mut self, row: usize, column: &str, reason: String) {
         self.problems.push(Problem {
             file: self.file.clone(),
             row,
@@ -242,7 +242,7 @@ impl RowMapper {
         });
     }
 
-    fn push(&mut self, line: usize, cells: &[&str]) {
+    pub(crate) fn push(&mut self, line: usize, cells: &[&str]) {
         if cells.iter().all(|c| c.trim().is_empty()) {
             return;
         }
@@ -320,7 +320,7 @@ impl RowMapper {
         }
     }
 
-    fn finish(self, encoding: &'static str) -> Result<FileRead, Vec<Problem>> {
+    pub(crate) fn finish(self, encoding: &'static str) -> Result<FileRead, Vec<Problem>> {
         let mut problems = self.problems;
         if problems.is_empty() && self.rows == 0 {
             problems.push(Problem {

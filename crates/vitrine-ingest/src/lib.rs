@@ -1,4 +1,4 @@
-//! Ingest: merchant exports (CSV, any of UTF-8 / UTF-8 BOM / GBK) recognised by their headers
+//! Ingest: merchant exports (CSV in UTF-8 / UTF-8 BOM / GBK, and XLSX) recognised by their headers
 //! through table-driven source profiles, parsed with their units, and turned into canonical
 //! partitions — or a `file:row:column: reason` list of everything wrong with them.
 //! This is the only crate that knows Chinese export header names.
@@ -9,6 +9,7 @@ pub mod import;
 pub mod profile;
 pub mod text;
 pub mod value;
+pub mod xlsx;
 
 use std::io::Read;
 use std::path::Path;
@@ -16,6 +17,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 pub use import::{read_csv, read_csv_counted, FileRead, Problem};
+pub use xlsx::read_xlsx;
 
 /// SHA-256 of a file's bytes, so re-importing the same file is recognised as a no-op.
 pub fn content_hash(path: &Path) -> std::io::Result<String> {

@@ -264,3 +264,59 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn xlsx_with_title_merged_two_row_header_dates_and_totals() {
+    let r = vitrine_ingest::read_xlsx(
+        &fixture("compass_product_2026-11-20_merged.xlsx"),
+        Some("s1"),
+    )
+    .unwrap();
+    assert_eq!(r.profile.id, "compass_product");
+    assert_eq!(r.encoding, "xlsx");
+    assert_eq!(
+        (r.rows, r.skipped_total_rows, r.partitions.len()),
+        (3, 1, 2)
+    );
+    let d20 = part(&r, "2026-11-20");
+    // 1234.5 stored as a number and 362.51 yuan → fen.
+    assert_eq!(sum(d20, "gmv_fen"), 123_450 + 36_251);
+    assert_eq!(sum(d20, "exposure"), 12_000 + 12_000); // 12000 and text 1.2万
+    assert_eq!(sum(d20, "click_users"), 710);
+    // 退款金额 is merged down both header rows.
+    assert_eq!(ints(d20, "refund_fen"), vec![Some(12_000), None]);
+    assert_eq!(strs(d20, "source"), vec!["live", "mall"]);
+    let d21 = part(&r, "2026-11-21");
+    assert_eq!(sum(d21, "exposure"), 34_000);
+    assert_eq!(sum(d21, "gmv_fen"), 200_000);
+    // The same download as CSV gives the same partitions.
+    let csv = read_csv(&fixture("compass_product_2026-11-20_bom.csv"), Some("s1")).unwrap();
+    assert_eq!(csv.partitions, r.partitions);
+}
+
+#[test]
+fn xlsx_orders_with_datetime_cells_and_a_notes_sheet_first() {
+    let r = vitrine_ingest::read_xlsx(&fixture("doudian_orders.xlsx"), Some("s1")).unwrap();
+    assert_eq!(r.profile.id, "doudian_orders");
+    let d = part(&r, "2026-11-21");
+    assert_eq!(sum(d, "amount_fen"), 12_900 + 17_760 + 100_000);
+    let t = d
+        .column_by_name("ordered_at")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::TimestampSecondArray>()
+        .unwrap();
+    assert_eq!(t.value(0), 1_795_219_200 + 3600 + 15 * 60 + 2);
+    let csv = read_csv(&fixture("doudian_orders.csv"), Some("s1")).unwrap();
+    assert_eq!(csv.partitions, r.partitions);
+}
+
+#[test]
+fn broken_xlsx_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("fake.xlsx");
+    std::fs::write(&f, b"PK\x03\x04 not really a zip").unwrap();
+    let err = vitrine_ingest::read_xlsx(&f, Some("s1")).unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert!(err[0].to_string().contains("fake.xlsx"), "{}", err[0]);
+}

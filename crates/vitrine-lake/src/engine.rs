@@ -90,7 +90,7 @@ impl Engine {
         &self.manifest
     }
 
-    fn session() -> SessionContext {
+    pub(crate) fn session() -> SessionContext {
         let cfg = SessionConfig::new()
             .with_target_partitions(
                 std::thread::available_parallelism()
@@ -107,7 +107,7 @@ impl Engine {
     }
 
     /// Registers `table` with the files of `shop` (all if `None`) in `range`.
-    fn register(
+    pub(crate) fn register(
         &self,
         ctx: &SessionContext,
         table: Table,

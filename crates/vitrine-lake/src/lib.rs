@@ -5,13 +5,16 @@ mod commit;
 mod engine;
 mod manifest;
 mod state;
+mod summary;
+mod users;
 
 use std::path::{Path, PathBuf};
 
 pub use commit::Commit;
 pub use engine::{Engine, QueryOutput};
 pub use manifest::{FileEntry, Manifest, PartitionKey};
-pub use state::{AlertRecord, AlertStatus, State};
+pub use state::{AlertRecord, AlertStatus, ExperimentArm, ExperimentRecord, State};
+pub use summary::{customer_summary, CustomerSummary, SummarySpec};
 
 /// Errors from the lake, the engine and the state database.
 #[derive(Debug, thiserror::Error)]

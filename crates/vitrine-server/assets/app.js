@@ -5,11 +5,15 @@
     zh: { title: "Vitrine 运营看板", shop: "店铺", date: "日期", kpis: "核心指标 vs 目标", pacing: "目标进度", trends: "近 30 天趋势",
       funnel: "转化漏斗", traffic: "流量结构", alerts: "预警", actions: "今日行动", severity: "级别", rule: "规则", scope: "范围",
       message: "说明", playbook: "预案", target: "目标", vsLastWeek: "周同比", none: "今日无预警", leak: "漏损最大环节：",
-      actual: "实际", expected: "应完成", projected: "预计", onTrack: "达标", offTrack: "落后", switchTo: "English" },
+      actual: "实际", expected: "应完成", projected: "预计", onTrack: "达标", offTrack: "落后", switchTo: "English",
+      users: "用户分层", experiments: "实验", noExperiments: "暂无进行中的实验", recall: "召回候选", days: "天",
+      stage: { new: "新客", active: "活跃", silent: "沉默", churned: "流失", recalled: "召回" }, tier: "层" },
     en: { title: "Vitrine operations dashboard", shop: "Shop", date: "Date", kpis: "KPIs vs targets", pacing: "Target pacing", trends: "Last 30 days",
       funnel: "Conversion funnel", traffic: "Traffic mix", alerts: "Alerts", actions: "Today's actions", severity: "Severity", rule: "Rule", scope: "Scope",
       message: "Message", playbook: "Playbook", target: "target", vsLastWeek: "vs last week", none: "No alerts today", leak: "Leakiest step: ",
-      actual: "actual", expected: "expected", projected: "projected", onTrack: "on track", offTrack: "behind", switchTo: "中文" },
+      actual: "actual", expected: "expected", projected: "projected", onTrack: "on track", offTrack: "behind", switchTo: "中文",
+      users: "User segments", experiments: "Experiments", noExperiments: "No running experiments", recall: "recall candidates", days: "days",
+      stage: { new: "new", active: "active", silent: "silent", churned: "churned", recalled: "recalled" }, tier: "tier" },
   };
   const params = new URLSearchParams(location.search);
   let lang = params.get("lang") === "en" ? "en" : "zh";
@@ -86,6 +90,15 @@
     body.innerHTML = rv.alerts.length ? rv.alerts.map((a) => `<tr><td class="sev-${a.severity}">${esc(a.severity)}</td><td>${esc(a.rule)}</td>
       <td>${esc(a.scope)}</td><td>${esc(a.message)}</td><td>${esc(a.playbook || "")}</td></tr>`).join("") : `<tr><td colspan="5">${t.none}</td></tr>`;
     $("actions").innerHTML = rv.actions.map((a) => `<li><b>${esc(a.title)}</b><br>${esc(a.detail)}</li>`).join("");
+    const u = rv.users;
+    $("users").innerHTML = u ? Object.entries(u.stages).map(([k, v]) => `<div class="card" data-stage="${esc(k)}">
+      <div class="name">${esc(t.stage[k] || k)}</div><div class="value">${v.toLocaleString()}</div>
+      <div class="sub">${(100 * v / u.users).toFixed(1)}%</div></div>`).join("") +
+      `<div class="card"><div class="name">${t.recall}</div><div class="value">${u.recall.toLocaleString()}</div>
+      <div class="sub">${Object.entries(u.tiers).map(([k, v]) => t.tier + k + " " + v).join(" · ")}</div></div>` : "";
+    $("experiments").innerHTML = rv.experiments.length ? rv.experiments.map((e) => `<li data-decision="${esc(e.analysis.verdict.decision)}">
+      <b>#${e.id} ${esc(e.name)}</b> (${esc(e.metric)}, ${e.days_run} ${t.days})<br>${esc(lang === "zh" ? e.analysis.verdict.zh : e.analysis.verdict.en)}</li>`).join("")
+      : `<li>${t.noExperiments}</li>`;
   }
 
   $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; applyI18n(); load(); });

@@ -1,7 +1,11 @@
 //! The web surface: the overview dashboard (Chinese first, English switch, ECharts served
 //! from the binary) and JSON endpoints for the same data. Only this crate knows HTTP.
 
+pub mod experiments;
+mod mail;
+pub mod notify;
 pub mod service;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,6 +53,14 @@ pub fn router(ws: Workspace) -> Router {
         .route("/api/metrics", get(catalog))
         .route("/api/metric", get(metric))
         .route("/api/alerts", get(alerts))
+        .route("/api/users", get(users))
+        .route("/api/users/cohorts", get(cohorts))
+        .route("/api/experiments", get(experiments))
+        .route(
+            "/api/experiments/analyze",
+            axum::routing::post(analyze_experiment),
+        )
+        .route("/api/experiments/{id}", get(experiment))
         .route("/assets/{*path}", get(asset))
         .with_state(Arc::new(ws))
 }
@@ -190,4 +202,82 @@ async fn alerts(
         .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
     let state = ws.state().await?;
     Ok(Json(state.alerts(p.shop.as_deref(), status).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct ShopParam {
+    shop: Option<String>,
+}
+
+async fn experiments(
+    State(ws): State<Shared>,
+    Query(p): Query<ShopParam>,
+) -> Result<Response, ServiceError> {
+    let state = ws.state().await?;
+    Ok(Json(state.experiments(p.shop.as_deref()).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct DateParam {
+    date: Option<String>,
+}
+
+async fn experiment(
+    State(ws): State<Shared>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Query(p): Query<DateParam>,
+) -> Result<Response, ServiceError> {
+    let date = parse_date(p.date.as_deref())?;
+    let e = ws
+        .state()
+        .await?
+        .experiment(id)
+        .await
+        .map_err(|e| ServiceError::NotFound(e.to_string()))?;
+    let (analysis, days_run) = ws.experiment_analysis(&e, date, &|_| {}).await?;
+    Ok(
+        Json(serde_json::json!({ "experiment": e, "days_run": days_run, "analysis": analysis }))
+            .into_response(),
+    )
+}
+
+/// Analyses summary counts posted as the CLI's `--input` JSON.
+async fn analyze_experiment(body: axum::body::Bytes) -> Result<Response, ServiceError> {
+    let req: vitrine_analytics::experiment::Request = serde_json::from_slice(&body)
+        .map_err(|e| ServiceError::BadRequest(format!("body:{}:{}: {e}", e.line(), e.column())))?;
+    let out = req
+        .run(&req.settings())
+        .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize)]
+struct UserParams {
+    shop: Option<String>,
+    date: Option<String>,
+    /// Users listed (recall candidates first, then by value); default 200.
+    limit: Option<usize>,
+}
+
+async fn users(
+    State(ws): State<Shared>,
+    Query(p): Query<UserParams>,
+) -> Result<Response, ServiceError> {
+    let date = parse_date(p.date.as_deref())?;
+    let mut seg = ws.users(p.shop.as_deref(), date).await?;
+    seg.users.sort_by(|a, b| {
+        b.recall
+            .cmp(&a.recall)
+            .then(b.value_index.total_cmp(&a.value_index))
+    });
+    seg.users.truncate(p.limit.unwrap_or(200));
+    Ok(Json(seg).into_response())
+}
+
+async fn cohorts(
+    State(ws): State<Shared>,
+    Query(p): Query<ReviewParams>,
+) -> Result<Response, ServiceError> {
+    let date = parse_date(p.date.as_deref())?;
+    Ok(Json(ws.cohorts(p.shop.as_deref(), date).await?).into_response())
 }

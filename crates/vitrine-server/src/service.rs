@@ -174,7 +174,15 @@ impl Workspace {
             .filter(|t| t.1.is_empty())
             .map(|t| (t.0, t.2, t.3))
             .collect();
-        Ok(req.build(&self.config, &results, &stored)?)
+        let mut review = req.build(&self.config, &results, &stored)?;
+        review.experiments = self.experiment_verdicts(&shop, date).await?;
+        // Segment sizes need enough buyers; a shop without orders simply has none.
+        review.users = self
+            .users(Some(&shop), Some(date))
+            .await
+            .ok()
+            .map(|s| s.sizes);
+        Ok(review)
     }
 
     /// Records a review's alerts in the state database (dedup by shop, rule, metric, scope).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use vitrine_ingest::{content_hash, read_csv_counted, FileRead, Problem};
+use vitrine_ingest::{content_hash, read_csv_counted, read_xlsx, FileRead, Problem};
 use vitrine_lake::Lake;
 
 /// How many problems are listed before the rest are only counted.
@@ -46,7 +46,18 @@ fn read(
         .to_ascii_lowercase();
     match ext.as_str() {
         "csv" | "txt" => read_csv_counted(path, shop, progress),
-        _ => Err(vec![Problem { file: path.display().to_string(), row: 0, column: String::new(), reason: format!("unsupported file type `.{ext}` (CSV is supported; save XLSX exports as CSV for now)") }]),
+        "xlsx" | "xlsm" | "xls" | "ods" => {
+            let read = read_xlsx(path, shop);
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            progress.fetch_add(size, Ordering::Relaxed);
+            read
+        }
+        _ => Err(vec![Problem {
+            file: path.display().to_string(),
+            row: 0,
+            column: String::new(),
+            reason: format!("unsupported file type `.{ext}` (CSV, XLSX, XLS and ODS are read)"),
+        }]),
     }
 }
 

@@ -1,8 +1,13 @@
 //! `vitrine`: the command line of the Vitrine operations command center.
 
 mod bench;
+mod cells;
+mod clv;
+mod experiment;
 mod import;
+mod rca;
 mod render;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -79,6 +84,9 @@ enum Command {
         /// Do not record the alerts in the state database.
         #[arg(long)]
         no_record: bool,
+        /// Push the summary card and critical alerts to the channels in `<data>/notify.toml`.
+        #[arg(long)]
+        notify: bool,
     },
     /// Targets: show the tree behind a day, or set a target.
     Targets {
@@ -104,6 +112,38 @@ enum Command {
     Alerts {
         #[command(subcommand)]
         action: Option<AlertAction>,
+    },
+    /// Customer lifetime value: summarise transactions, fit BG/NBD or Pareto/NBD + Gamma-Gamma, predict.
+    Clv {
+        #[command(subcommand)]
+        action: clv::ClvCommand,
+    },
+    /// Root cause over a cube (Adtributor): which dimension values explain the move.
+    Rca {
+        /// CSV, one row per leaf cell.
+        #[arg(long)]
+        input: PathBuf,
+        /// Dimension columns, comma-separated.
+        #[arg(long)]
+        dimensions: String,
+        /// Actual column, or NUM/DEN columns for a ratio metric.
+        #[arg(long)]
+        actual: String,
+        /// Expected (forecast) column, or NUM/DEN columns.
+        #[arg(long)]
+        expected: String,
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+    /// Users: lifecycle segments, RFM, tiers, cohorts and recall lists (REQUIREMENTS §9).
+    Users {
+        #[command(subcommand)]
+        action: users::UsersCommand,
+    },
+    /// A/B experiments: analyse, size, register (REQUIREMENTS §8).
+    Experiment {
+        #[command(subcommand)]
+        action: experiment::ExperimentCommand,
     },
     /// Benchmarks (print figures; never part of the test suite).
     Bench {
@@ -256,10 +296,20 @@ async fn run(cli: Cli) -> Result<()> {
             format,
             lang,
             no_record,
+            notify,
         } => {
             let date = parse_date(date.as_deref())?;
             let lang = Lang::parse(&lang)?;
-            review(&data, shop.as_deref(), date, format, lang, !no_record).await
+            review(
+                &data,
+                shop.as_deref(),
+                date,
+                format,
+                lang,
+                !no_record,
+                notify,
+            )
+            .await
         }
         Command::Serve { addr } => serve(&data, addr).await,
         Command::Demo {
@@ -269,6 +319,16 @@ async fn run(cli: Cli) -> Result<()> {
         } => demo(&data, no_serve, addr, Lang::parse(&lang)?).await,
         Command::Alerts { action } => alerts(&data, action).await,
         Command::Targets { action } => targets(&data, action).await,
+        Command::Clv { action } => clv::run(action).await,
+        Command::Users { action } => users::run(&data, action).await,
+        Command::Rca {
+            input,
+            dimensions,
+            actual,
+            expected,
+            format,
+        } => rca::run(&input, &dimensions, &actual, &expected, &format),
+        Command::Experiment { action } => experiment::run(&data, action).await,
         Command::Bench { what } => bench::run(&data, what).await,
         Command::Vacuum => {
             let n = Lake::open(&data)?.vacuum()?;
@@ -388,6 +448,7 @@ async fn review(
     format: ReviewFormat,
     lang: Lang,
     record: bool,
+    notify: bool,
 ) -> Result<()> {
     let ws = Workspace::open(data)?;
     let rv = ws.review(shop, date, lang).await?;
@@ -395,6 +456,55 @@ async fn review(
         ws.record_alerts(&rv).await?;
     }
     println!("{}", render::review(&rv, format)?);
+    if notify {
+        push(data, &rv).await?;
+    }
+    Ok(())
+}
+
+/// Pushes the review card and each critical alert; delivery problems are reported on
+/// stderr and never fail the review (the whole push is bounded to 60 s).
+async fn push(data: &Path, rv: &vitrine_analytics::Review) -> Result<()> {
+    use vitrine_server::notify;
+    let channels = notify::load(&data.join("notify.toml"))?;
+    if channels.is_empty() {
+        eprintln!(
+            "no channels in {}: nothing pushed",
+            data.join("notify.toml").display()
+        );
+        return Ok(());
+    }
+    let n = notify::Notifier::new(channels);
+    let mut messages = vec![notify::review_message(rv)];
+    messages.extend(
+        rv.alerts
+            .iter()
+            .filter(|a| a.severity == vitrine_analytics::monitor::Severity::Critical)
+            .map(|a| notify::alert_message(rv, a)),
+    );
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        let mut all = Vec::new();
+        for m in &messages {
+            all.extend(n.send(m).await);
+        }
+        all
+    })
+    .await;
+    match sent {
+        Ok(deliveries) => {
+            for d in deliveries.iter().filter(|d| !d.ok) {
+                eprintln!(
+                    "push to {} failed after {} attempts: {}",
+                    d.channel,
+                    d.attempts,
+                    d.error.as_deref().unwrap_or("")
+                );
+            }
+            let ok = deliveries.iter().filter(|d| d.ok).count();
+            eprintln!("pushed {ok}/{} messages", deliveries.len());
+        }
+        Err(_) => eprintln!("push timed out after 60 s; the review above is complete"),
+    }
     Ok(())
 }
 
@@ -435,7 +545,7 @@ async fn demo(data: &Path, no_serve: bool, addr: SocketAddr, lang: Lang) -> Resu
         };
         simulate(data, &args)?;
     }
-    review(data, None, None, ReviewFormat::Text, lang, true).await?;
+    review(data, None, None, ReviewFormat::Text, lang, true, false).await?;
     if no_serve {
         return Ok(());
     }

@@ -181,7 +181,38 @@ fn text(rv: &Review) -> String {
             l.pick("漏斗漏损最大环节：", "Leakiest funnel step: ")
         );
     }
+    if let Some(u) = &rv.users {
+        let stages: Vec<String> = u.stages.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(
+            s,
+            "\n{} {} ({}) · {} {}",
+            l.pick("用户", "Users"),
+            u.users,
+            stages.join(", "),
+            l.pick("召回候选", "recall candidates"),
+            u.recall
+        );
+    }
+    if !rv.experiments.is_empty() {
+        let _ = writeln!(s, "\n{}", l.pick("实验", "Experiments"));
+        for e in &rv.experiments {
+            let _ = writeln!(
+                s,
+                "  #{} {} ({}, {} {}) — {}",
+                e.id,
+                e.name,
+                e.metric,
+                e.days_run,
+                l.pick("天", "days"),
+                verdict(e, l)
+            );
+        }
+    }
     s
+}
+
+fn verdict(e: &vitrine_analytics::experiment::ExperimentVerdict, l: Lang) -> &str {
+    l.pick(&e.analysis.verdict.zh, &e.analysis.verdict.en)
 }
 
 fn markdown(rv: &Review) -> String {
@@ -226,6 +257,19 @@ fn markdown(rv: &Review) -> String {
     let _ = writeln!(s, "\n## {}\n", l.pick("今日行动", "Today's actions"));
     for a in &rv.actions {
         let _ = writeln!(s, "{}. **{}** — {}", a.priority, a.title, a.detail);
+    }
+    if !rv.experiments.is_empty() {
+        let _ = writeln!(s, "\n## {}\n", l.pick("实验", "Experiments"));
+        for e in &rv.experiments {
+            let _ = writeln!(
+                s,
+                "- **#{} {}** ({}) — {}",
+                e.id,
+                e.name,
+                e.metric,
+                verdict(e, l)
+            );
+        }
     }
     s
 }

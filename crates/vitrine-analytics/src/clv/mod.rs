@@ -1,0 +1,215 @@
+//! Customer lifetime value: BG/NBD (Fader, Hardie & Lee 2005) and Pareto/NBD (Schmittlein
+//! et al. 1987) for purchase counts, Gamma-Gamma (Fader & Hardie 2013) for spend.
+//!
+//! Models are fitted by maximum likelihood with Nelder–Mead over log-parameters (so every
+//! parameter stays positive), on log-space likelihoods, over inputs compressed to distinct
+//! `(frequency, recency, T)` rows with weights — a million customers become a few thousand rows.
+
+mod bgnbd;
+mod fit;
+mod gamma_gamma;
+mod pareto;
+mod special;
+
+use serde::{Deserialize, Serialize};
+
+pub use bgnbd::BgNbd;
+pub use gamma_gamma::GammaGamma;
+pub use pareto::ParetoNbd;
+
+/// Errors of CLV fitting and prediction.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ClvError {
+    /// The input cannot identify the model; the message says why.
+    #[error("{0}")]
+    Degenerate(String),
+    /// A customer row is invalid (0-based row index).
+    #[error("row {row}: {reason}")]
+    Row { row: usize, reason: String },
+    /// The optimiser did not reach a finite optimum.
+    #[error("the {model} fit did not converge: {reason}")]
+    NoConvergence { model: &'static str, reason: String },
+}
+
+/// One customer's repeat-purchase summary in calendar-time periods.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    /// Repeat purchases (periods with a purchase after the first).
+    pub frequency: f64,
+    /// Age at the last purchase (first to last purchase).
+    pub recency: f64,
+    /// Age at the end of observation (first purchase to end).
+    #[serde(rename = "T")]
+    pub t: f64,
+    /// Mean spend of the repeat purchases (0 when frequency is 0).
+    #[serde(default)]
+    pub monetary_value: Option<f64>,
+}
+
+/// Checks summaries: non-negative, whole frequency, recency ≤ T, recency 0 without repeats.
+pub fn validate(customers: &[Customer]) -> Result<(), ClvError> {
+    for (row, c) in customers.iter().enumerate() {
+        let bad = |reason: String| Err(ClvError::Row { row, reason });
+        if !(c.frequency >= 0.0 && c.frequency.fract() == 0.0 && c.frequency.is_finite()) {
+            return bad(format!(
+                "frequency must be a whole number ≥ 0, got {}",
+                c.frequency
+            ));
+        }
+        if !(c.recency >= 0.0 && c.t >= c.recency && c.t.is_finite()) {
+            return bad(format!(
+                "need 0 ≤ recency ≤ T, got recency {} and T {}",
+                c.recency, c.t
+            ));
+        }
+        if c.t <= 0.0 {
+            return bad(format!("T must be positive, got {}", c.t));
+        }
+        if c.frequency == 0.0 && c.recency != 0.0 {
+            return bad(format!(
+                "recency must be 0 without repeat purchases, got {}",
+                c.recency
+            ));
+        }
+        if let Some(m) = c.monetary_value {
+            if !(m >= 0.0 && m.is_finite()) {
+                return bad(format!("monetary_value must be ≥ 0, got {m}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Distinct `(x, t_x, T)` rows with their weights, plus the distinct x values.
+#[derive(Debug, Clone)]
+pub(crate) struct Compressed {
+    pub rows: Vec<Row>,
+    pub xs: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Row {
+    pub x: f64,
+    pub tx: f64,
+    pub t: f64,
+    pub weight: f64,
+    /// Index of `x` in `Compressed::xs`.
+    pub xi: usize,
+}
+
+impl Compressed {
+    pub fn new(customers: &[Customer]) -> Compressed {
+        let mut keyed: Vec<(u64, u64, u64)> = customers
+            .iter()
+            .map(|c| (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits()))
+            .collect();
+        keyed.sort_unstable();
+        let mut rows: Vec<Row> = Vec::new();
+        let mut xs: Vec<f64> = Vec::new();
+        for (x, tx, t) in keyed {
+            let (x, tx, t) = (f64::from_bits(x), f64::from_bits(tx), f64::from_bits(t));
+            match rows.last_mut() {
+                Some(r) if r.x == x && r.tx == tx && r.t == t => r.weight += 1.0,
+                _ => {
+                    if xs.last() != Some(&x) {
+                        xs.push(x);
+                    }
+                    rows.push(Row {
+                        x,
+                        tx,
+                        t,
+                        weight: 1.0,
+                        xi: xs.len() - 1,
+                    });
+                }
+            }
+        }
+        Compressed { rows, xs }
+    }
+}
+
+/// Degenerate inputs the count models cannot learn from.
+pub(crate) fn check_counts(customers: &[Customer], model: &str) -> Result<(), ClvError> {
+    validate(customers)?;
+    if customers.len() < 2 {
+        return Err(ClvError::Degenerate(format!(
+            "{model} needs at least 2 customers, got {}",
+            customers.len()
+        )));
+    }
+    if customers.iter().all(|c| c.frequency == 0.0) {
+        return Err(ClvError::Degenerate(format!(
+            "no customer made a repeat purchase, so {model} cannot estimate a purchase rate"
+        )));
+    }
+    Ok(())
+}
+
+/// Per-customer prediction over a horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Prediction {
+    pub p_alive: f64,
+    pub expected_purchases: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_avg_spend: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clv: Option<f64>,
+}
+
+/// A fitted purchase-count model.
+pub trait CountModel {
+    /// P(the customer is still active at T).
+    fn p_alive(&self, c: &Customer) -> f64;
+    /// Expected purchases in (T, T + t].
+    fn expected_purchases(&self, c: &Customer, t: f64) -> f64;
+}
+
+/// Predicts every customer: P(alive), expected purchases over `horizon` and, with a spend
+/// model, expected average spend and CLV discounted per period at `discount_rate`
+/// (purchases of period i, i.e. E[Y(i)] − E[Y(i−1)], are discounted by (1 + d)^i).
+pub fn predict(
+    model: &dyn CountModel,
+    spend: Option<&GammaGamma>,
+    customers: &[Customer],
+    horizon: f64,
+    discount_rate: f64,
+) -> Result<Vec<Prediction>, ClvError> {
+    validate(customers)?;
+    if !(horizon > 0.0 && horizon.is_finite()) {
+        return Err(ClvError::Degenerate(format!(
+            "horizon must be positive, got {horizon}"
+        )));
+    }
+    if !(discount_rate > -1.0 && discount_rate.is_finite()) {
+        return Err(ClvError::Degenerate(format!(
+            "discount rate must be > −1, got {discount_rate}"
+        )));
+    }
+    Ok(customers
+        .iter()
+        .map(|c| {
+            let expected_purchases = model.expected_purchases(c, horizon);
+            let avg = spend.map(|g| g.expected_avg_spend(c));
+            let clv = avg.map(|m| {
+                let steps = horizon.ceil() as usize;
+                let (mut prev, mut total) = (0.0, 0.0);
+                for i in 1..=steps {
+                    let at = (i as f64).min(horizon);
+                    let cum = model.expected_purchases(c, at);
+                    total += (cum - prev) * m / (1.0 + discount_rate).powf(i as f64);
+                    prev = cum;
+                }
+                total
+            });
+            Prediction {
+                p_alive: model.p_alive(c),
+                expected_purchases,
+                expected_avg_spend: avg,
+                clv,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,113 @@
+//! A plain-language verdict (zh-CN and English) an operator can act on.
+
+use serde::Serialize;
+
+use super::{Arm, Comparison, Difference, Method, Settings};
+
+/// What to do, and why, in both languages.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Verdict {
+    /// `invalid`, `keep_running`, `ship`, `stop` or `no_difference`.
+    pub decision: &'static str,
+    /// The winning variant, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub winner: Option<String>,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Verdict {
+    pub(super) fn new(
+        control: &Arm,
+        treatments: &[Comparison],
+        s: &Settings,
+        srm: bool,
+        warnings: &[String],
+    ) -> Verdict {
+        if srm {
+            return Verdict {
+                decision: "invalid",
+                winner: None,
+                zh: "分流比例异常（SRM），实验结果不可信：先排查分流与埋点，再重新实验。".into(),
+                en: "Sample ratio mismatch: the assignment is broken, so the result cannot be trusted. Fix assignment and tracking, then rerun.".into(),
+            };
+        }
+        let immature = !warnings.is_empty();
+        let best = treatments
+            .iter()
+            .filter(|t| t.significant && t.estimate > 0.0)
+            .max_by(|a, b| a.estimate.total_cmp(&b.estimate));
+        let worse = treatments.iter().all(|t| t.significant && t.estimate < 0.0);
+        let effect = |t: &Comparison| describe(t, s);
+        match (best, immature) {
+            (Some(t), false) => Verdict {
+                decision: "ship",
+                winner: Some(t.name.clone()),
+                zh: format!("{} 胜出：{}。建议全量上线并记录到实验库。", t.name, effect(t).0),
+                en: format!("{} wins: {}. Roll it out and log the result.", t.name, effect(t).1),
+            },
+            (Some(t), true) => Verdict {
+                decision: "keep_running",
+                winner: None,
+                zh: format!(
+                    "{} 领先（{}），但观察期或样本量未达标：继续实验，到期再决策。",
+                    t.name,
+                    effect(t).0
+                ),
+                en: format!(
+                    "{} leads ({}), but the minimum window or planned sample is not reached: keep running.",
+                    t.name,
+                    effect(t).1
+                ),
+            },
+            (None, _) if worse && !treatments.is_empty() && !immature => Verdict {
+                decision: "stop",
+                winner: Some(control.name.clone()),
+                zh: format!("所有实验组都显著差于对照组 {}：停止实验，保留原方案。", control.name),
+                en: format!("Every treatment is significantly worse than control {}: stop and keep the current version.", control.name),
+            },
+            (None, true) => Verdict {
+                decision: "keep_running",
+                winner: None,
+                zh: "尚无显著差异，且观察期或样本量未达标：继续实验。".into(),
+                en: "No significant difference yet and the window or sample is not complete: keep running.".into(),
+            },
+            (None, false) => Verdict {
+                decision: "no_difference",
+                winner: None,
+                zh: "样本充足但没有显著差异：两个方案效果相当，可按成本或体验选择。".into(),
+                en: "Enough data and no significant difference: the variants perform alike; choose on cost or experience.".into(),
+            },
+        }
+    }
+}
+
+fn describe(t: &Comparison, s: &Settings) -> (String, String) {
+    let level = format!("{:.0}%", (1.0 - s.alpha) * 100.0);
+    let fmt = |x: f64| match s.difference {
+        Difference::Relative => format!("{:+.2}%", x * 100.0),
+        Difference::Absolute => format!("{x:+.4}"),
+    };
+    let interval = format!("{} ~ {}", fmt(t.ci_low), fmt(t.ci_high));
+    match (s.method, t.chance_to_win) {
+        (Method::Bayesian, Some(w)) => (
+            format!(
+                "提升 {}，胜出概率 {:.1}%（{level} 可信区间 {interval}）",
+                fmt(t.estimate),
+                w * 100.0
+            ),
+            format!(
+                "lift {}, chance to win {:.1}% ({level} credible interval {interval})",
+                fmt(t.estimate),
+                w * 100.0
+            ),
+        ),
+        _ => (
+            format!("提升 {}（{level} 置信区间 {interval}）", fmt(t.estimate)),
+            format!(
+                "lift {} ({level} confidence interval {interval})",
+                fmt(t.estimate)
+            ),
+        ),
+    }
+}

@@ -1,0 +1,28 @@
+//! Users over their lifecycle (REQUIREMENTS §9): lifecycle stage, RFM scores and segments,
+//! tags, five-tier layering by a customer value index, cohort retention and repurchase, and
+//! recall lists. Inputs are per-user features the engine computes in SQL.
+
+mod cohort;
+mod segment;
+
+use chrono::NaiveDate;
+
+pub use cohort::{cohorts, CohortMatrix, CohortRow};
+pub use segment::{segment, RfmCuts, SegmentSizes, Segmented, UserSegment, Windows};
+
+pub use vitrine_core::customer::UserFeatures;
+
+/// A buyer's CLV summary in days as of `as_of`: frequency, recency, T, repeat-spend mean.
+pub fn clv_summary(u: &UserFeatures, as_of: NaiveDate) -> crate::clv::Customer {
+    let frequency = f64::from(u.purchase_days.saturating_sub(1));
+    crate::clv::Customer {
+        frequency,
+        recency: (u.last - u.first).num_days() as f64,
+        t: ((as_of - u.first).num_days() as f64).max(1.0),
+        monetary_value: Some(if frequency > 0.0 {
+            ((u.total - u.first_amount) / frequency).max(0.0)
+        } else {
+            0.0
+        }),
+    }
+}

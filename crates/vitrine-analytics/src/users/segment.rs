@@ -1,0 +1,386 @@
+//! Lifecycle stage, RFM, tags, value index, five tiers and the recall flag of every user.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{clv_summary, UserFeatures};
+use crate::clv::{predict, BgNbd, CountModel, GammaGamma};
+
+/// Lifecycle windows in days (configurable).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Windows {
+    /// First purchase within this many days: new.
+    pub new_days: i64,
+    /// Last purchase within this many days: active (or recalled after a lapse).
+    pub active_days: i64,
+    /// Last purchase within this many days: silent; beyond: churned.
+    pub silent_days: i64,
+}
+
+impl Default for Windows {
+    fn default() -> Self {
+        Windows {
+            new_days: 30,
+            active_days: 90,
+            silent_days: 180,
+        }
+    }
+}
+
+/// RFM scoring: quintiles of the shop's own users (default), or fixed cut points
+/// (four ascending thresholds per measure; recency in days, lower is better).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RfmCuts {
+    pub recency_days: Option<[f64; 4]>,
+    pub frequency: Option<[f64; 4]>,
+    pub monetary: Option<[f64; 4]>,
+}
+
+/// Everything known about one user's segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserSegment {
+    pub user_id: String,
+    /// `new`, `active`, `silent`, `churned` or `recalled`.
+    pub stage: &'static str,
+    pub r: u8,
+    pub f: u8,
+    pub m: u8,
+    /// One of the eight classic RFM segments, e.g. `important_value`.
+    pub rfm_segment: &'static str,
+    /// `high`, `medium` or `low`.
+    pub spending_power: &'static str,
+    pub interest: Option<String>,
+    /// `high`, `medium`, `low` or `none` by comments written.
+    pub interaction: &'static str,
+    pub member_tier: Option<String>,
+    /// 0–100: percentile of predicted CLV (or of spend when no model can be fitted).
+    pub value_index: f64,
+    /// 1 (core) … 5 (low value).
+    pub tier: u8,
+    pub p_alive: Option<f64>,
+    pub expected_clv: Option<f64>,
+    pub days_since_last: i64,
+    pub total: f64,
+    /// High value whose P(alive) is falling: worth a recall campaign.
+    pub recall: bool,
+}
+
+/// Counts per stage, RFM segment and tier, for the review and the dashboard.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SegmentSizes {
+    pub users: usize,
+    pub stages: BTreeMap<&'static str, usize>,
+    pub rfm_segments: BTreeMap<&'static str, usize>,
+    pub tiers: BTreeMap<u8, usize>,
+    pub recall: usize,
+}
+
+/// The segmentation of a shop's users as of one day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Segmented {
+    pub as_of: NaiveDate,
+    /// `bgnbd+gamma-gamma` or `spend` (when the models could not be fitted).
+    pub value_model: String,
+    pub sizes: SegmentSizes,
+    pub users: Vec<UserSegment>,
+}
+
+/// Tier boundaries on the value-index percentile: top 5 %, next 15 %, 30 %, 30 %, last 20 %.
+const TIER_CUTS: [f64; 4] = [95.0, 80.0, 50.0, 20.0];
+/// CLV horizon for the value index (days).
+const HORIZON_DAYS: f64 = 365.0;
+
+/// Segments `users` as of `as_of`.
+pub fn segment(users: &[UserFeatures], as_of: NaiveDate, w: &Windows, cuts: &RfmCuts) -> Segmented {
+    let since: Vec<f64> = users
+        .iter()
+        .map(|u| (as_of - u.last).num_days() as f64)
+        .collect();
+    let freq: Vec<f64> = users.iter().map(|u| f64::from(u.purchase_days)).collect();
+    let money: Vec<f64> = users.iter().map(|u| u.total).collect();
+    let r = score(&since, cuts.recency_days, true);
+    let f = score(&freq, cuts.frequency, false);
+    let m = score(&money, cuts.monetary, false);
+    let (value, p_alive, clv, value_model) = value_index(users, as_of);
+    let mut sizes = SegmentSizes {
+        users: users.len(),
+        ..SegmentSizes::default()
+    };
+    let segs: Vec<UserSegment> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let tier = tier(value[i]);
+            let stage = stage(u, as_of, w);
+            let recall = value[i] >= 70.0
+                && p_alive[i].is_some_and(|p| p < 0.5)
+                && matches!(stage, "silent" | "churned" | "active");
+            let s = UserSegment {
+                user_id: u.user_id.clone(),
+                stage,
+                r: r[i],
+                f: f[i],
+                m: m[i],
+                rfm_segment: rfm_segment(r[i], f[i], m[i]),
+                spending_power: match m[i] {
+                    4..=5 => "high",
+                    3 => "medium",
+                    _ => "low",
+                },
+                interest: u.top_category.clone(),
+                interaction: match u.comments {
+                    0 => "none",
+                    1 => "low",
+                    2..=3 => "medium",
+                    _ => "high",
+                },
+                member_tier: u.member_tier.clone(),
+                value_index: value[i],
+                tier,
+                p_alive: p_alive[i],
+                expected_clv: clv[i],
+                days_since_last: since[i] as i64,
+                total: u.total,
+                recall,
+            };
+            *sizes.stages.entry(s.stage).or_default() += 1;
+            *sizes.rfm_segments.entry(s.rfm_segment).or_default() += 1;
+            *sizes.tiers.entry(s.tier).or_default() += 1;
+            sizes.recall += usize::from(recall);
+            s
+        })
+        .collect();
+    Segmented {
+        as_of,
+        value_model,
+        sizes,
+        users: segs,
+    }
+}
+
+/// Lifecycle stage: new, then recalled / active by the last purchase, silent, churned.
+pub(crate) fn stage(u: &UserFeatures, as_of: NaiveDate, w: &Windows) -> &'static str {
+    let since_last = (as_of - u.last).num_days();
+    let since_first = (as_of - u.first).num_days();
+    if since_first <= w.new_days {
+        "new"
+    } else if since_last <= w.active_days {
+        if u.last_gap_days.is_some_and(|g| g > w.silent_days) {
+            "recalled"
+        } else {
+            "active"
+        }
+    } else if since_last <= w.silent_days {
+        "silent"
+    } else {
+        "churned"
+    }
+}
+
+/// 1–5 scores: fixed cut points, or quintiles by rank (ties share the lower rank's score).
+/// `lower_is_better` flips the scale (recency).
+pub(crate) fn score(values: &[f64], cuts: Option<[f64; 4]>, lower_is_better: bool) -> Vec<u8> {
+    if let Some(c) = cuts {
+        return values
+            .iter()
+            .map(|v| {
+                let above = c.iter().filter(|t| *v > **t).count() as u8;
+                if lower_is_better {
+                    5 - above
+                } else {
+                    1 + above
+                }
+            })
+            .collect();
+    }
+    let n = values.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut out = vec![1u8; n];
+    let mut first_rank = 0;
+    for (rank, &i) in order.iter().enumerate() {
+        if rank > 0 && values[i] != values[order[rank - 1]] {
+            first_rank = rank;
+        }
+        let q = (1 + 5 * first_rank / n.max(1)).min(5) as u8;
+        out[i] = if lower_is_better { 6 - q } else { q };
+    }
+    out
+}
+
+/// The eight classic RFM segments (high = score ≥ 3).
+pub(crate) fn rfm_segment(r: u8, f: u8, m: u8) -> &'static str {
+    match (r >= 3, f >= 3, m >= 3) {
+        (true, true, true) => "important_value",
+        (false, true, true) => "important_recall",
+        (true, false, true) => "important_develop",
+        (false, false, true) => "important_retain",
+        (true, true, false) => "general_value",
+        (false, true, false) => "general_recall",
+        (true, false, false) => "general_develop",
+        (false, false, false) => "general_retain",
+    }
+}
+
+fn tier(value_index: f64) -> u8 {
+    1 + TIER_CUTS.iter().filter(|c| value_index < **c).count() as u8
+}
+
+type Values = (Vec<f64>, Vec<Option<f64>>, Vec<Option<f64>>, String);
+
+/// Value index = percentile of 365-day CLV from BG/NBD + Gamma-Gamma fitted on the shop's
+/// own users; when they cannot be fitted (too few repeaters), percentile of spend.
+fn value_index(users: &[UserFeatures], as_of: NaiveDate) -> Values {
+    let summaries: Vec<_> = users.iter().map(|u| clv_summary(u, as_of)).collect();
+    let fitted = BgNbd::fit(&summaries).and_then(|bg| {
+        let gg = GammaGamma::fit(&summaries)?;
+        let preds = predict(
+            &bg as &dyn CountModel,
+            Some(&gg),
+            &summaries,
+            HORIZON_DAYS,
+            0.0,
+        )?;
+        Ok(preds)
+    });
+    match fitted {
+        Ok(preds) => {
+            let clv: Vec<f64> = preds.iter().map(|p| p.clv.unwrap_or(0.0)).collect();
+            (
+                percentiles(&clv),
+                preds.iter().map(|p| Some(p.p_alive)).collect(),
+                clv.into_iter().map(Some).collect(),
+                "bgnbd+gamma-gamma".into(),
+            )
+        }
+        Err(_) => {
+            let spend: Vec<f64> = users.iter().map(|u| u.total).collect();
+            (
+                percentiles(&spend),
+                vec![None; users.len()],
+                vec![None; users.len()],
+                "spend".into(),
+            )
+        }
+    }
+}
+
+/// Percentile rank 0–100 (share of users strictly below, ties averaged).
+fn percentiles(values: &[f64]) -> Vec<f64> {
+    let n = values.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut out = vec![0.0; n];
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && values[order[j + 1]] == values[order[i]] {
+            j += 1;
+        }
+        let pct = if n > 1 {
+            100.0 * ((i + j) as f64 / 2.0) / (n - 1) as f64
+        } else {
+            100.0
+        };
+        for &k in &order[i..=j] {
+            out[k] = pct;
+        }
+        i = j + 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(
+        id: &str,
+        first: &str,
+        last: &str,
+        days: u32,
+        total: f64,
+        gap: Option<i64>,
+    ) -> UserFeatures {
+        UserFeatures {
+            user_id: id.into(),
+            first: first.parse().unwrap(),
+            last: last.parse().unwrap(),
+            purchase_days: days,
+            total,
+            first_amount: total / f64::from(days),
+            last_gap_days: gap,
+            top_category: Some("beauty".into()),
+            member_tier: None,
+            comments: 0,
+        }
+    }
+
+    #[test]
+    fn stages_follow_the_windows() {
+        let d: NaiveDate = "2026-11-21".parse().unwrap();
+        let w = Windows::default();
+        assert_eq!(
+            stage(&user("a", "2026-11-01", "2026-11-01", 1, 10.0, None), d, &w),
+            "new"
+        );
+        assert_eq!(
+            stage(
+                &user("b", "2026-01-01", "2026-11-01", 3, 10.0, Some(40)),
+                d,
+                &w
+            ),
+            "active"
+        );
+        assert_eq!(
+            stage(
+                &user("c", "2025-01-01", "2026-11-01", 2, 10.0, Some(300)),
+                d,
+                &w
+            ),
+            "recalled"
+        );
+        assert_eq!(
+            stage(
+                &user("d", "2026-01-01", "2026-07-01", 2, 10.0, Some(20)),
+                d,
+                &w
+            ),
+            "silent"
+        );
+        assert_eq!(
+            stage(
+                &user("e", "2025-01-01", "2026-01-01", 2, 10.0, Some(20)),
+                d,
+                &w
+            ),
+            "churned"
+        );
+    }
+
+    #[test]
+    fn quintiles_and_cut_points() {
+        let v: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(score(&v, None, false), vec![1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+        assert_eq!(score(&v, None, true), vec![5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
+        // Ties share a score.
+        assert_eq!(
+            score(&[1.0, 1.0, 1.0, 2.0, 3.0], None, false),
+            vec![1, 1, 1, 4, 5]
+        );
+        let cuts = Some([30.0, 60.0, 90.0, 180.0]);
+        assert_eq!(score(&[10.0, 45.0, 200.0], cuts, true), vec![5, 4, 1]);
+        assert_eq!(rfm_segment(5, 5, 5), "important_value");
+        assert_eq!(rfm_segment(1, 4, 5), "important_recall");
+        assert_eq!(
+            percentiles(&[3.0, 1.0, 2.0, 2.0]),
+            vec![100.0, 0.0, 50.0, 50.0]
+        );
+        assert_eq!(
+            (tier(99.0), tier(90.0), tier(60.0), tier(30.0), tier(5.0)),
+            (1, 2, 3, 4, 5)
+        );
+    }
+}

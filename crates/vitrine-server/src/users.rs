@@ -1,0 +1,53 @@
+//! The users service: features from the lake, segmentation and cohorts from the analyses.
+
+use chrono::NaiveDate;
+use vitrine_analytics::users::{cohorts, segment, CohortMatrix, RfmCuts, Segmented, Windows};
+
+use crate::service::{ServiceError, Workspace};
+
+impl Workspace {
+    /// Every buyer of a shop segmented as of `date` (default: the shop's last day).
+    pub async fn users(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+    ) -> Result<Segmented, ServiceError> {
+        let (shop, date) = self.resolve(shop, date)?;
+        let users = self.engine()?.user_features(&shop, date).await?;
+        if users.is_empty() {
+            return Err(ServiceError::NotFound(format!(
+                "shop {shop} has no orders up to {date}"
+            )));
+        }
+        let windows = Windows {
+            new_days: self.threshold(&shop, "user_new_days", 30.0) as i64,
+            active_days: self.threshold(&shop, "user_active_days", 90.0) as i64,
+            silent_days: self.threshold(&shop, "user_silent_days", 180.0) as i64,
+        };
+        Ok(segment(&users, date, &windows, &RfmCuts::default()))
+    }
+
+    /// Cohort retention and repurchase by first-purchase month and by acquisition source.
+    pub async fn cohorts(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+    ) -> Result<[CohortMatrix; 2], ServiceError> {
+        let (shop, date) = self.resolve(shop, date)?;
+        let rows = self.engine()?.cohort_rows(&shop, date).await?;
+        let last = i32::try_from(chrono::Datelike::year(&date)).unwrap_or(0) * 12
+            + chrono::Datelike::month0(&date) as i32;
+        Ok(cohorts(&rows, last))
+    }
+
+    fn threshold(&self, shop: &str, key: &str, default: f64) -> f64 {
+        self.config
+            .value(
+                vitrine_core::config::Group::Thresholds,
+                key,
+                Some(shop),
+                None,
+            )
+            .unwrap_or(default)
+    }
+}
