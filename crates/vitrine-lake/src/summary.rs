@@ -25,6 +25,8 @@ pub struct SummarySpec {
     pub period_days: u32,
     /// Last day observed (default: the last transaction's day).
     pub observation_end: Option<NaiveDate>,
+    /// Sort the result by customer (for files people read; fitting does not need it).
+    pub sorted: bool,
 }
 
 /// One customer's summary, ages in periods.
@@ -81,15 +83,16 @@ fn sql(spec: &SummarySpec) -> String {
         None => (String::new(), "(SELECT MAX(p) FROM per)".into()),
     };
     format!(
-        "WITH raw AS (SELECT CAST({cust} AS VARCHAR) AS id, {day} AS day, {amount} AS amt FROM tx WHERE {cust} IS NOT NULL AND {date} IS NOT NULL),
+        "WITH raw AS (SELECT {cust} AS id, {day} AS day, {amount} AS amt FROM tx WHERE {cust} IS NOT NULL AND {date} IS NOT NULL),
          t AS (SELECT id, {period} AS p, amt FROM raw {end_filter}),
          per AS (SELECT id, p, SUM(amt) AS amt FROM t GROUP BY id, p),
          c AS (SELECT id, COUNT(*) - 1 AS frequency, MAX(p) - MIN(p) AS recency, MIN(p) AS first_p,
                       SUM(amt) AS total, first_value(amt ORDER BY p) AS first_amt FROM per GROUP BY id)
-         SELECT id, CAST(frequency AS DOUBLE) AS frequency, CAST(recency AS DOUBLE) AS recency,
+         SELECT CAST(id AS VARCHAR) AS id, CAST(frequency AS DOUBLE) AS frequency, CAST(recency AS DOUBLE) AS recency,
                 CAST({end_period} - first_p AS DOUBLE) AS t,
                 CASE WHEN frequency > 0 THEN (total - first_amt) / frequency ELSE 0.0 END AS monetary_value
-         FROM c ORDER BY id",
+         FROM c {order}",
+        order = if spec.sorted { "ORDER BY 1" } else { "" },
         cust = ident(&spec.customer),
         date = ident(&spec.date),
     )

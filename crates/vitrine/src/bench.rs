@@ -29,6 +29,13 @@ pub enum BenchCommand {
         #[arg(long)]
         no_peer: bool,
     },
+    /// Time BG/NBD + Gamma-Gamma fits in-process on a summary CSV (median of runs).
+    Clv {
+        #[arg(long)]
+        summary: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -37,12 +44,15 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
-    let BenchCommand::Review {
-        scale,
-        days,
-        runs,
-        no_peer,
-    } = what;
+    let (scale, days, runs, no_peer) = match what {
+        BenchCommand::Review {
+            scale,
+            days,
+            runs,
+            no_peer,
+        } => (scale, days, runs, no_peer),
+        BenchCommand::Clv { summary, runs } => return clv(&summary, runs),
+    };
     let lake = Lake::open(data)?;
     if lake.manifest()?.partitions.is_empty() {
         let args = crate::SimulateArgs {
@@ -169,4 +179,21 @@ fn peer_script() -> PathBuf {
     } else {
         PathBuf::from("scripts/bench_duckdb.py")
     }
+}
+
+/// Median in-process time of a BG/NBD + Gamma-Gamma fit (the summary is read once).
+fn clv(summary: &Path, runs: usize) -> Result<()> {
+    let file = crate::clv::read_summary(summary)?;
+    let mut times = Vec::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        std::hint::black_box(crate::clv::fit(&file.customers, crate::clv::Model::Bgnbd)?);
+        times.push(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "BG/NBD + Gamma-Gamma fit on {} customers: {:.2} ms (median of {runs})",
+        file.customers.len(),
+        median(times) * 1e3
+    );
+    Ok(())
 }

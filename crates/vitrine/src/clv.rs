@@ -15,8 +15,11 @@ pub enum ClvCommand {
     /// Fit a purchase model (and Gamma-Gamma when monetary_value is present).
     Fit {
         /// CSV with columns frequency, recency, T [, monetary_value] (other columns are carried).
-        #[arg(long)]
-        summary: PathBuf,
+        #[arg(long, required_unless_present = "transactions")]
+        summary: Option<PathBuf>,
+        /// Or summarise a transaction log in the same run.
+        #[command(flatten)]
+        tx: TxArgs,
         #[arg(long, value_enum, default_value_t = Model::Bgnbd)]
         model: Model,
         #[arg(long, default_value = "json")]
@@ -24,8 +27,10 @@ pub enum ClvCommand {
     },
     /// Per-customer P(alive), expected purchases, expected spend and CLV as CSV.
     Predict {
-        #[arg(long)]
-        summary: PathBuf,
+        #[arg(long, required_unless_present = "transactions")]
+        summary: Option<PathBuf>,
+        #[command(flatten)]
+        tx: TxArgs,
         /// Horizon in the summary's periods.
         #[arg(long)]
         horizon: f64,
@@ -39,25 +44,88 @@ pub enum ClvCommand {
     },
     /// Turn a transaction log (CSV or Parquet) into the per-customer summary CSV.
     Summarize {
-        #[arg(long)]
-        transactions: PathBuf,
-        #[arg(long)]
-        customer: String,
-        #[arg(long)]
-        date: String,
-        #[arg(long)]
-        amount: Option<String>,
-        /// chrono format of the date column when not ISO, e.g. %Y%m%d.
-        #[arg(long)]
-        date_format: Option<String>,
-        #[arg(long, value_enum, default_value_t = Period::Days)]
-        period: Period,
-        /// Last observed day (default: the last transaction's day).
-        #[arg(long)]
-        observation_end: Option<String>,
+        #[command(flatten)]
+        tx: TxArgs,
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+/// A transaction log and its columns.
+#[derive(clap::Args)]
+pub struct TxArgs {
+    /// Transactions (CSV with header, or Parquet), one row per purchase.
+    #[arg(long, conflicts_with = "summary")]
+    transactions: Option<PathBuf>,
+    #[arg(long, default_value = "customer_id")]
+    customer: String,
+    #[arg(long, default_value = "date")]
+    date: String,
+    #[arg(long)]
+    amount: Option<String>,
+    /// chrono format of the date column when not ISO, e.g. %Y%m%d.
+    #[arg(long)]
+    date_format: Option<String>,
+    #[arg(long, value_enum, default_value_t = Period::Days)]
+    period: Period,
+    /// Last observed day (default: the last transaction's day).
+    #[arg(long)]
+    observation_end: Option<String>,
+}
+
+impl TxArgs {
+    fn spec(&self) -> Result<SummarySpec> {
+        let path = self
+            .transactions
+            .clone()
+            .ok_or_else(|| anyhow!("give --transactions FILE (or --summary FILE)"))?;
+        Ok(SummarySpec {
+            path,
+            customer: self.customer.clone(),
+            date: self.date.clone(),
+            amount: self.amount.clone(),
+            date_format: self.date_format.clone(),
+            period_days: if self.period == Period::Weeks { 7 } else { 1 },
+            observation_end: self
+                .observation_end
+                .as_deref()
+                .map(|d| {
+                    d.parse()
+                        .map_err(|_| anyhow!("--observation-end `{d}` is not YYYY-MM-DD"))
+                })
+                .transpose()?,
+            sorted: true,
+        })
+    }
+}
+
+/// Customers from a summary CSV, or summarised from a transaction log.
+async fn customers(summary: Option<&Path>, tx: &TxArgs) -> Result<SummaryFile> {
+    if let Some(p) = summary {
+        return read_summary(p);
+    }
+    let spec = SummarySpec {
+        sorted: false,
+        ..tx.spec()?
+    };
+    let rows = customer_summary(&spec).await?;
+    if rows.is_empty() {
+        bail!("{}: no transactions", spec.path.display());
+    }
+    let ids = rows.iter().map(|r| r.id.clone()).collect();
+    let customers = rows
+        .iter()
+        .map(|r| Customer {
+            frequency: r.frequency,
+            recency: r.recency,
+            t: r.t,
+            monetary_value: r.monetary_value,
+        })
+        .collect();
+    Ok(SummaryFile {
+        ids: Some(("customer_id".into(), ids)),
+        customers,
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -83,10 +151,11 @@ pub async fn run(cmd: ClvCommand) -> Result<()> {
     match cmd {
         ClvCommand::Fit {
             summary,
+            tx,
             model,
             format,
         } => {
-            let file = read_summary(&summary)?;
+            let file = customers(summary.as_deref(), &tx).await?;
             let out = fit(&file.customers, model)?;
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&out)?);
@@ -99,39 +168,18 @@ pub async fn run(cmd: ClvCommand) -> Result<()> {
         }
         ClvCommand::Predict {
             summary,
+            tx,
             horizon,
             discount_rate,
             model,
             out,
         } => {
-            let file = read_summary(&summary)?;
+            let file = customers(summary.as_deref(), &tx).await?;
             let csv = predictions(&file, model, horizon, discount_rate)?;
             write_out(out.as_deref(), &csv)
         }
-        ClvCommand::Summarize {
-            transactions,
-            customer,
-            date,
-            amount,
-            date_format,
-            period,
-            observation_end,
-            out,
-        } => {
-            let spec = SummarySpec {
-                path: transactions,
-                customer,
-                date,
-                amount,
-                date_format,
-                period_days: if period == Period::Weeks { 7 } else { 1 },
-                observation_end: observation_end
-                    .map(|d| {
-                        d.parse()
-                            .map_err(|_| anyhow!("--observation-end `{d}` is not YYYY-MM-DD"))
-                    })
-                    .transpose()?,
-            };
+        ClvCommand::Summarize { tx, out } => {
+            let spec = tx.spec()?;
             let rows = customer_summary(&spec).await?;
             let mut w = csv::Writer::from_writer(Vec::new());
             let money = spec.amount.is_some();

@@ -1,10 +1,10 @@
 //! BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
 
 use serde::Serialize;
-use statrs::function::gamma::ln_gamma;
+use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::special::{hyp2f1, log_add_exp};
-use super::{check_counts, fit::maximise, ClvError, Compressed, CountModel, Customer};
+use super::special::hyp2f1;
+use super::{check_counts, fit::maximise_smooth, ClvError, Compressed, CountModel, Customer};
 
 /// Fitted BG/NBD parameters: purchase rate ~ Gamma(r, α), dropout p ~ Beta(a, b).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -22,8 +22,13 @@ impl BgNbd {
         check_counts(customers, "BG/NBD")?;
         let data = Compressed::new(customers);
         let mean_t = customers.iter().map(|c| c.t).sum::<f64>() / customers.len() as f64;
-        let ll = |p: &[f64]| log_likelihood(&data, p[0], p[1], p[2], p[3]);
-        let (p, ll) = maximise("BG/NBD", &[1.0, mean_t.max(1e-3), 1.0, 1.0], &ll)?;
+        let f = |p: &[f64]| log_likelihood(&data, p);
+        let (p, ll) = maximise_smooth(
+            "BG/NBD",
+            &[1.0, mean_t.max(1e-3), 1.0, 1.0],
+            customers.len(),
+            &f,
+        )?;
         Ok(BgNbd {
             r: p[0],
             alpha: p[1],
@@ -44,10 +49,13 @@ impl BgNbd {
     }
 }
 
-/// Σ weight · ln L(r, α, a, b | x, t_x, T).
-pub(crate) fn log_likelihood(d: &Compressed, r: f64, alpha: f64, a: f64, b: f64) -> f64 {
+/// Σ weight · ln L(r, α, a, b | x, t_x, T) and its gradient in (r, α, a, b).
+pub(crate) fn log_likelihood(d: &Compressed, p: &[f64]) -> (f64, Vec<f64>) {
+    let (r, alpha, a, b) = (p[0], p[1], p[2], p[3]);
     let (lg_r, lg_b, lg_ab) = (ln_gamma(r), ln_gamma(b), ln_gamma(a + b));
-    let per_x: Vec<(f64, f64)> =
+    let (dg_r, dg_b, dg_ab) = (digamma(r), digamma(b), digamma(a + b));
+    // Per distinct x: (head, ln a − ln(b+x−1), ∂r head, ∂a head, ∂b head).
+    let per_x: Vec<[f64; 5]> =
         d.xs.iter()
             .map(|&x| {
                 let head = ln_gamma(r + x) - lg_r + r * alpha.ln() + lg_ab + ln_gamma(b + x)
@@ -58,18 +66,47 @@ pub(crate) fn log_likelihood(d: &Compressed, r: f64, alpha: f64, a: f64, b: f64)
                 } else {
                     f64::NEG_INFINITY
                 };
-                (head, a4)
+                let dr = digamma(r + x) - dg_r + alpha.ln();
+                let dab = dg_ab - digamma(a + b + x);
+                [head, a4, dr, dab, dab + digamma(b + x) - dg_b]
             })
             .collect();
-    d.rows
-        .iter()
-        .map(|row| {
-            let (head, a4) = per_x[row.xi];
-            let a3 = -(r + row.x) * (alpha + row.t).ln();
-            let a4 = a4 - (r + row.x) * (alpha + row.tx).ln();
-            row.weight * (head + log_add_exp(a3, a4))
-        })
-        .sum()
+    let ln_t: Vec<f64> = d.ts.iter().map(|t| (alpha + t).ln()).collect();
+    let ln_tx: Vec<f64> = d.txs.iter().map(|t| (alpha + t).ln()).collect();
+    let (mut ll, mut g) = (0.0, [0.0f64; 4]);
+    for row in &d.rows {
+        let [head, c4, dr, da, db] = per_x[row.xi];
+        let rx = r + row.x;
+        let a3 = -rx * ln_t[row.ti];
+        // w4: the share of the likelihood from "dropped out after the last purchase".
+        let (mix, w4) = if row.x > 0.0 {
+            let a4 = c4 - rx * ln_tx[row.txi];
+            let diff = a4 - a3;
+            if diff > 0.0 {
+                let e = (-diff).exp();
+                (a4 + e.ln_1p(), 1.0 / (1.0 + e))
+            } else {
+                let e = diff.exp();
+                (a3 + e.ln_1p(), e / (1.0 + e))
+            }
+        } else {
+            (a3, 0.0)
+        };
+        let w3 = 1.0 - w4;
+        let w = row.weight;
+        ll += w * (head + mix);
+        g[0] += w * (dr - w3 * ln_t[row.ti] - w4 * ln_tx[row.txi]);
+        g[1] += w * (r / alpha - rx * (w3 / (alpha + row.t) + w4 / (alpha + row.tx)));
+        g[2] += w * (da + w4 / a);
+        g[3] += w
+            * (db
+                - if row.x > 0.0 {
+                    w4 / (b + row.x - 1.0)
+                } else {
+                    0.0
+                });
+    }
+    (ll, g.to_vec())
 }
 
 impl CountModel for BgNbd {

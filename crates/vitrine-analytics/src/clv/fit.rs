@@ -1,8 +1,12 @@
-//! Maximum likelihood over log-parameters with argmin's Nelder–Mead, restarted from its own
-//! optimum until the log-likelihood stops improving.
+//! Maximum likelihood over log-parameters: argmin's L-BFGS where the model supplies an
+//! analytic gradient, Nelder–Mead (restarted from its own optimum) where it does not.
 
-use argmin::core::{CostFunction, Error, Executor, State};
+use std::sync::Mutex;
+
+use argmin::core::{CostFunction, Error, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::neldermead::NelderMead;
+use argmin::solver::quasinewton::LBFGS;
 
 use super::ClvError;
 
@@ -70,4 +74,115 @@ pub(crate) fn maximise(
         )));
     }
     Ok((params, -best_cost))
+}
+
+/// A log-likelihood with its gradient in the natural (positive) parameters.
+pub(crate) type LlGrad<'a> = &'a (dyn Fn(&[f64]) -> (f64, Vec<f64>) + Sync);
+
+/// −LL and its gradient over θ = ln(params), caching the last evaluation (argmin asks for
+/// cost and gradient at the same point separately).
+struct Smooth<'a> {
+    f: LlGrad<'a>,
+    /// 1 / number of observations: the optimiser sees the mean log-likelihood, whose
+    /// gradient is O(1) whatever the sample size, so its first steps stay in range.
+    scale: f64,
+    last: Mutex<Option<(Vec<f64>, f64, Vec<f64>)>>,
+}
+
+impl Smooth<'_> {
+    fn eval(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+        if let Ok(guard) = self.last.lock() {
+            if let Some((t, c, g)) = guard.as_ref() {
+                if t.as_slice() == theta {
+                    return (*c, g.clone());
+                }
+            }
+        }
+        let params: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
+        let (ll, grad) = (self.f)(&params);
+        let (cost, g) = if ll.is_finite() && grad.iter().all(|g| g.is_finite()) {
+            // d(−LL)/dθ = −p · dLL/dp
+            (
+                -ll * self.scale,
+                grad.iter()
+                    .zip(&params)
+                    .map(|(g, p)| -g * p * self.scale)
+                    .collect(),
+            )
+        } else {
+            (f64::MAX, vec![0.0; theta.len()])
+        };
+        if let Ok(mut guard) = self.last.lock() {
+            *guard = Some((theta.to_vec(), cost, g.clone()));
+        }
+        (cost, g)
+    }
+}
+
+impl CostFunction for Smooth<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, theta: &Self::Param) -> Result<f64, Error> {
+        Ok(self.eval(theta).0)
+    }
+}
+
+impl Gradient for Smooth<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, theta: &Self::Param) -> Result<Vec<f64>, Error> {
+        Ok(self.eval(theta).1)
+    }
+}
+
+/// Maximises a smooth log-likelihood with L-BFGS from `start`; returns (parameters, LL).
+/// Falls back to Nelder–Mead if the quasi-Newton run fails.
+pub(crate) fn maximise_smooth(
+    model: &'static str,
+    start: &[f64],
+    observations: usize,
+    f: LlGrad<'_>,
+) -> Result<(Vec<f64>, f64), ClvError> {
+    let scale = 1.0 / observations.max(1) as f64;
+    let problem = Smooth {
+        f,
+        scale,
+        last: Mutex::new(None),
+    };
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
+        .with_tolerance_grad(1e-9)
+        .and_then(|s| s.with_tolerance_cost(1e-14));
+    let theta0: Vec<f64> = start.iter().map(|p| p.ln()).collect();
+    let run = solver.and_then(|s| {
+        Executor::new(problem, s)
+            .configure(|st| st.param(theta0).max_iters(1000))
+            .run()
+    });
+    let value_only = |p: &[f64]| f(p).0;
+    match run {
+        Ok(res) => {
+            let state = res.state();
+            let theta = state.get_best_param().cloned().unwrap_or_default();
+            let params: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
+            let cost = state.get_best_cost();
+            if cost == f64::MAX || params.len() != start.len() {
+                return maximise(model, start, &value_only);
+            }
+            if params
+                .iter()
+                .any(|p| !p.is_finite() || *p > 1e8 || *p < 1e-8)
+            {
+                return Err(ClvError::NoConvergence {
+                    model,
+                    reason: format!(
+                        "parameters ran to the edge of their domain ({params:?}); the data cannot identify the model"
+                    ),
+                });
+            }
+            Ok((params, -cost / scale))
+        }
+        Err(_) => maximise(model, start, &value_only),
+    }
 }

@@ -2,9 +2,9 @@
 //! repeat purchases, with per-purchase spend ~ Gamma(p, ν) and ν ~ Gamma(q, γ).
 
 use serde::Serialize;
-use statrs::function::gamma::ln_gamma;
+use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::{fit::maximise, validate, ClvError, Customer};
+use super::{fit::maximise_smooth, validate, ClvError, Customer};
 
 /// Fitted Gamma-Gamma parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -19,13 +19,18 @@ impl GammaGamma {
     /// Fits on the customers with repeat purchases (their `monetary_value` must be > 0).
     pub fn fit(customers: &[Customer]) -> Result<GammaGamma, ClvError> {
         validate(customers)?;
-        let mut data: Vec<(f64, f64)> = Vec::new();
+        let mut data: Vec<Spend> = Vec::new();
         for (row, c) in customers.iter().enumerate() {
             if c.frequency == 0.0 {
                 continue;
             }
             match c.monetary_value {
-                Some(m) if m > 0.0 => data.push((c.frequency, m)),
+                Some(m) if m > 0.0 => data.push(Spend {
+                    x: c.frequency,
+                    m,
+                    ln_m: m.ln(),
+                    ln_x: c.frequency.ln(),
+                }),
                 Some(m) => {
                     return Err(ClvError::Row {
                         row,
@@ -47,10 +52,10 @@ impl GammaGamma {
                 data.len()
             )));
         }
-        let mean = data.iter().map(|d| d.1).sum::<f64>() / data.len() as f64;
-        data.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let ll = |p: &[f64]| log_likelihood(&data, p[0], p[1], p[2]);
-        let (p, ll) = maximise("Gamma-Gamma", &[1.0, 2.0, mean.max(1e-6)], &ll)?;
+        let mean = data.iter().map(|d| d.m).sum::<f64>() / data.len() as f64;
+        data.sort_by(|a, b| a.x.total_cmp(&b.x));
+        let f = |p: &[f64]| log_likelihood(&data, p);
+        let (p, ll) = maximise_smooth("Gamma-Gamma", &[1.0, 2.0, mean.max(1e-6)], data.len(), &f)?;
         Ok(GammaGamma {
             p: p[0],
             q: p[1],
@@ -68,17 +73,54 @@ impl GammaGamma {
     }
 }
 
-/// Σ ln f(m̄ | p, q, γ, x) over (x, m̄) rows sorted by x (lnΓ terms cached per x).
-fn log_likelihood(data: &[(f64, f64)], p: f64, q: f64, gamma: f64) -> f64 {
-    let base = q * gamma.ln() - ln_gamma(q);
-    let mut total = 0.0;
-    let (mut last_x, mut cached) = (f64::NAN, 0.0);
-    for &(x, m) in data {
-        if x != last_x {
-            cached = ln_gamma(p * x + q) - ln_gamma(p * x) + p * x * x.ln();
-            last_x = x;
+/// One repeat buyer: purchases and mean spend, with their logs precomputed.
+struct Spend {
+    x: f64,
+    m: f64,
+    ln_m: f64,
+    ln_x: f64,
+}
+
+/// Σ ln f(m̄ | p, q, γ, x) and its gradient in (p, q, γ), over rows sorted by x
+/// (lnΓ and ψ terms cached per x).
+fn log_likelihood(data: &[Spend], params: &[f64]) -> (f64, Vec<f64>) {
+    let (p, q, gamma) = (params[0], params[1], params[2]);
+    let (ln_g, dg_q) = (gamma.ln(), digamma(q));
+    let base = q * ln_g - ln_gamma(q);
+    let (mut ll, mut g) = (0.0, [0.0f64; 3]);
+    let (mut last_x, mut lg, mut dpx, mut dpxq) = (f64::NAN, 0.0, 0.0, 0.0);
+    for s in data {
+        if s.x != last_x {
+            lg = ln_gamma(p * s.x + q) - ln_gamma(p * s.x);
+            dpxq = digamma(p * s.x + q);
+            dpx = digamma(p * s.x);
+            last_x = s.x;
         }
-        total += cached + base + (p * x - 1.0) * m.ln() - (p * x + q) * (gamma + m * x).ln();
+        let px = p * s.x;
+        let ln_d = (gamma + s.m * s.x).ln();
+        ll += lg + base + (px - 1.0) * s.ln_m + px * s.ln_x - (px + q) * ln_d;
+        g[0] += s.x * (dpxq - dpx + s.ln_m + s.ln_x - ln_d);
+        g[1] += dpxq - dg_q + ln_g - ln_d;
+        g[2] += q / gamma - (px + q) / (gamma + s.m * s.x);
     }
-    total
+    (ll, g.to_vec())
+}
+
+/// The likelihood and gradient over customers (repeat buyers with spend only), for tests.
+#[cfg(test)]
+pub(crate) fn log_likelihood_of(customers: &[Customer], params: &[f64]) -> (f64, Vec<f64>) {
+    let mut data: Vec<Spend> = customers
+        .iter()
+        .filter_map(|c| {
+            let m = c.monetary_value.filter(|m| *m > 0.0 && c.frequency > 0.0)?;
+            Some(Spend {
+                x: c.frequency,
+                m,
+                ln_m: m.ln(),
+                ln_x: c.frequency.ln(),
+            })
+        })
+        .collect();
+    data.sort_by(|a, b| a.x.total_cmp(&b.x));
+    log_likelihood(&data, params)
 }

@@ -47,6 +47,7 @@ pub struct Customer {
 }
 
 /// Checks summaries: non-negative, whole frequency, recency ≤ T, recency 0 without repeats.
+/// T = 0 (first purchase on the last observed day) is valid and carries no information.
 pub fn validate(customers: &[Customer]) -> Result<(), ClvError> {
     for (row, c) in customers.iter().enumerate() {
         let bad = |reason: String| Err(ClvError::Row { row, reason });
@@ -61,9 +62,6 @@ pub fn validate(customers: &[Customer]) -> Result<(), ClvError> {
                 "need 0 ≤ recency ≤ T, got recency {} and T {}",
                 c.recency, c.t
             ));
-        }
-        if c.t <= 0.0 {
-            return bad(format!("T must be positive, got {}", c.t));
         }
         if c.frequency == 0.0 && c.recency != 0.0 {
             return bad(format!(
@@ -80,11 +78,14 @@ pub fn validate(customers: &[Customer]) -> Result<(), ClvError> {
     Ok(())
 }
 
-/// Distinct `(x, t_x, T)` rows with their weights, plus the distinct x values.
+/// Distinct `(x, t_x, T)` rows with their weights, plus the distinct x, t_x and T values
+/// (so per-value terms are computed once per likelihood evaluation, not once per row).
 #[derive(Debug, Clone)]
 pub(crate) struct Compressed {
     pub rows: Vec<Row>,
     pub xs: Vec<f64>,
+    pub txs: Vec<f64>,
+    pub ts: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -93,8 +94,20 @@ pub(crate) struct Row {
     pub tx: f64,
     pub t: f64,
     pub weight: f64,
-    /// Index of `x` in `Compressed::xs`.
+    /// Indexes into `xs`, `txs` and `ts`.
     pub xi: usize,
+    pub txi: usize,
+    pub ti: usize,
+}
+
+fn distinct(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v
+}
+
+fn index_of(values: &[f64], v: f64) -> usize {
+    values.partition_point(|x| *x < v)
 }
 
 impl Compressed {
@@ -104,27 +117,26 @@ impl Compressed {
             .map(|c| (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits()))
             .collect();
         keyed.sort_unstable();
+        let xs = distinct(customers.iter().map(|c| c.frequency).collect());
+        let txs = distinct(customers.iter().map(|c| c.recency).collect());
+        let ts = distinct(customers.iter().map(|c| c.t).collect());
         let mut rows: Vec<Row> = Vec::new();
-        let mut xs: Vec<f64> = Vec::new();
         for (x, tx, t) in keyed {
             let (x, tx, t) = (f64::from_bits(x), f64::from_bits(tx), f64::from_bits(t));
             match rows.last_mut() {
                 Some(r) if r.x == x && r.tx == tx && r.t == t => r.weight += 1.0,
-                _ => {
-                    if xs.last() != Some(&x) {
-                        xs.push(x);
-                    }
-                    rows.push(Row {
-                        x,
-                        tx,
-                        t,
-                        weight: 1.0,
-                        xi: xs.len() - 1,
-                    });
-                }
+                _ => rows.push(Row {
+                    x,
+                    tx,
+                    t,
+                    weight: 1.0,
+                    xi: index_of(&xs, x),
+                    txi: index_of(&txs, tx),
+                    ti: index_of(&ts, t),
+                }),
             }
         }
-        Compressed { rows, xs }
+        Compressed { rows, xs, txs, ts }
     }
 }
 

@@ -188,3 +188,51 @@ fn all_repeaters_fit_or_explain_and_predictions_are_finite() {
         Err(e) => assert!(matches!(e, ClvError::NoConvergence { .. }), "{e}"),
     }
 }
+
+/// Central finite differences of `f` at `p` (relative step).
+fn numeric_gradient(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
+    (0..p.len())
+        .map(|i| {
+            let h = 1e-6 * p[i];
+            let (mut up, mut down) = (p.to_vec(), p.to_vec());
+            up[i] += h;
+            down[i] -= h;
+            (f(&up) - f(&down)) / (2.0 * h)
+        })
+        .collect()
+}
+
+#[test]
+fn analytic_gradients_match_finite_differences() {
+    let c = draw_bgnbd(3000, 0.3, 5.0, 0.9, 2.0, 39.0, 9);
+    let data = Compressed::new(&c);
+    let p = [0.35, 4.0, 0.7, 2.6];
+    let (_, g) = bgnbd::log_likelihood(&data, &p);
+    let num = numeric_gradient(&|q| bgnbd::log_likelihood(&data, q).0, &p);
+    for (a, n) in g.iter().zip(&num) {
+        assert!(
+            (a - n).abs() <= 1e-5 * n.abs().max(1.0),
+            "BG/NBD: analytic {g:?} vs numeric {num:?}"
+        );
+    }
+    let spend: Vec<Customer> = c
+        .iter()
+        .filter(|c| c.frequency > 0.0)
+        .enumerate()
+        .map(|(i, c)| Customer {
+            monetary_value: Some(5.0 + (i % 17) as f64),
+            ..*c
+        })
+        .collect();
+    let gg = GammaGamma::fit(&spend).unwrap();
+    // At the optimum the gradient vanishes, so check a point away from it too.
+    let p = [gg.p * 1.3, gg.q * 0.8, gg.gamma * 1.1];
+    let (_, g) = gamma_gamma::log_likelihood_of(&spend, &p);
+    let num = numeric_gradient(&|q| gamma_gamma::log_likelihood_of(&spend, q).0, &p);
+    for (a, n) in g.iter().zip(&num) {
+        assert!(
+            (a - n).abs() <= 1e-5 * n.abs().max(1.0),
+            "Gamma-Gamma: analytic {g:?} vs numeric {num:?}"
+        );
+    }
+}
