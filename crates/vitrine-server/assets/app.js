@@ -6,13 +6,13 @@
       funnel: "转化漏斗", traffic: "流量结构", alerts: "预警", actions: "今日行动", severity: "级别", rule: "规则", scope: "范围",
       message: "说明", playbook: "预案", target: "目标", vsLastWeek: "周同比", none: "今日无预警", leak: "漏损最大环节：",
       actual: "实际", expected: "应完成", projected: "预计", onTrack: "达标", offTrack: "落后", switchTo: "English",
-      users: "用户分层", experiments: "实验", noExperiments: "暂无进行中的实验", recall: "召回候选", days: "天",
+      users: "用户分层", experiments: "实验", navUsers: "用户分层", navExperiments: "实验", noExperiments: "暂无进行中的实验", recall: "召回候选", days: "天",
       stage: { new: "新客", active: "活跃", silent: "沉默", churned: "流失", recalled: "召回" }, tier: "层" },
     en: { title: "Vitrine operations dashboard", shop: "Shop", date: "Date", kpis: "KPIs vs targets", pacing: "Target pacing", trends: "Last 30 days",
       funnel: "Conversion funnel", traffic: "Traffic mix", alerts: "Alerts", actions: "Today's actions", severity: "Severity", rule: "Rule", scope: "Scope",
       message: "Message", playbook: "Playbook", target: "target", vsLastWeek: "vs last week", none: "No alerts today", leak: "Leakiest step: ",
       actual: "actual", expected: "expected", projected: "projected", onTrack: "on track", offTrack: "behind", switchTo: "中文",
-      users: "User segments", experiments: "Experiments", noExperiments: "No running experiments", recall: "recall candidates", days: "days",
+      users: "User segments", experiments: "Experiments", navUsers: "Users", navExperiments: "Experiments", noExperiments: "No running experiments", recall: "recall candidates", days: "days",
       stage: { new: "new", active: "active", silent: "silent", churned: "churned", recalled: "recalled" }, tier: "tier" },
   };
   const params = new URLSearchParams(location.search);

@@ -47,6 +47,11 @@ impl IntoResponse for ServiceError {
 pub fn router(ws: Workspace) -> Router {
     Router::new()
         .route("/", get(index))
+        .route("/users", get(|| async { asset_response("users.html") }))
+        .route(
+            "/experiments",
+            get(|| async { asset_response("experiments.html") }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/shops", get(shops))
         .route("/api/review", get(review))

@@ -122,3 +122,71 @@ async fn bad_requests_name_the_problem() {
         assert!(text.contains(needle), "{uri}: {text}");
     }
 }
+
+async fn post(ws: &Workspace, uri: &str, body: &str) -> (StatusCode, serde_json::Value) {
+    let res = router(ws.clone())
+        .oneshot(
+            Request::post(uri)
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+#[tokio::test]
+async fn users_and_experiments_endpoints() {
+    let (_dir, ws) = workspace();
+    let (s, _, body) = get(&ws, "/api/users?shop=shop1&limit=10").await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let seg: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let n = seg["sizes"]["users"].as_u64().unwrap();
+    let by_stage: u64 = seg["sizes"]["stages"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_stage, n, "every user has exactly one stage");
+    assert_eq!(seg["users"].as_array().unwrap().len(), 10.min(n as usize));
+    let (s, _, body) = get(&ws, "/api/users/cohorts?shop=shop1").await;
+    assert_eq!(s, StatusCode::OK);
+    let c: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (c[0]["by"].as_str(), c[1]["by"].as_str()),
+        (Some("month"), Some("source"))
+    );
+    for page in ["/users", "/experiments"] {
+        let (s, ct, _) = get(&ws, page).await;
+        assert_eq!(
+            (s, ct.starts_with("text/html")),
+            (StatusCode::OK, true),
+            "{page}"
+        );
+    }
+
+    let (s, a) = post(
+        &ws,
+        "/api/experiments/analyze",
+        r#"{"variants": [{"name": "A", "n": 1000, "conversions": 100}, {"name": "B", "n": 1000, "conversions": 130}]}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    assert!((a["treatments"][0]["estimate"].as_f64().unwrap() - 0.03).abs() < 1e-12);
+    let (s, e) = post(
+        &ws,
+        "/api/experiments/analyze",
+        r#"{"variants": [{"name": "A", "n": 10}, {"name": "B", "n": 10, "conversions": 1}]}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(e["error"].as_str().unwrap().contains("variant A"), "{e}");
+    let (s, _, body) = get(&ws, "/api/experiments").await;
+    assert_eq!((s, body.as_slice()), (StatusCode::OK, b"[]".as_slice()));
+    let (s, _, _) = get(&ws, "/api/experiments/7").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -132,4 +132,38 @@ fn dashboard_renders_in_headless_chromium() {
         "English switch failed"
     );
     assert!(en.contains("data-metric=\"roi\""));
+    // The overview shows user segments from the review.
+    assert!(
+        zh.contains("data-stage=\"new\""),
+        "user segments missing on the overview"
+    );
+
+    // Users page: lifecycle cards, charts and the cohort heatmap from /api/users*.
+    let users = dump_dom(
+        browser,
+        &format!("http://127.0.0.1:{port}/users"),
+        &dir.path().join("p3"),
+    );
+    assert!(
+        users.contains("生命周期") && users.contains("data-stage=\"active\""),
+        "users page: {}",
+        &users[..users.len().min(2000)]
+    );
+    assert!(users.contains("<canvas"), "users charts did not draw");
+    // Experiments page: the calculator posts summary counts and shows the verdict.
+    let exp = dump_dom(
+        browser,
+        &format!("http://127.0.0.1:{port}/experiments?lang=en"),
+        &dir.path().join("p4"),
+    );
+    assert!(
+        exp.contains("Registered experiments") && exp.contains("No experiments"),
+        "experiments page: {}",
+        &exp[..exp.len().min(2000)]
+    );
+    assert!(
+        exp.contains("B wins"),
+        "the calculator's verdict is missing: {}",
+        &exp[..exp.len().min(3000)]
+    );
 }
