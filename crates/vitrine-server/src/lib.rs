@@ -5,7 +5,7 @@ pub mod experiments;
 mod mail;
 pub mod notify;
 pub mod service;
-mod users;
+pub mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -262,6 +262,23 @@ struct UserParams {
     date: Option<String>,
     /// Users listed (recall candidates first, then by value); default 200.
     limit: Option<usize>,
+    /// RFM cut points instead of quintiles: four ascending numbers each.
+    r_cuts: Option<String>,
+    f_cuts: Option<String>,
+    m_cuts: Option<String>,
+}
+
+impl UserParams {
+    fn cuts(&self) -> Result<vitrine_analytics::users::RfmCuts, ServiceError> {
+        let parse = |name: &str, v: &Option<String>| {
+            v.as_deref().map(|t| users::parse_cuts(name, t)).transpose()
+        };
+        Ok(vitrine_analytics::users::RfmCuts {
+            recency_days: parse("r_cuts", &self.r_cuts)?,
+            frequency: parse("f_cuts", &self.f_cuts)?,
+            monetary: parse("m_cuts", &self.m_cuts)?,
+        })
+    }
 }
 
 async fn users(
@@ -269,7 +286,7 @@ async fn users(
     Query(p): Query<UserParams>,
 ) -> Result<Response, ServiceError> {
     let date = parse_date(p.date.as_deref())?;
-    let mut seg = ws.users(p.shop.as_deref(), date).await?;
+    let mut seg = ws.users(p.shop.as_deref(), date, &p.cuts()?).await?;
     seg.users.sort_by(|a, b| {
         b.recall
             .cmp(&a.recall)

@@ -178,7 +178,7 @@ impl Workspace {
         review.experiments = self.experiment_verdicts(&shop, date).await?;
         // Segment sizes need enough buyers; a shop without orders simply has none.
         review.users = self
-            .users(Some(&shop), Some(date))
+            .users(Some(&shop), Some(date), &Default::default())
             .await
             .ok()
             .map(|s| s.sizes);

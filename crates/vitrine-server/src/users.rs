@@ -11,6 +11,7 @@ impl Workspace {
         &self,
         shop: Option<&str>,
         date: Option<NaiveDate>,
+        cuts: &RfmCuts,
     ) -> Result<Segmented, ServiceError> {
         let (shop, date) = self.resolve(shop, date)?;
         let users = self.engine()?.user_features(&shop, date).await?;
@@ -24,7 +25,7 @@ impl Workspace {
             active_days: self.threshold(&shop, "user_active_days", 90.0) as i64,
             silent_days: self.threshold(&shop, "user_silent_days", 180.0) as i64,
         };
-        Ok(segment(&users, date, &windows, &RfmCuts::default()))
+        Ok(segment(&users, date, &windows, cuts))
     }
 
     /// Cohort retention and repurchase by first-purchase month and by acquisition source.
@@ -49,5 +50,21 @@ impl Workspace {
                 None,
             )
             .unwrap_or(default)
+    }
+}
+
+/// Parses four ascending RFM cut points, e.g. `30,60,90,180` (the argument `name` is for the
+/// error message).
+pub fn parse_cuts(name: &str, text: &str) -> Result<[f64; 4], ServiceError> {
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| ServiceError::BadRequest(format!("{name}: `{text}` is not four numbers")))?;
+    match <[f64; 4]>::try_from(v) {
+        Ok(c) if c.windows(2).all(|w| w[0] < w[1]) => Ok(c),
+        _ => Err(ServiceError::BadRequest(format!(
+            "{name}: give four ascending cut points, got `{text}`"
+        ))),
     }
 }

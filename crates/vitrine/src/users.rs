@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
-use vitrine_analytics::users::UserSegment;
+use vitrine_analytics::users::{RfmCuts, UserSegment};
+use vitrine_server::users::parse_cuts;
 use vitrine_server::Workspace;
 
 #[derive(Subcommand)]
@@ -15,6 +16,8 @@ pub enum UsersCommand {
         shop: Option<String>,
         #[arg(long)]
         date: Option<String>,
+        #[command(flatten)]
+        cuts: CutArgs,
         #[arg(long, default_value = "table")]
         format: String,
     },
@@ -44,15 +47,53 @@ pub enum UsersCommand {
         /// Only this lifecycle stage (new, active, silent, churned, recalled).
         #[arg(long)]
         stage: Option<String>,
+        #[command(flatten)]
+        cuts: CutArgs,
     },
+}
+
+/// RFM cut points (four ascending numbers each) instead of the shop's own quintiles.
+#[derive(clap::Args)]
+pub struct CutArgs {
+    /// Days since the last purchase, e.g. 30,60,90,180 (fewer days score higher).
+    #[arg(long)]
+    r_cuts: Option<String>,
+    /// Purchase days, e.g. 1,2,3,5.
+    #[arg(long)]
+    f_cuts: Option<String>,
+    /// Total spend in yuan, e.g. 100,300,800,2000.
+    #[arg(long)]
+    m_cuts: Option<String>,
+}
+
+impl CutArgs {
+    fn cuts(&self) -> Result<RfmCuts> {
+        let parse = |name: &str, v: &Option<String>| -> Result<Option<[f64; 4]>> {
+            Ok(v.as_deref().map(|t| parse_cuts(name, t)).transpose()?)
+        };
+        Ok(RfmCuts {
+            recency_days: parse("--r-cuts", &self.r_cuts)?,
+            frequency: parse("--f-cuts", &self.f_cuts)?,
+            monetary: parse("--m-cuts", &self.m_cuts)?,
+        })
+    }
 }
 
 pub async fn run(data: &Path, cmd: UsersCommand) -> Result<()> {
     let ws = Workspace::open(data)?;
     match cmd {
-        UsersCommand::Segments { shop, date, format } => {
+        UsersCommand::Segments {
+            shop,
+            date,
+            cuts,
+            format,
+        } => {
             let seg = ws
-                .users(shop.as_deref(), crate::parse_date(date.as_deref())?)
+                .users(
+                    shop.as_deref(),
+                    crate::parse_date(date.as_deref())?,
+                    &cuts.cuts()?,
+                )
                 .await?;
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&seg.sizes)?);
@@ -113,9 +154,14 @@ pub async fn run(data: &Path, cmd: UsersCommand) -> Result<()> {
             date,
             recall,
             stage,
+            cuts,
         } => {
             let seg = ws
-                .users(shop.as_deref(), crate::parse_date(date.as_deref())?)
+                .users(
+                    shop.as_deref(),
+                    crate::parse_date(date.as_deref())?,
+                    &cuts.cuts()?,
+                )
                 .await?;
             let mut list: Vec<&UserSegment> = seg
                 .users

@@ -273,4 +273,59 @@ fn a_registered_creative_test_is_read_from_the_lake_and_reaches_the_review() {
     assert_eq!(review["experiments"][0]["analysis"], got);
     let users = &review["users"];
     assert!(users["users"].as_u64().unwrap_or(0) > 0, "{users}");
+
+    // Users: fixed RFM cut points, and recall lists as CSV and XLSX.
+    let sizes: Value = serde_json::from_str(&vitrine_in(
+        data,
+        &[
+            "users",
+            "segments",
+            "--date",
+            "2026-11-21",
+            "--format",
+            "json",
+            "--r-cuts",
+            "7,14,21,28",
+        ],
+    ))
+    .expect("json");
+    assert_eq!(sizes["users"], users["users"]);
+    assert_eq!(
+        sizes["stages"], users["stages"],
+        "cut points change RFM, not stages"
+    );
+    let csv_path = data.join("recall.csv");
+    vitrine_in(
+        data,
+        &[
+            "users",
+            "export",
+            "--recall",
+            "--out",
+            csv_path.to_str().expect("utf-8"),
+        ],
+    );
+    let csv = std::fs::read_to_string(&csv_path).expect("csv");
+    assert!(csv.starts_with("user_id,stage,r,f,m,rfm_segment,tier,value_index,p_alive"));
+    assert_eq!(
+        csv.lines().count() as u64 - 1,
+        sizes["recall"].as_u64().expect("recall")
+    );
+    let xlsx = data.join("all.xlsx");
+    vitrine_in(
+        data,
+        &["users", "export", "--out", xlsx.to_str().expect("utf-8")],
+    );
+    assert!(
+        std::fs::read(&xlsx).expect("xlsx").starts_with(b"PK"),
+        "an XLSX is a zip"
+    );
+    let bad = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["users", "segments", "--r-cuts", "30,20,10"])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("four ascending"));
 }
