@@ -203,6 +203,10 @@ pub fn predict(
             let expected_purchases = model.expected_purchases(c, horizon);
             let avg = spend.map(|g| g.expected_avg_spend(c));
             let clv = avg.map(|m| {
+                if discount_rate == 0.0 {
+                    // The per-period sum telescopes: no need to walk the horizon.
+                    return expected_purchases * m;
+                }
                 let steps = horizon.ceil() as usize;
                 let (mut prev, mut total) = (0.0, 0.0);
                 for i in 1..=steps {
