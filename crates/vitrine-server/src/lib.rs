@@ -270,14 +270,11 @@ struct UserParams {
 
 impl UserParams {
     fn cuts(&self) -> Result<vitrine_analytics::users::RfmCuts, ServiceError> {
-        let parse = |name: &str, v: &Option<String>| {
-            v.as_deref().map(|t| users::parse_cuts(name, t)).transpose()
-        };
-        Ok(vitrine_analytics::users::RfmCuts {
-            recency_days: parse("r_cuts", &self.r_cuts)?,
-            frequency: parse("f_cuts", &self.f_cuts)?,
-            monetary: parse("m_cuts", &self.m_cuts)?,
-        })
+        users::parse_rfm_cuts(
+            self.r_cuts.as_deref(),
+            self.f_cuts.as_deref(),
+            self.m_cuts.as_deref(),
+        )
     }
 }
 

@@ -68,3 +68,18 @@ pub fn parse_cuts(name: &str, text: &str) -> Result<[f64; 4], ServiceError> {
         ))),
     }
 }
+
+/// RFM cut points from optional `a,b,c,d` strings (recency, frequency, monetary); a missing
+/// one keeps quintiles.
+pub fn parse_rfm_cuts(
+    r: Option<&str>,
+    f: Option<&str>,
+    m: Option<&str>,
+) -> Result<RfmCuts, ServiceError> {
+    let parse = |name: &str, v: Option<&str>| v.map(|t| parse_cuts(name, t)).transpose();
+    Ok(RfmCuts {
+        recency_days: parse("r_cuts", r)?,
+        frequency: parse("f_cuts", f)?,
+        monetary: parse("m_cuts", m)?,
+    })
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use vitrine_analytics::users::{RfmCuts, UserSegment};
-use vitrine_server::users::parse_cuts;
+use vitrine_server::users::parse_rfm_cuts;
 use vitrine_server::Workspace;
 
 #[derive(Subcommand)]
@@ -68,14 +68,11 @@ pub struct CutArgs {
 
 impl CutArgs {
     fn cuts(&self) -> Result<RfmCuts> {
-        let parse = |name: &str, v: &Option<String>| -> Result<Option<[f64; 4]>> {
-            Ok(v.as_deref().map(|t| parse_cuts(name, t)).transpose()?)
-        };
-        Ok(RfmCuts {
-            recency_days: parse("--r-cuts", &self.r_cuts)?,
-            frequency: parse("--f-cuts", &self.f_cuts)?,
-            monetary: parse("--m-cuts", &self.m_cuts)?,
-        })
+        Ok(parse_rfm_cuts(
+            self.r_cuts.as_deref(),
+            self.f_cuts.as_deref(),
+            self.m_cuts.as_deref(),
+        )?)
     }
 }
 

@@ -16,19 +16,7 @@ pub(super) fn compare(kind: MetricKind, c: &Moments, t: &Moments, s: &Settings) 
         (Difference::Absolute, MetricKind::Mean) => welch(c, t, s.alpha),
         (Difference::Relative, _) => relative(c, t, s.alpha),
     };
-    Comparison {
-        name: String::new(),
-        n: t.n,
-        mean: t.mean,
-        estimate,
-        ci_low: estimate - half,
-        ci_high: estimate + half,
-        p_value: Some(p_value),
-        p_value_adjusted: None,
-        chance_to_win: None,
-        expected_loss: None,
-        significant: p_value < s.alpha,
-    }
+    Comparison::tested(t, estimate, half, p_value, s.alpha)
 }
 
 /// Two-sided normal p-value of `estimate / se`; a zero standard error means a certain

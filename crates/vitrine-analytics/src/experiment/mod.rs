@@ -170,6 +170,25 @@ pub struct Comparison {
     pub significant: bool,
 }
 
+impl Comparison {
+    /// A test result: `estimate ± half` with a p-value (frequentist or sequential).
+    pub(crate) fn tested(t: &Moments, estimate: f64, half: f64, p_value: f64, alpha: f64) -> Self {
+        Comparison {
+            name: String::new(),
+            n: t.n,
+            mean: t.mean,
+            estimate,
+            ci_low: estimate - half,
+            ci_high: estimate + half,
+            p_value: Some(p_value),
+            p_value_adjusted: None,
+            chance_to_win: None,
+            expected_loss: None,
+            significant: p_value < alpha,
+        }
+    }
+}
+
 /// Summary of the control arm.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Arm {

@@ -24,19 +24,7 @@ pub(super) fn compare(c: &Moments, t: &Moments, s: &Settings) -> Comparison {
         .unwrap_or(default_tau * default_tau)
         .max(f64::MIN_POSITIVE);
     let (p_value, half) = mixture(estimate, se * se, tau2, s.alpha);
-    Comparison {
-        name: String::new(),
-        n: t.n,
-        mean: t.mean,
-        estimate,
-        ci_low: estimate - half,
-        ci_high: estimate + half,
-        p_value: Some(p_value),
-        p_value_adjusted: None,
-        chance_to_win: None,
-        expected_loss: None,
-        significant: p_value < s.alpha,
-    }
+    Comparison::tested(t, estimate, half, p_value, s.alpha)
 }
 
 /// The effect scale the default τ is 10 % of: the pooled mean, or the pooled unit standard
