@@ -4,11 +4,13 @@
 //! the answers, and returns one structured value that every surface renders.
 
 pub mod clv;
+pub mod diagnosis;
 pub mod experiment;
 pub mod monitor;
 pub mod playbook;
 pub mod rca;
 pub mod review;
+pub mod risk;
 pub mod stats;
 pub mod targets;
 pub mod users;

@@ -9,10 +9,27 @@ use serde::Serialize;
 use vitrine_core::config::Config;
 use vitrine_core::metric::baseline;
 
-use crate::stats::{binomial_lower, poisson_lower, poisson_upper};
+use crate::stats::{binomial_lower, median, poisson_lower, poisson_upper};
+
+/// Theil–Sen line through `y` at x = 0, 1, …: (median pairwise slope, median intercept).
+pub fn theil_sen(y: &[f64]) -> Option<(f64, f64)> {
+    let mut slopes = Vec::new();
+    for i in 0..y.len() {
+        for j in i + 1..y.len() {
+            slopes.push((y[j] - y[i]) / (j - i) as f64);
+        }
+    }
+    let slope = median(&slopes)?;
+    let intercepts: Vec<f64> = y
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v - slope * i as f64)
+        .collect();
+    Some((slope, median(&intercepts)?))
+}
 
 /// Every rule id the monitors can raise.
-pub const RULES: [&str; 12] = [
+pub const RULES: [&str; 15] = [
     "target_deviation",
     "traffic_quality_drop",
     "cpa_rise",
@@ -25,6 +42,9 @@ pub const RULES: [&str; 12] = [
     "stock_forecast",
     "on_time_min",
     "segment_cvr_drop",
+    "execution_deviation",
+    "relative_change",
+    "forecast",
 ];
 
 /// How urgent a finding is.
@@ -228,8 +248,15 @@ impl Rules<'_> {
         })
     }
 
-    /// Days of cover below `days_of_cover_min`, or projected to fall below it within 72 h.
-    pub fn days_of_cover(&self, product: &str, on_hand: f64, daily_sales: f64) -> Option<Finding> {
+    /// Days of cover below `days_of_cover_min`, or projected to fall below it within
+    /// `forecast_hours` at the current sales rate with nothing in transit to refill it.
+    pub fn days_of_cover(
+        &self,
+        product: &str,
+        on_hand: f64,
+        in_transit: f64,
+        daily_sales: f64,
+    ) -> Option<Finding> {
         let min = self.t("days_of_cover_min");
         if daily_sales < self.t("cover_min_daily_sales") {
             return None;
@@ -246,7 +273,7 @@ impl Rules<'_> {
                 format!("商品 {product} 可售天数仅 {cover:.1} 天（阈值 {min}）"),
                 format!("Product {product} has {cover:.1} days of cover (threshold {min})"),
             )
-        } else if cover < min + 3.0 {
+        } else if (on_hand + in_transit) / daily_sales < min + self.t("forecast_hours") / 24.0 {
             (
                 "stock_forecast",
                 Severity::Info,
@@ -366,6 +393,102 @@ impl Rules<'_> {
         })
     }
 
+    /// Month-to-date GMV behind the plan's expected-to-date by more than `execution_deviation`.
+    pub fn execution_deviation(
+        &self,
+        actual_to_date: f64,
+        expected_to_date: f64,
+    ) -> Option<Finding> {
+        let limit = self.t("execution_deviation");
+        if expected_to_date <= 0.0 {
+            return None;
+        }
+        let dev = actual_to_date / expected_to_date - 1.0;
+        (dev < -limit).then(|| Finding {
+            rule: "execution_deviation",
+            metric: "gmv",
+            scope: format!("shop:{}", self.shop),
+            severity: Severity::Warning,
+            observed: actual_to_date,
+            expected: Some(expected_to_date),
+            threshold: limit,
+            p_value: None,
+            message_zh: format!("本月执行进度落后计划 {}（累计 {actual_to_date:.0} 元，应达 {expected_to_date:.0} 元）", pct(-dev)),
+            message_en: format!("Month-to-date execution is {} behind plan ({actual_to_date:.0} of {expected_to_date:.0} yuan)", pct(-dev)),
+        })
+    }
+
+    /// A KPI worse than the median of the same weekday over the trailing weeks by more than
+    /// `relative_change` and by more than `relative_change_mad` robust deviations (1.4826 ×
+    /// MAD, floored at 5 % of the median), so weekly rhythm does not fire it.
+    pub fn relative_change(
+        &self,
+        metric: &'static str,
+        name: (&str, &str),
+        value: f64,
+        same_weekday: &[f64],
+        higher_is_better: bool,
+    ) -> Option<Finding> {
+        if same_weekday.len() < 3 {
+            return None;
+        }
+        let m = median(same_weekday)?;
+        let dev: Vec<f64> = same_weekday.iter().map(|x| (x - m).abs()).collect();
+        let sigma = (1.4826 * median(&dev)?).max(0.05 * m.abs());
+        if m == 0.0 || sigma == 0.0 {
+            return None;
+        }
+        let change = value / m - 1.0;
+        let worse = if higher_is_better { -change } else { change };
+        let z = (value - m).abs() / sigma;
+        (worse > self.t("relative_change") && z > self.t("relative_change_mad")).then(|| Finding {
+            rule: "relative_change",
+            metric,
+            scope: format!("shop:{}", self.shop),
+            severity: Severity::Warning,
+            observed: value,
+            expected: Some(m),
+            threshold: self.t("relative_change"),
+            p_value: None,
+            message_zh: format!("{}较近 {} 周同日中位数变化 {}（{value:.4} vs {m:.4}）", name.0, same_weekday.len(), pct(change)),
+            message_en: format!("{} moved {} against the median of the same weekday over {} weeks ({value:.4} vs {m:.4})", name.1, pct(change), same_weekday.len()),
+        })
+    }
+
+    /// A level projected to cross its limit within `forecast_hours`, by a Theil–Sen line
+    /// through the last days (`recent`, oldest first, ending today) while today is still
+    /// inside the limit.
+    pub fn forecast(
+        &self,
+        metric: &'static str,
+        name: (&str, &str),
+        recent: &[f64],
+        limit: f64,
+        below: bool,
+    ) -> Option<Finding> {
+        if recent.len() < 7 {
+            return None;
+        }
+        let (slope, intercept) = theil_sen(recent)?;
+        let now = intercept + slope * (recent.len() - 1) as f64;
+        let hours = self.t("forecast_hours");
+        let ahead = now + slope * hours / 24.0;
+        let today = *recent.last()?;
+        let crosses = |x: f64| if below { x < limit } else { x > limit };
+        (!crosses(today) && !crosses(now) && crosses(ahead)).then(|| Finding {
+            rule: "forecast",
+            metric,
+            scope: format!("shop:{}", self.shop),
+            severity: Severity::Info,
+            observed: today,
+            expected: Some(ahead),
+            threshold: limit,
+            p_value: None,
+            message_zh: format!("{}按近 {} 天趋势预计 {hours:.0} 小时内{}阈值 {limit}（预测 {ahead:.3}）", name.0, recent.len(), if below { "跌破" } else { "突破" }),
+            message_en: format!("{} is on course to {} its {limit} limit within {hours:.0} h (projected {ahead:.3}, {}-day trend)", name.1, if below { "fall below" } else { "exceed" }, recent.len()),
+        })
+    }
+
     /// A category converting below its industry average (advice: +20 % temporary budget).
     pub fn category_cvr(&self, category: &str, cvr: f64, clicks: f64) -> Option<Finding> {
         let base = baseline(category, "cvr")?;
@@ -451,19 +574,208 @@ mod tests {
             .segment_cvr_drop("region", "广东", 90.0, 700.0, 0.14)
             .is_none());
         assert_eq!(
-            r.days_of_cover("x", 10.0, 20.0).map(|f| f.rule),
+            r.days_of_cover("x", 10.0, 0.0, 20.0).map(|f| f.rule),
             Some("days_of_cover_min")
         );
         assert_eq!(
-            r.days_of_cover("x", 80.0, 20.0).map(|f| f.rule),
+            r.days_of_cover("x", 80.0, 0.0, 20.0).map(|f| f.rule),
             Some("stock_forecast")
         );
-        assert!(r.days_of_cover("x", 0.0, 0.2).is_none());
+        assert!(r.days_of_cover("x", 0.0, 0.0, 0.2).is_none());
+        // A reorder on its way: no 72-hour warning.
+        assert!(r.days_of_cover("x", 80.0, 400.0, 20.0).is_none());
         assert!(r
             .complaint_rise("product:x".into(), 12.0, 40.0, 0.005)
             .is_some());
         assert!(r
             .complaint_rise("product:x".into(), 1.0, 40.0, 0.005)
             .is_none());
+    }
+
+    /// Every §5 threshold is in the shipped defaults, and its rule fires just beyond it and
+    /// stays quiet just inside it (inputs are derived from the configured value, so the test
+    /// follows the defaults file).
+    #[test]
+    fn every_section5_threshold_is_shipped_and_fires() {
+        let cfg = Config::default();
+        let r = rules(&cfg);
+        let t = |k: &str| {
+            let v = cfg.threshold(k, Some("s1"));
+            assert!(v.is_finite(), "{k} missing from defaults.toml");
+            v
+        };
+        let fires = |name: &str, beyond: Option<Finding>, inside: Option<Finding>| {
+            let f = beyond.unwrap_or_else(|| panic!("{name} did not fire beyond its threshold"));
+            assert!(RULES.contains(&f.rule), "{name}: unknown rule {}", f.rule);
+            assert!(inside.is_none(), "{name} fired inside its threshold");
+        };
+        let dev = t("target_deviation");
+        fires(
+            "target_deviation",
+            r.target_deviation(
+                "gmv",
+                "成交额",
+                "GMV",
+                100.0 * (1.0 - dev - 0.01),
+                100.0,
+                true,
+            ),
+            r.target_deviation(
+                "gmv",
+                "成交额",
+                "GMV",
+                100.0 * (1.0 - dev + 0.01),
+                100.0,
+                true,
+            ),
+        );
+        let q = t("traffic_quality_drop");
+        fires(
+            "traffic_quality_drop",
+            r.traffic_quality(100.0 * (1.0 - q - 0.01)),
+            r.traffic_quality(100.0 * (1.0 - q + 0.01)),
+        );
+        // CPA: 10 million yuan at a 40-yuan baseline; conversions set for a CPA just past the rise.
+        let rise = t("cpa_rise");
+        let conv = |x: f64| 1e7 / (40.0 * (1.0 + rise + x));
+        fires(
+            "cpa_rise",
+            r.cpa_rise("shop:s1".into(), 1e7, conv(0.05).floor(), 40.0),
+            r.cpa_rise("shop:s1".into(), 1e7, conv(-0.05).ceil(), 40.0),
+        );
+        let floor = t("plan_ctr_floor") * baseline("beauty", "ad_ctr").unwrap_or(0.0);
+        let imp = 1_000_000.0;
+        fires(
+            "plan_ctr_floor",
+            r.plan_ctr_floor("p1", "beauty", imp, (imp * floor * 0.95).floor()),
+            r.plan_ctr_floor("p1", "beauty", imp, (imp * floor * 1.05).ceil()),
+        );
+        let pr = t("penalty_risk_max");
+        fires(
+            "penalty_risk_max",
+            r.level("penalty_risk_max", "penalty_risk", pr + 1.0, false),
+            r.level("penalty_risk_max", "penalty_risk", pr - 1.0, false),
+        );
+        let cr = t("complaint_rate_rise");
+        let base = 0.01;
+        let orders = 1_000_000.0;
+        fires(
+            "complaint_rate_rise",
+            r.complaint_rise(
+                "shop:s1".into(),
+                orders * base * (1.0 + cr) * 1.1,
+                orders,
+                base,
+            ),
+            r.complaint_rise(
+                "shop:s1".into(),
+                orders * base * (1.0 + cr) * 0.95,
+                orders,
+                base,
+            ),
+        );
+        let ce = t("cost_per_exposure_max");
+        fires(
+            "cost_per_exposure_max",
+            r.level(
+                "cost_per_exposure_max",
+                "cost_per_exposure",
+                ce + 0.01,
+                false,
+            ),
+            r.level(
+                "cost_per_exposure_max",
+                "cost_per_exposure",
+                ce - 0.01,
+                false,
+            ),
+        );
+        let cover = t("days_of_cover_min");
+        fires(
+            "days_of_cover_min",
+            r.days_of_cover("x", (cover - 0.1) * 10.0, 0.0, 10.0)
+                .filter(|f| f.rule == "days_of_cover_min"),
+            r.days_of_cover("x", (cover + 0.1) * 10.0, 0.0, 10.0)
+                .filter(|f| f.rule == "days_of_cover_min"),
+        );
+        let ot = t("on_time_min");
+        fires(
+            "on_time_min",
+            r.level("on_time_min", "on_time_rate", ot - 0.01, true),
+            r.level("on_time_min", "on_time_rate", ot + 0.01, true),
+        );
+        let ex = t("execution_deviation");
+        fires(
+            "execution_deviation",
+            r.execution_deviation(100.0 * (1.0 - ex - 0.01), 100.0),
+            r.execution_deviation(100.0 * (1.0 - ex + 0.01), 100.0),
+        );
+        let seg = t("segment_cvr_drop");
+        let total = 100_000.0;
+        fires(
+            "segment_cvr_drop",
+            r.segment_cvr_drop(
+                "region",
+                "广东",
+                total * 0.2 * (1.0 - seg - 0.03),
+                total,
+                0.2,
+            ),
+            r.segment_cvr_drop(
+                "region",
+                "广东",
+                total * 0.2 * (1.0 - seg + 0.03),
+                total,
+                0.2,
+            ),
+        );
+        let ind = baseline("beauty", "cvr").unwrap_or(0.0);
+        fires(
+            "category_cvr_below_industry",
+            r.category_cvr("beauty", ind * 0.9, 10_000.0),
+            r.category_cvr("beauty", ind * 1.1, 10_000.0),
+        );
+        let rc = t("relative_change");
+        let same = [100.0, 98.0, 102.0, 100.0];
+        fires(
+            "relative_change",
+            r.relative_change(
+                "gmv",
+                ("成交额", "GMV"),
+                100.0 * (1.0 - rc - 0.02),
+                &same,
+                true,
+            ),
+            r.relative_change(
+                "gmv",
+                ("成交额", "GMV"),
+                100.0 * (1.0 - rc + 0.02),
+                &same,
+                true,
+            ),
+        );
+        // On-time rate falling 1 point a day from 0.90 + 1.5 points: crosses within 72 h,
+        // but not within 72 h when falling 0.2 points a day.
+        let hours = t("forecast_hours");
+        let steep: Vec<f64> = (0..14)
+            .map(|i| ot + 0.015 + 0.01 * (13 - i) as f64)
+            .collect();
+        let slow: Vec<f64> = (0..14)
+            .map(|i| ot + 0.015 + 0.002 * (13 - i) as f64)
+            .collect();
+        assert!(hours / 24.0 * 0.01 > 0.015 && hours / 24.0 * 0.002 < 0.015);
+        fires(
+            "forecast",
+            r.forecast("on_time_rate", ("发货及时率", "On-time"), &steep, ot, true),
+            r.forecast("on_time_rate", ("发货及时率", "On-time"), &slow, ot, true),
+        );
+    }
+
+    #[test]
+    fn theil_sen_ignores_an_outlier() {
+        let mut y: Vec<f64> = (0..10).map(|i| 2.0 * i as f64 + 1.0).collect();
+        y[4] = 100.0;
+        let (slope, intercept) = theil_sen(&y).unwrap();
+        assert!((slope - 2.0).abs() < 1e-9 && (intercept - 1.0).abs() < 1e-9);
     }
 }

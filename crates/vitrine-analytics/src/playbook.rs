@@ -65,6 +65,15 @@ pub static PLAYBOOKS: &[Playbook] = &[
 
 /// The playbook for a rule (and metric, for target deviations).
 pub fn for_alert(rule: &str, metric: &str) -> Option<&'static Playbook> {
+    // A relative drop is answered like a target miss; a forecast like the limit it nears.
+    let rule = match (rule, metric) {
+        ("relative_change", _) => "target_deviation",
+        ("forecast", "on_time_rate") => "on_time_min",
+        ("forecast", "penalty_risk") => "penalty_risk_max",
+        ("forecast", "cost_per_exposure") => "cost_per_exposure_max",
+        ("forecast", _) => "target_deviation",
+        _ => rule,
+    };
     let key = format!("{rule}:{metric}");
     PLAYBOOKS
         .iter()

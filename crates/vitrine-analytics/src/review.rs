@@ -10,14 +10,16 @@ use vitrine_core::config::{Config, Group};
 use vitrine_core::metric::{self, baseline, Direction};
 use vitrine_core::{Dim, Lang, MetricQuery, MetricTable, TimeGrain};
 
+use crate::diagnosis::{Cubes, RootCause};
 use crate::monitor::{Finding, Rules, Severity};
 use crate::playbook;
+use crate::risk::{AlertRisk, RiskIndex};
 use crate::stats::median;
 use crate::targets::{annualise, month_of, pace, Pacing, TargetTree};
 use crate::AnalyticsError;
 
 /// Metrics the review reads per day (60 days back, for trends and baselines).
-const DAILY: [&str; 32] = [
+const DAILY: [&str; 37] = [
     "gmv",
     "orders",
     "paying_users",
@@ -50,6 +52,11 @@ const DAILY: [&str; 32] = [
     "penalty_risk",
     "spend_ratio",
     "conversions",
+    "creative_ctr",
+    "experience_score",
+    "competitor_bid",
+    "competitor_sales",
+    "ad_ctr",
 ];
 
 /// KPI cards, in display order; the second field names the target key, if any.
@@ -102,15 +109,25 @@ pub struct Kpi {
 /// An alert raised by the review.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
+    /// What happened, in the simulator's incident vocabulary where one applies
+    /// (`plan_ctr_collapse`, `stock_out`, …), else the rule id.
+    pub kind: String,
     pub rule: String,
     pub metric: String,
-    pub scope: String,
+    /// Dimension → value, e.g. `{"plan": "p0007"}`.
+    pub scope: BTreeMap<String, String>,
+    /// The scope as `dimension:value` (the state database's key).
+    pub scope_id: String,
     pub severity: Severity,
     pub message: String,
     pub evidence: serde_json::Value,
     pub playbook: Option<String>,
     /// Adjustment must start within this many hours.
     pub due_hours: f64,
+    /// What explains the move, best first (empty where the metric has no cube).
+    pub root_causes: Vec<RootCause>,
+    /// Probability × impact grading of this alert.
+    pub risk: AlertRisk,
 }
 
 /// Something to do today.
@@ -171,7 +188,11 @@ pub struct Review {
     pub kpis: Vec<Kpi>,
     pub targets: TargetSummary,
     pub pacing: Vec<Pacing>,
+    /// New alerts: conditions that were not alerted the day before.
     pub alerts: Vec<Alert>,
+    /// Standing alerts: conditions alerted on earlier days that still hold (their state-DB
+    /// alert stays open; they are not raised again).
+    pub standing: Vec<Alert>,
     pub actions: Vec<Action>,
     pub funnel: Vec<FunnelStep>,
     pub leakiest_step: Option<String>,
@@ -181,6 +202,8 @@ pub struct Review {
     pub experiments: Vec<crate::experiment::ExperimentVerdict>,
     /// Users by lifecycle stage, RFM segment and tier (filled by the service).
     pub users: Option<crate::users::SegmentSizes>,
+    /// The composite risk index with its 15 indicators and 30-day forecast.
+    pub risk_index: RiskIndex,
 }
 
 fn days(d: NaiveDate, n: i64) -> NaiveDate {
@@ -203,6 +226,7 @@ impl ReviewRequest {
                     "ad_ctr",
                     "conversions",
                     "pay_gmv",
+                    "ad_clicks",
                 ],
                 days(d, 14),
             )
@@ -214,7 +238,7 @@ impl ReviewRequest {
             q(&["order_count"], days(d, 28))
                 .by(&[Dim::Device])
                 .per(TimeGrain::Day),
-            q(&["on_hand", "daily_sales"], d).by(&[Dim::Product]),
+            q(&["on_hand", "daily_sales", "in_transit"], d).by(&[Dim::Product]),
             q(&["complaints", "order_count"], d).by(&[Dim::Product]),
             q(&["cvr", "clicks", "gmv"], d).by(&[Dim::Category]),
             q(&["exposure", "gmv"], d).by(&[Dim::Source]),
@@ -223,6 +247,25 @@ impl ReviewRequest {
                 NaiveDate::from_ymd_opt(d.year() - 1, 1, 1).unwrap_or(d),
             )
             .per(TimeGrain::Day),
+            // Cubes for root causes and risk indicators.
+            q(&["order_count"], days(d, 28))
+                .by(&[Dim::Region, Dim::Device])
+                .per(TimeGrain::Day),
+            q(&["complaints", "order_count"], days(d, 28))
+                .by(&[Dim::Product])
+                .per(TimeGrain::Day),
+            q(&["on_hand", "daily_sales", "in_transit"], days(d, 7))
+                .by(&[Dim::Product])
+                .per(TimeGrain::Day),
+            q(&["on_time_deliveries", "deliveries"], days(d, 28))
+                .by(&[Dim::Region, Dim::Category])
+                .per(TimeGrain::Day),
+            q(&["order_count"], days(d, 28))
+                .by(&[Dim::Hour])
+                .per(TimeGrain::Day),
+            q(&["gmv", "exposure", "clicks", "orders"], days(d, 28))
+                .by(&[Dim::Source, Dim::Category])
+                .per(TimeGrain::Day),
         ]
     }
 
@@ -247,6 +290,7 @@ impl ReviewRequest {
             daily: &results[0],
             year: &results[8],
             stored,
+            results,
         };
         if ctx.day_value("gmv", self.date).is_none()
             && ctx.day_value("exposure", self.date).is_none()
@@ -275,20 +319,14 @@ impl ReviewRequest {
         findings.extend(plan_findings(&rules, &results[1], self.date));
         findings.extend(segment_findings(&rules, &results[2], "region", self.date));
         findings.extend(segment_findings(&rules, &results[3], "device", self.date));
-        findings.extend(stock_findings(&rules, &results[4]));
+        findings.extend(stock_findings_on(&rules, &results[4], None));
         findings.extend(complaint_findings(
             &rules,
             &results[5],
             ctx.baseline_sum_ratio("complaints", "order_count", 28),
         ));
         findings.extend(category_findings(&rules, &results[6]));
-        findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.rule.cmp(b.rule)));
-        let due = cfg.threshold("alert_due_hours", Some(&self.shop));
-        let alerts: Vec<Alert> = findings
-            .iter()
-            .map(|f| to_alert(f, self.lang, due))
-            .collect();
-        let actions = actions(&alerts, &results[1], self.date, self.lang);
+        findings.extend(ctx.trend_findings(&rules, &kpis));
         let (funnel, leakiest) = ctx.funnel();
         let (ms, me) = month_of(self.date);
         let ys = NaiveDate::from_ymd_opt(self.date.year(), 1, 1).unwrap_or(ms);
@@ -317,6 +355,71 @@ impl ReviewRequest {
                 &gmv_days,
             ),
         ];
+        findings.extend(
+            rules.execution_deviation(pacing[0].actual_to_date, pacing[0].expected_to_date),
+        );
+        findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.rule.cmp(b.rule)));
+        let due = cfg.threshold("alert_due_hours", Some(&self.shop));
+        let cubes = Cubes {
+            shop: &self.shop,
+            today: self.date.to_string(),
+            plans: &results[1],
+            orders: &results[9],
+            complaints: &results[10],
+            stock: &results[11],
+            deliveries: &results[12],
+            traffic: &results[14],
+        };
+        // A condition already alerted on one of the previous `repeat_days` days is a standing
+        // alert (a repeat of an open one), not a new one.
+        let repeat = cfg
+            .threshold("alert_repeat_days", Some(&self.shop))
+            .max(0.0) as i64;
+        let mut before: Vec<(&'static str, &'static str, String)> = Vec::new();
+        for back in 1..=repeat {
+            let day = days(self.date, back);
+            for k in ctx.kpis_on(day, &tree, main_category.as_deref()) {
+                if k.status == "alert" {
+                    if let Some(m) = metric::metric(&k.metric) {
+                        before.push(("target_deviation", m.id, format!("shop:{}", self.shop)));
+                    }
+                }
+            }
+            let (dms, dme) = month_of(day);
+            if day >= dms.max(first) {
+                let mtd = pace(
+                    "gmv",
+                    String::new(),
+                    &tree,
+                    dms.max(first),
+                    dme,
+                    day,
+                    &gmv_days,
+                );
+                if let Some(f) = rules.execution_deviation(mtd.actual_to_date, mtd.expected_to_date)
+                {
+                    before.push((f.rule, f.metric, f.scope));
+                }
+            }
+            for f in stock_findings_on(&rules, &results[11], Some(day)) {
+                before.push((f.rule, f.metric, f.scope));
+            }
+        }
+        let (standing, fresh): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| {
+            before
+                .iter()
+                .any(|b| b.0 == f.rule && b.1 == f.metric && b.2 == f.scope)
+        });
+        let alerts: Vec<Alert> = fresh
+            .into_iter()
+            .map(|f| to_alert(f, self.lang, due, &cubes))
+            .collect();
+        let standing: Vec<Alert> = standing
+            .into_iter()
+            .map(|f| to_alert(f, self.lang, due, &cubes))
+            .collect();
+        let all: Vec<Alert> = alerts.iter().chain(&standing).cloned().collect();
+        let actions = actions(&all, &results[1], self.date, self.lang);
         let targets = TargetSummary {
             year: tree.year,
             annual: tree.annual,
@@ -341,6 +444,7 @@ impl ReviewRequest {
             targets,
             pacing,
             alerts,
+            standing,
             actions,
             funnel,
             leakiest_step: leakiest,
@@ -348,6 +452,7 @@ impl ReviewRequest {
             trends: ctx.trends(),
             experiments: Vec::new(),
             users: None,
+            risk_index: ctx.risk_index(main_category.as_deref()),
         })
     }
 }
@@ -358,6 +463,7 @@ struct Ctx<'a> {
     daily: &'a MetricTable,
     year: &'a MetricTable,
     stored: &'a [(String, String, f64)],
+    results: &'a [MetricTable],
 }
 
 impl Ctx<'_> {
@@ -406,13 +512,19 @@ impl Ctx<'_> {
     }
 
     fn kpis(&self, tree: &TargetTree, main_category: Option<&str>) -> Vec<Kpi> {
+        self.kpis_on(self.req.date, tree, main_category)
+    }
+
+    /// KPI cards of day `date` (the review day, or the day before to tell new alerts from
+    /// standing ones).
+    fn kpis_on(&self, date: NaiveDate, tree: &TargetTree, main_category: Option<&str>) -> Vec<Kpi> {
         let lang = self.req.lang;
         KPIS.iter()
             .filter_map(|(id, target_key)| {
                 let m = metric::metric(id)?;
-                let value = self.day_value(id, self.req.date);
+                let value = self.day_value(id, date);
                 let target = match *target_key {
-                    Some("tree") => Some(tree.day(self.req.date)).filter(|t| *t > 0.0),
+                    Some("tree") => Some(tree.day(date)).filter(|t| *t > 0.0),
                     Some("aov") => main_category
                         .and_then(|c| baseline(c, "aov"))
                         .map(|b| b * self.cfg.target("aov_vs_industry", Some(&self.req.shop))),
@@ -444,7 +556,7 @@ impl Ctx<'_> {
                         }
                     }
                 };
-                let last = self.day_value(id, days(self.req.date, 7));
+                let last = self.day_value(id, days(date, 7));
                 let vs_last_week = match (value, last) {
                     (Some(v), Some(l)) if l != 0.0 => Some(v / l - 1.0),
                     _ => None,
@@ -538,6 +650,59 @@ impl Ctx<'_> {
         out
     }
 
+    /// Relative-change rules on the headline KPIs and 72-hour forecasts on the level limits.
+    fn trend_findings(&self, rules: &Rules<'_>, kpis: &[Kpi]) -> Vec<Finding> {
+        let d = self.req.date;
+        let weeks = self
+            .cfg
+            .threshold("baseline_weeks", Some(&self.req.shop))
+            .max(1.0) as i64;
+        let mut out = Vec::new();
+        for id in ["gmv", "orders", "ctr", "cvr", "roi"] {
+            // A KPI already off target has its alert; a relative drop adds nothing.
+            if kpis.iter().any(|k| k.metric == id && k.status == "alert") {
+                continue;
+            }
+            let (Some(m), Some(v)) = (metric::metric(id), self.day_value(id, d)) else {
+                continue;
+            };
+            let same: Vec<f64> = (1..=weeks)
+                .filter_map(|w| self.day_value(id, days(d, 7 * w)))
+                .collect();
+            out.extend(rules.relative_change(
+                m.id,
+                (m.name_zh, m.name_en),
+                v,
+                &same,
+                m.direction == Direction::HigherIsBetter,
+            ));
+        }
+        let shop = Some(self.req.shop.as_str());
+        for (id, key, below) in [
+            ("on_time_rate", "on_time_min", true),
+            ("penalty_risk", "penalty_risk_max", false),
+            ("cost_per_exposure", "cost_per_exposure_max", false),
+        ] {
+            let recent: Vec<f64> = (0..14)
+                .rev()
+                .filter_map(|i| self.day_value(id, days(d, i)))
+                .collect();
+            let Some(m) = metric::metric(id) else {
+                continue;
+            };
+            if recent.len() == 14 {
+                out.extend(rules.forecast(
+                    m.id,
+                    (m.name_zh, m.name_en),
+                    &recent,
+                    self.cfg.threshold(key, shop),
+                    below,
+                ));
+            }
+        }
+        out
+    }
+
     fn funnel(&self) -> (Vec<FunnelStep>, Option<String>) {
         let lang = self.req.lang;
         let steps = [
@@ -592,6 +757,181 @@ impl Ctx<'_> {
                 })
             })
             .collect()
+    }
+}
+
+/// Risk indicators and trend rules: everything judged on the daily series.
+impl Ctx<'_> {
+    fn series_at(&self, metric: &str, d: NaiveDate, back: i64) -> Vec<f64> {
+        (1..=back)
+            .filter_map(|i| self.day_value(metric, days(d, i)))
+            .collect()
+    }
+
+    fn cv(&self, metric: &str, d: NaiveDate, n: i64) -> Option<f64> {
+        let v: Vec<f64> = (0..n)
+            .filter_map(|i| self.day_value(metric, days(d, i)))
+            .collect();
+        if v.len() < 7 {
+            return None;
+        }
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() - 1) as f64;
+        (mean > 0.0).then(|| var.sqrt() / mean)
+    }
+
+    /// `metric` on day `d` relative to its mean over the `n` days before, minus 1.
+    fn rel(&self, metric: &str, d: NaiveDate, n: i64) -> Option<f64> {
+        let past = self.series_at(metric, d, n);
+        let mean = past.iter().sum::<f64>() / past.len().max(1) as f64;
+        let v = self.day_value(metric, d)?;
+        (past.len() >= 3 && mean > 0.0).then(|| v / mean - 1.0)
+    }
+
+    /// Bias-corrected JS divergence of the shares of `t` (one key dimension, per day) on day
+    /// `d` against the days of the table before it.
+    fn mix(&self, t: &MetricTable, d: NaiveDate) -> Option<f64> {
+        let day = d.to_string();
+        let c = col(t, "order_count");
+        let mut keys: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        let mut base_days = std::collections::BTreeSet::new();
+        for r in &t.rows {
+            let Some(p) = r.period.as_deref() else {
+                continue;
+            };
+            let e = keys.entry(r.key[0].as_str()).or_default();
+            if p == day {
+                e.0 += val(r, c);
+            } else if p < day.as_str() {
+                e.1 += val(r, c);
+                base_days.insert(p);
+            }
+        }
+        if base_days.len() < 7 {
+            return None;
+        }
+        let (today, base): (Vec<f64>, Vec<f64>) = keys.values().copied().unzip();
+        crate::risk::mix_shift(&today, &base)
+    }
+
+    /// The 15 raw readings of REQUIREMENTS §6 on day `d` (see [`crate::risk::INDICATORS`]).
+    fn risk_readings(&self, d: NaiveDate, category: Option<&str>) -> [Option<f64>; 15] {
+        let v = |m: &str| self.day_value(m, d);
+        let sum = |m: &str, from: i64, to: i64| -> Option<f64> {
+            let x: Vec<f64> = (from..=to)
+                .filter_map(|i| self.day_value(m, days(d, i)))
+                .collect();
+            (!x.is_empty()).then(|| x.iter().sum())
+        };
+        let industry = match (
+            sum("competitor_sales", 0, 6),
+            sum("competitor_sales", 7, 13),
+        ) {
+            (Some(a), Some(b)) if b > 0.0 => Some(-(a / b - 1.0)),
+            _ => None,
+        };
+        let complaint = match (v("complaints"), v("order_count")) {
+            (Some(c), Some(o)) if o > 0.0 => {
+                let mut base = 0.0;
+                let mut den = 0.0;
+                for i in 1..=28 {
+                    base += self.day_value("complaints", days(d, i)).unwrap_or(0.0);
+                    den += self.day_value("order_count", days(d, i)).unwrap_or(0.0);
+                }
+                (base > 0.0 && den > 0.0).then(|| (c / o) / (base / den) - 1.0)
+            }
+            _ => None,
+        };
+        let path = {
+            let ratio = |day: NaiveDate| {
+                let (dv, o) = (
+                    self.day_value("detail_views", day)?,
+                    self.day_value("orders", day)?,
+                );
+                (o > 0.0).then(|| dv / o)
+            };
+            let past: Vec<f64> = (1..=28).filter_map(|i| ratio(days(d, i))).collect();
+            let mean = past.iter().sum::<f64>() / past.len().max(1) as f64;
+            ratio(d)
+                .filter(|_| past.len() >= 7 && mean > 0.0)
+                .map(|r| r / mean - 1.0)
+        };
+        let targeting = category
+            .and_then(|c| baseline(c, "ad_ctr"))
+            .zip(v("ad_ctr"))
+            .map(|(b, x)| 1.0 - x / b);
+        [
+            industry,
+            self.rel("competitor_bid", d, 28),
+            Some(
+                self.cfg
+                    .threshold("risk_policy_change", Some(&self.req.shop)),
+            ),
+            self.rel("repurchase_rate", d, 28).map(f64::abs),
+            self.cv("cpa", d, 14),
+            v("experience_score"),
+            v("penalty_risk"),
+            complaint,
+            self.mix(&self.results[3], d),
+            self.mix(&self.results[2], d),
+            self.mix(&self.results[13], d),
+            targeting,
+            self.rel("creative_ctr", d, 7).map(|x| -x),
+            path,
+            self.cv("aov", d, 14),
+        ]
+    }
+
+    fn risk_index(&self, category: Option<&str>) -> crate::risk::RiskIndex {
+        use crate::risk::{composite, forecast, index_grade, indicator_scores, IndexPoint};
+        let d = self.req.date;
+        let shop = Some(self.req.shop.as_str());
+        let th = |k: &str| {
+            self.cfg
+                .value(Group::Thresholds, k, shop, category)
+                .unwrap_or(f64::NAN)
+        };
+        let thresholds = [th("risk_medium"), th("risk_high"), th("risk_critical")];
+        let readings = self.risk_readings(d, category);
+        let value = composite(&readings).unwrap_or(0.0);
+        let history: Vec<IndexPoint> = (1..=27)
+            .rev()
+            .filter_map(|i| {
+                let day = days(d, i);
+                let x = composite(&self.risk_readings(day, category))?;
+                Some(IndexPoint {
+                    date: day.to_string(),
+                    value: x,
+                    low: x,
+                    high: x,
+                })
+            })
+            .collect();
+        let mut series: Vec<f64> = history.iter().map(|p| p.value).collect();
+        series.push(value);
+        let fc = forecast(&series, 30)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (v, lo, hi))| IndexPoint {
+                date: (d + Duration::days(i as i64 + 1)).to_string(),
+                value: v,
+                low: lo,
+                high: hi,
+            })
+            .collect();
+        let mean = series.iter().sum::<f64>() / series.len() as f64;
+        let spend30 = self.series_at("spend", d, 29).iter().sum::<f64>()
+            + self.day_value("spend", d).unwrap_or(0.0);
+        crate::risk::RiskIndex {
+            value,
+            grade: index_grade(value, thresholds).into(),
+            thresholds,
+            indicators: indicator_scores(&readings, self.req.lang),
+            history,
+            forecast: fc,
+            tolerance_exceeded: series.len() >= 8 && value > mean * (1.0 + th("risk_tolerance")),
+            reserve_yuan: spend30 * th("risk_reserve_share"),
+        }
     }
 }
 
@@ -706,11 +1046,19 @@ fn segment_findings(
         .collect()
 }
 
-fn stock_findings(rules: &Rules<'_>, t: &MetricTable) -> Vec<Finding> {
-    let (oh, ds) = (col(t, "on_hand"), col(t, "daily_sales"));
+/// Stock findings of the review day (a table without periods) or of an earlier `date`
+/// (the per-day inventory cube).
+fn stock_findings_on(rules: &Rules<'_>, t: &MetricTable, date: Option<NaiveDate>) -> Vec<Finding> {
+    let day = date.map(|d| d.to_string());
+    let (oh, ds, it) = (
+        col(t, "on_hand"),
+        col(t, "daily_sales"),
+        col(t, "in_transit"),
+    );
     t.rows
         .iter()
-        .filter_map(|r| rules.days_of_cover(&r.key[0], val(r, oh), val(r, ds)))
+        .filter(|r| day.is_none() || r.period == day)
+        .filter_map(|r| rules.days_of_cover(&r.key[0], val(r, oh), val(r, it), val(r, ds)))
         .collect()
 }
 
@@ -737,16 +1085,42 @@ fn category_findings(rules: &Rules<'_>, t: &MetricTable) -> Vec<Finding> {
         .collect()
 }
 
-fn to_alert(f: &Finding, lang: Lang, due: f64) -> Alert {
+fn to_alert(f: &Finding, lang: Lang, due: f64, cubes: &Cubes<'_>) -> Alert {
+    let (dim, value) = f
+        .scope
+        .split_once(':')
+        .unwrap_or(("shop", f.scope.as_str()));
+    let cube = match (f.rule, f.metric) {
+        ("segment_cvr_drop", _) => "segment_cvr",
+        (_, "cvr") => "shop_cvr",
+        (_, m) => m,
+    };
     Alert {
+        kind: kind_of(f.rule).into(),
         rule: f.rule.into(),
         metric: f.metric.into(),
-        scope: f.scope.clone(),
+        scope: BTreeMap::from([(dim.to_string(), value.to_string())]),
+        scope_id: f.scope.clone(),
         severity: f.severity,
         message: lang.pick(&f.message_zh, &f.message_en).to_string(),
         evidence: json!({ "observed": f.observed, "expected": f.expected, "threshold": f.threshold, "p_value": f.p_value }),
         playbook: playbook::for_alert(f.rule, f.metric).map(|p| p.id.to_string()),
         due_hours: due,
+        root_causes: cubes.explain(cube),
+        risk: crate::risk::alert_risk(f.rule, f.metric, f.severity as u8, f.p_value),
+    }
+}
+
+/// The incident vocabulary of `ground_truth.json` for the rules that detect one.
+fn kind_of(rule: &'static str) -> &'static str {
+    match rule {
+        "plan_ctr_floor" => "plan_ctr_collapse",
+        "segment_cvr_drop" => "segment_cvr_drop",
+        "days_of_cover_min" | "stock_forecast" => "stock_out",
+        "cpa_rise" => "cpa_spike",
+        "complaint_rate_rise" => "complaint_surge",
+        "on_time_min" => "delivery_delay",
+        other => other,
     }
 }
 
@@ -764,7 +1138,7 @@ fn actions(alerts: &[Alert], plans: &MetricTable, date: NaiveDate, lang: Lang) -
         };
         if out
             .iter()
-            .any(|x| x.playbook == pb.id && x.scope == a.scope)
+            .any(|x| x.playbook == pb.id && x.scope == a.scope_id)
         {
             continue;
         }
@@ -781,12 +1155,21 @@ fn actions(alerts: &[Alert], plans: &MetricTable, date: NaiveDate, lang: Lang) -
                 best.join(", ")
             ));
         }
+        if let Some(rc) = a.root_causes.iter().find(|r| r.surprise > 0.0) {
+            detail.push_str(&format!(
+                "{}{}={} ({:.0}%)",
+                lang.pick(" 主因：", " Main cause: "),
+                rc.dimension,
+                rc.value,
+                100.0 * rc.explanatory_power
+            ));
+        }
         out.push(Action {
             priority: 0,
             playbook: pb.id.into(),
-            title: format!("{} · {}", pb.title(lang), a.scope),
+            title: format!("{} · {}", pb.title(lang), a.scope_id),
             detail,
-            scope: a.scope.clone(),
+            scope: a.scope_id.clone(),
         });
     }
     for (i, a) in out.iter_mut().enumerate() {
@@ -846,6 +1229,15 @@ fn traffic(t: &MetricTable) -> Vec<SourceShare> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_rule_has_a_kind_and_incident_rules_use_the_simulator_vocabulary() {
+        assert_eq!(kind_of("plan_ctr_floor"), "plan_ctr_collapse");
+        assert_eq!(kind_of("on_time_min"), "delivery_delay");
+        for r in crate::monitor::RULES {
+            assert!(!kind_of(r).is_empty());
+        }
+    }
 
     #[test]
     fn queries_are_all_scoped_to_the_shop_and_end_on_the_day() {

@@ -203,12 +203,16 @@ pub static MEASURES: &[Measure] = &[
     ),
     m!("on_hand", Inventory, "SUM(on_hand)"),
     m!("daily_sales_7d", Inventory, "SUM(avg_daily_sales_7d)"),
+    m!("in_transit", Inventory, "SUM(in_transit)"),
     m!("deliveries", Deliveries, "COUNT(*)"),
     m!(
         "on_time_deliveries",
         Deliveries,
         "SUM(CASE WHEN shipped_at <= promised_at THEN 1 ELSE 0 END)"
     ),
+    m!("competitor_rows", Competitors, "COUNT(*)"),
+    m!("competitor_bid_fen", Competitors, "SUM(bid_level_fen)"),
+    m!("competitor_sales", Competitors, "SUM(est_sales)"),
     m!("index_days", ExternalIndices, "COUNT(*)"),
     m!("nps_sum", ExternalIndices, "SUM(nps)"),
     m!(
@@ -347,6 +351,56 @@ pub static METRICS: &[Metric] = &[
         true
     ),
     metric!(
+        "ad_clicks",
+        "广告点击数",
+        "Ad clicks",
+        sum("ad_clicks", 1.0),
+        "Σ ad clicks",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "deliveries",
+        "发货单数",
+        "Shipments",
+        sum("deliveries", 1.0),
+        "count of shipments",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "on_time_deliveries",
+        "及时发货单数",
+        "On-time shipments",
+        sum("on_time_deliveries", 1.0),
+        "shipments with shipped_at ≤ promised_at",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "competitor_bid",
+        "竞品出价水平",
+        "Competitor bid level",
+        ratio("competitor_bid_fen", "competitor_rows", 0.01),
+        "mean competitor bid_level_fen / 100",
+        Yuan,
+        Down,
+        false
+    ),
+    metric!(
+        "competitor_sales",
+        "竞品销量",
+        "Competitor sales",
+        sum("competitor_sales", 1.0),
+        "Σ competitor estimated sales",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
         "pay_gmv",
         "支付GMV",
         "Ad pay GMV",
@@ -402,6 +456,16 @@ pub static METRICS: &[Metric] = &[
         "7-day average daily sales",
         sum("daily_sales_7d", 1.0),
         "Σ 7-day average units a day",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "in_transit",
+        "在途库存",
+        "In transit",
+        sum("in_transit", 1.0),
+        "Σ units ordered but not yet received",
         Count,
         Up,
         true

@@ -57,10 +57,38 @@ impl FileRead {
     }
 }
 
-fn is_total_row(row: &[&str]) -> bool {
-    row.iter()
-        .take(2)
-        .any(|c| matches!(c.trim(), "合计" | "总计" | "汇总" | "Total" | "total"))
+/// A row of raw cells, from a CSV record or a spreadsheet row.
+pub(crate) trait Cells {
+    fn len(&self) -> usize;
+    /// The cell at `i`, or "" past the end.
+    fn cell(&self, i: usize) -> &str;
+}
+
+impl Cells for [&str] {
+    fn len(&self) -> usize {
+        <[&str]>::len(self)
+    }
+    fn cell(&self, i: usize) -> &str {
+        self.get(i).copied().unwrap_or("")
+    }
+}
+
+impl Cells for csv::StringRecord {
+    fn len(&self) -> usize {
+        csv::StringRecord::len(self)
+    }
+    fn cell(&self, i: usize) -> &str {
+        self.get(i).unwrap_or("")
+    }
+}
+
+fn is_total_row<C: Cells + ?Sized>(row: &C) -> bool {
+    (0..row.len().min(2)).any(|i| {
+        matches!(
+            row.cell(i).trim(),
+            "合计" | "总计" | "汇总" | "Total" | "total"
+        )
+    })
 }
 
 /// Reads a CSV export (any supported encoding) with `shop` as the default shop id.
@@ -112,14 +140,15 @@ pub fn read_csv_counted(
                 .join("、")
         )));
     };
+    drop(records);
     let mut mapper = RowMapper::new(profile, binding, headers, shop, file.clone());
-    for rec in records {
+    // One record reused for every row: no allocation per row.
+    let mut rec = csv::StringRecord::new();
+    loop {
         line += 1;
-        match rec {
-            Ok(r) => {
-                let cells: Vec<&str> = r.iter().collect();
-                mapper.push(line, &cells);
-            }
+        match csv.read_record(&mut rec) {
+            Ok(true) => mapper.push(line, &rec),
+            Ok(false) => break,
             Err(e) => mapper.problem(line, "", e.to_string()),
         }
     }
@@ -158,7 +187,8 @@ pub(crate) struct RowMapper {
     date_field: Option<usize>,
     shop: Option<String>,
     file: String,
-    builders: BTreeMap<(String, Option<NaiveDate>), BatchBuilder>,
+    /// shop → date → rows (two levels so a row's shop is looked up without allocating).
+    builders: BTreeMap<String, BTreeMap<Option<NaiveDate>, BatchBuilder>>,
     problems: Vec<Problem>,
     rows: usize,
     totals: usize,
@@ -242,8 +272,8 @@ impl RowMapper {
         });
     }
 
-    pub(crate) fn push(&mut self, line: usize, cells: &[&str]) {
-        if cells.iter().all(|c| c.trim().is_empty()) {
+    pub(crate) fn push<C: Cells + ?Sized>(&mut self, line: usize, cells: &C) {
+        if (0..cells.len()).all(|i| cells.cell(i).trim().is_empty()) {
             return;
         }
         if is_total_row(cells) {
@@ -255,8 +285,7 @@ impl RowMapper {
         for fp in &self.plan {
             let v = match &fp.source {
                 Source::Column { idx, parse, header } => {
-                    parse_cell(cells.get(*idx).copied().unwrap_or(""), *parse)
-                        .map_err(|reason| (header.clone(), reason))
+                    parse_cell(cells.cell(*idx), *parse).map_err(|reason| (header.clone(), reason))
                 }
                 Source::Shop => Ok(self.shop.as_deref().map(Cell::Str).unwrap_or(Cell::Null)),
                 Source::Fixed(Fixed::Text(t)) => Ok(Cell::Str(t)),
@@ -287,8 +316,8 @@ impl RowMapper {
             return;
         }
         let shop = match &values[0] {
-            Cell::Str(s) => (*s).to_string(),
-            _ => String::new(),
+            Cell::Str(s) => *s,
+            _ => "",
         };
         let date = self.date_field.and_then(|i| match values.get(i) {
             Some(Cell::Date(d)) => Some(*d),
@@ -308,9 +337,14 @@ impl RowMapper {
             })
             .collect();
         let table = self.profile.table;
-        let b = self
-            .builders
-            .entry((shop, date))
+        if !self.builders.contains_key(shop) {
+            self.builders.insert(shop.to_string(), BTreeMap::new());
+        }
+        let Some(by_date) = self.builders.get_mut(shop) else {
+            return;
+        };
+        let b = by_date
+            .entry(date)
             .or_insert_with(|| BatchBuilder::new(table));
         let pushed = b.push(&row);
         drop(row);
@@ -334,16 +368,18 @@ impl RowMapper {
             return Err(problems);
         }
         let mut partitions = BTreeMap::new();
-        for (k, mut b) in self.builders {
-            let batch = b.finish().map_err(|e| {
-                vec![Problem {
-                    file: self.file.clone(),
-                    row: 0,
-                    column: String::new(),
-                    reason: e.to_string(),
-                }]
-            })?;
-            partitions.insert(k, batch);
+        for (shop, by_date) in self.builders {
+            for (date, mut b) in by_date {
+                let batch = b.finish().map_err(|e| {
+                    vec![Problem {
+                        file: self.file.clone(),
+                        row: 0,
+                        column: String::new(),
+                        reason: e.to_string(),
+                    }]
+                })?;
+                partitions.insert((shop.clone(), date), batch);
+            }
         }
         Ok(FileRead {
             profile: self.profile,

@@ -36,7 +36,7 @@ pub fn read_xlsx(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Proble
                 RowMapper::new(profile, binding, headers, shop, format!("{file}[{name}]"));
             for (i, row) in grid.iter().enumerate().skip(line + 1) {
                 let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-                mapper.push(first_row + i + 1, &cells);
+                mapper.push(first_row + i + 1, &cells[..]);
             }
             return mapper.finish("xlsx");
         }

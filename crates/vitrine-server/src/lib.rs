@@ -3,6 +3,7 @@
 
 pub mod experiments;
 mod mail;
+mod monitoring;
 pub mod notify;
 pub mod service;
 pub mod users;
@@ -26,7 +27,7 @@ pub use service::{ServiceError, Workspace};
 #[folder = "assets/"]
 struct Assets;
 
-type Shared = Arc<Workspace>;
+pub(crate) type Shared = Arc<Workspace>;
 
 impl IntoResponse for ServiceError {
     fn into_response(self) -> Response {
@@ -58,6 +59,15 @@ pub fn router(ws: Workspace) -> Router {
         .route("/api/metrics", get(catalog))
         .route("/api/metric", get(metric))
         .route("/api/alerts", get(alerts))
+        .route("/api/alerts/{id}/history", get(monitoring::history))
+        .route(
+            "/api/alerts/{id}/{action}",
+            axum::routing::post(monitoring::transition),
+        )
+        .route(
+            "/api/targets",
+            get(monitoring::targets).put(monitoring::set_target),
+        )
         .route("/api/users", get(users))
         .route("/api/users/cohorts", get(cohorts))
         .route("/api/experiments", get(experiments))
@@ -108,7 +118,7 @@ fn asset_response(path: &str) -> Response {
     }
 }
 
-fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, ServiceError> {
+pub(crate) fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, ServiceError> {
     s.filter(|x| !x.is_empty())
         .map(|x| {
             x.parse::<NaiveDate>()

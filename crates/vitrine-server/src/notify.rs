@@ -432,7 +432,7 @@ pub fn alert_message(
             "{}\n{}{} {}h{playbook}",
             a.message,
             l.pick("范围：", "Scope: "),
-            a.scope,
+            a.scope_id,
             a.due_hours
         ),
     }

@@ -185,10 +185,46 @@ impl Workspace {
         Ok(review)
     }
 
+    /// Validates and stores a target: `period` is `year:YYYY` for additive metrics (the root
+    /// of the GMV tree) or `default` for KPI targets.
+    pub async fn set_target(
+        &self,
+        shop: &str,
+        metric: &str,
+        period: &str,
+        value: f64,
+    ) -> Result<(), ServiceError> {
+        let bad = |m: String| Err(ServiceError::BadRequest(m));
+        let Some(m) = vitrine_core::metric::metric(metric) else {
+            return bad(format!("unknown metric `{metric}` (see `vitrine metrics`)"));
+        };
+        let valid = period == "default"
+            || period
+                .strip_prefix("year:")
+                .is_some_and(|y| y.len() == 4 && y.parse::<i32>().is_ok());
+        if !valid {
+            return bad(format!("period must be `year:YYYY` (additive metrics such as gmv) or `default` (KPI targets), got `{period}`"));
+        }
+        if period.starts_with("year:") && !m.additive {
+            return bad(format!("{metric} is a ratio: set it with period `default`"));
+        }
+        if !value.is_finite() || value < 0.0 {
+            return bad(format!("value must be a non-negative number, got {value}"));
+        }
+        if shop.trim().is_empty() {
+            return bad("shop must not be empty".into());
+        }
+        self.state()
+            .await?
+            .set_target(shop, m.id, "", period, value)
+            .await?;
+        Ok(())
+    }
+
     /// Records a review's alerts in the state database (dedup by shop, rule, metric, scope).
     pub async fn record_alerts(&self, review: &Review) -> Result<usize, ServiceError> {
         let state = self.state().await?;
-        for a in &review.alerts {
+        for a in review.alerts.iter().chain(&review.standing) {
             let due =
                 (chrono::Utc::now() + Duration::minutes((a.due_hours * 60.0) as i64)).to_rfc3339();
             let severity = serde_json::to_value(a.severity)
@@ -200,7 +236,7 @@ impl Workspace {
                     &review.shop,
                     &a.rule,
                     &a.metric,
-                    &a.scope,
+                    &a.scope_id,
                     &severity,
                     &review.date,
                     &due,
@@ -209,7 +245,7 @@ impl Workspace {
                 )
                 .await?;
         }
-        Ok(review.alerts.len())
+        Ok(review.alerts.len() + review.standing.len())
     }
 
     /// Answers one metric query.

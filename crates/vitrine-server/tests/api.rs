@@ -124,18 +124,7 @@ async fn bad_requests_name_the_problem() {
 }
 
 async fn post(ws: &Workspace, uri: &str, body: &str) -> (StatusCode, serde_json::Value) {
-    let res = router(ws.clone())
-        .oneshot(
-            Request::post(uri)
-                .header("content-type", "application/json")
-                .body(Body::from(body.to_string()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap())
+    send(ws, "POST", uri, body).await
 }
 
 #[tokio::test]
@@ -188,5 +177,122 @@ async fn users_and_experiments_endpoints() {
     let (s, _, body) = get(&ws, "/api/experiments").await;
     assert_eq!((s, body.as_slice()), (StatusCode::OK, b"[]".as_slice()));
     let (s, _, _) = get(&ws, "/api/experiments/7").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+async fn send(
+    ws: &Workspace,
+    method: &str,
+    uri: &str,
+    body: &str,
+) -> (StatusCode, serde_json::Value) {
+    let res = router(ws.clone())
+        .oneshot(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn targets_are_edited_and_alerts_move_through_their_lifecycle() {
+    let (_dir, ws) = workspace();
+    // Set an annual GMV target and see the tree use it.
+    let (s, _) = send(
+        &ws,
+        "PUT",
+        "/api/targets",
+        r#"{"shop":"shop1","metric":"gmv","period":"year:2026","value":12000000}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, body) = get(&ws, "/api/targets?shop=shop1&date=2026-11-20").await;
+    assert_eq!(s, StatusCode::OK);
+    let t: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(t["tree"]["annual"], 12_000_000.0);
+    assert_eq!(t["tree"]["source"], "stored");
+    // Each quarter holds 28 % ± 10 % of the year.
+    for q in t["tree"]["quarters"].as_array().unwrap() {
+        let share = q.as_f64().unwrap() / 12_000_000.0;
+        assert!((0.252 - 1e-9..=0.308 + 1e-9).contains(&share), "{share}");
+    }
+    assert_eq!(t["stored"][0]["metric"], "gmv");
+    // A ratio cannot get an annual target; unknown metrics and fields are refused.
+    let (s, e) = send(
+        &ws,
+        "PUT",
+        "/api/targets",
+        r#"{"shop":"shop1","metric":"ctr","period":"year:2026","value":0.05}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(e["error"].as_str().unwrap().contains("ratio"), "{e}");
+    let (s, _) = send(
+        &ws,
+        "PUT",
+        "/api/targets",
+        r#"{"shop":"shop1","metric":"nope","period":"default","value":1}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = send(
+        &ws,
+        "PUT",
+        "/api/targets",
+        r#"{"shop":"shop1","metric":"ctr","period":"default","value":0.05,"x":1}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Record a review's alerts, then acknowledge and resolve one.
+    let rv = ws
+        .review(
+            Some("shop1"),
+            Some("2026-11-20".parse().unwrap()),
+            vitrine_core::Lang::Zh,
+        )
+        .await
+        .unwrap();
+    assert!(
+        ws.record_alerts(&rv).await.unwrap() > 0,
+        "the review raised alerts"
+    );
+    let (_, _, body) = get(&ws, "/api/alerts?shop=shop1").await;
+    let alerts: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let id = alerts[0]["id"].as_i64().unwrap();
+    let (s, h) = send(
+        &ws,
+        "POST",
+        &format!("/api/alerts/{id}/ack"),
+        r#"{"actor":"运营小王","note":"在处理"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    let (s, h) = send(&ws, "POST", &format!("/api/alerts/{id}/resolve"), "").await;
+    assert_eq!(s, StatusCode::OK);
+    let steps: Vec<&str> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(&steps[steps.len() - 2..], ["acknowledged", "resolved"]);
+    let (_, _, body) = get(&ws, "/api/alerts?shop=shop1&status=resolved").await;
+    let resolved: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(resolved.as_array().unwrap().iter().any(|a| a["id"] == id));
+    let (s, _) = send(&ws, "POST", "/api/alerts/999999/ack", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = send(&ws, "POST", &format!("/api/alerts/{id}/explode"), "").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }

@@ -59,7 +59,7 @@ impl IncidentKind {
 }
 
 /// One planted incident (an entry of `ground_truth.json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
     pub kind: IncidentKind,
     pub shop: String,
@@ -67,12 +67,38 @@ pub struct Incident {
     pub date: NaiveDate,
     /// Last affected day (inclusive).
     pub end: NaiveDate,
-    /// `dimension:value`, e.g. `plan:p0007`, `region:广东`, `shop:shop1`.
+    /// `dimension:value`, e.g. `plan:p0007`, `region:广东`, `shop:shop1`; written to
+    /// `ground_truth.json` as `scope` (dimension → value, like a review alert's scope) and
+    /// `scope_id` (this string).
     pub scope: String,
     pub metric: String,
 }
 
+impl Serialize for Incident {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Incident", 7)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("shop", &self.shop)?;
+        st.serialize_field("date", &self.date)?;
+        st.serialize_field("end", &self.end)?;
+        st.serialize_field("scope", &self.scope_map())?;
+        st.serialize_field("scope_id", &self.scope)?;
+        st.serialize_field("metric", &self.metric)?;
+        st.end()
+    }
+}
+
 impl Incident {
+    /// The scope as dimension → value.
+    pub fn scope_map(&self) -> std::collections::BTreeMap<String, String> {
+        let (d, v) = self
+            .scope
+            .split_once(':')
+            .unwrap_or(("shop", self.scope.as_str()));
+        std::collections::BTreeMap::from([(d.to_string(), v.to_string())])
+    }
+
     /// Whether the incident affects `date`.
     pub fn active(&self, date: NaiveDate) -> bool {
         date >= self.date && date <= self.end

@@ -571,24 +571,8 @@ async fn targets(data: &Path, action: TargetAction) -> Result<()> {
             period,
             value,
         } => {
-            let m = vitrine_core::metric::metric(&metric)
-                .ok_or_else(|| anyhow!("unknown metric `{metric}` (see `vitrine metrics`)"))?;
-            let valid = period == "default"
-                || period
-                    .strip_prefix("year:")
-                    .is_some_and(|y| y.len() == 4 && y.parse::<i32>().is_ok());
-            if !valid {
-                bail!("--period must be `year:YYYY` (additive metrics such as gmv) or `default` (KPI targets), got `{period}`");
-            }
-            if period.starts_with("year:") && !m.additive {
-                bail!("{metric} is a ratio: set it with --period default");
-            }
-            if !value.is_finite() || value < 0.0 {
-                bail!("--value must be a non-negative number, got {value}");
-            }
-            State::open(data)
-                .await?
-                .set_target(&shop, m.id, "", &period, value)
+            Workspace::open(data)?
+                .set_target(&shop, &metric, &period, value)
                 .await?;
             println!("target {metric} {period} = {value} for shop {shop}");
         }

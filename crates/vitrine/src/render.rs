@@ -163,7 +163,55 @@ fn text(rv: &Review) -> String {
         let _ = writeln!(
             s,
             "  [{sev}] {} {} · {} — {}",
-            a.rule, a.metric, a.scope, a.message
+            a.rule, a.metric, a.scope_id, a.message
+        );
+        if let Some(c) = causes(a, l) {
+            let _ = writeln!(s, "      {c}");
+        }
+    }
+    if !rv.standing.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{} ({})",
+            l.pick("持续预警（前日已报）", "Standing alerts (raised before)"),
+            rv.standing.len()
+        );
+        for a in &rv.standing {
+            let _ = writeln!(
+                s,
+                "  {} {} · {} — {}",
+                a.rule, a.metric, a.scope_id, a.message
+            );
+        }
+    }
+    let r = &rv.risk_index;
+    let _ = writeln!(
+        s,
+        "\n{} {:.0} ({}) · {} {:.0}{}",
+        l.pick("风险指数", "Risk index"),
+        r.value,
+        grade_label(&r.grade, l),
+        l.pick("30 天后预测", "forecast in 30 days"),
+        r.forecast.last().map(|p| p.value).unwrap_or(r.value),
+        if r.tolerance_exceeded {
+            l.pick("（超出容忍度）", " (beyond tolerance)")
+        } else {
+            ""
+        }
+    );
+    let mut top: Vec<_> = r
+        .indicators
+        .iter()
+        .filter(|i| i.score.unwrap_or(0.0) > 0.0)
+        .collect();
+    top.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)));
+    for i in top.iter().take(3) {
+        let _ = writeln!(
+            s,
+            "  {} {:.0} ({})",
+            i.name,
+            i.score.unwrap_or(0.0),
+            grade_label(&i.grade, l)
         );
     }
     let _ = writeln!(s, "\n{}", l.pick("今日行动", "Today's actions"));
@@ -211,6 +259,40 @@ fn text(rv: &Review) -> String {
     s
 }
 
+/// "主因：plan=p1 (92%) · category=beauty (12%)", the alert's ranked root causes.
+fn causes(a: &vitrine_analytics::review::Alert, l: Lang) -> Option<String> {
+    if a.root_causes.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = a
+        .root_causes
+        .iter()
+        .take(3)
+        .map(|c| {
+            format!(
+                "{}={} ({:.0}%)",
+                c.dimension,
+                c.value,
+                100.0 * c.explanatory_power
+            )
+        })
+        .collect();
+    Some(format!(
+        "{}{}",
+        l.pick("主因：", "Root cause: "),
+        list.join(" · ")
+    ))
+}
+
+fn grade_label(g: &str, l: Lang) -> &'static str {
+    match g {
+        "critical" => l.pick("极高", "critical"),
+        "high" => l.pick("高", "high"),
+        "medium" => l.pick("中", "medium"),
+        _ => l.pick("低", "low"),
+    }
+}
+
 fn verdict(e: &vitrine_analytics::experiment::ExperimentVerdict, l: Lang) -> &str {
     l.pick(&e.analysis.verdict.zh, &e.analysis.verdict.en)
 }
@@ -251,7 +333,50 @@ fn markdown(rv: &Review) -> String {
         let _ = writeln!(
             s,
             "- **{}** `{}` {} — {}",
-            a.rule, a.scope, a.metric, a.message
+            a.rule, a.scope_id, a.metric, a.message
+        );
+        if let Some(c) = causes(a, l) {
+            let _ = writeln!(s, "  - {c}");
+        }
+    }
+    for a in &rv.standing {
+        let _ = writeln!(
+            s,
+            "- {} `{}` {} — {} ({})",
+            a.rule,
+            a.scope_id,
+            a.metric,
+            a.message,
+            l.pick("持续", "standing")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## {} {:.0} ({})\n",
+        l.pick("风险指数", "Risk index"),
+        rv.risk_index.value,
+        grade_label(&rv.risk_index.grade, l)
+    );
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} |\n|---|---:|---:|---|",
+        l.pick("指标", "Indicator"),
+        l.pick("分值", "Score"),
+        l.pick("概率×影响", "P×I"),
+        l.pick("等级", "Grade")
+    );
+    for i in &rv.risk_index.indicators {
+        let score = i
+            .score
+            .map(|x| format!("{x:.0}"))
+            .unwrap_or_else(|| "–".into());
+        let _ = writeln!(
+            s,
+            "| {} | {score} | {}×{} | {} |",
+            i.name,
+            i.probability,
+            i.impact,
+            grade_label(&i.grade, l)
         );
     }
     let _ = writeln!(s, "\n## {}\n", l.pick("今日行动", "Today's actions"));
@@ -304,10 +429,11 @@ fn html(rv: &Review) -> String {
         .iter()
         .map(|a| {
             format!(
-                "<li><b>{}</b> <code>{}</code> {}</li>",
+                "<li><b>{}</b> <code>{}</code> {}<br><small>{}</small></li>",
                 esc(&a.rule),
-                esc(&a.scope),
-                esc(&a.message)
+                esc(&a.scope_id),
+                esc(&a.message),
+                esc(&causes(a, l).unwrap_or_default())
             )
         })
         .collect();
@@ -317,7 +443,7 @@ fn html(rv: &Review) -> String {
         .map(|a| format!("<li><b>{}</b><br>{}</li>", esc(&a.title), esc(&a.detail)))
         .collect();
     format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px}}tr.alert td{{color:#c00}}</style></head><body><h1>{t}</h1><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table><h2>{}</h2><ul>{alerts}</ul><h2>{}</h2><ol>{actions}</ol></body></html>",
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px}}tr.alert td{{color:#c00}}</style></head><body><h1>{t}</h1><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table><h2>{}</h2><ul>{alerts}</ul><h2>{}</h2><ol>{actions}</ol><p>{} {:.0} ({})</p></body></html>",
         l.pick("zh-CN", "en"),
         l.pick("指标", "Metric"),
         l.pick("实际", "Actual"),
@@ -326,6 +452,9 @@ fn html(rv: &Review) -> String {
         l.pick("状态", "Status"),
         l.pick("预警", "Alerts"),
         l.pick("今日行动", "Today's actions"),
+        l.pick("风险指数", "Risk index"),
+        rv.risk_index.value,
+        grade_label(&rv.risk_index.grade, l),
         t = esc(&format!("{} · {} · {}", l.pick("每日复盘", "Daily review"), rv.shop, rv.date)),
     )
 }

@@ -77,19 +77,43 @@ fn planted_incidents_are_caught_and_quiet_days_stay_quiet() {
     for inc in incidents {
         let date = inc["date"].as_str().unwrap();
         let rv = review_json(data, date);
-        for key in ["shop", "date", "kpis", "alerts", "actions"] {
+        for key in [
+            "shop",
+            "date",
+            "kpis",
+            "alerts",
+            "standing",
+            "actions",
+            "risk_index",
+        ] {
             assert!(rv.get(key).is_some(), "review lacks {key}");
         }
-        let hit = rv["alerts"].as_array().unwrap().iter().any(|a| {
+        let hit = rv["alerts"].as_array().unwrap().iter().find(|a| {
             a["metric"] == inc["metric"]
                 && a["scope"] == inc["scope"]
+                && a["kind"] == inc["kind"]
                 && a["rule"] == rule_for(inc["kind"].as_str().unwrap())
         });
-        assert!(
-            hit,
-            "incident {inc} not alerted on {date}: {}",
-            rv["alerts"]
+        let Some(hit) = hit else {
+            panic!("incident {inc} not alerted on {date}: {}", rv["alerts"]);
+        };
+        // The root-cause step ranks the planted scope first (a shop-wide incident: the shop).
+        let first = &hit["root_causes"][0];
+        let (dim, value) = inc["scope_id"].as_str().unwrap().split_once(':').unwrap();
+        assert_eq!(
+            (first["dimension"].as_str(), first["value"].as_str()),
+            (Some(dim), Some(value)),
+            "root causes of {inc}: {}",
+            hit["root_causes"]
         );
+        for key in ["probability", "impact", "level", "grade"] {
+            assert!(hit["risk"].get(key).is_some(), "alert risk lacks {key}");
+        }
+        let ri = &rv["risk_index"];
+        assert_eq!(ri["indicators"].as_array().unwrap().len(), 15);
+        assert_eq!(ri["forecast"].as_array().unwrap().len(), 30);
+        let v = ri["value"].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&v), "risk index {v}");
     }
     // A quiet day: no incident within three days either side.
     let ranges: Vec<(NaiveDate, NaiveDate)> = incidents

@@ -93,6 +93,8 @@ pub struct Candidate {
     pub explanatory_power: f64,
     /// Jensen–Shannon surprise of the combination's share (summed over num and den).
     pub surprise: f64,
+    /// Expected-side share of the whole cube (by denominator for ratios).
+    pub share: f64,
     pub actual: f64,
     pub expected: f64,
 }
@@ -175,6 +177,14 @@ impl Frame {
     fn power(&self, ae: Value, fe: Value) -> f64 {
         let moved = self.f.sub(fe).add(ae);
         (moved.metric() - self.f.metric()) / (self.a.metric() - self.f.metric())
+    }
+
+    fn share(&self, fe: Value) -> f64 {
+        match (fe.den, self.f.den) {
+            (Some(a), Some(b)) if b != 0.0 => a / b,
+            _ if self.f.num != 0.0 => fe.num / self.f.num,
+            _ => 0.0,
+        }
     }
 
     fn surprise(&self, ae: Value, fe: Value) -> f64 {
@@ -332,6 +342,7 @@ fn dimension_set(
                 combination,
                 explanatory_power: frame.power(ae, fe),
                 surprise: frame.surprise(ae, fe),
+                share: frame.share(fe),
                 actual: ae.metric(),
                 expected: fe.metric(),
             };

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Import benchmark: a >= 1 GB 抖店 order export through `vitrine import`, against DuckDB's
+read_csv → Parquet on the same file in the same run (the peer).
+
+usage: scripts/bench_import.py [--gb 1.0] [--keep DIR] [VITRINE_BIN]
+
+Prints file size, rows, wall time, MB/s and peak RSS of each. Needs `pip install duckdb`.
+"""
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HEADER = "主订单编号,子订单编号,选购商品,商品ID,商品数量,订单应付金额,订单提交时间,省,订单状态,流量来源\n"
+PRODUCTS = [(f"商品{i:03d}", 3600000 + i) for i in range(200)]
+REGIONS = ["广东", "浙江", "江苏", "山东", "河南", "四川", "湖北", "福建", "上海", "北京"]
+STATUS = ["已完成", "已发货", "待发货", "已关闭", "售后中"]
+SOURCES = ["直播", "短视频", "商品卡", "搜索", "橱窗", "千川"]
+
+
+def write_orders(path, target_bytes, seed=7):
+    """Writes order rows until the file reaches `target_bytes`; returns the row count."""
+    rng = random.Random(seed)
+    rows = 0
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(HEADER)
+        size = len(HEADER.encode())
+        while size < target_bytes:
+            chunk = []
+            for _ in range(50_000):
+                rows += 1
+                name, pid = PRODUCTS[rng.randrange(200)]
+                day = 1 + rows * 30 // 12_000_000 % 30
+                amount = rng.randrange(990, 99_900) / 100
+                chunk.append(f"{6900000000 + rows},{6900000000 + rows}-1,{name},{pid},{1 + rng.randrange(3)},"
+                             f"¥{amount:,.2f},2026-11-{day:02d} {rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d},"
+                             f"{REGIONS[rng.randrange(10)]},{STATUS[rng.randrange(5)]},{SOURCES[rng.randrange(6)]}\n")
+            text = "".join(chunk)
+            f.write(text)
+            size += len(text.encode())
+    return rows
+
+
+def timed(cmd):
+    """Runs `cmd` under a fresh wrapper process, returning (seconds, peak RSS in MB)."""
+    wrapper = ("import json,resource,subprocess,sys,time\n"
+               "t=time.perf_counter()\n"
+               "subprocess.run(sys.argv[1:],check=True,stdout=subprocess.DEVNULL)\n"
+               "print(json.dumps([time.perf_counter()-t,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024]))")
+    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], check=True, capture_output=True, text=True)
+    secs, rss = json.loads(out.stdout)
+    return secs, rss
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gb", type=float, default=1.0)
+    ap.add_argument("--keep")
+    ap.add_argument("binary", nargs="?", default=os.path.expanduser("~/.cache/vitrine/target/release/vitrine"))
+    a = ap.parse_args()
+    work = a.keep or tempfile.mkdtemp(prefix="vitrine-bench-import-")
+    os.makedirs(work, exist_ok=True)
+    csv_path = os.path.join(work, "doudian_orders_big.csv")
+    if not os.path.exists(csv_path) or os.path.getsize(csv_path) < a.gb * 1e9:
+        t = time.perf_counter()
+        rows = write_orders(csv_path, int(a.gb * 1e9))
+        print(f"generated {rows:,} rows in {time.perf_counter() - t:.1f} s")
+    size_mb = os.path.getsize(csv_path) / 1e6
+    lake = os.path.join(work, "lake")
+    shutil.rmtree(lake, ignore_errors=True)
+    secs, rss = timed([a.binary, "--data-dir", lake, "import", "--shop", "bench", csv_path])
+    print(f"| tool | file MB | seconds | MB/s | peak RSS MB |\n|---|---:|---:|---:|---:|")
+    print(f"| vitrine import (CSV → lake, all-or-nothing commit) | {size_mb:,.0f} | {secs:.1f} | {size_mb / secs:.0f} | {rss:,.0f} |")
+    sys.stdout.flush()
+    peer = f"""
+import duckdb, time
+con = duckdb.connect()
+con.execute("SET threads TO 2")
+con.execute("COPY (SELECT * FROM read_csv('{csv_path}', header=true)) TO '{work}/duckdb_orders.parquet' (FORMAT parquet)")
+"""
+    secs, rss = timed([sys.executable, "-c", peer])
+    print(f"| DuckDB read_csv → Parquet (2 threads) | {size_mb:,.0f} | {secs:.1f} | {size_mb / secs:.0f} | {rss:,.0f} |")
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
