@@ -128,6 +128,10 @@ impl Commit {
                 let _ = fs::remove_file(self.root.join(&f.path));
             }
         }
+        if old.is_empty() {
+            // Nothing to replace: no keys to compare.
+            return self.write(table, shop, date, batch);
+        }
         let new_keys: std::collections::HashSet<String> =
             row_keys(batch, key)?.into_iter().collect();
         let mut kept = Vec::new();
