@@ -3,9 +3,45 @@
 
 use chrono::{Duration, NaiveDate};
 
+/// Two ASCII digits at `i` as a number.
+fn two(b: &[u8], i: usize) -> Option<u32> {
+    let (x, y) = (*b.get(i)?, *b.get(i + 1)?);
+    (x.is_ascii_digit() && y.is_ascii_digit())
+        .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+}
+
+/// The common `YYYY-MM-DD` / `YYYY/MM/DD` form followed by nothing, or by ` HH:MM[:SS]`
+/// (or `T`), read at fixed positions without a format parser (order exports carry millions).
+/// `None` means "not this form"; the general parsers then try.
+fn fast_date_time(t: &str) -> Option<(NaiveDate, u32, u32, u32)> {
+    let b = t.as_bytes();
+    if b.len() < 10 || !(b[4] == b'-' || b[4] == b'/') || b[7] != b[4] {
+        return None;
+    }
+    let year = two(b, 0)? * 100 + two(b, 2)?;
+    let date = NaiveDate::from_ymd_opt(year as i32, two(b, 5)?, two(b, 8)?)?;
+    match b.len() {
+        10 => Some((date, 0, 0, 0)),
+        16 | 19 if (b[10] == b' ' || b[10] == b'T') && b[13] == b':' => {
+            let sec = if b.len() == 19 {
+                (b[16] == b':').then_some(())?;
+                two(b, 17)?
+            } else {
+                0
+            };
+            let (h, m) = (two(b, 11)?, two(b, 14)?);
+            (h < 24 && m < 60 && sec < 60).then_some((date, h, m, sec))
+        }
+        _ => None,
+    }
+}
+
 /// Parses a calendar date (a trailing time part is ignored). `None` when it is not one.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let t = s.trim();
+    if let Some((d, ..)) = fast_date_time(t) {
+        return Some(d);
+    }
     let day_part = t.split([' ', 'T']).next().unwrap_or(t);
     for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(day_part, fmt) {
@@ -29,6 +65,9 @@ fn excel_serial(t: &str) -> Option<NaiveDate> {
 /// bare date meaning midnight) into Unix seconds.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let t = s.trim();
+    if let Some((d, h, m, sec)) = fast_date_time(t) {
+        return Some(d.and_hms_opt(h, m, sec)?.and_utc().timestamp() - 8 * 3600);
+    }
     for fmt in [
         "%Y-%m-%d %H:%M:%S",
         "%Y/%m/%d %H:%M:%S",
@@ -86,6 +125,33 @@ mod tests {
         assert_eq!(parse_timestamp("2026-11-21 08:00:00"), Some(1_795_219_200));
         assert_eq!(parse_timestamp("2026/11/21 08:00"), Some(1_795_219_200));
         assert_eq!(parse_timestamp("nope"), None);
+        // The fast path and the general parsers agree on every form they share.
+        for s in [
+            "2026-11-21 13:45:12",
+            "2026/11/21 13:45",
+            "2026-11-21T23:59:59",
+            "2026-11-21",
+        ] {
+            let general = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+                .iter()
+                .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+                .or_else(|| {
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .ok()?
+                        .and_hms_opt(0, 0, 0)
+                })
+                .map(|dt| dt.and_utc().timestamp() - 8 * 3600);
+            assert_eq!(parse_timestamp(s), general, "{s}");
+        }
+        for bad in [
+            "2026-13-01 00:00:00",
+            "2026-11-21 24:00:00",
+            "2026-11-21 12:60",
+            "2026-11/21",
+            "2026-11-21 1:00",
+        ] {
+            assert_eq!(fast_date_time(bad), None, "{bad}");
+        }
     }
 
     #[test]
