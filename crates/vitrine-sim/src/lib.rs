@@ -6,6 +6,7 @@
 //! process, refunds, comments, stock and deliveries. It plants incidents and reports their
 //! ground truth so monitors and root-cause analysis can be checked against it.
 
+pub mod auction;
 mod incident;
 mod world;
 

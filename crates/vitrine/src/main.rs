@@ -42,6 +42,20 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum SimCommand {
+    /// Run the auto-bid controller, a fixed bid and the pacing rule on the same scenarios.
+    Auction {
+        #[arg(long, default_value_t = 20)]
+        scenarios: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// table or json
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Simulate a believable shop (or several) into a data directory.
     Simulate(SimulateArgs),
@@ -152,6 +166,11 @@ enum Command {
     },
     /// Remove files left by aborted commits and superseded manifests.
     Vacuum,
+    /// Simulators for policies: `sim auction` runs bidding policies in a seeded auction market.
+    Sim {
+        #[command(subcommand)]
+        what: SimCommand,
+    },
 }
 
 #[derive(clap::Args)]
@@ -330,6 +349,25 @@ async fn run(cli: Cli) -> Result<()> {
         } => rca::run(&input, &dimensions, &actual, &expected, &format),
         Command::Experiment { action } => experiment::run(&data, action).await,
         Command::Bench { what } => bench::run(&data, what).await,
+        Command::Sim {
+            what:
+                SimCommand::Auction {
+                    scenarios,
+                    seed,
+                    format,
+                },
+        } => {
+            if scenarios == 0 {
+                bail!("--scenarios must be at least 1");
+            }
+            let c = vitrine_sim::auction::compare(scenarios, seed)?;
+            match format.as_str() {
+                "json" => println!("{}", serde_json::to_string_pretty(&c)?),
+                "table" => print!("{}", render::auction(&c)),
+                other => bail!("--format must be table or json, got `{other}`"),
+            }
+            Ok(())
+        }
         Command::Vacuum => {
             let n = Lake::open(&data)?.vacuum()?;
             println!("removed {n} unreferenced files");

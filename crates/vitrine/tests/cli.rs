@@ -360,3 +360,46 @@ fn targets_can_be_set_and_drive_the_review() {
     );
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("ratio"));
 }
+
+#[test]
+fn auction_simulator_compares_the_three_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(vitrine(
+        dir.path(),
+        &[
+            "sim",
+            "auction",
+            "--scenarios",
+            "4",
+            "--seed",
+            "1",
+            "--format",
+            "json",
+        ],
+    ));
+    let v: Value = serde_json::from_str(&out).expect("auction JSON");
+    let policies: Vec<&str> = v["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["policy"].as_str().unwrap())
+        .collect();
+    assert_eq!(policies, ["controller", "fixed_bid", "pacing_rule"]);
+    assert_eq!(v["outcomes"].as_array().unwrap().len(), 12);
+    for o in v["outcomes"].as_array().unwrap() {
+        for key in [
+            "target_roi",
+            "roi",
+            "spend",
+            "budget",
+            "budget_use",
+            "within_target",
+        ] {
+            assert!(o.get(key).is_some(), "outcome lacks {key}");
+        }
+    }
+    let table = ok(vitrine(dir.path(), &["sim", "auction", "--scenarios", "4"]));
+    assert!(table.contains("| controller |") && table.contains("within ±5%"));
+    let err = vitrine(dir.path(), &["sim", "auction", "--scenarios", "0"]);
+    assert!(!err.status.success());
+}
