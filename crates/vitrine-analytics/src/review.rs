@@ -308,7 +308,7 @@ impl ReviewRequest {
         }
         let main_category = main_category(&results[6]);
         let tree = ctx.gmv_tree();
-        let kpis = ctx.kpis(&tree, main_category.as_deref());
+        let kpis = ctx.kpis_on(self.date, &tree, main_category.as_deref());
         let rules = Rules {
             cfg,
             shop: &self.shop,
@@ -509,10 +509,6 @@ impl Ctx<'_> {
                     * (1.0 + self.cfg.target("gmv_growth", Some(&self.req.shop)))
             });
         TargetTree::new(year, annual, share, elasticity)
-    }
-
-    fn kpis(&self, tree: &TargetTree, main_category: Option<&str>) -> Vec<Kpi> {
-        self.kpis_on(self.req.date, tree, main_category)
     }
 
     /// KPI cards of day `date` (the review day, or the day before to tell new alerts from

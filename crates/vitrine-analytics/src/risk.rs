@@ -247,8 +247,17 @@ pub fn rule_impact(rule: &str, metric: &str) -> u8 {
     match (rule, metric) {
         ("on_time_min" | "penalty_risk_max", _) => 5,
         ("target_deviation", "gmv" | "roi") | ("complaint_rate_rise" | "days_of_cover_min", _) => 4,
-        ("cpa_rise" | "segment_cvr_drop" | "cost_per_exposure_max" | "execution_deviation", _) => 3,
-        ("target_deviation" | "relative_change" | "forecast", _) | ("plan_ctr_floor", _) => 3,
+        (
+            "cpa_rise"
+            | "segment_cvr_drop"
+            | "cost_per_exposure_max"
+            | "execution_deviation"
+            | "target_deviation"
+            | "relative_change"
+            | "forecast"
+            | "plan_ctr_floor",
+            _,
+        ) => 3,
         _ => 2,
     }
 }

@@ -54,8 +54,6 @@ pub const HOURLY_SHAPE: [f64; 24] = [
 /// What a policy sees at the end of each hour, and decides for the next.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HourState {
-    pub hour_of_run: usize,
-    pub hours_total: usize,
     pub spend_today: f64,
     pub value_today: f64,
     pub budget_today: f64,
@@ -262,14 +260,11 @@ pub fn run(sc: &Scenario, policy: &mut dyn Policy) -> Result<Outcome, crate::Sim
     let comp = LogNormal::new(sc.competitor_price.ln(), 0.35).map_err(bad)?;
     let start_bid = sc.order_value / sc.target_roi;
     let mut bid = start_bid;
-    let mut st = HourState {
-        hours_total: hours,
-        ..Default::default()
-    };
+    let mut st = HourState::default();
     let (mut budget_total, mut conversions) = (0.0, 0u64);
     let (mut offered, mut won) = (0u64, 0u64);
     for h in 0..hours {
-        let (day, hour) = (h / 24, h % 24);
+        let hour = h % 24;
         let late = h >= hours / 2;
         if hour == 0 {
             st.spend_today = 0.0;
@@ -282,7 +277,6 @@ pub fn run(sc: &Scenario, policy: &mut dyn Policy) -> Result<Outcome, crate::Sim
                     _ => 1.0,
                 };
             budget_total += st.budget_today;
-            let _ = day;
         }
         let traffic = match (sc.kind, late) {
             (ScenarioKind::DemandShock, true) if sc.seed % 2 == 0 => 0.5,
@@ -319,7 +313,6 @@ pub fn run(sc: &Scenario, policy: &mut dyn Policy) -> Result<Outcome, crate::Sim
                 }
             }
         }
-        st.hour_of_run = h + 1;
         st.day_share_elapsed += HOURLY_SHAPE[hour];
         bid = policy.bid(&st, sc.target_roi, bid).max(0.0);
     }
