@@ -530,36 +530,41 @@ pub fn alert_table(list: &[AlertRecord]) -> String {
 /// The auction comparison: one row per policy and scenario, then the summary.
 pub fn auction(c: &vitrine_sim::auction::Comparison) -> String {
     let mut s = String::from(
-        "| policy | scenario | kind | target ROI | ROI | spend | budget | budget use | win rate | within ±5% | on target |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|\n",
+        "| policy | scenario | kind | goal | target | achieved | spend | budget | budget use | target allows budget | within ±5% | meets goal | pacing gap |\n|---|---:|---|---|---:|---:|---:|---:|---:|---|---|---|---:|\n",
     );
+    let yes = |b: bool| if b { "yes" } else { "no" };
     for o in &c.outcomes {
         let _ = writeln!(
             s,
-            "| {} | {} | {:?} | {:.2} | {:.2} | {:.0} | {:.0} | {:.0}% | {:.0}% | {} | {} |",
+            "| {} | {} | {:?} | {} | {:.2} | {:.2} | {:.0} | {:.0} | {:.0}% | {} | {} | {} | {:.2} |",
             o.policy,
             o.scenario,
             o.kind,
-            o.target_roi,
-            o.roi,
+            o.goal,
+            o.target,
+            o.achieved,
             o.spend,
             o.budget,
             100.0 * o.budget_use,
-            100.0 * o.win_rate,
-            if o.within_target { "yes" } else { "no" },
-            if o.on_target { "yes" } else { "no" }
+            yes(o.budget_reachable),
+            yes(o.within_target),
+            yes(o.meets_goal),
+            o.pacing_gap
         );
     }
-    s.push_str("\n| policy | scenarios | within ±5% of target | on target (or budget/market-bound) | mean budget use | within ±5% and ≥ 90% spent |\n|---|---:|---:|---:|---:|---:|\n");
+    s.push_str("\n| policy | scenarios | within ±5% of target | target allows budget | ≥ 90% spent where allowed | meets goal | mean budget use | mean pacing gap |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for p in &c.summary {
         let _ = writeln!(
             s,
-            "| {} | {} | {:.0}% | {:.0}% | {:.0}% | {} |",
+            "| {} | {} | {:.0}% | {} | {:.0}% | {:.0}% | {:.0}% | {:.2} |",
             p.policy,
             p.scenarios,
             100.0 * p.within_target_share,
-            100.0 * p.on_target_share,
+            p.budget_reachable,
+            100.0 * p.spent_share_where_reachable,
+            100.0 * p.meets_goal_share,
             100.0 * p.mean_budget_use,
-            p.on_target_and_spent
+            p.mean_pacing_gap
         );
     }
     s

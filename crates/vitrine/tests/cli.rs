@@ -388,12 +388,14 @@ fn auction_simulator_compares_the_three_policies() {
     assert_eq!(v["outcomes"].as_array().unwrap().len(), 12);
     for o in v["outcomes"].as_array().unwrap() {
         for key in [
-            "target_roi",
-            "roi",
+            "goal",
+            "target",
+            "achieved",
             "spend",
             "budget",
             "budget_use",
             "within_target",
+            "budget_reachable",
         ] {
             assert!(o.get(key).is_some(), "outcome lacks {key}");
         }
