@@ -3,6 +3,7 @@
 //! The daily review ([`review`]) asks for its data as a list of metric queries, receives
 //! the answers, and returns one structured value that every surface renders.
 
+pub mod bids;
 pub mod clv;
 pub mod diagnosis;
 pub mod experiment;

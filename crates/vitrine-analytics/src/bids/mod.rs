@@ -1,0 +1,320 @@
+//! Paid traffic (千川): per-plan diagnostics, bid/budget/creative recommendations with their
+//! justification and expected effect, and the guardrails that decide which of them may go
+//! out today (observation window, cooldown, daily cap, manual hold, confirmation to resume).
+//!
+//! Pure: the caller hands in plan attributes, plan-hour and creative-day stats and the audit
+//! log of past changes; nothing here reads the lake or the state database.
+
+pub mod budget;
+pub mod daypart;
+mod diagnose;
+mod guard;
+mod recommend;
+pub mod response;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub use diagnose::{diagnose, Flag, PlanDiagnosis};
+pub use guard::{guard, PastChange};
+pub use recommend::recommend;
+
+/// A Qianchuan plan 计划 as of the day under review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanInfo {
+    pub plan_id: String,
+    pub category: String,
+    pub bid_mode: String,
+    /// Conversion bid 出价 in yuan (the CPA bid of 控成本 plans).
+    pub bid: f64,
+    /// Daily budget in yuan.
+    pub budget: f64,
+    /// 支付ROI目标; 0 when the plan has none.
+    pub roi_goal: f64,
+    pub learning_status: String,
+    pub created_on: NaiveDate,
+    /// 保本ROI: 1 / margin after product cost, platform fee and shipping; `None` when the
+    /// product's cost is unknown.
+    pub breakeven_roi: Option<f64>,
+}
+
+/// One plan-hour (or plan-day when `hour` is `None`) of the plan report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanStat {
+    pub plan_id: String,
+    pub date: NaiveDate,
+    pub hour: Option<u8>,
+    pub spend: f64,
+    pub impressions: f64,
+    pub clicks: f64,
+    pub conversions: f64,
+    pub gmv: f64,
+}
+
+/// One creative-day of the creative report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreativeStat {
+    pub creative_id: String,
+    pub plan_id: String,
+    pub date: NaiveDate,
+    pub created_on: Option<NaiveDate>,
+    pub impressions: f64,
+    pub clicks: f64,
+}
+
+/// The knobs of diagnostics, recommendations and guardrails (`[thresholds] bid_*` keys).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BidPolicy {
+    /// ROI target for plans without their own 支付ROI目标.
+    pub target_roi: f64,
+    /// Days a plan must have run (and since its last change) before its bid is judged.
+    pub observe_days: i64,
+    /// Conversions over the judging window below which ROI/CPA is not trusted.
+    pub min_conversions: f64,
+    /// Hours after an applied change before the same plan may change again.
+    pub cooldown_hours: i64,
+    /// Changes a shop may make in a day.
+    pub max_changes_per_day: usize,
+    /// Largest relative bid or budget step (Qianchuan resets learning on big jumps).
+    pub max_step: f64,
+    /// 跑飞: today's spend at least this multiple of the plan's recent daily spend …
+    pub runaway_spend: f64,
+    /// … while ROI is below this share of target.
+    pub runaway_roi: f64,
+    /// 不消耗: spend below this share of budget.
+    pub starve_share: f64,
+    /// Creative fatigue: CTR down this share from its peak.
+    pub fatigue_drop: f64,
+    /// Winner: ROI at least this multiple of target, budget-capped.
+    pub winner_margin: f64,
+    /// CTR below this share of the category baseline reads as a creative problem.
+    pub ctr_floor: f64,
+    /// Share of the paid budget cold-start (learning) plans should take.
+    pub cold_start_share: f64,
+}
+
+impl Default for BidPolicy {
+    fn default() -> Self {
+        BidPolicy {
+            target_roi: 3.0,
+            observe_days: 3,
+            min_conversions: 10.0,
+            cooldown_hours: 24,
+            max_changes_per_day: 10,
+            max_step: 0.2,
+            runaway_spend: 1.5,
+            runaway_roi: 0.8,
+            starve_share: 0.2,
+            fatigue_drop: 0.3,
+            winner_margin: 1.3,
+            ctr_floor: 0.7,
+            cold_start_share: 0.3,
+        }
+    }
+}
+
+/// What to do with a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Pause,
+    LowerBid,
+    RaiseBid,
+    RaiseBudget,
+    LowerBudget,
+    RefreshCreative,
+    DuplicateWinner,
+    MoveBudget,
+    Resume,
+}
+
+impl Action {
+    /// The identifier used in the API, the audit log and the XLSX sheet.
+    pub fn id(self) -> &'static str {
+        match self {
+            Action::Pause => "pause",
+            Action::LowerBid => "lower_bid",
+            Action::RaiseBid => "raise_bid",
+            Action::RaiseBudget => "raise_budget",
+            Action::LowerBudget => "lower_budget",
+            Action::RefreshCreative => "refresh_creative",
+            Action::DuplicateWinner => "duplicate_winner",
+            Action::MoveBudget => "move_budget",
+            Action::Resume => "resume",
+        }
+    }
+
+    /// Parses an [`Action::id`].
+    pub fn parse(s: &str) -> Option<Action> {
+        [
+            Action::Pause,
+            Action::LowerBid,
+            Action::RaiseBid,
+            Action::RaiseBudget,
+            Action::LowerBudget,
+            Action::RefreshCreative,
+            Action::DuplicateWinner,
+            Action::MoveBudget,
+            Action::Resume,
+        ]
+        .into_iter()
+        .find(|a| a.id() == s)
+    }
+
+    /// The Chinese label operators use.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Action::Pause => "暂停计划",
+            Action::LowerBid => "降低出价",
+            Action::RaiseBid => "提高出价",
+            Action::RaiseBudget => "提高预算",
+            Action::LowerBudget => "降低预算",
+            Action::RefreshCreative => "更换素材",
+            Action::DuplicateWinner => "复制优质计划",
+            Action::MoveBudget => "调拨预算",
+            Action::Resume => "恢复计划",
+        }
+    }
+
+    /// Whether the action only protects money (allowed before the observation window ends).
+    pub fn protective(self) -> bool {
+        matches!(self, Action::Pause | Action::LowerBid | Action::LowerBudget)
+    }
+}
+
+/// Whether a recommendation may go out today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Ready for an operator to approve.
+    Proposed,
+    /// The plan has not run long enough since it started or last changed.
+    Observing,
+    /// The plan changed less than the cooldown ago.
+    Cooldown,
+    /// The shop's daily change cap is used up by more urgent changes.
+    OverCap,
+    /// An operator put the plan on hold.
+    Held,
+    /// Resuming a paused plan waits for a human to confirm.
+    NeedsConfirmation,
+}
+
+/// The expected effect of a change over a day, from the plan's recent rates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Effect {
+    /// Change in daily spend (yuan; negative = saved).
+    pub spend: f64,
+    /// Change in daily pay GMV (yuan).
+    pub gmv: f64,
+    /// Expected ROI of the plan after the change, when it can be estimated.
+    pub roi_after: Option<f64>,
+}
+
+/// One recommended change with the numbers that justify it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// Stable id: `date:plan:action[:creative]`.
+    pub id: String,
+    pub plan_id: String,
+    pub action: Action,
+    /// Bid or budget before and after (yuan), where the action sets one.
+    pub from: Option<f64>,
+    pub to: Option<f64>,
+    /// The creative to replace, or the plan that receives moved budget.
+    pub target: Option<String>,
+    pub reason_zh: String,
+    pub reason_en: String,
+    /// The figures the rule read (`roi_3d`, `target_roi`, `spend_today`, …).
+    pub evidence: BTreeMap<String, f64>,
+    pub expected: Effect,
+    /// Yuan a day at stake: orders guardrail capping (most urgent first).
+    pub priority: f64,
+    pub status: Status,
+    /// Why the status is not `proposed`, in words.
+    pub status_note: Option<String>,
+}
+
+/// Shop-level view of paid traffic for the day.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Overview {
+    pub plans: usize,
+    pub spend: f64,
+    pub gmv: f64,
+    pub roi: Option<f64>,
+    pub budget: f64,
+    /// Share of the paid budget in plans still learning (rule: 30 %).
+    pub cold_start_share: f64,
+    pub cold_start_rule: f64,
+    pub runaway: usize,
+    pub no_delivery: usize,
+    pub fatigued_creatives: usize,
+    pub winners: usize,
+}
+
+/// Everything `vitrine bids` prints for a shop and day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BidsReport {
+    pub shop: String,
+    pub date: NaiveDate,
+    pub overview: Overview,
+    pub plans: Vec<PlanDiagnosis>,
+    pub recommendations: Vec<Recommendation>,
+}
+
+/// Diagnoses every plan, recommends, and applies the guardrails.
+pub fn report(
+    shop: &str,
+    date: NaiveDate,
+    plans: &[PlanInfo],
+    stats: &[PlanStat],
+    creatives: &[CreativeStat],
+    audit: &[PastChange],
+    holds: &[String],
+    policy: &BidPolicy,
+) -> BidsReport {
+    let diags = diagnose(date, plans, stats, creatives, policy);
+    let recs = recommend(date, plans, &diags, audit, policy);
+    let recs = guard(date, recs, &diags, audit, holds, policy);
+    BidsReport {
+        shop: shop.to_string(),
+        date,
+        overview: overview(&diags, policy),
+        plans: diags,
+        recommendations: recs,
+    }
+}
+
+fn overview(d: &[PlanDiagnosis], policy: &BidPolicy) -> Overview {
+    let spend: f64 = d.iter().map(|p| p.spend).sum();
+    let gmv: f64 = d.iter().map(|p| p.gmv).sum();
+    let budget: f64 = d.iter().map(|p| p.budget).sum();
+    let learning: f64 = d
+        .iter()
+        .filter(|p| p.learning_status == "LEARNING")
+        .map(|p| p.budget)
+        .sum();
+    let count = |f: &dyn Fn(&Flag) -> bool| d.iter().filter(|p| p.flags.iter().any(f)).count();
+    Overview {
+        plans: d.len(),
+        spend,
+        gmv,
+        roi: (spend > 0.0).then(|| gmv / spend),
+        budget,
+        cold_start_share: if budget > 0.0 { learning / budget } else { 0.0 },
+        cold_start_rule: policy.cold_start_share,
+        runaway: count(&|f| matches!(f, Flag::Runaway)),
+        no_delivery: count(&|f| matches!(f, Flag::NoDelivery)),
+        fatigued_creatives: d
+            .iter()
+            .flat_map(|p| &p.flags)
+            .filter(|f| matches!(f, Flag::Fatigue { .. }))
+            .count(),
+        winners: count(&|f| matches!(f, Flag::Winner)),
+    }
+}
+
+#[cfg(test)]
+mod tests;
