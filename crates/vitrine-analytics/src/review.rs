@@ -204,6 +204,9 @@ pub struct Review {
     pub users: Option<crate::users::SegmentSizes>,
     /// The composite risk index with its 15 indicators and 30-day forecast.
     pub risk_index: RiskIndex,
+    /// Paid traffic: plan diagnostics and guarded recommendations (filled by the service).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_traffic: Option<crate::bids::BidsReport>,
 }
 
 fn days(d: NaiveDate, n: i64) -> NaiveDate {
@@ -452,6 +455,7 @@ impl ReviewRequest {
             trends: ctx.trends(),
             experiments: Vec::new(),
             users: None,
+            paid_traffic: None,
             risk_index: ctx.risk_index(main_category.as_deref()),
         })
     }

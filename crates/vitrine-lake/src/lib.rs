@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 pub use commit::Commit;
 pub use engine::{Engine, QueryOutput};
 pub use manifest::{FileEntry, Manifest, PartitionKey};
-pub use state::{AlertRecord, AlertStatus, ExperimentArm, ExperimentRecord, State};
+pub use state::{
+    shanghai_now, AlertRecord, AlertStatus, BidChangeRecord, BidLogEntry, ExperimentArm,
+    ExperimentRecord, State,
+};
 pub use summary::{customer_summary, CustomerSummary, SummarySpec};
 
 /// Errors from the lake, the engine and the state database.

@@ -1,6 +1,7 @@
 //! The web surface: the overview dashboard (Chinese first, English switch, ECharts served
 //! from the binary) and JSON endpoints for the same data. Only this crate knows HTTP.
 
+pub mod bids;
 pub mod experiments;
 mod mail;
 mod monitoring;
@@ -68,6 +69,10 @@ pub fn router(ws: Workspace) -> Router {
             "/api/targets",
             get(monitoring::targets).put(monitoring::set_target),
         )
+        .route("/api/bids", get(bids::get_bids))
+        .route("/api/bids/audit", get(bids::audit))
+        .route("/api/bids/hold", axum::routing::post(bids::hold))
+        .route("/api/bids/{verb}", axum::routing::post(bids::decide))
         .route("/api/users", get(users))
         .route("/api/users/cohorts", get(cohorts))
         .route("/api/experiments", get(experiments))

@@ -182,6 +182,12 @@ impl Workspace {
             .await
             .ok()
             .map(|s| s.sizes);
+        // A shop without paid plans simply has no paid-traffic section.
+        review.paid_traffic = self
+            .bids_report(Some(&shop), Some(date), false)
+            .await
+            .ok()
+            .filter(|b| b.overview.plans > 0);
         Ok(review)
     }
 

@@ -41,7 +41,7 @@ impl Workspace {
         Ok(cohorts(&rows, last))
     }
 
-    fn threshold(&self, shop: &str, key: &str, default: f64) -> f64 {
+    pub(crate) fn threshold(&self, shop: &str, key: &str, default: f64) -> f64 {
         self.config
             .value(
                 vitrine_core::config::Group::Thresholds,

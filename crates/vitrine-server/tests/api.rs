@@ -296,3 +296,66 @@ async fn targets_are_edited_and_alerts_move_through_their_lifecycle() {
     let (s, _) = send(&ws, "POST", &format!("/api/alerts/{id}/explode"), "").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn bids_are_read_approved_held_and_audited() {
+    let (_d, ws) = workspace();
+    let (s, _, body) = get(&ws, "/api/bids?shop=shop1&date=2026-11-21").await;
+    let body = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let recs = v["recommendations"].as_array().unwrap();
+    let Some(first) = recs.iter().find(|r| r["status"] == "proposed") else {
+        panic!("no proposal to approve: {body}");
+    };
+    let id = first["id"].as_str().unwrap();
+    let plan = first["plan_id"].as_str().unwrap();
+    let approve = format!(r#"{{"shop":"shop1","id":"{id}","actor":"ops"}}"#);
+    let (s, r) = post(&ws, "/api/bids/approve", &approve).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        (r["status"].as_str(), r["actor"].as_str()),
+        (Some("approved"), Some("ops"))
+    );
+    // Illegal transitions, unknown ids, unknown verbs and bad bodies are named, not 500s.
+    let (s, r) = post(&ws, "/api/bids/approve", &approve).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
+    let (s, _) = post(&ws, "/api/bids/reject", r#"{"shop":"shop1","id":"nope"}"#).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = post(&ws, "/api/bids/explode", &approve).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, r) = post(&ws, "/api/bids/approve", r#"{"shop":"shop1"}"#).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
+    assert!(r["error"].as_str().unwrap().contains("id"));
+    let (s, r) = post(&ws, "/api/bids/apply", &approve).await;
+    assert_eq!((s, r["status"].as_str()), (StatusCode::OK, Some("applied")));
+    let hold = format!(r#"{{"shop":"shop1","plan":"{plan}","hold":true}}"#);
+    assert_eq!(post(&ws, "/api/bids/hold", &hold).await.0, StatusCode::OK);
+    let (_, _, body) = get(&ws, "/api/bids?shop=shop1&date=2026-11-21").await;
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let mine: Vec<&serde_json::Value> = v["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["plan_id"] == plan)
+        .collect();
+    assert!(mine.iter().any(|r| r["decision"] == "applied"), "{mine:?}");
+    assert!(mine.iter().all(|r| r["status"] == "held"), "{mine:?}");
+    let (_, _, body) = get(&ws, "/api/bids/audit?shop=shop1").await;
+    let a: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let trail: Vec<&str> = a["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            a["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == e["change_id"] && c["rec_id"] == id)
+        })
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(trail, ["proposed", "approved", "applied"]);
+    assert_eq!(a["holds"][0], plan);
+}

@@ -1,6 +1,7 @@
 //! `vitrine`: the command line of the Vitrine operations command center.
 
 mod bench;
+mod bids;
 mod cells;
 mod clv;
 mod experiment;
@@ -153,6 +154,15 @@ enum Command {
     Users {
         #[command(subcommand)]
         action: users::UsersCommand,
+    },
+    /// Paid traffic 千川: plan diagnostics and guarded bid/budget/creative recommendations
+    /// (table, JSON or XLSX); approve, reject, apply, hold, audit log (REQUIREMENTS §10).
+    #[command(args_conflicts_with_subcommands = true)]
+    Bids {
+        #[command(subcommand)]
+        action: Option<bids::BidsCommand>,
+        #[command(flatten)]
+        show: bids::ShowArgs,
     },
     /// A/B experiments: analyse, size, register (REQUIREMENTS §8).
     Experiment {
@@ -340,6 +350,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Targets { action } => targets(&data, action).await,
         Command::Clv { action } => clv::run(action).await,
         Command::Users { action } => users::run(&data, action).await,
+        Command::Bids { action, show } => bids::run(&data, action, show).await,
         Command::Rca {
             input,
             dimensions,

@@ -184,6 +184,12 @@ fn text(rv: &Review) -> String {
             );
         }
     }
+    if let Some(p) = &rv.paid_traffic {
+        let _ = writeln!(s, "\n{}", paid_heading(p, l));
+        for x in paid_lines(p) {
+            let _ = writeln!(s, "  {}", paid_line(x, l));
+        }
+    }
     let r = &rv.risk_index;
     let _ = writeln!(
         s,
@@ -350,6 +356,12 @@ fn markdown(rv: &Review) -> String {
             l.pick("持续", "standing")
         );
     }
+    if let Some(p) = &rv.paid_traffic {
+        let _ = writeln!(s, "\n## {}\n", paid_heading(p, l));
+        for x in paid_lines(p) {
+            let _ = writeln!(s, "- {}", paid_line(x, l));
+        }
+    }
     let _ = writeln!(
         s,
         "\n## {} {:.0} ({})\n",
@@ -442,8 +454,18 @@ fn html(rv: &Review) -> String {
         .iter()
         .map(|a| format!("<li><b>{}</b><br>{}</li>", esc(&a.title), esc(&a.detail)))
         .collect();
+    let paid: String = rv
+        .paid_traffic
+        .as_ref()
+        .map(|p| {
+            let items: String = paid_lines(p)
+                .map(|x| format!("<li>{}</li>", esc(&paid_line(x, l))))
+                .collect();
+            format!("<h2>{}</h2><ul>{items}</ul>", esc(&paid_heading(p, l)))
+        })
+        .unwrap_or_default();
     format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px}}tr.alert td{{color:#c00}}</style></head><body><h1>{t}</h1><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table><h2>{}</h2><ul>{alerts}</ul><h2>{}</h2><ol>{actions}</ol><p>{} {:.0} ({})</p></body></html>",
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px}}tr.alert td{{color:#c00}}</style></head><body><h1>{t}</h1><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table><h2>{}</h2><ul>{alerts}</ul><h2>{}</h2><ol>{actions}</ol>{paid}<p>{} {:.0} ({})</p></body></html>",
         l.pick("zh-CN", "en"),
         l.pick("指标", "Metric"),
         l.pick("实际", "Actual"),
@@ -568,4 +590,44 @@ pub fn auction(c: &vitrine_sim::auction::Comparison) -> String {
         );
     }
     s
+}
+
+/// The paid-traffic heading: plans, spend, ROI and how many changes are proposed.
+fn paid_heading(p: &vitrine_analytics::bids::BidsReport, l: Lang) -> String {
+    let o = &p.overview;
+    format!(
+        "{} · {} {} · {} {:.0} · ROI {} · {} {}",
+        l.pick("千川投放", "Paid traffic"),
+        l.pick("计划", "plans"),
+        o.plans,
+        l.pick("消耗", "spend"),
+        o.spend,
+        o.roi.map_or("-".into(), |r| format!("{r:.2}")),
+        l.pick("待批建议", "changes to approve"),
+        p.recommendations
+            .iter()
+            .filter(|x| x.status == vitrine_analytics::bids::Status::Proposed)
+            .count()
+    )
+}
+
+/// The ten most urgent recommendations.
+fn paid_lines(
+    p: &vitrine_analytics::bids::BidsReport,
+) -> impl Iterator<Item = &vitrine_analytics::bids::Recommendation> {
+    p.recommendations.iter().take(10)
+}
+
+fn paid_line(x: &vitrine_analytics::bids::Recommendation, l: Lang) -> String {
+    let status = serde_json::to_value(x.status)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    format!(
+        "[{}] {} {} — {}",
+        x.decision.as_deref().unwrap_or(&status),
+        x.plan_id,
+        l.pick(x.action.label_zh(), x.action.id()),
+        l.pick(&x.reason_zh, &x.reason_en)
+    )
 }

@@ -405,3 +405,101 @@ fn auction_simulator_compares_the_three_policies() {
     let err = vitrine(dir.path(), &["sim", "auction", "--scenarios", "0"]);
     assert!(!err.status.success());
 }
+
+#[test]
+fn bids_recommend_record_and_respect_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    simulate(dir.path(), "42", "40", "0.05");
+    let d = dir.path();
+    let show = |args: &[&str]| -> Value {
+        let mut a = vec!["bids", "--date", "2026-11-21", "--format", "json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&ok(vitrine(d, &a))).expect("bids JSON")
+    };
+    let v = show(&[]);
+    let recs = v["recommendations"].as_array().unwrap().clone();
+    assert!(!recs.is_empty(), "the simulated shop has plans to act on");
+    assert_eq!(
+        v["plans"].as_array().unwrap().len(),
+        v["overview"]["plans"].as_u64().unwrap() as usize
+    );
+    for r in &recs {
+        assert!(
+            !r["reason_zh"].as_str().unwrap().is_empty() && r["evidence"].is_object(),
+            "{r}"
+        );
+    }
+    assert_eq!(v["daypart"]["schedule_time"].as_str().unwrap().len(), 336);
+    // Every actionable recommendation is in the audit log, once, however often bids runs.
+    show(&[]);
+    let audit: Value =
+        serde_json::from_str(&ok(vitrine(d, &["bids", "audit", "--shop", "shop1"]))).unwrap();
+    let proposed = recs.iter().filter(|r| r["status"] == "proposed").count();
+    assert_eq!(audit["changes"].as_array().unwrap().len(), proposed);
+    // Approve the first proposal; it cannot be approved twice; the next run shows the decision
+    // and the plan is in its cooldown.
+    let first = recs.iter().find(|r| r["status"] == "proposed").unwrap();
+    let id = first["id"].as_str().unwrap();
+    let plan = first["plan_id"].as_str().unwrap();
+    ok(vitrine(
+        d,
+        &["bids", "approve", "--shop", "shop1", "--id", id],
+    ));
+    let again = vitrine(d, &["bids", "approve", "--shop", "shop1", "--id", id]);
+    assert!(
+        !again.status.success() && String::from_utf8_lossy(&again.stderr).contains("cannot become")
+    );
+    let unknown = vitrine(d, &["bids", "reject", "--shop", "shop1", "--id", "nope"]);
+    assert!(
+        !unknown.status.success()
+            && String::from_utf8_lossy(&unknown.stderr).contains("no recommendation")
+    );
+    let v = show(&[]);
+    let same = v["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(same["decision"], "approved");
+    let log: Value =
+        serde_json::from_str(&ok(vitrine(d, &["bids", "audit", "--shop", "shop1"]))).unwrap();
+    assert!(log["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["status"] == "approved"));
+    // A plan on hold gets nothing.
+    ok(vitrine(
+        d,
+        &["bids", "hold", "--shop", "shop1", "--plan", plan],
+    ));
+    let v = show(&[]);
+    for r in v["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["plan_id"] == plan)
+    {
+        assert_eq!(r["status"], "held", "{r}");
+    }
+    // The XLSX an optimizer applies.
+    let out = d.join("bids.xlsx");
+    ok(vitrine(
+        d,
+        &[
+            "bids",
+            "--date",
+            "2026-11-21",
+            "--format",
+            "xlsx",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an xlsx is a zip");
+    let bad = vitrine(d, &["bids", "--date", "2026-11-21", "--format", "pdf"]);
+    assert!(!bad.status.success());
+}

@@ -6,13 +6,17 @@ use serde::Serialize;
 
 use super::PlanStat;
 
+/// A slot below break-even is switched off when its shrunk ROI is also below this share of
+/// the pooled ROI.
+const OFF_SHARE: f64 = 0.75;
+
 /// Bid multipliers per weekday (Monday = 0) and hour, and the delivery schedule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Schedule {
     /// `multipliers[weekday][hour]`, rounded to 0.05, within [floor, cap].
     pub multipliers: Vec<Vec<f64>>,
     /// 336 characters of 0/1: a half-hour slot is off when the cell's shrunk ROI is below
-    /// break-even.
+    /// break-even and below 75 % of the pooled ROI.
     pub schedule_time: String,
     pub slots_off: usize,
     /// The pooled ROI every cell is compared with.
@@ -55,7 +59,9 @@ pub fn daypart(
             let shrunk = (g + prior_spend * mean) / (s + prior_spend);
             let m = ((shrunk / mean).clamp(floor, cap) * 20.0).round() / 20.0;
             multipliers[d][h] = m;
-            let on = breakeven_roi.is_none_or(|be| shrunk >= be);
+            // Off only where the slot both loses money and trails the account: when every
+            // hour is below break-even the fix is the plans (pause, bid), not the clock.
+            let on = breakeven_roi.is_none_or(|be| shrunk >= be || shrunk >= OFF_SHARE * mean);
             if !on {
                 off += 2;
             }

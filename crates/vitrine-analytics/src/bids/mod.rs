@@ -235,6 +235,8 @@ pub struct Recommendation {
     pub status: Status,
     /// Why the status is not `proposed`, in words.
     pub status_note: Option<String>,
+    /// The operator's decision from the audit log (`approved`, `rejected`, `applied`), if any.
+    pub decision: Option<String>,
 }
 
 /// Shop-level view of paid traffic for the day.
@@ -262,6 +264,21 @@ pub struct BidsReport {
     pub overview: Overview,
     pub plans: Vec<PlanDiagnosis>,
     pub recommendations: Vec<Recommendation>,
+    /// Hour-of-week bid multipliers and the 7×48 schedule, from all plans' hourly rows.
+    pub daypart: Option<daypart::Schedule>,
+    /// Response curves per plan (or why none could be fitted).
+    pub curves: Vec<CurveFit>,
+    /// Today's total budget re-split across the fitted plans by marginal ROI (each plan
+    /// between half and 1.5× its budget).
+    pub allocation: Vec<response::Allocation>,
+}
+
+/// A plan's fitted response curve, or the reason it has none.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurveFit {
+    pub plan_id: String,
+    pub curve: Option<response::Curve>,
+    pub error: Option<String>,
 }
 
 /// Diagnoses every plan, recommends, and applies the guardrails.
@@ -278,13 +295,60 @@ pub fn report(
     let diags = diagnose(date, plans, stats, creatives, policy);
     let recs = recommend(date, plans, &diags, audit, policy);
     let recs = guard(date, recs, &diags, audit, holds, policy);
+    let mut breakevens: Vec<f64> = plans.iter().filter_map(|p| p.breakeven_roi).collect();
+    breakevens.sort_by(f64::total_cmp);
+    let breakeven = breakevens.get(breakevens.len() / 2).copied();
+    let curves = fit_curves(date, plans, stats);
+    let fitted: Vec<(String, response::Curve, f64, f64)> = curves
+        .iter()
+        .filter_map(|c| {
+            let budget = plans.iter().find(|p| p.plan_id == c.plan_id)?.budget;
+            Some((c.plan_id.clone(), c.curve?, 0.5 * budget, 1.5 * budget))
+        })
+        .collect();
+    let total: f64 = fitted.iter().map(|f| (f.2 + f.3) / 2.0).sum();
     BidsReport {
         shop: shop.to_string(),
         date,
         overview: overview(&diags, policy),
         plans: diags,
         recommendations: recs,
+        daypart: daypart::daypart(stats, breakeven, policy.min_conversions, (0.5, 1.5)),
+        curves,
+        allocation: response::allocate(&fitted, total),
     }
+}
+
+/// Fits each plan's daily spend → GMV curve over the days up to `date`.
+fn fit_curves(date: NaiveDate, plans: &[PlanInfo], stats: &[PlanStat]) -> Vec<CurveFit> {
+    plans
+        .iter()
+        .filter(|p| p.created_on <= date)
+        .map(|p| {
+            let mut days: BTreeMap<NaiveDate, (f64, f64)> = BTreeMap::new();
+            for s in stats
+                .iter()
+                .filter(|s| s.plan_id == p.plan_id && s.date <= date)
+            {
+                let d = days.entry(s.date).or_default();
+                d.0 += s.spend;
+                d.1 += s.gmv;
+            }
+            let (spend, gmv): (Vec<f64>, Vec<f64>) = days.into_values().unzip();
+            match response::fit(&spend, &gmv) {
+                Ok(c) => CurveFit {
+                    plan_id: p.plan_id.clone(),
+                    curve: Some(c),
+                    error: None,
+                },
+                Err(e) => CurveFit {
+                    plan_id: p.plan_id.clone(),
+                    curve: None,
+                    error: Some(e.to_string()),
+                },
+            }
+        })
+        .collect()
 }
 
 fn overview(d: &[PlanDiagnosis], policy: &BidPolicy) -> Overview {
@@ -303,7 +367,11 @@ fn overview(d: &[PlanDiagnosis], policy: &BidPolicy) -> Overview {
         gmv,
         roi: (spend > 0.0).then(|| gmv / spend),
         budget,
-        cold_start_share: if budget > 0.0 { learning / budget } else { 0.0 },
+        cold_start_share: if budget > 0.0 {
+            learning / budget + 0.0
+        } else {
+            0.0
+        },
         cold_start_rule: policy.cold_start_share,
         runaway: count(&|f| matches!(f, Flag::Runaway)),
         no_delivery: count(&|f| matches!(f, Flag::NoDelivery)),

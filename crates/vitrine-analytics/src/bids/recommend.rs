@@ -50,6 +50,7 @@ fn rec(date: NaiveDate, d: &PlanDiagnosis, action: Action) -> Recommendation {
         priority: 0.0,
         status: Status::Proposed,
         status_note: None,
+        decision: None,
     }
 }
 
@@ -417,6 +418,7 @@ fn resumes(date: NaiveDate, plans: &[PlanInfo], audit: &[PastChange]) -> Vec<Rec
             priority: 0.0,
             status: Status::NeedsConfirmation,
             status_note: None,
+            decision: None,
         })
         .collect()
 }
