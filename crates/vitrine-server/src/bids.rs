@@ -8,6 +8,7 @@ use axum::Json;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use serde_json::Value;
+use vitrine_analytics::bids::budget::{plan_budget, BudgetPlan, BudgetPolicy, Phase, Stage};
 use vitrine_analytics::bids::{
     report, Action, BidPolicy, BidsReport, CreativeStat, PastChange, PlanInfo, PlanStat, Status,
 };
@@ -51,6 +52,7 @@ impl Workspace {
         let mut r = report(
             &shop, date, &plans, &stats, &creatives, &audit, &holds, &policy,
         );
+        r.budget_plan = Some(self.budget_plan(&shop, date).await?);
         let actionable: Vec<BidChangeRecord> = r
             .recommendations
             .iter()
@@ -159,6 +161,60 @@ impl Workspace {
             ctr_floor: t("bid_ctr_floor", d.ctr_floor),
             cold_start_share: t("bid_cold_start_share", d.cold_start_share),
         }
+    }
+
+    /// The §10 budget split for the next 30 days, from the last 30 days' sales: a shop with
+    /// less than 90 days of data is launching, else mature; categories converting below their
+    /// industry baseline get the boost. Shares and boost are `[thresholds] budget_*`.
+    async fn budget_plan(&self, shop: &str, date: NaiveDate) -> Result<BudgetPlan, ServiceError> {
+        let from = date - Duration::days(29);
+        let rows = self.rows(&format!(
+            "SELECT category, SUM(gmv_fen) gmv_fen, SUM(orders) orders, SUM(clicks) clicks FROM product_day \
+             WHERE shop_id = {} AND date BETWEEN DATE '{from}' AND DATE '{date}' GROUP BY category ORDER BY category",
+            sql_str(shop)
+        )).await?;
+        let sales: f64 = rows.iter().map(|r| num(r, "gmv_fen") / 100.0).sum();
+        let cats: Vec<(String, f64, Option<f64>, Option<f64>)> = rows
+            .iter()
+            .filter_map(|r| {
+                let c = text(r, "category")?;
+                let clicks = num(r, "clicks");
+                let cvr = (clicks > 0.0).then(|| num(r, "orders") / clicks);
+                let share = if sales > 0.0 {
+                    num(r, "gmv_fen") / 100.0 / sales
+                } else {
+                    0.0
+                };
+                let industry = vitrine_core::metric::baseline(&c, "cvr");
+                Some((c, share, cvr, industry))
+            })
+            .collect();
+        let first = self
+            .shops()?
+            .into_iter()
+            .find(|s| s.shop == shop)
+            .and_then(|s| s.first_date);
+        let phase = if first.is_some_and(|f| (date - f).num_days() >= 90) {
+            Phase::Mature
+        } else {
+            Phase::Launch
+        };
+        let d = BudgetPolicy::default();
+        let t = |k: &str, v: f64| self.threshold(shop, k, v);
+        let policy = BudgetPolicy {
+            paid_share_launch: (
+                t("budget_launch_low", d.paid_share_launch.0),
+                t("budget_launch_high", d.paid_share_launch.1),
+            ),
+            paid_share_mature: (
+                t("budget_mature_low", d.paid_share_mature.0),
+                t("budget_mature_high", d.paid_share_mature.1),
+            ),
+            test_share: t("budget_test_share", d.test_share),
+            underperformer_boost: t("budget_underperformer_boost", d.underperformer_boost),
+            ..d
+        };
+        Ok(plan_budget(sales, phase, Stage::Precision, &cats, &policy))
     }
 
     async fn rows(&self, sql: &str) -> Result<Vec<Value>, ServiceError> {

@@ -153,6 +153,19 @@ fn table(r: &BidsReport) -> String {
         r.shop, r.date, o.plans, o.spend, o.gmv, opt(o.roi), o.cold_start_share * 100.0, o.cold_start_rule * 100.0,
         o.runaway, o.no_delivery, o.fatigued_creatives, o.winners
     );
+    if let Some(b) = &r.budget_plan {
+        s.push_str(&format!(
+            "下月付费预算 paid budget {:.0} (近30天销售 sales {:.0}, 区间 range {:.0}–{:.0}; 冷启动/核心/优化 {:.0}/{:.0}/{:.0}; 测试计划 test plans {:.0})\n\n",
+            b.paid_budget,
+            b.sales_forecast,
+            b.paid_range.0,
+            b.paid_range.1,
+            b.plan_split.get("cold_start").copied().unwrap_or(0.0),
+            b.plan_split.get("core").copied().unwrap_or(0.0),
+            b.plan_split.get("optimisation").copied().unwrap_or(0.0),
+            b.test_plans
+        ));
+    }
     let mut t = comfy_table::Table::new();
     t.set_header([
         "id",

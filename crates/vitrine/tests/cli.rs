@@ -430,6 +430,13 @@ fn bids_recommend_record_and_respect_decisions() {
         );
     }
     assert_eq!(v["daypart"]["schedule_time"].as_str().unwrap().len(), 336);
+    // 40 days of data: a launching shop spends 8–10 % of the last 30 days' sales.
+    let bp = &v["budget_plan"];
+    let sales = bp["sales_forecast"].as_f64().unwrap();
+    assert!(
+        sales > 0.0 && (bp["paid_budget"].as_f64().unwrap() / sales - 0.09).abs() < 1e-9,
+        "{bp}"
+    );
     // Every actionable recommendation is in the audit log, once, however often bids runs.
     show(&[]);
     let audit: Value =

@@ -271,6 +271,9 @@ pub struct BidsReport {
     /// Today's total budget re-split across the fitted plans by marginal ROI (each plan
     /// between half and 1.5× its budget).
     pub allocation: Vec<response::Allocation>,
+    /// Next month's paid budget by the seed splits of REQUIREMENTS §10 (filled by the service
+    /// from the shop's last 30 days of sales).
+    pub budget_plan: Option<budget::BudgetPlan>,
 }
 
 /// A plan's fitted response curve, or the reason it has none.
@@ -316,6 +319,7 @@ pub fn report(
         daypart: daypart::daypart(stats, breakeven, policy.min_conversions, (0.5, 1.5)),
         curves,
         allocation: response::allocate(&fitted, total),
+        budget_plan: None,
     }
 }
 
