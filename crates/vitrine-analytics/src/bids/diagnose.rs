@@ -82,6 +82,15 @@ struct Sums {
 }
 
 impl Sums {
+    fn add(&mut self, o: &Sums) {
+        self.spend += o.spend;
+        self.gmv += o.gmv;
+        self.conversions += o.conversions;
+        self.impressions += o.impressions;
+        self.clicks += o.clicks;
+        self.days += o.days;
+    }
+
     fn roi(&self) -> Option<f64> {
         (self.spend > 0.0).then(|| self.gmv / self.spend)
     }
@@ -103,11 +112,14 @@ pub fn diagnose(
             .or_default()
             .entry(s.date)
             .or_default();
-        d.spend += s.spend;
-        d.gmv += s.gmv;
-        d.conversions += s.conversions;
-        d.impressions += s.impressions;
-        d.clicks += s.clicks;
+        d.add(&Sums {
+            spend: s.spend,
+            gmv: s.gmv,
+            conversions: s.conversions,
+            impressions: s.impressions,
+            clicks: s.clicks,
+            days: 0,
+        });
         d.days = 1;
     }
     plans
@@ -121,12 +133,7 @@ pub fn diagnose(
                     .into_iter()
                     .flat_map(|m| m.range(date - Duration::days(from)..=date - Duration::days(to)))
                 {
-                    out.spend += s.spend;
-                    out.gmv += s.gmv;
-                    out.conversions += s.conversions;
-                    out.impressions += s.impressions;
-                    out.clicks += s.clicks;
-                    out.days += s.days;
+                    out.add(s);
                 }
                 out
             };
