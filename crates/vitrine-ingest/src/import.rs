@@ -96,6 +96,35 @@ pub fn read_csv(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Problem
     read_csv_counted(path, shop, Default::default())
 }
 
+/// Reads an export file of any supported kind, chosen by its extension (CSV or a
+/// spreadsheet), adding the bytes consumed to `progress`.
+pub fn read_file(
+    path: &Path,
+    shop: Option<&str>,
+    progress: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> Result<FileRead, Vec<Problem>> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" | "txt" => read_csv_counted(path, shop, progress),
+        "xlsx" | "xlsm" | "xls" | "ods" => {
+            let read = crate::xlsx::read_xlsx(path, shop);
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            progress.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
+            read
+        }
+        _ => Err(vec![Problem {
+            file: path.display().to_string(),
+            row: 0,
+            column: String::new(),
+            reason: format!("unsupported file type `.{ext}` (CSV, XLSX, XLS and ODS are read)"),
+        }]),
+    }
+}
+
 /// [`read_csv`], adding the raw bytes consumed to `progress` as it goes (for progress bars).
 pub fn read_csv_counted(
     path: &Path,

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-pub use import::{read_csv, read_csv_counted, FileRead, Problem};
+pub use import::{read_csv, read_csv_counted, read_file, FileRead, Problem};
 pub use xlsx::read_xlsx;
 
 /// SHA-256 of a file's bytes, so re-importing the same file is recognised as a no-op.

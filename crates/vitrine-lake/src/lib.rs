@@ -14,8 +14,8 @@ pub use commit::Commit;
 pub use engine::{Engine, QueryOutput};
 pub use manifest::{FileEntry, Manifest, PartitionKey};
 pub use state::{
-    shanghai_now, AlertRecord, AlertStatus, BidChangeRecord, BidLogEntry, ExperimentArm,
-    ExperimentRecord, State,
+    redact, scratch_database, shanghai_now, utc_stamp, AlertRecord, AlertStatus, Backend,
+    BidChangeRecord, BidLogEntry, ExperimentArm, ExperimentRecord, Grant, Role, State, UserRecord,
 };
 pub use summary::{customer_summary, CustomerSummary, SummarySpec};
 

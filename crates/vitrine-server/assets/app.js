@@ -1,8 +1,8 @@
-// Vitrine overview dashboard: renders /api/review; Chinese by default, English on switch.
+// Overview page (总览): renders the day's review from /api/v1; Chinese by default.
 (function () {
   "use strict";
   const I18N = {
-    zh: { title: "Vitrine 运营看板", shop: "店铺", date: "日期", kpis: "核心指标 vs 目标", pacing: "目标进度", trends: "近 30 天趋势",
+    zh: { title: "总览", shop: "店铺", date: "日期", kpis: "核心指标 vs 目标", pacing: "目标进度", trends: "近 30 天趋势",
       funnel: "转化漏斗", traffic: "流量结构", alerts: "预警", actions: "今日行动", severity: "级别", rule: "规则", scope: "范围",
       message: "说明", playbook: "预案", target: "目标", vsLastWeek: "周同比", none: "今日无预警", leak: "漏损最大环节：",
       actual: "实际", expected: "应完成", projected: "预计", onTrack: "达标", offTrack: "落后", switchTo: "English",
@@ -10,7 +10,7 @@
       stage: { new: "新客", active: "活跃", silent: "沉默", churned: "流失", recalled: "召回" }, tier: "层",
       rootCause: "主因", standing: "持续", risk: "风险指数", riskIndicators: "风险因子（概率×影响）", indicator: "因子", score: "分值", grade: "等级",
       grades: { low: "低", medium: "中", high: "高", critical: "极高" }, forecast: "30 天预测", history: "近 4 周", reserve: "风险准备金" },
-    en: { title: "Vitrine operations dashboard", shop: "Shop", date: "Date", kpis: "KPIs vs targets", pacing: "Target pacing", trends: "Last 30 days",
+    en: { title: "Overview", shop: "Shop", date: "Date", kpis: "KPIs vs targets", pacing: "Target pacing", trends: "Last 30 days",
       funnel: "Conversion funnel", traffic: "Traffic mix", alerts: "Alerts", actions: "Today's actions", severity: "Severity", rule: "Rule", scope: "Scope",
       message: "Message", playbook: "Playbook", target: "target", vsLastWeek: "vs last week", none: "No alerts today", leak: "Leakiest step: ",
       actual: "actual", expected: "expected", projected: "projected", onTrack: "on track", offTrack: "behind", switchTo: "中文",
@@ -19,55 +19,10 @@
       rootCause: "Root cause", standing: "standing", risk: "Risk index", riskIndicators: "Risk factors (probability × impact)", indicator: "Factor", score: "Score", grade: "Grade",
       grades: { low: "low", medium: "medium", high: "high", critical: "critical" }, forecast: "30-day forecast", history: "last 4 weeks", reserve: "risk reserve" },
   };
-  const params = new URLSearchParams(location.search);
-  let lang = params.get("lang") === "en" ? "en" : "zh";
-  const $ = (id) => document.getElementById(id);
-  const charts = [];
-
-  function fmt(v, unit) {
-    if (v === null || v === undefined) return "–";
-    switch (unit) {
-      case "ratio": return (v * 100).toFixed(2) + "%";
-      case "yuan":
-        if (Math.abs(v) < 10000) return "¥" + v.toFixed(2);
-        return lang === "zh" ? "¥" + (v / 10000).toFixed(2) + "万" : "¥" + Math.round(v).toLocaleString("en-US");
-      case "multiple": return v.toFixed(2);
-      case "count": return Math.round(v).toLocaleString();
-      default: return v.toFixed(2);
-    }
-  }
-  function esc(s) { return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c])); }
-
-  function applyI18n() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = I18N[lang][el.dataset.i18n]; });
-    $("lang").textContent = I18N[lang].switchTo;
-    document.title = I18N[lang].title;
-  }
-
-  async function loadShops() {
-    const r = await fetch("/api/shops");
-    const shops = await r.json();
-    if (!r.ok) throw new Error(shops.error || r.statusText);
-    $("shop").innerHTML = shops.map((s) => `<option value="${esc(s.shop)}">${esc(s.shop)}</option>`).join("");
-    const want = params.get("shop");
-    if (want) $("shop").value = want;
-    const cur = shops.find((s) => s.shop === $("shop").value) || shops[0];
-    if (cur) { $("date").min = cur.first_date; $("date").max = cur.last_date; $("date").value = params.get("date") || cur.last_date; }
-  }
-
-  async function load() {
-    const q = new URLSearchParams({ shop: $("shop").value, date: $("date").value, lang });
-    history.replaceState(null, "", "?" + q.toString());
-    const r = await fetch("/api/review?" + q.toString());
-    const data = await r.json();
-    if (!r.ok) { $("error").hidden = false; $("error").textContent = data.error; return; }
-    $("error").hidden = true;
-    render(data);
-  }
+  const $ = V.$;
 
   function render(rv) {
-    const t = I18N[lang];
+    const t = I18N[V.lang], lang = V.lang, fmt = V.fmt, esc = V.esc;
     $("kpis").innerHTML = rv.kpis.map((k) => `<div class="card ${k.status}" data-metric="${k.metric}">
       <div class="name">${esc(k.name)}</div><div class="value">${fmt(k.value, k.unit)}</div>
       <div class="sub">${k.target != null ? t.target + " " + fmt(k.target, k.unit) : ""}
@@ -75,19 +30,18 @@
     $("pacing").innerHTML = rv.pacing.map((p) => `<div class="card ${p.on_track ? "on_track" : "alert"}">
       <div class="name">${esc(p.metric)} · ${esc(p.period)}</div><div class="value">${fmt(p.projected, "yuan")}</div>
       <div class="sub">${t.target} ${fmt(p.target, "yuan")} · ${t.actual} ${fmt(p.actual_to_date, "yuan")} · ${p.on_track ? t.onTrack : t.offTrack}</div></div>`).join("");
-    charts.forEach((c) => c.dispose()); charts.length = 0;
-    $("trends").innerHTML = rv.trends.map((tr, i) => `<div id="trend${i}"></div>`).join("");
+        $("trends").innerHTML = rv.trends.map((tr, i) => `<div id="trend${i}"></div>`).join("");
     rv.trends.forEach((tr, i) => {
-      const c = echarts.init($("trend" + i)); charts.push(c);
+      const c = V.chart("trend" + i);
       c.setOption({ title: { text: tr.name, textStyle: { fontSize: 13 } }, tooltip: { trigger: "axis" }, grid: { left: 60, right: 16, top: 36, bottom: 28 },
         xAxis: { type: "category", data: tr.points.map((p) => p[0].slice(5)) }, yAxis: { type: "value", scale: true },
         series: [{ type: "line", smooth: true, showSymbol: false, data: tr.points.map((p) => p[1]) }] });
     });
-    const f = echarts.init($("funnel")); charts.push(f);
+    const f = V.chart("funnel");
     f.setOption({ tooltip: { trigger: "item" }, series: [{ type: "funnel", sort: "none", gap: 2, minSize: "8%", label: { formatter: "{b}: {c}" },
       data: rv.funnel.map((s, i) => ({ name: s.name, value: Math.round(s.value), itemStyle: { opacity: 1 - i * 0.12 } })) }] });
     $("leak").textContent = rv.leakiest_step ? t.leak + rv.leakiest_step : "";
-    const tp = echarts.init($("traffic")); charts.push(tp);
+    const tp = V.chart("traffic");
     tp.setOption({ tooltip: { trigger: "item", formatter: "{b}: {d}%" }, series: [{ type: "pie", radius: ["35%", "65%"],
       data: rv.traffic.map((s) => ({ name: s.source, value: +(s.gmv_share * 100).toFixed(2) })) }] });
     const body = $("alerts").querySelector("tbody");
@@ -99,7 +53,7 @@
     const ri = rv.risk_index;
     $("risk-value").innerHTML = `<div class="card" data-grade="${esc(ri.grade)}"><div class="name">${t.risk}</div><div class="value">${ri.value.toFixed(0)}</div>
       <div class="sub">${esc(t.grades[ri.grade] || ri.grade)} · ${t.forecast} ${(ri.forecast.length ? ri.forecast[ri.forecast.length - 1].value : ri.value).toFixed(0)} · ${t.reserve} ${fmt(ri.reserve_yuan, "yuan")}</div></div>`;
-    const rc = echarts.init($("risk-chart")); charts.push(rc);
+    const rc = V.chart("risk-chart");
     const hist = ri.history.concat([{ date: rv.date, value: ri.value }]);
     rc.setOption({ tooltip: { trigger: "axis" }, legend: { data: [t.history, t.forecast] }, xAxis: { type: "category", data: hist.map((p) => p.date).concat(ri.forecast.map((p) => p.date)) },
       yAxis: { type: "value", min: 0, max: 100 }, series: [
@@ -119,10 +73,9 @@
       : `<li>${t.noExperiments}</li>`;
   }
 
-  $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; applyI18n(); load(); });
-  $("shop").addEventListener("change", load);
-  $("date").addEventListener("change", load);
-  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
-  applyI18n();
-  loadShops().then(load).catch((e) => { $("error").hidden = false; $("error").textContent = String(e); });
+  V.register({
+    i18n: I18N,
+    date: true,
+    load: async () => render(await V.api(V.shopApi("/review?" + new URLSearchParams({ date: V.date, lang: V.lang })))),
+  });
 })();

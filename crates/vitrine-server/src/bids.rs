@@ -1,12 +1,8 @@
 //! The paid-traffic service: plan reports from the lake, the audit log and holds from the
-//! state database, diagnostics and guarded recommendations from the analyses; and the
-//! endpoints to read them, approve, reject, apply and hold (the same as `vitrine bids`).
+//! state database, diagnostics and guarded recommendations from the analyses (shared by
+//! `vitrine bids` and `/api/v1/shops/{shop}/bids`).
 
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use serde::Deserialize;
 use serde_json::Value;
 use vitrine_analytics::bids::budget::{plan_budget, BudgetPlan, BudgetPolicy, Phase, Stage};
 use vitrine_analytics::bids::{
@@ -15,7 +11,6 @@ use vitrine_analytics::bids::{
 use vitrine_lake::BidChangeRecord;
 
 use crate::service::{ServiceError, Workspace};
-use crate::{parse_date, Shared};
 
 /// Days of plan history read for diagnostics, response curves and dayparting.
 const HISTORY_DAYS: i64 = 56;
@@ -335,102 +330,4 @@ fn past_change(c: &BidChangeRecord) -> Option<PastChange> {
         at: NaiveDateTime::parse_from_str(&c.at, "%Y-%m-%d %H:%M:%S").ok()?,
         status: c.status.clone(),
     })
-}
-
-#[derive(Deserialize)]
-pub(crate) struct BidParams {
-    shop: Option<String>,
-    date: Option<String>,
-}
-
-/// `GET /api/bids`: the day's diagnostics and recommendations.
-pub(crate) async fn get_bids(
-    State(ws): State<Shared>,
-    Query(p): Query<BidParams>,
-) -> Result<Response, ServiceError> {
-    let date = parse_date(p.date.as_deref())?;
-    Ok(Json(ws.bids(p.shop.as_deref(), date).await?).into_response())
-}
-
-#[derive(Deserialize)]
-pub(crate) struct ShopParam {
-    shop: String,
-}
-
-/// `GET /api/bids/audit?shop=`: every change and its decision trail.
-pub(crate) async fn audit(
-    State(ws): State<Shared>,
-    Query(p): Query<ShopParam>,
-) -> Result<Response, ServiceError> {
-    let state = ws.state().await?;
-    let changes = state.bid_changes(&p.shop).await?;
-    let log = state.bid_change_log(&p.shop).await?;
-    let holds = state.plan_holds(&p.shop).await?;
-    Ok(Json(serde_json::json!({ "changes": changes, "log": log, "holds": holds })).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct DecisionBody {
-    shop: String,
-    id: String,
-    actor: Option<String>,
-    note: Option<String>,
-    #[serde(default)]
-    confirm: bool,
-}
-
-/// `POST /api/bids/{approve|reject|apply}` with `{shop, id, actor?, note?, confirm?}`.
-pub(crate) async fn decide(
-    State(ws): State<Shared>,
-    Path(verb): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Response, ServiceError> {
-    let status = match verb.as_str() {
-        "approve" => "approved",
-        "reject" => "rejected",
-        "apply" => "applied",
-        other => {
-            return Err(ServiceError::NotFound(format!(
-                "unknown action `{other}` (approve, reject, apply)"
-            )))
-        }
-    };
-    let b: DecisionBody = serde_json::from_slice(&body)
-        .map_err(|e| ServiceError::BadRequest(format!("body:{}:{}: {e}", e.line(), e.column())))?;
-    let actor = b.actor.as_deref().unwrap_or("web");
-    let rec = ws
-        .decide_bid(&b.shop, &b.id, status, actor, b.confirm, b.note.as_deref())
-        .await?;
-    Ok(Json(rec).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct HoldBody {
-    shop: String,
-    plan: String,
-    hold: bool,
-    actor: Option<String>,
-    note: Option<String>,
-}
-
-/// `POST /api/bids/hold` with `{shop, plan, hold, actor?, note?}`.
-pub(crate) async fn hold(
-    State(ws): State<Shared>,
-    body: axum::body::Bytes,
-) -> Result<Response, ServiceError> {
-    let b: HoldBody = serde_json::from_slice(&body)
-        .map_err(|e| ServiceError::BadRequest(format!("body:{}:{}: {e}", e.line(), e.column())))?;
-    ws.state()
-        .await?
-        .set_plan_hold(
-            &b.shop,
-            &b.plan,
-            b.hold,
-            b.actor.as_deref().unwrap_or("web"),
-            b.note.as_deref(),
-        )
-        .await?;
-    Ok(Json(serde_json::json!({ "shop": b.shop, "plan": b.plan, "hold": b.hold })).into_response())
 }

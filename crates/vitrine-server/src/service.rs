@@ -55,9 +55,27 @@ pub struct Workspace {
     pub data_dir: PathBuf,
     pub lake: Lake,
     pub config: Config,
+    /// Where the state lives: `None` for `<data_dir>/state.db`, else a `sqlite:` or
+    /// `postgres://` URL.
+    pub database_url: Option<String>,
     /// The state database, opened (and migrated) once on first use and shared after.
     state: std::sync::Arc<tokio::sync::OnceCell<State>>,
+    /// Reviews already built, by shop, day and language; see [`Workspace::review_cached`].
+    reviews: std::sync::Arc<std::sync::Mutex<ReviewCache>>,
 }
+
+/// Built reviews with the lake version and time they were built at.
+type ReviewCache = std::collections::HashMap<(String, NaiveDate, Lang), CachedReview>;
+
+struct CachedReview {
+    lake_version: u64,
+    built: std::time::Instant,
+    review: std::sync::Arc<Review>,
+}
+
+/// How long a cached review is served before it is rebuilt, so changes made by other
+/// processes (the CLI, a scheduled review) show up without a restart.
+pub const REVIEW_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A shop in the lake with the dates it has data for.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -68,7 +86,8 @@ pub struct ShopInfo {
 }
 
 impl Workspace {
-    /// Opens `data_dir`, reading `vitrine.toml` inside it if present.
+    /// Opens `data_dir`, reading `vitrine.toml` inside it if present; the state database is
+    /// `VITRINE_DATABASE_URL` when set, else `<data_dir>/state.db`.
     pub fn open(data_dir: &Path) -> Result<Workspace, ServiceError> {
         let lake = Lake::open(data_dir)?;
         let config = Config::load(&data_dir.join("vitrine.toml"))?;
@@ -76,15 +95,33 @@ impl Workspace {
             data_dir: data_dir.to_path_buf(),
             lake,
             config,
+            database_url: std::env::var("VITRINE_DATABASE_URL")
+                .ok()
+                .filter(|u| !u.is_empty()),
             state: Default::default(),
+            reviews: Default::default(),
         })
+    }
+
+    /// [`Workspace::open`] with the state database at `url` instead of the data directory.
+    pub fn open_with(data_dir: &Path, url: Option<String>) -> Result<Workspace, ServiceError> {
+        let mut ws = Workspace::open(data_dir)?;
+        if let Some(u) = url.filter(|u| !u.is_empty()) {
+            ws.database_url = Some(u);
+        }
+        Ok(ws)
     }
 
     /// The state database of this data directory.
     pub async fn state(&self) -> Result<&State, ServiceError> {
         Ok(self
             .state
-            .get_or_try_init(|| State::open(&self.data_dir))
+            .get_or_try_init(|| async {
+                match &self.database_url {
+                    Some(url) => State::connect(url).await,
+                    None => State::open(&self.data_dir).await,
+                }
+            })
             .await?)
     }
 
@@ -189,6 +226,46 @@ impl Workspace {
             .ok()
             .filter(|b| b.overview.plans > 0);
         Ok(review)
+    }
+
+    /// [`Workspace::review`], served from a cache while the lake version is unchanged, for
+    /// at most [`REVIEW_TTL`]; writes through this workspace clear it.
+    pub async fn review_cached(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+        lang: Lang,
+    ) -> Result<std::sync::Arc<Review>, ServiceError> {
+        let (shop, date) = self.resolve(shop, date)?;
+        let version = self.lake.manifest()?.version;
+        let key = (shop.clone(), date, lang);
+        if let Some(hit) = self.reviews.lock().ok().and_then(|c| {
+            c.get(&key)
+                .filter(|e| e.lake_version == version && e.built.elapsed() < REVIEW_TTL)
+                .map(|e| e.review.clone())
+        }) {
+            return Ok(hit);
+        }
+        let review = std::sync::Arc::new(self.review(Some(&shop), Some(date), lang).await?);
+        if let Ok(mut c) = self.reviews.lock() {
+            c.retain(|_, e| e.built.elapsed() < REVIEW_TTL);
+            c.insert(
+                key,
+                CachedReview {
+                    lake_version: version,
+                    built: std::time::Instant::now(),
+                    review: review.clone(),
+                },
+            );
+        }
+        Ok(review)
+    }
+
+    /// Forgets cached reviews after a write that changes what they show.
+    pub fn invalidate_reviews(&self) {
+        if let Ok(mut c) = self.reviews.lock() {
+            c.clear();
+        }
     }
 
     /// Validates and stores a target: `period` is `year:YYYY` for additive metrics (the root

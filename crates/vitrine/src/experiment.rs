@@ -10,7 +10,7 @@ use vitrine_analytics::experiment::{
     Settings, Variant,
 };
 use vitrine_core::Dim;
-use vitrine_lake::{ExperimentArm, ExperimentRecord, State};
+use vitrine_lake::{ExperimentArm, ExperimentRecord};
 use vitrine_server::{experiments::rate_parts, Workspace};
 
 #[derive(Subcommand)]
@@ -200,7 +200,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
             if variants.len() < 2 {
                 bail!("an experiment needs at least two --variant (control first)");
             }
-            let state = State::open(data).await?;
+            let state = crate::open_state(data).await?;
             let id = state
                 .create_experiment(&ExperimentRecord {
                     id: 0,
@@ -223,7 +223,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
             Ok(())
         }
         ExperimentCommand::List { shop, format } => {
-            let list = State::open(data)
+            let list = crate::open_state(data)
                 .await?
                 .experiments(shop.as_deref())
                 .await?;
@@ -252,7 +252,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
             Ok(())
         }
         ExperimentCommand::Status { id, status } => {
-            State::open(data)
+            crate::open_state(data)
                 .await?
                 .set_experiment_status(id, &status)
                 .await?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use vitrine_ingest::{content_hash, read_csv_counted, read_xlsx, FileRead, Problem};
+use vitrine_ingest::{content_hash, read_file, FileRead, Problem};
 use vitrine_lake::Lake;
 
 /// How many problems are listed before the rest are only counted.
@@ -32,33 +32,6 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
-}
-
-fn read(
-    path: &Path,
-    shop: Option<&str>,
-    progress: Arc<AtomicU64>,
-) -> Result<FileRead, Vec<Problem>> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" | "txt" => read_csv_counted(path, shop, progress),
-        "xlsx" | "xlsm" | "xls" | "ods" => {
-            let read = read_xlsx(path, shop);
-            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            progress.fetch_add(size, Ordering::Relaxed);
-            read
-        }
-        _ => Err(vec![Problem {
-            file: path.display().to_string(),
-            row: 0,
-            column: String::new(),
-            reason: format!("unsupported file type `.{ext}` (CSV, XLSX, XLS and ODS are read)"),
-        }]),
-    }
 }
 
 /// A byte-based progress bar (MB/s, ETA) fed by a shared counter the readers bump.
@@ -135,7 +108,7 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                 let Some((f, _)) = todo.get(i) else { break };
-                if tx.send((i, read(f, shop, Arc::clone(done)))).is_err() {
+                if tx.send((i, read_file(f, shop, Arc::clone(done)))).is_err() {
                     break;
                 }
             });

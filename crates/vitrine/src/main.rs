@@ -8,6 +8,7 @@ mod experiment;
 mod import;
 mod rca;
 mod render;
+mod user;
 mod users;
 
 use std::net::SocketAddr;
@@ -38,6 +39,10 @@ struct Cli {
         default_value = "./vitrine-data"
     )]
     data_dir: PathBuf,
+    /// State database URL (`sqlite://…` or `postgres://…`); default `<data-dir>/state.db`.
+    /// Also VITRINE_DATABASE_URL.
+    #[arg(long, global = true, env = "VITRINE_DATABASE_URL")]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -107,6 +112,11 @@ enum Command {
     Targets {
         #[command(subcommand)]
         action: TargetAction,
+    },
+    /// Accounts for the web app and the API.
+    User {
+        #[command(subcommand)]
+        action: user::UserAction,
     },
     /// Serve the web dashboard.
     Serve {
@@ -291,6 +301,10 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(url) = &cli.database_url {
+        // Still single-threaded here: every Workspace opened below reads it.
+        std::env::set_var("VITRINE_DATABASE_URL", url);
+    }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -341,6 +355,7 @@ async fn run(cli: Cli) -> Result<()> {
             .await
         }
         Command::Serve { addr } => serve(&data, addr).await,
+        Command::User { action } => user::run(&data, action).await,
         Command::Demo {
             no_serve,
             addr,
@@ -385,6 +400,11 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The state database of a data directory (or of `--database-url`).
+pub(crate) async fn open_state(data: &Path) -> Result<State> {
+    Ok(Workspace::open(data)?.state().await?.clone())
 }
 
 fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>> {
@@ -630,7 +650,7 @@ async fn targets(data: &Path, action: TargetAction) -> Result<()> {
 }
 
 async fn alerts(data: &Path, action: Option<AlertAction>) -> Result<()> {
-    let state = State::open(data).await?;
+    let state = open_state(data).await?;
     match action.unwrap_or(AlertAction::List {
         shop: None,
         status: None,

@@ -9,14 +9,13 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_vitrine");
 
 fn vitrine(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
+    common::vitrine_cmd(BIN, data)
         .args(args)
-        .env("CI", "1")
         .output()
         .expect("run vitrine")
 }

@@ -8,6 +8,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_vitrine");
 
 fn python_has_oracle() -> bool {
@@ -159,11 +161,8 @@ fn bad_input_names_the_file_and_the_reason() {
 }
 
 fn vitrine_in(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
+    let out = common::vitrine_cmd(BIN, data)
         .args(args)
-        .env("CI", "1")
         .output()
         .expect("run vitrine");
     assert!(

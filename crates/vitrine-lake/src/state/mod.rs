@@ -1,11 +1,15 @@
-//! The state database (SQLite by default): targets, alerts and alert history, experiments.
+//! The state database (SQLite by default, PostgreSQL on request): targets, alerts and their
+//! history, experiments, the paid-traffic audit log, and accounts.
+
+mod accounts;
+
+pub use accounts::{utc_stamp, Grant, Role, UserRecord};
 
 use std::path::Path;
-use std::str::FromStr;
 
 use serde::Serialize;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use sqlx::Row;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
 
 use crate::LakeError;
 
@@ -67,28 +71,120 @@ pub struct AlertRecord {
 /// Handle to the state database.
 #[derive(Clone)]
 pub struct State {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// The database engine behind the state: SQLite by default, PostgreSQL for teams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The engine a database URL names.
+    pub fn of(url: &str) -> Result<Backend, LakeError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(LakeError::State(format!(
+                "database URL `{}` is neither sqlite:… nor postgres://…",
+                redact(url)
+            )))
+        }
+    }
+}
+
+/// A nullable number bound as text and cast back in SQL: sqlx's `Any` driver binds a
+/// `None::<f64>` as a PostgreSQL float4, which then clashes with a float8 bound to the
+/// same prepared statement.
+fn opt_real(v: Option<f64>) -> Option<String> {
+    v.map(|x| x.to_string())
+}
+
+/// A database URL with its password replaced by `***`, for messages and logs.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, host) = match rest.split_once('@') {
+        Some(x) => x,
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// Creates an empty, uniquely named database on the PostgreSQL server `admin_url` points
+/// at and returns its URL. Tests use it to run the suite against a real server.
+pub async fn scratch_database(admin_url: &str) -> Result<String, LakeError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    sqlx::any::install_default_drivers();
+    let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    let name = format!(
+        "vitrine_t{}_{}_{}",
+        std::process::id(),
+        nanos,
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url)
+        .await
+        .map_err(db)?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .map_err(db)?;
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let root = base.rsplit_once('/').map_or(base, |(r, _)| r);
+    Ok(format!("{root}/{name}{query}"))
 }
 
 impl State {
-    /// Opens (creating if needed) `<data_dir>/state.db` and runs pending migrations.
+    /// Opens the default state database, `<data_dir>/state.db` (SQLite), creating it if
+    /// needed, and runs pending migrations.
     pub async fn open(data_dir: &Path) -> Result<State, LakeError> {
         std::fs::create_dir_all(data_dir).map_err(|e| LakeError::io(data_dir, e))?;
-        let url = format!("sqlite://{}", data_dir.join("state.db").display());
-        let opts = SqliteConnectOptions::from_str(&url)
-            .map_err(db)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
+        let url = format!("sqlite://{}?mode=rwc", data_dir.join("state.db").display());
+        State::connect(&url).await
+    }
+
+    /// Opens the state database at `url` (`sqlite://…` or `postgres://…`) and runs pending
+    /// migrations, so every command sees the current schema.
+    pub async fn connect(url: &str) -> Result<State, LakeError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .connect(url)
             .await
-            .map_err(db)?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(db)?;
-        Ok(State { pool })
+            .map_err(|e| LakeError::State(format!("cannot open {}: {e}", redact(url))))?;
+        if backend == Backend::Sqlite {
+            // Readers never block the writer; persistent in the file.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(db)?;
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await
+        } else {
+            sqlx::migrate!("./migrations/postgres").run(&pool).await
+        }
+        .map_err(db)?;
+        Ok(State { pool, backend })
+    }
+
+    /// Which database engine this state lives in.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Opens or refreshes an alert identified by shop, rule, metric and scope: a repeat of
@@ -110,7 +206,7 @@ impl State {
         let now = chrono::Utc::now().to_rfc3339();
         let mut tx = self.pool.begin().await.map_err(db)?;
         let existing =
-            sqlx::query("SELECT id, status, last_date FROM alerts WHERE fingerprint = ?")
+            sqlx::query("SELECT id, status, last_date FROM alerts WHERE fingerprint = $1")
                 .bind(&fp)
                 .fetch_optional(&mut *tx)
                 .await
@@ -125,7 +221,7 @@ impl State {
                 } else {
                     status.as_str()
                 };
-                sqlx::query("UPDATE alerts SET status = ?, last_date = ?, occurrences = occurrences + 1, due_at = CASE WHEN ? = 'open' AND status = 'resolved' THEN ? ELSE due_at END, severity = ?, message = ?, evidence = ?, updated_at = ? WHERE id = ?")
+                sqlx::query("UPDATE alerts SET status = $1, last_date = $2, occurrences = occurrences + 1, due_at = CASE WHEN $3 = 'open' AND status = 'resolved' THEN $4 ELSE due_at END, severity = $5, message = $6, evidence = $7, updated_at = $8 WHERE id = $9")
                     .bind(new_status).bind(date).bind(new_status).bind(due_at).bind(severity).bind(message).bind(evidence).bind(&now).bind(id)
                     .execute(&mut *tx).await.map_err(db)?;
                 if status == "resolved" {
@@ -142,10 +238,10 @@ impl State {
             }
             id
         } else {
-            let res = sqlx::query("INSERT INTO alerts (fingerprint, shop, rule, metric, scope, severity, status, first_date, last_date, due_at, message, evidence, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)")
+            let res = sqlx::query("INSERT INTO alerts (fingerprint, shop, rule, metric, scope, severity, status, first_date, last_date, due_at, message, evidence, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13) RETURNING id")
                 .bind(&fp).bind(shop).bind(rule).bind(metric).bind(scope).bind(severity).bind(date).bind(date).bind(due_at).bind(message).bind(evidence).bind(&now).bind(&now)
-                .execute(&mut *tx).await.map_err(db)?;
-            let id = res.last_insert_rowid();
+                .fetch_one(&mut *tx).await.map_err(db)?;
+            let id: i64 = res.get(0);
             history(&mut tx, id, None, "open", "monitor", None).await?;
             id
         };
@@ -162,7 +258,7 @@ impl State {
         note: Option<&str>,
     ) -> Result<(), LakeError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let row = sqlx::query("SELECT status FROM alerts WHERE id = ?")
+        let row = sqlx::query("SELECT status FROM alerts WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await
@@ -172,7 +268,7 @@ impl State {
         };
         let from: String = row.get(0);
         sqlx::query(
-            "UPDATE alerts SET status = ?, owner = COALESCE(owner, ?), updated_at = ? WHERE id = ?",
+            "UPDATE alerts SET status = $1, owner = COALESCE(owner, $2), updated_at = $3 WHERE id = $4",
         )
         .bind(status.as_str())
         .bind(actor)
@@ -191,29 +287,39 @@ impl State {
         shop: Option<&str>,
         status: Option<AlertStatus>,
     ) -> Result<Vec<AlertRecord>, LakeError> {
-        let rows = sqlx::query("SELECT id, shop, rule, metric, scope, severity, status, owner, first_date, last_date, occurrences, due_at, message, evidence FROM alerts WHERE (? IS NULL OR shop = ?) AND (? IS NULL OR status = ?) ORDER BY last_date DESC, id DESC")
+        let rows = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE (CAST($1 AS TEXT) IS NULL OR shop = $2) AND (CAST($3 AS TEXT) IS NULL OR status = $4) ORDER BY last_date DESC, id DESC"))
             .bind(shop).bind(shop).bind(status.map(|s| s.as_str())).bind(status.map(|s| s.as_str()))
             .fetch_all(&self.pool).await.map_err(db)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(AlertRecord {
-                    id: r.get(0),
-                    shop: r.get(1),
-                    rule: r.get(2),
-                    metric: r.get(3),
-                    scope: r.get(4),
-                    severity: r.get(5),
-                    status: AlertStatus::parse(&r.get::<String, _>(6))?,
-                    owner: r.get(7),
-                    first_date: r.get(8),
-                    last_date: r.get(9),
-                    occurrences: r.get(10),
-                    due_at: r.get(11),
-                    message: r.get(12),
-                    evidence: r.get(13),
-                })
-            })
-            .collect()
+        rows.into_iter().map(alert_row).collect()
+    }
+
+    /// One alert by id.
+    pub async fn alert(&self, id: i64) -> Result<Option<AlertRecord>, LakeError> {
+        let row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(alert_row).transpose()
+    }
+
+    /// Gives an alert an owner, recorded in its history by `actor`.
+    pub async fn assign_alert(&self, id: i64, owner: &str, actor: &str) -> Result<(), LakeError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let row = sqlx::query(
+            "UPDATE alerts SET owner = $1, updated_at = $2 WHERE id = $3 RETURNING status",
+        )
+        .bind(owner)
+        .bind(chrono::Utc::now().to_rfc3339())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| LakeError::State(format!("no alert with id {id}")))?;
+        let status: String = row.get(0);
+        let note = format!("assigned to {owner}");
+        history(&mut tx, id, Some(&status), &status, actor, Some(&note)).await?;
+        tx.commit().await.map_err(db)
     }
 
     /// The status changes of one alert: (at, from, to, actor, note).
@@ -221,7 +327,7 @@ impl State {
         &self,
         id: i64,
     ) -> Result<Vec<(String, Option<String>, String, String, Option<String>)>, LakeError> {
-        let rows = sqlx::query("SELECT at, from_status, to_status, actor, note FROM alert_history WHERE alert_id = ? ORDER BY id").bind(id).fetch_all(&self.pool).await.map_err(db)?;
+        let rows = sqlx::query("SELECT at, from_status, to_status, actor, note FROM alert_history WHERE alert_id = $1 ORDER BY id").bind(id).fetch_all(&self.pool).await.map_err(db)?;
         Ok(rows
             .into_iter()
             .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
@@ -237,7 +343,7 @@ impl State {
         period: &str,
         value: f64,
     ) -> Result<(), LakeError> {
-        sqlx::query("INSERT INTO targets (shop, metric, scope, period, value, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (shop, metric, scope, period) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+        sqlx::query("INSERT INTO targets (shop, metric, scope, period, value, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (shop, metric, scope, period) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
             .bind(shop).bind(metric).bind(scope).bind(period).bind(value).bind(chrono::Utc::now().to_rfc3339())
             .execute(&self.pool).await.map_err(db)?;
         Ok(())
@@ -248,7 +354,7 @@ impl State {
         &self,
         shop: &str,
     ) -> Result<Vec<(String, String, String, f64)>, LakeError> {
-        let rows = sqlx::query("SELECT metric, scope, period, value FROM targets WHERE shop = ? ORDER BY metric, period").bind(shop).fetch_all(&self.pool).await.map_err(db)?;
+        let rows = sqlx::query("SELECT metric, scope, period, value FROM targets WHERE shop = $1 ORDER BY metric, period").bind(shop).fetch_all(&self.pool).await.map_err(db)?;
         Ok(rows
             .into_iter()
             .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
@@ -287,10 +393,10 @@ impl State {
     /// Registers an experiment; names are unique per shop. Returns its id.
     pub async fn create_experiment(&self, e: &ExperimentRecord) -> Result<i64, LakeError> {
         let variants = serde_json::to_string(&e.variants).map_err(db)?;
-        let row = sqlx::query("INSERT INTO experiments (shop, name, hypothesis, metric, unit, variants, start_date, end_date, min_days, planned_n, owner, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
+        let row = sqlx::query("INSERT INTO experiments (shop, name, hypothesis, metric, unit, variants, start_date, end_date, min_days, planned_n, owner, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CAST($10 AS DOUBLE PRECISION), $11, $12, $13) RETURNING id")
             .bind(&e.shop).bind(&e.name).bind(&e.hypothesis).bind(&e.metric).bind(&e.unit)
             .bind(variants).bind(&e.start_date).bind(&e.end_date).bind(e.min_days)
-            .bind(e.planned_n).bind(&e.owner).bind(&e.status).bind(chrono::Utc::now().to_rfc3339())
+            .bind(opt_real(e.planned_n)).bind(&e.owner).bind(&e.status).bind(chrono::Utc::now().to_rfc3339())
             .fetch_one(&self.pool).await
             .map_err(|err| match err {
                 sqlx::Error::Database(d) if d.is_unique_violation() => LakeError::State(format!(
@@ -306,14 +412,14 @@ impl State {
         &self,
         shop: Option<&str>,
     ) -> Result<Vec<ExperimentRecord>, LakeError> {
-        let rows = sqlx::query("SELECT id, shop, name, hypothesis, metric, unit, variants, start_date, end_date, min_days, planned_n, owner, status, created_at FROM experiments WHERE (?1 IS NULL OR shop = ?1) ORDER BY id DESC")
+        let rows = sqlx::query("SELECT id, shop, name, hypothesis, metric, unit, variants, start_date, end_date, min_days, planned_n, owner, status, created_at FROM experiments WHERE (CAST($1 AS TEXT) IS NULL OR shop = $1) ORDER BY id DESC")
             .bind(shop).fetch_all(&self.pool).await.map_err(db)?;
         rows.into_iter().map(experiment_row).collect()
     }
 
     /// One experiment by id.
     pub async fn experiment(&self, id: i64) -> Result<ExperimentRecord, LakeError> {
-        let row = sqlx::query("SELECT id, shop, name, hypothesis, metric, unit, variants, start_date, end_date, min_days, planned_n, owner, status, created_at FROM experiments WHERE id = ?")
+        let row = sqlx::query("SELECT id, shop, name, hypothesis, metric, unit, variants, start_date, end_date, min_days, planned_n, owner, status, created_at FROM experiments WHERE id = $1")
             .bind(id).fetch_optional(&self.pool).await.map_err(db)?
             .ok_or_else(|| LakeError::State(format!("no experiment with id {id}")))?;
         experiment_row(row)
@@ -326,7 +432,7 @@ impl State {
                 "unknown experiment status `{status}` (draft, running, stopped, shipped)"
             )));
         }
-        let done = sqlx::query("UPDATE experiments SET status = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE experiments SET status = $1 WHERE id = $2")
             .bind(status)
             .bind(id)
             .execute(&self.pool)
@@ -339,7 +445,28 @@ impl State {
     }
 }
 
-fn experiment_row(r: sqlx::sqlite::SqliteRow) -> Result<ExperimentRecord, LakeError> {
+const ALERT_COLUMNS: &str = "id, shop, rule, metric, scope, severity, status, owner, first_date, last_date, occurrences, due_at, message, evidence";
+
+fn alert_row(r: AnyRow) -> Result<AlertRecord, LakeError> {
+    Ok(AlertRecord {
+        id: r.get(0),
+        shop: r.get(1),
+        rule: r.get(2),
+        metric: r.get(3),
+        scope: r.get(4),
+        severity: r.get(5),
+        status: AlertStatus::parse(&r.get::<String, _>(6))?,
+        owner: r.get(7),
+        first_date: r.get(8),
+        last_date: r.get(9),
+        occurrences: r.get(10),
+        due_at: r.get(11),
+        message: r.get(12),
+        evidence: r.get(13),
+    })
+}
+
+fn experiment_row(r: AnyRow) -> Result<ExperimentRecord, LakeError> {
     let variants: String = r.get(6);
     Ok(ExperimentRecord {
         id: r.get(0),
@@ -360,14 +487,14 @@ fn experiment_row(r: sqlx::sqlite::SqliteRow) -> Result<ExperimentRecord, LakeEr
 }
 
 async fn history(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: i64,
     from: Option<&str>,
     to: &str,
     actor: &str,
     note: Option<&str>,
 ) -> Result<(), LakeError> {
-    sqlx::query("INSERT INTO alert_history (alert_id, at, from_status, to_status, actor, note) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO alert_history (alert_id, at, from_status, to_status, actor, note) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id).bind(chrono::Utc::now().to_rfc3339()).bind(from).bind(to).bind(actor).bind(note)
         .execute(&mut **tx).await.map_err(db)?;
     Ok(())
@@ -411,7 +538,7 @@ pub fn shanghai_now() -> String {
 
 const CHANGE_COLUMNS: &str = "id, shop, rec_id, date, plan_id, action, from_value, to_value, target, reason, status, actor, at";
 
-fn change_row(r: sqlx::sqlite::SqliteRow) -> BidChangeRecord {
+fn change_row(r: AnyRow) -> BidChangeRecord {
     BidChangeRecord {
         id: r.get(0),
         shop: r.get(1),
@@ -440,14 +567,14 @@ impl State {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let mut added = 0;
         for c in changes {
-            let res = sqlx::query("INSERT OR IGNORE INTO bid_changes (shop, rec_id, date, plan_id, action, from_value, to_value, target, reason, status, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', 'vitrine', ?)")
+            let res = sqlx::query("INSERT INTO bid_changes (shop, rec_id, date, plan_id, action, from_value, to_value, target, reason, status, actor, at) VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION), CAST($7 AS DOUBLE PRECISION), $8, $9, 'proposed', 'vitrine', $10) ON CONFLICT (shop, rec_id) DO NOTHING RETURNING id")
                 .bind(shop).bind(&c.rec_id).bind(&c.date).bind(&c.plan_id).bind(&c.action)
-                .bind(c.from_value).bind(c.to_value).bind(&c.target).bind(&c.reason).bind(&c.at)
-                .execute(&mut *tx).await.map_err(db)?;
-            if res.rows_affected() == 1 {
+                .bind(opt_real(c.from_value)).bind(opt_real(c.to_value)).bind(&c.target).bind(&c.reason).bind(&c.at)
+                .fetch_optional(&mut *tx).await.map_err(db)?;
+            if let Some(row) = res {
                 added += 1;
-                sqlx::query("INSERT INTO bid_change_log (change_id, status, actor, note, at) VALUES (?, 'proposed', 'vitrine', NULL, ?)")
-                    .bind(res.last_insert_rowid()).bind(&c.at)
+                sqlx::query("INSERT INTO bid_change_log (change_id, status, actor, note, at) VALUES ($1, 'proposed', 'vitrine', NULL, $2)")
+                    .bind(row.get::<i64, _>(0)).bind(&c.at)
                     .execute(&mut *tx).await.map_err(db)?;
             }
         }
@@ -458,7 +585,7 @@ impl State {
     /// Every change of a shop, newest first.
     pub async fn bid_changes(&self, shop: &str) -> Result<Vec<BidChangeRecord>, LakeError> {
         let rows = sqlx::query(&format!(
-            "SELECT {CHANGE_COLUMNS} FROM bid_changes WHERE shop = ? ORDER BY at DESC, id DESC"
+            "SELECT {CHANGE_COLUMNS} FROM bid_changes WHERE shop = $1 ORDER BY at DESC, id DESC"
         ))
         .bind(shop)
         .fetch_all(&self.pool)
@@ -479,7 +606,7 @@ impl State {
     ) -> Result<BidChangeRecord, LakeError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let row = sqlx::query(&format!(
-            "SELECT {CHANGE_COLUMNS} FROM bid_changes WHERE shop = ? AND rec_id = ?"
+            "SELECT {CHANGE_COLUMNS} FROM bid_changes WHERE shop = $1 AND rec_id = $2"
         ))
         .bind(shop)
         .bind(rec_id)
@@ -499,7 +626,7 @@ impl State {
             )));
         }
         let at = shanghai_now();
-        sqlx::query("UPDATE bid_changes SET status = ?, actor = ?, at = ? WHERE id = ?")
+        sqlx::query("UPDATE bid_changes SET status = $1, actor = $2, at = $3 WHERE id = $4")
             .bind(status)
             .bind(actor)
             .bind(&at)
@@ -507,7 +634,7 @@ impl State {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        sqlx::query("INSERT INTO bid_change_log (change_id, status, actor, note, at) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO bid_change_log (change_id, status, actor, note, at) VALUES ($1, $2, $3, $4, $5)")
             .bind(row.id).bind(status).bind(actor).bind(note).bind(&at)
             .execute(&mut *tx).await.map_err(db)?;
         tx.commit().await.map_err(db)?;
@@ -521,7 +648,7 @@ impl State {
 
     /// The decision trail of a shop's changes, oldest first.
     pub async fn bid_change_log(&self, shop: &str) -> Result<Vec<BidLogEntry>, LakeError> {
-        let rows = sqlx::query("SELECT l.change_id, l.status, l.actor, l.note, l.at FROM bid_change_log l JOIN bid_changes c ON c.id = l.change_id WHERE c.shop = ? ORDER BY l.id")
+        let rows = sqlx::query("SELECT l.change_id, l.status, l.actor, l.note, l.at FROM bid_change_log l JOIN bid_changes c ON c.id = l.change_id WHERE c.shop = $1 ORDER BY l.id")
             .bind(shop).fetch_all(&self.pool).await.map_err(db)?;
         Ok(rows
             .into_iter()
@@ -545,11 +672,11 @@ impl State {
         note: Option<&str>,
     ) -> Result<(), LakeError> {
         if on {
-            sqlx::query("INSERT INTO plan_holds (shop, plan_id, actor, note, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (shop, plan_id) DO UPDATE SET actor = excluded.actor, note = excluded.note, at = excluded.at")
+            sqlx::query("INSERT INTO plan_holds (shop, plan_id, actor, note, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shop, plan_id) DO UPDATE SET actor = excluded.actor, note = excluded.note, at = excluded.at")
                 .bind(shop).bind(plan).bind(actor).bind(note).bind(shanghai_now())
                 .execute(&self.pool).await.map_err(db)?;
         } else {
-            sqlx::query("DELETE FROM plan_holds WHERE shop = ? AND plan_id = ?")
+            sqlx::query("DELETE FROM plan_holds WHERE shop = $1 AND plan_id = $2")
                 .bind(shop)
                 .bind(plan)
                 .execute(&self.pool)
@@ -561,7 +688,7 @@ impl State {
 
     /// Plans on manual hold.
     pub async fn plan_holds(&self, shop: &str) -> Result<Vec<String>, LakeError> {
-        let rows = sqlx::query("SELECT plan_id FROM plan_holds WHERE shop = ? ORDER BY plan_id")
+        let rows = sqlx::query("SELECT plan_id FROM plan_holds WHERE shop = $1 ORDER BY plan_id")
             .bind(shop)
             .fetch_all(&self.pool)
             .await

@@ -1,0 +1,250 @@
+//! Imports from the browser: upload a file, read the validation report, then confirm. The
+//! upload is kept under `<data_dir>/uploads/` between the two steps; nothing reaches the
+//! lake before the confirmation, and a file with any problem cannot be confirmed.
+
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use vitrine_ingest::{content_hash, read_file, FileRead, Problem};
+use vitrine_lake::Role;
+
+use crate::auth::{self, Auth};
+use crate::error::ApiError;
+use crate::Shared;
+
+/// The largest upload accepted, in bytes.
+pub const MAX_UPLOAD: usize = 512 * 1024 * 1024;
+/// Problems listed in a report before the rest are only counted.
+const MAX_LISTED: usize = 50;
+
+/// What an upload would import, and every problem found.
+#[derive(Serialize)]
+struct Report {
+    id: String,
+    file: String,
+    bytes: usize,
+    profile: Option<String>,
+    profile_zh: Option<String>,
+    encoding: Option<String>,
+    rows: usize,
+    skipped_total_rows: usize,
+    partitions: usize,
+    first_date: Option<String>,
+    last_date: Option<String>,
+    already_imported: bool,
+    problems: Vec<String>,
+    more_problems: usize,
+    /// True when confirming would import it.
+    importable: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UploadParams {
+    filename: Option<String>,
+}
+
+/// A file name reduced to safe characters, keeping its extension.
+fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let clean: String = base
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let clean = clean.trim_start_matches('.').to_string();
+    if clean.is_empty() {
+        "upload.csv".into()
+    } else {
+        clean
+    }
+}
+
+fn upload_dir(data: &FsPath, shop: &str, id: &str) -> PathBuf {
+    data.join("uploads").join(auth::secret_hash(shop)).join(id)
+}
+
+/// Reads an upload for `shop`, adding a problem for rows of any other shop.
+fn read_for_shop(path: &FsPath, shop: &str) -> Result<FileRead, Vec<Problem>> {
+    let read = read_file(path, Some(shop), Default::default())?;
+    let others: Vec<&str> = read
+        .partitions
+        .keys()
+        .map(|k| k.0.as_str())
+        .filter(|s| *s != shop)
+        .collect();
+    if let Some(other) = others.first() {
+        return Err(vec![Problem {
+            file: path.display().to_string(),
+            row: 0,
+            column: "店铺".into(),
+            reason: format!("the file has rows of shop {other}; this upload is for shop {shop}"),
+        }]);
+    }
+    Ok(read)
+}
+
+fn report(
+    id: &str,
+    file: &str,
+    bytes: usize,
+    read: Result<FileRead, Vec<Problem>>,
+    already: bool,
+) -> Report {
+    let mut r = Report {
+        id: id.into(),
+        file: file.into(),
+        bytes,
+        profile: None,
+        profile_zh: None,
+        encoding: None,
+        rows: 0,
+        skipped_total_rows: 0,
+        partitions: 0,
+        first_date: None,
+        last_date: None,
+        already_imported: already,
+        problems: Vec::new(),
+        more_problems: 0,
+        importable: false,
+    };
+    match read {
+        Ok(f) => {
+            r.profile = Some(f.profile.id.to_string());
+            r.profile_zh = Some(f.profile.name_zh.to_string());
+            r.encoding = Some(f.encoding.to_string());
+            r.rows = f.rows;
+            r.skipped_total_rows = f.skipped_total_rows;
+            r.partitions = f.partitions.len();
+            if let Some((a, b)) = f.date_range() {
+                r.first_date = Some(a.to_string());
+                r.last_date = Some(b.to_string());
+            }
+            r.importable = !already && f.rows > 0;
+        }
+        Err(p) => {
+            // Name the file as the user uploaded it, not our storage path.
+            r.problems = p
+                .iter()
+                .take(MAX_LISTED)
+                .map(|x| {
+                    Problem {
+                        file: file.into(),
+                        ..x.clone()
+                    }
+                    .to_string()
+                })
+                .collect();
+            r.more_problems = p.len().saturating_sub(MAX_LISTED);
+        }
+    }
+    r
+}
+
+/// `POST /api/v1/shops/{shop}/imports?filename=`: stores the body and validates it.
+pub(crate) async fn upload(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    Query(p): Query<UploadParams>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Operator)?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the upload is empty"));
+    }
+    let name = safe_name(p.filename.as_deref().unwrap_or("upload.csv"));
+    let id = auth::new_secret()[..16].to_string();
+    let dir = upload_dir(&ws.data_dir, &shop, &id);
+    let path = dir.join(&name);
+    let ws2 = Arc::clone(&ws);
+    let (shop2, path2, bytes) = (shop.clone(), path.clone(), body.len());
+    let r = tokio::task::spawn_blocking(move || -> Result<Report, ApiError> {
+        std::fs::create_dir_all(&dir).map_err(|e| ApiError::internal(e.to_string()))?;
+        std::fs::write(&path2, &body).map_err(|e| ApiError::internal(e.to_string()))?;
+        let hash = content_hash(&path2).map_err(|e| ApiError::internal(e.to_string()))?;
+        let already = ws2.lake.has_source(&hash)?;
+        let name = path2
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(report(
+            &id,
+            &name,
+            bytes,
+            read_for_shop(&path2, &shop2),
+            already,
+        ))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    if !r.importable {
+        // Nothing to confirm: keep no copy.
+        let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
+    }
+    Ok(Json(r).into_response())
+}
+
+/// `POST /api/v1/shops/{shop}/imports/{id}/commit`: imports a validated upload, all or
+/// nothing, then removes it.
+pub(crate) async fn commit(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path((shop, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Operator)?;
+    if id.len() != 16
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ApiError::not_found(format!("no upload {id}")));
+    }
+    let dir = upload_dir(&ws.data_dir, &shop, &id);
+    let path = std::fs::read_dir(&dir)
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(|e| e.ok())
+        .map(|e| e.path())
+        .ok_or_else(|| ApiError::not_found(format!("no upload {id} for shop {shop}")))?;
+    let ws2 = Arc::clone(&ws);
+    let out = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, ApiError> {
+        let hash = content_hash(&path).map_err(|e| ApiError::internal(e.to_string()))?;
+        if ws2.lake.has_source(&hash)? {
+            return Err(ApiError::conflict("this file was already imported"));
+        }
+        let read = read_for_shop(&path, &shop).map_err(|p| {
+            ApiError::bad_request(format!("{} problem(s); nothing was imported", p.len()))
+        })?;
+        let mut c = ws2.lake.begin()?;
+        for ((s, date), batch) in &read.partitions {
+            if let Err(e) = c.merge(read.profile.table, s, *date, batch, read.profile.key) {
+                c.abort();
+                return Err(e.into());
+            }
+        }
+        let label = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        c.add_source(hash, format!("{label} ({}, web upload)", read.profile.id));
+        let m = c.finish()?;
+        Ok(serde_json::json!({
+            "imported": label, "rows": read.rows, "profile": read.profile.id,
+            "lake_version": m.version,
+        }))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let _ = std::fs::remove_dir_all(&dir);
+    ws.invalidate_reviews();
+    Ok(Json(out).into_response())
+}

@@ -1,0 +1,101 @@
+//! Paid traffic: plan diagnostics, recommendations to approve or hold, and the audit log.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use vitrine_lake::Role;
+
+use super::{parse_date, DateParam};
+use crate::auth::Auth;
+use crate::error::{json_body, ApiError};
+use crate::Shared;
+
+/// `GET /api/v1/shops/{shop}/bids`.
+pub(crate) async fn bids(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    Query(p): Query<DateParam>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let date = parse_date(p.date.as_deref())?;
+    Ok(Json(ws.bids(Some(&shop), date).await?).into_response())
+}
+
+/// `GET /api/v1/shops/{shop}/bids/audit`.
+pub(crate) async fn audit(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let state = ws.state().await?;
+    let changes = state.bid_changes(&shop).await?;
+    let log = state.bid_change_log(&shop).await?;
+    let holds = state.plan_holds(&shop).await?;
+    Ok(Json(serde_json::json!({ "changes": changes, "log": log, "holds": holds })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    id: String,
+    note: Option<String>,
+    #[serde(default)]
+    confirm: bool,
+}
+
+/// `POST /api/v1/shops/{shop}/bids/{approve|reject|apply}`; the actor is the caller.
+pub(crate) async fn decide(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path((shop, verb)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Operator)?;
+    let status = match verb.as_str() {
+        "approve" => "approved",
+        "reject" => "rejected",
+        "apply" => "applied",
+        other => {
+            return Err(ApiError::not_found(format!(
+                "unknown action `{other}` (approve, reject, apply)"
+            )))
+        }
+    };
+    let b: Decision = json_body(&body)?;
+    let rec = ws
+        .decide_bid(&shop, &b.id, status, &a.name, b.confirm, b.note.as_deref())
+        .await?;
+    ws.invalidate_reviews();
+    Ok(Json(rec).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Hold {
+    plan: String,
+    hold: bool,
+    note: Option<String>,
+}
+
+/// `POST /api/v1/shops/{shop}/bids/hold`.
+pub(crate) async fn hold(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Operator)?;
+    let b: Hold = json_body(&body)?;
+    if b.plan.trim().is_empty() {
+        return Err(ApiError::bad_request("plan must not be empty"));
+    }
+    ws.state()
+        .await?
+        .set_plan_hold(&shop, &b.plan, b.hold, &a.name, b.note.as_deref())
+        .await?;
+    ws.invalidate_reviews();
+    Ok(Json(serde_json::json!({ "shop": shop, "plan": b.plan, "hold": b.hold })).into_response())
+}

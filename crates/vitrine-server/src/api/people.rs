@@ -1,0 +1,103 @@
+//! Users and segments, cohorts, and experiments.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use vitrine_lake::Role;
+
+use super::{parse_date, DateParam};
+use crate::auth::Auth;
+use crate::error::{json_body, ApiError};
+use crate::Shared;
+
+#[derive(Deserialize)]
+pub(crate) struct UserParams {
+    date: Option<String>,
+    /// Users listed (recall candidates first, then by value); default 200.
+    limit: Option<usize>,
+    /// RFM cut points instead of quintiles: four ascending numbers each.
+    r_cuts: Option<String>,
+    f_cuts: Option<String>,
+    m_cuts: Option<String>,
+}
+
+/// `GET /api/v1/shops/{shop}/users`.
+pub(crate) async fn users(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    Query(p): Query<UserParams>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let date = parse_date(p.date.as_deref())?;
+    let cuts = crate::users::parse_rfm_cuts(
+        p.r_cuts.as_deref(),
+        p.f_cuts.as_deref(),
+        p.m_cuts.as_deref(),
+    )?;
+    let mut seg = ws.users(Some(&shop), date, &cuts).await?;
+    seg.users.sort_by(|a, b| {
+        b.recall
+            .cmp(&a.recall)
+            .then(b.value_index.total_cmp(&a.value_index))
+    });
+    seg.users.truncate(p.limit.unwrap_or(200));
+    Ok(Json(seg).into_response())
+}
+
+/// `GET /api/v1/shops/{shop}/users/cohorts`.
+pub(crate) async fn cohorts(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    Query(p): Query<DateParam>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let date = parse_date(p.date.as_deref())?;
+    Ok(Json(ws.cohorts(Some(&shop), date).await?).into_response())
+}
+
+/// `GET /api/v1/shops/{shop}/experiments`.
+pub(crate) async fn experiments(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    Ok(Json(ws.state().await?.experiments(Some(&shop)).await?).into_response())
+}
+
+/// `GET /api/v1/shops/{shop}/experiments/{id}`: the registration and its analysis.
+pub(crate) async fn experiment(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path((shop, id)): Path<(String, i64)>,
+    Query(p): Query<DateParam>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let date = parse_date(p.date.as_deref())?;
+    let e = ws
+        .state()
+        .await?
+        .experiment(id)
+        .await
+        .ok()
+        .filter(|e| e.shop == shop)
+        .ok_or_else(|| ApiError::not_found(format!("shop {shop} has no experiment {id}")))?;
+    let (analysis, days_run) = ws.experiment_analysis(&e, date, &|_| {}).await?;
+    Ok(
+        Json(serde_json::json!({ "experiment": e, "days_run": days_run, "analysis": analysis }))
+            .into_response(),
+    )
+}
+
+/// `POST /api/v1/experiments/analyze`: analyses summary counts posted as the CLI's
+/// `--input` JSON.
+pub(crate) async fn analyze(_: Auth, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let req: vitrine_analytics::experiment::Request = json_body(&body)?;
+    let out = req
+        .run(&req.settings())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(Json(out).into_response())
+}

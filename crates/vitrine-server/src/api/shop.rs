@@ -1,0 +1,286 @@
+//! Shops, the review and its archive, metric queries, targets and the alert lifecycle.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use vitrine_core::{Dim, Lang, MetricQuery, TimeGrain};
+use vitrine_lake::{AlertStatus, Role};
+
+use super::{parse_date, parse_lang, DateParam};
+use crate::auth::Auth;
+use crate::error::{json_body, ApiError};
+use crate::Shared;
+
+/// `GET /api/v1/shops`: the shops the caller may see, with dates and role.
+pub(crate) async fn shops(State(ws): State<Shared>, a: Auth) -> Result<Response, ApiError> {
+    let list: Vec<serde_json::Value> = ws
+        .shops()?
+        .into_iter()
+        .filter_map(|s| {
+            let role = a.role(&s.shop)?;
+            Some(serde_json::json!({
+                "shop": s.shop, "first_date": s.first_date, "last_date": s.last_date,
+                "role": role,
+            }))
+        })
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ReviewParams {
+    date: Option<String>,
+    lang: Option<String>,
+}
+
+/// `GET /api/v1/shops/{shop}/review`.
+pub(crate) async fn review(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    Query(p): Query<ReviewParams>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let date = parse_date(p.date.as_deref())?;
+    let lang = parse_lang(p.lang.as_deref())?;
+    let rv = ws.review_cached(Some(&shop), date, lang).await?;
+    Ok(Json(&*rv).into_response())
+}
+
+/// `GET /api/v1/shops/{shop}/reviews`: every day with data, newest first, with the day's
+/// GMV and orders, for the review archive.
+pub(crate) async fn archive(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let (shop, last) = ws.resolve(Some(&shop), None)?;
+    let first = ws
+        .shops()?
+        .into_iter()
+        .find(|s| s.shop == shop)
+        .and_then(|s| s.first_date)
+        .unwrap_or(last);
+    let q = MetricQuery::new(&["gmv", "orders"], first, last)
+        .per(TimeGrain::Day)
+        .filter(Dim::Shop, shop.clone());
+    let t = ws.metric(&q).await?;
+    let mut days = serde_json::to_value(&t).map_err(|e| ApiError::internal(e.to_string()))?;
+    if let Some(rows) = days.get_mut("rows").and_then(|r| r.as_array_mut()) {
+        rows.reverse();
+    }
+    Ok(Json(
+        serde_json::json!({ "shop": shop, "first_date": first, "last_date": last, "days": days }),
+    )
+    .into_response())
+}
+
+/// `GET /api/v1/metrics`: the catalog.
+pub(crate) async fn catalog(_: Auth) -> Response {
+    Json(vitrine_core::metric::METRICS).into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct MetricParams {
+    metrics: Option<String>,
+    by: Option<String>,
+    grain: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /api/v1/shops/{shop}/metric`.
+pub(crate) async fn metric(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    Query(p): Query<MetricParams>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let (shop, last) = ws.resolve(Some(&shop), None)?;
+    let to = parse_date(p.to.as_deref())?.unwrap_or(last);
+    let from = parse_date(p.from.as_deref())?.unwrap_or(to);
+    let ids: Vec<&'static str> = p
+        .metrics
+        .as_deref()
+        .unwrap_or("gmv")
+        .split(',')
+        .map(|id| {
+            vitrine_core::metric::metric(id.trim())
+                .map(|m| m.id)
+                .ok_or_else(|| ApiError::bad_request(format!("unknown metric `{id}`")))
+        })
+        .collect::<Result<_, _>>()?;
+    let dims =
+        p.by.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.split(',')
+                    .map(|d| Dim::parse(d.trim()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?
+            .unwrap_or_default();
+    let grain = TimeGrain::parse(p.grain.as_deref().unwrap_or("total"))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let q = MetricQuery::new(&ids, from, to)
+        .by(&dims)
+        .per(grain)
+        .filter(Dim::Shop, shop);
+    Ok(Json(ws.metric(&q).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AlertParams {
+    status: Option<String>,
+}
+
+/// `GET /api/v1/shops/{shop}/alerts`.
+pub(crate) async fn alerts(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    Query(p): Query<AlertParams>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let status = p
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(AlertStatus::parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(Json(ws.state().await?.alerts(Some(&shop), status).await?).into_response())
+}
+
+/// The alert `id` if it belongs to `shop`; other shops' alerts are not found.
+async fn shop_alert(ws: &Shared, shop: &str, id: i64) -> Result<(), ApiError> {
+    match ws.state().await?.alert(id).await? {
+        Some(a) if a.shop == shop => Ok(()),
+        _ => Err(ApiError::not_found(format!(
+            "shop {shop} has no alert {id}"
+        ))),
+    }
+}
+
+/// `GET /api/v1/shops/{shop}/alerts/{id}/history`.
+pub(crate) async fn alert_history(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path((shop, id)): Path<(String, i64)>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    shop_alert(&ws, &shop, id).await?;
+    let rows = ws.state().await?.alert_history(id).await?;
+    let out: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|(at, from, to, actor, note)| serde_json::json!({ "at": at, "from": from, "to": to, "actor": actor, "note": note }))
+        .collect();
+    Ok(Json(serde_json::json!({ "id": id, "history": out })).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ActionBody {
+    note: Option<String>,
+    owner: Option<String>,
+}
+
+/// `POST /api/v1/shops/{shop}/alerts/{id}/{ack|resolve|assign}`; the actor is the caller.
+pub(crate) async fn alert_action(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path((shop, id, action)): Path<(String, i64, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Operator)?;
+    let b: ActionBody = if body.is_empty() {
+        ActionBody::default()
+    } else {
+        json_body(&body)?
+    };
+    shop_alert(&ws, &shop, id).await?;
+    let state = ws.state().await?;
+    match action.as_str() {
+        "ack" | "resolve" => {
+            let status = if action == "ack" {
+                AlertStatus::Acknowledged
+            } else {
+                AlertStatus::Resolved
+            };
+            state
+                .set_alert_status(id, status, &a.name, b.note.as_deref())
+                .await?;
+        }
+        "assign" => {
+            let owner = b
+                .owner
+                .filter(|o| !o.trim().is_empty())
+                .ok_or_else(|| ApiError::bad_request("body needs \"owner\""))?;
+            state.assign_alert(id, &owner, &a.name).await?;
+        }
+        other => {
+            return Err(ApiError::not_found(format!(
+                "unknown alert action `{other}` (ack, resolve, assign)"
+            )))
+        }
+    }
+    ws.invalidate_reviews();
+    let alert = state.alert(id).await?;
+    Ok(Json(alert).into_response())
+}
+
+/// `GET /api/v1/shops/{shop}/targets`.
+pub(crate) async fn targets(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    Query(p): Query<DateParam>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Viewer)?;
+    let date = parse_date(p.date.as_deref())?;
+    let rv = ws.review_cached(Some(&shop), date, Lang::Zh).await?;
+    let stored: Vec<serde_json::Value> = ws
+        .state()
+        .await?
+        .targets(&rv.shop)
+        .await?
+        .into_iter()
+        .map(|(metric, _, period, value)| serde_json::json!({ "metric": metric, "period": period, "value": value }))
+        .collect();
+    let kpis: Vec<serde_json::Value> = rv
+        .kpis
+        .iter()
+        .map(|k| serde_json::json!({ "metric": k.metric, "value": k.value, "target": k.target, "status": k.status }))
+        .collect();
+    Ok(Json(serde_json::json!({
+        "shop": rv.shop, "date": rv.date, "tree": rv.targets, "pacing": rv.pacing,
+        "kpis": kpis, "stored": stored,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetBody {
+    metric: String,
+    period: String,
+    value: f64,
+}
+
+/// `PUT /api/v1/shops/{shop}/targets`.
+pub(crate) async fn set_target(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Operator)?;
+    let t: TargetBody = json_body(&body)?;
+    ws.set_target(&shop, &t.metric, &t.period, t.value).await?;
+    ws.invalidate_reviews();
+    Ok(Json(serde_json::json!({ "shop": shop, "metric": t.metric, "period": t.period, "value": t.value })).into_response())
+}

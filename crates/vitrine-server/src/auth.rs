@@ -1,0 +1,319 @@
+//! Who is calling: password hashing (argon2id), browser sessions with a CSRF token, API
+//! tokens, login rate limiting, and role checks per shop.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use base64::Engine as _;
+use chrono::Utc;
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use vitrine_lake::{utc_stamp, Grant, Role, State};
+
+use crate::error::ApiError;
+use crate::Shared;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "vitrine_session";
+/// The header a browser session sends its CSRF token in on every state-changing request.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// How long a session lasts: a working day and then some.
+pub const SESSION_HOURS: i64 = 12;
+/// Failed logins allowed per name and address in [`LOCKOUT_MINUTES`].
+pub const MAX_FAILURES: i64 = 5;
+/// The window failed logins are counted in, and how long the lockout lasts.
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// Hashes a password with argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(format!("cannot hash password: {e}")))
+}
+
+/// Checks a password against a stored PHC hash; a malformed hash never matches.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A new random secret (256 bits, URL-safe base64).
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored form of a secret: its SHA-256, hex.
+pub fn secret_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// How a request proved who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session; state-changing requests must echo its CSRF token.
+    Session { token_hash: String, csrf: String },
+    /// An API token (`Authorization: Bearer …`); no cookies, so no CSRF check.
+    Token,
+}
+
+/// An authenticated caller with their grants.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user_id: i64,
+    pub name: String,
+    pub grants: Vec<Grant>,
+    pub credential: Credential,
+}
+
+/// What `GET /api/v1/me` tells the page about the caller.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub name: String,
+    /// Shop id (or `*` for every shop) and role.
+    #[schema(value_type = Vec<Object>)]
+    pub grants: Vec<Grant>,
+    /// Send this in the `X-CSRF-Token` header on POST/PUT/DELETE (browser sessions only).
+    pub csrf_token: Option<String>,
+}
+
+impl Auth {
+    /// The caller's role in `shop`: the higher of a grant on it and a grant on every shop.
+    pub fn role(&self, shop: &str) -> Option<Role> {
+        self.grants
+            .iter()
+            .filter(|g| g.shop == shop || g.shop == "*")
+            .map(|g| g.role)
+            .max()
+    }
+
+    /// Allows the call when the caller has at least `min` in `shop`. A shop the caller has
+    /// no grant on is reported as not found, so its existence does not leak.
+    pub fn require(&self, shop: &str, min: Role) -> Result<Role, ApiError> {
+        match self.role(shop) {
+            None => Err(ApiError::not_found(format!("no shop `{shop}`"))),
+            Some(r) if r < min => Err(ApiError::forbidden(format!(
+                "{} is {} in shop {shop}; this needs {}",
+                self.name,
+                r.as_str(),
+                min.as_str()
+            ))),
+            Some(r) => Ok(r),
+        }
+    }
+
+    /// Whether the caller may see `shop` at all.
+    pub fn sees(&self, shop: &str) -> bool {
+        self.role(shop).is_some()
+    }
+
+    /// The page's view of the caller.
+    pub fn me(&self) -> Me {
+        Me {
+            name: self.name.clone(),
+            grants: self.grants.clone(),
+            csrf_token: match &self.credential {
+                Credential::Session { csrf, .. } => Some(csrf.clone()),
+                Credential::Token => None,
+            },
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The value of the session cookie, if the request carries one.
+pub fn session_cookie(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v)
+}
+
+async fn identify(state: &State, parts: &Parts) -> Result<Option<(i64, Credential)>, ApiError> {
+    if let Some(token) = bearer(parts) {
+        let user = state.api_token_user(&secret_hash(token)).await?;
+        return Ok(user.map(|u| (u, Credential::Token)));
+    }
+    let Some(cookie) = session_cookie(parts) else {
+        return Ok(None);
+    };
+    let token_hash = secret_hash(cookie);
+    let found = state.session(&token_hash, &utc_stamp(Utc::now())).await?;
+    Ok(found.map(|(user, csrf)| (user, Credential::Session { token_hash, csrf })))
+}
+
+fn safe_method(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+impl FromRequestParts<Shared> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ws: &Shared) -> Result<Self, Self::Rejection> {
+        let state = ws.state().await?;
+        let Some((user_id, credential)) = identify(state, parts).await? else {
+            return Err(ApiError::unauthorized());
+        };
+        if let Credential::Session { csrf, .. } = &credential {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if !safe_method(&parts.method) && sent != Some(csrf.as_str()) {
+                return Err(ApiError::csrf());
+            }
+        }
+        let (name, grants) = state.user_grants(user_id).await?;
+        Ok(Auth {
+            user_id,
+            name,
+            grants,
+            credential,
+        })
+    }
+}
+
+/// The rate limiter's verdict on a login attempt: seconds to wait, if locked out.
+pub async fn lockout(state: &State, name: &str, ip: &str) -> Result<Option<i64>, ApiError> {
+    let now = Utc::now();
+    let since = utc_stamp(now - chrono::Duration::minutes(LOCKOUT_MINUTES));
+    let (count, oldest) = state.login_failures(name, ip, &since).await?;
+    if count < MAX_FAILURES {
+        return Ok(None);
+    }
+    let wait = oldest
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc) + chrono::Duration::minutes(LOCKOUT_MINUTES) - now)
+        .map_or(LOCKOUT_MINUTES * 60, |d| d.num_seconds().max(1));
+    Ok(Some(wait))
+}
+
+/// The `Set-Cookie` value for a new session; `Secure` unless served on loopback over HTTP.
+pub fn session_set_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_HOURS * 3600,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that ends a session in the browser.
+pub fn session_clear_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// Whether a request reached us over plain HTTP on a loopback host, the one case where a
+/// `Secure` cookie would not be sent back by every browser.
+pub fn is_local_http(parts: &Parts) -> bool {
+    let forwarded_https = parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        == Some("https");
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let name = host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    !forwarded_https && matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// Creates an API token for `user_id`; returns its id and the secret (stored only hashed).
+pub async fn issue_token(
+    state: &vitrine_lake::State,
+    user_id: i64,
+    name: &str,
+) -> Result<(i64, String), ApiError> {
+    let token = format!("vt_{}", new_secret());
+    let id = state
+        .create_api_token(user_id, name, &secret_hash(&token))
+        .await?;
+    Ok((id, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let h = hash_password("s3cret-密码").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("s3cret-密码", &h));
+        assert!(!verify_password("s3cret", &h));
+        assert!(!verify_password("s3cret-密码", "not a hash"));
+        // Two hashes of one password differ (random salt).
+        assert_ne!(h, hash_password("s3cret-密码").unwrap());
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashed() {
+        let a = new_secret();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, new_secret());
+        assert_eq!(secret_hash("abc").len(), 64);
+        // Published SHA-256 test vector.
+        assert_eq!(
+            secret_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    fn auth(grants: &[(&str, Role)]) -> Auth {
+        Auth {
+            user_id: 1,
+            name: "u".into(),
+            grants: grants
+                .iter()
+                .map(|(s, r)| Grant {
+                    shop: s.to_string(),
+                    role: *r,
+                })
+                .collect(),
+            credential: Credential::Token,
+        }
+    }
+
+    #[test]
+    fn roles_per_shop_and_wildcard() {
+        let a = auth(&[("A", Role::Viewer)]);
+        assert_eq!(a.require("A", Role::Viewer).unwrap(), Role::Viewer);
+        assert_eq!(a.require("A", Role::Operator).unwrap_err().status(), 403);
+        assert_eq!(a.require("B", Role::Viewer).unwrap_err().status(), 404);
+        let b = auth(&[("*", Role::Viewer), ("B", Role::Admin)]);
+        assert_eq!(b.role("A"), Some(Role::Viewer));
+        assert_eq!(b.role("B"), Some(Role::Admin));
+    }
+}
