@@ -64,6 +64,9 @@ impl From<datafusion::error::DataFusionError> for LakeError {
 #[derive(Debug, Clone)]
 pub struct Lake {
     root: PathBuf,
+    /// The last manifest read, by the name `CURRENT` pointed to: a server answering many
+    /// requests re-reads only the small pointer file until a commit moves it.
+    cached: std::sync::Arc<std::sync::Mutex<Option<(String, std::sync::Arc<Manifest>)>>>,
 }
 
 impl Lake {
@@ -71,7 +74,10 @@ impl Lake {
     pub fn open(data_dir: &Path) -> Result<Lake, LakeError> {
         let root = data_dir.join("lake");
         std::fs::create_dir_all(&root).map_err(|e| LakeError::io(&root, e))?;
-        Ok(Lake { root })
+        Ok(Lake {
+            root,
+            cached: Default::default(),
+        })
     }
 
     /// The lake's root directory.
@@ -81,7 +87,26 @@ impl Lake {
 
     /// The live manifest.
     pub fn manifest(&self) -> Result<Manifest, LakeError> {
-        manifest::ManifestStore::new(&self.root).load()
+        Ok(self.manifest_shared()?.as_ref().clone())
+    }
+
+    /// The live manifest, shared: parsed once per version.
+    pub fn manifest_shared(&self) -> Result<std::sync::Arc<Manifest>, LakeError> {
+        let store = manifest::ManifestStore::new(&self.root);
+        let name = store.current_name()?;
+        let hit = self.cached.lock().ok().and_then(|c| {
+            c.as_ref()
+                .filter(|(n, _)| Some(n) == name.as_ref())
+                .map(|(_, m)| m.clone())
+        });
+        if let Some(m) = hit {
+            return Ok(m);
+        }
+        let m = std::sync::Arc::new(store.load_named(name.as_deref())?);
+        if let (Ok(mut c), Some(n)) = (self.cached.lock(), name) {
+            *c = Some((n, m.clone()));
+        }
+        Ok(m)
     }
 
     /// Whether a source file with this content hash has been imported into the live version.

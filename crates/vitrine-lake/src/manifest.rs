@@ -134,14 +134,23 @@ impl ManifestStore {
         self.dir.join("CURRENT")
     }
 
-    /// The live manifest, or an empty version 0 for a new lake.
-    pub(crate) fn load(&self) -> Result<Manifest, LakeError> {
+    /// The file name `CURRENT` points to; `None` for a new lake.
+    pub(crate) fn current_name(&self) -> Result<Option<String>, LakeError> {
         let cur = self.current_path();
         if !cur.exists() {
-            return Ok(Manifest::default());
+            return Ok(None);
         }
         let name = fs::read_to_string(&cur).map_err(|e| LakeError::io(&cur, e))?;
-        let path = self.dir.join(name.trim());
+        Ok(Some(name.trim().to_string()))
+    }
+
+    /// The manifest version file `name` (from [`ManifestStore::current_name`]); an empty
+    /// version 0 for a new lake.
+    pub(crate) fn load_named(&self, name: Option<&str>) -> Result<Manifest, LakeError> {
+        let Some(name) = name else {
+            return Ok(Manifest::default());
+        };
+        let path = self.dir.join(name);
         let text = fs::read_to_string(&path).map_err(|e| LakeError::io(&path, e))?;
         serde_json::from_str(&text)
             .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))

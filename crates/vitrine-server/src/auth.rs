@@ -22,6 +22,8 @@ pub const SESSION_COOKIE: &str = "vitrine_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// How long a session lasts: a working day and then some.
 pub const SESSION_HOURS: i64 = 12;
+/// The fewest characters a password may have.
+pub const MIN_PASSWORD: usize = 8;
 /// Failed logins allowed per name and address in [`LOCKOUT_MINUTES`].
 pub const MAX_FAILURES: i64 = 5;
 /// The window failed logins are counted in, and how long the lockout lasts.

@@ -132,7 +132,7 @@ impl Workspace {
 
     /// Shops with their date ranges (from the product funnel).
     pub fn shops(&self) -> Result<Vec<ShopInfo>, ServiceError> {
-        let m = self.lake.manifest()?;
+        let m = self.lake.manifest_shared()?;
         Ok(m.shops()
             .into_iter()
             .map(|s| {
@@ -237,7 +237,7 @@ impl Workspace {
         lang: Lang,
     ) -> Result<std::sync::Arc<Review>, ServiceError> {
         let (shop, date) = self.resolve(shop, date)?;
-        let version = self.lake.manifest()?.version;
+        let version = self.lake.manifest_shared()?.version;
         let key = (shop.clone(), date, lang);
         if let Some(hit) = self.reviews.lock().ok().and_then(|c| {
             c.get(&key)

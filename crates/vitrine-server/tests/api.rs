@@ -265,7 +265,9 @@ async fn errors_are_json_with_code_and_message() {
 
 /// Fills an endpoint's path parameters.
 fn concrete(path: &str, shop: &str) -> String {
-    path.replace("{shop}", shop).replace("{id}", "1")
+    path.replace("{shop}", shop)
+        .replace("{id}", "1")
+        .replace("{name}", "view1")
 }
 
 #[tokio::test]
@@ -885,6 +887,112 @@ async fn uploads_are_validated_then_imported_once() {
     );
     assert_eq!(
         send(&f.ws, "POST", &uri, &f.op1, "").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn shop_admins_manage_members_of_their_shop_only() {
+    let f = fixture().await;
+    // An agency admin of shop1 only.
+    let state = f.ws.state().await.unwrap();
+    let id = state
+        .upsert_user(
+            "boss1",
+            &auth::hash_password("correct horse battery").unwrap(),
+        )
+        .await
+        .unwrap();
+    state.grant(id, "shop1", Role::Admin).await.unwrap();
+    let boss = auth::issue_token(state, id, "t").await.unwrap().1;
+
+    let (s, m) = get(&f.ws, "/api/v1/shops/shop1/members", &boss).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    let names: Vec<&str> = m
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"op1") && names.contains(&"admin") && !names.contains(&"view2"),
+        "{names:?}"
+    );
+    assert_eq!(
+        get(&f.ws, "/api/v1/shops/shop2/members", &boss).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&f.ws, "/api/v1/shops/shop1/members", &f.op1).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // A new user needs a real password; then they can log in and see shop1 only.
+    let (s, e) = send(
+        &f.ws,
+        "PUT",
+        "/api/v1/shops/shop1/members",
+        &boss,
+        r#"{"name":"new1","role":"viewer","password":"short"}"#,
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "bad_request"));
+    let (s, _) = send(
+        &f.ws,
+        "PUT",
+        "/api/v1/shops/shop1/members",
+        &boss,
+        r#"{"name":"new1","role":"viewer","password":"a long enough one"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, me, _) = call(
+        &f.ws,
+        "POST",
+        "/api/v1/login",
+        None,
+        r#"{"name":"new1","password":"a long enough one"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    assert_eq!(
+        me["grants"],
+        serde_json::json!([{"shop": "shop1", "role": "viewer"}])
+    );
+    // Granting an existing user does not touch their password.
+    let (s, _) = send(
+        &f.ws,
+        "PUT",
+        "/api/v1/shops/shop1/members",
+        &boss,
+        r#"{"name":"view2","role":"viewer","password":"hijacked-password"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = call(
+        &f.ws,
+        "POST",
+        "/api/v1/login",
+        None,
+        r#"{"name":"view2","password":"correct horse battery"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        get(&f.ws, "/api/v1/shops/shop1/review", &f.view2).await.0,
+        StatusCode::OK
+    );
+    let (s, _) = send(
+        &f.ws,
+        "DELETE",
+        "/api/v1/shops/shop1/members/view2",
+        &boss,
+        "",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        get(&f.ws, "/api/v1/shops/shop1/review", &f.view2).await.0,
         StatusCode::NOT_FOUND
     );
 }

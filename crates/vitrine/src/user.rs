@@ -6,7 +6,8 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use vitrine_lake::Role;
-use vitrine_server::{auth, Workspace};
+use vitrine_server::auth::{self, MIN_PASSWORD};
+use vitrine_server::Workspace;
 
 #[derive(Subcommand)]
 pub enum UserAction {
@@ -42,9 +43,6 @@ pub enum UserAction {
         shop: String,
     },
 }
-
-/// The fewest characters a password may have.
-const MIN_PASSWORD: usize = 8;
 
 fn read_password(from_stdin: bool) -> Result<String> {
     let pw = if from_stdin || !std::io::stdin().is_terminal() {

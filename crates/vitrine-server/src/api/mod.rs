@@ -4,6 +4,7 @@
 
 mod export;
 mod imports;
+mod members;
 mod openapi;
 mod paid;
 mod people;
@@ -59,6 +60,7 @@ const DATE: (&str, &str) = ("date", "Day, YYYY-MM-DD (default: the shop's last d
 const LANG: (&str, &str) = ("lang", "zh (default) or en");
 const V: Option<Role> = Some(Role::Viewer);
 const OP: Option<Role> = Some(Role::Operator);
+const AD: Option<Role> = Some(Role::Admin);
 
 /// Every endpoint under `/api/v1`.
 pub const ENDPOINTS: &[Endpoint] = &[
@@ -308,6 +310,27 @@ pub const ENDPOINTS: &[Endpoint] = &[
         OP,
         "Import a validated upload into the lake",
     ),
+    ep(
+        "GET",
+        "/api/v1/shops/{shop}/members",
+        AD,
+        "Users with a role in the shop",
+    ),
+    Endpoint {
+        body: Some(r#"{"name": "wang", "role": "operator", "password": "…"}"#),
+        ..ep(
+            "PUT",
+            "/api/v1/shops/{shop}/members",
+            AD,
+            "Grant a role in the shop (creates the user when new)",
+        )
+    },
+    ep(
+        "DELETE",
+        "/api/v1/shops/{shop}/members/{name}",
+        AD,
+        "Remove a user's role in the shop",
+    ),
 ];
 
 /// The `/api/v1` routes.
@@ -332,7 +355,9 @@ pub fn router() -> Router<Shared> {
             "/imports",
             post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD)),
         )
-        .route("/imports/{id}/commit", post(imports::commit));
+        .route("/imports/{id}/commit", post(imports::commit))
+        .route("/members", get(members::list).put(members::grant))
+        .route("/members/{name}", axum::routing::delete(members::revoke));
     Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/login", post(session::login))

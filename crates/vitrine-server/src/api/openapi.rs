@@ -79,7 +79,11 @@ fn operation(e: &Endpoint) -> utoipa::openapi::path::Operation {
         );
     for seg in e.path.split('/').filter(|s| s.starts_with('{')) {
         let name = seg.trim_matches(['{', '}']);
-        let doc = if name == "shop" { "Shop id" } else { "Id" };
+        let doc = match name {
+            "shop" => "Shop id",
+            "name" => "User name",
+            _ => "Id",
+        };
         op = op.parameter(string_param(name, ParameterIn::Path, true, doc));
     }
     for (name, doc) in e.query {

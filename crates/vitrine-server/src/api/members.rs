@@ -1,0 +1,94 @@
+//! Shop members: a shop's admin lists who has access, grants roles and revokes them.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use vitrine_lake::Role;
+
+use crate::auth::{self, Auth, MIN_PASSWORD};
+use crate::error::{json_body, ApiError};
+use crate::Shared;
+
+/// `GET /api/v1/shops/{shop}/members`: users with a role in the shop (directly or via `*`).
+pub(crate) async fn list(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Admin)?;
+    let members: Vec<serde_json::Value> = ws
+        .state()
+        .await?
+        .users()
+        .await?
+        .into_iter()
+        .filter_map(|(_, name, grants)| {
+            let g = grants
+                .into_iter()
+                .filter(|g| g.shop == shop || g.shop == "*")
+                .max_by_key(|g| g.role)?;
+            Some(serde_json::json!({ "name": name, "role": g.role, "via": g.shop }))
+        })
+        .collect();
+    Ok(Json(members).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Member {
+    name: String,
+    role: String,
+    /// Needed only when the user does not exist yet.
+    password: Option<String>,
+}
+
+/// `PUT /api/v1/shops/{shop}/members`: grants a role in the shop, creating the user when
+/// new (with the given password).
+pub(crate) async fn grant(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path(shop): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Admin)?;
+    let m: Member = json_body(&body)?;
+    let role = Role::parse(&m.role).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if m.name.trim().is_empty() || m.name.chars().any(char::is_whitespace) {
+        return Err(ApiError::bad_request("name must be one word"));
+    }
+    let state = ws.state().await?;
+    let id = match state.user_by_name(&m.name).await? {
+        Some(u) => u.id,
+        None => {
+            let pw = m.password.unwrap_or_default();
+            if pw.chars().count() < MIN_PASSWORD {
+                return Err(ApiError::bad_request(format!(
+                    "a new user needs a password of at least {MIN_PASSWORD} characters"
+                )));
+            }
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))??;
+            state.upsert_user(&m.name, &hash).await?
+        }
+    };
+    state.grant(id, &shop, role).await?;
+    Ok(Json(serde_json::json!({ "name": m.name, "shop": shop, "role": role })).into_response())
+}
+
+/// `DELETE /api/v1/shops/{shop}/members/{name}`: removes the user's role in the shop.
+pub(crate) async fn revoke(
+    State(ws): State<Shared>,
+    a: Auth,
+    Path((shop, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    a.require(&shop, Role::Admin)?;
+    let state = ws.state().await?;
+    let user = state
+        .user_by_name(&name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no user `{name}`")))?;
+    state.revoke_grant(user.id, &shop).await?;
+    Ok(Json(serde_json::json!({ "name": name, "shop": shop, "revoked": true })).into_response())
+}
