@@ -67,10 +67,13 @@ pub struct Workspace {
 /// Built reviews with the lake version and time they were built at.
 type ReviewCache = std::collections::HashMap<(String, NaiveDate, Lang), CachedReview>;
 
+#[derive(Clone)]
 struct CachedReview {
     lake_version: u64,
     built: std::time::Instant,
     review: std::sync::Arc<Review>,
+    /// The review serialised, filled by the first API request.
+    json: std::sync::Arc<std::sync::OnceLock<axum::body::Bytes>>,
 }
 
 /// How long a cached review is served before it is rebuilt, so changes made by other
@@ -236,29 +239,53 @@ impl Workspace {
         date: Option<NaiveDate>,
         lang: Lang,
     ) -> Result<std::sync::Arc<Review>, ServiceError> {
+        Ok(self.cached(shop, date, lang).await?.review)
+    }
+
+    /// The cached review as JSON, serialised once per build: what the API sends.
+    pub async fn review_json(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+        lang: Lang,
+    ) -> Result<axum::body::Bytes, ServiceError> {
+        let c = self.cached(shop, date, lang).await?;
+        if let Some(j) = c.json.get() {
+            return Ok(j.clone());
+        }
+        let bytes = serde_json::to_vec(&*c.review)
+            .map(axum::body::Bytes::from)
+            .map_err(|e| ServiceError::BadRequest(format!("cannot serialise the review: {e}")))?;
+        Ok(c.json.get_or_init(|| bytes).clone())
+    }
+
+    async fn cached(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+        lang: Lang,
+    ) -> Result<CachedReview, ServiceError> {
         let (shop, date) = self.resolve(shop, date)?;
         let version = self.lake.manifest_shared()?.version;
         let key = (shop.clone(), date, lang);
         if let Some(hit) = self.reviews.lock().ok().and_then(|c| {
             c.get(&key)
                 .filter(|e| e.lake_version == version && e.built.elapsed() < REVIEW_TTL)
-                .map(|e| e.review.clone())
+                .cloned()
         }) {
             return Ok(hit);
         }
-        let review = std::sync::Arc::new(self.review(Some(&shop), Some(date), lang).await?);
+        let entry = CachedReview {
+            lake_version: version,
+            built: std::time::Instant::now(),
+            review: std::sync::Arc::new(self.review(Some(&shop), Some(date), lang).await?),
+            json: Default::default(),
+        };
         if let Ok(mut c) = self.reviews.lock() {
             c.retain(|_, e| e.built.elapsed() < REVIEW_TTL);
-            c.insert(
-                key,
-                CachedReview {
-                    lake_version: version,
-                    built: std::time::Instant::now(),
-                    review: review.clone(),
-                },
-            );
+            c.insert(key, entry.clone());
         }
-        Ok(review)
+        Ok(entry)
     }
 
     /// Forgets cached reviews after a write that changes what they show.

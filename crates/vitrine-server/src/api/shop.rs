@@ -44,8 +44,12 @@ pub(crate) async fn review(
     a.require(&shop, Role::Viewer)?;
     let date = parse_date(p.date.as_deref())?;
     let lang = parse_lang(p.lang.as_deref())?;
-    let rv = ws.review_cached(Some(&shop), date, lang).await?;
-    Ok(Json(&*rv).into_response())
+    let json = ws.review_json(Some(&shop), date, lang).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json,
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/shops/{shop}/reviews`: every day with data, newest first, with the day's
