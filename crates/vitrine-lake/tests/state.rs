@@ -126,18 +126,49 @@ async fn accounts_sessions_tokens_and_failures() {
     s.create_session("h1", id, "c1", "2026-11-23T12:00:00Z")
         .await
         .unwrap();
+    let (uid, name, csrf, grants) = s
+        .session_identity("h1", "2026-11-23T11:00:00Z")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        s.session("h1", "2026-11-23T11:59:59Z").await.unwrap(),
-        Some((id, "c1".to_string()))
+        (uid, name.as_str(), csrf.as_str(), grants.len()),
+        (id, "li", "c1", 1)
     );
-    assert_eq!(s.session("h1", "2026-11-23T12:00:00Z").await.unwrap(), None);
+    assert!(s
+        .session_identity("h1", "2026-11-23T13:00:00Z")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s
+        .session_identity("h1", "2026-11-23T11:59:59Z")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(s
+        .session_identity("h1", "2026-11-23T12:00:00Z")
+        .await
+        .unwrap()
+        .is_none());
     s.end_session("h1", "2026-11-23T00:00:00Z").await.unwrap();
-    assert_eq!(s.session("h1", "2026-11-23T00:00:00Z").await.unwrap(), None);
+    assert!(s
+        .session_identity("h1", "2026-11-23T00:00:00Z")
+        .await
+        .unwrap()
+        .is_none());
 
     let t = s.create_api_token(id, "etl", "th").await.unwrap();
-    assert_eq!(s.api_token_user("th").await.unwrap(), Some(id));
+    let (_, _, grants) = s.token_identity("th").await.unwrap().unwrap();
+    assert_eq!(grants[0].role, Role::Operator);
+    // A user without grants still has an identity (and sees nothing).
+    let bare = s.upsert_user("zhao", "$argon2id$z").await.unwrap();
+    s.create_api_token(bare, "x", "tz").await.unwrap();
+    assert_eq!(
+        s.token_identity("tz").await.unwrap(),
+        Some((bare, "zhao".to_string(), vec![]))
+    );
     assert!(s.revoke_api_token(id, t).await.unwrap());
-    assert_eq!(s.api_token_user("th").await.unwrap(), None);
+    assert_eq!(s.token_identity("th").await.unwrap(), None);
 
     for _ in 0..3 {
         s.record_login_failure("li", "10.0.0.1").await.unwrap();

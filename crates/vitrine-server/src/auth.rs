@@ -159,17 +159,25 @@ pub fn session_cookie(parts: &Parts) -> Option<&str> {
         .map(|(_, v)| v)
 }
 
-async fn identify(state: &State, parts: &Parts) -> Result<Option<(i64, Credential)>, ApiError> {
+/// The caller's id, name, grants and credential, from a bearer token or the session cookie.
+async fn identify(
+    state: &State,
+    parts: &Parts,
+) -> Result<Option<(i64, String, Vec<Grant>, Credential)>, ApiError> {
     if let Some(token) = bearer(parts) {
-        let user = state.api_token_user(&secret_hash(token)).await?;
-        return Ok(user.map(|u| (u, Credential::Token)));
+        let found = state.token_identity(&secret_hash(token)).await?;
+        return Ok(found.map(|(id, name, grants)| (id, name, grants, Credential::Token)));
     }
     let Some(cookie) = session_cookie(parts) else {
         return Ok(None);
     };
     let token_hash = secret_hash(cookie);
-    let found = state.session(&token_hash, &utc_stamp(Utc::now())).await?;
-    Ok(found.map(|(user, csrf)| (user, Credential::Session { token_hash, csrf })))
+    let found = state
+        .session_identity(&token_hash, &utc_stamp(Utc::now()))
+        .await?;
+    Ok(found.map(|(id, name, csrf, grants)| {
+        (id, name, grants, Credential::Session { token_hash, csrf })
+    }))
 }
 
 fn safe_method(m: &Method) -> bool {
@@ -181,7 +189,7 @@ impl FromRequestParts<Shared> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, ws: &Shared) -> Result<Self, Self::Rejection> {
         let state = ws.state().await?;
-        let Some((user_id, credential)) = identify(state, parts).await? else {
+        let Some((user_id, name, grants, credential)) = identify(state, parts).await? else {
             return Err(ApiError::unauthorized());
         };
         if let Credential::Session { csrf, .. } = &credential {
@@ -190,7 +198,6 @@ impl FromRequestParts<Shared> for Auth {
                 return Err(ApiError::csrf());
             }
         }
-        let (name, grants) = state.user_grants(user_id).await?;
         Ok(Auth {
             user_id,
             name,

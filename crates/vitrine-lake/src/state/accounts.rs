@@ -58,6 +58,36 @@ pub struct UserRecord {
     pub password_hash: String,
 }
 
+/// Folds `(id, name, shop?, role?, [csrf])` rows of one user into the user and grants.
+fn identity(
+    rows: Vec<sqlx::any::AnyRow>,
+) -> Result<Option<(i64, String, String, Vec<Grant>)>, LakeError> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let (id, name): (i64, String) = (first.get(0), first.get(1));
+    let csrf: String = if first.len() > 4 {
+        first.get(4)
+    } else {
+        String::new()
+    };
+    let grants = rows
+        .iter()
+        .filter_map(|r| {
+            let shop: Option<String> = r.get(2);
+            let role: Option<String> = r.get(3);
+            Some((shop?, role?))
+        })
+        .map(|(shop, role)| {
+            Ok(Grant {
+                shop,
+                role: Role::parse(&role)?,
+            })
+        })
+        .collect::<Result<_, LakeError>>()?;
+    Ok(Some((id, name, csrf, grants)))
+}
+
 /// The current UTC time in the one format stored timestamps use, so they compare as text.
 pub fn utc_stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -131,6 +161,28 @@ impl State {
         Ok((name, grants))
     }
 
+    /// Who holds a live API token: id, name and grants, in one query (every API call asks).
+    pub async fn token_identity(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(i64, String, Vec<Grant>)>, LakeError> {
+        let rows = sqlx::query("SELECT u.id, u.name, g.shop, g.role FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN grants g ON g.user_id = u.id WHERE t.token_hash = $1 AND t.revoked = 0 ORDER BY g.shop")
+            .bind(token_hash).fetch_all(&self.pool).await.map_err(db)?;
+        identity(rows).map(|o| o.map(|(id, name, _, grants)| (id, name, grants)))
+    }
+
+    /// Who holds a session that has not expired at `now`: id, name, CSRF token and grants,
+    /// in one query.
+    pub async fn session_identity(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<(i64, String, String, Vec<Grant>)>, LakeError> {
+        let rows = sqlx::query("SELECT u.id, u.name, g.shop, g.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN grants g ON g.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2 ORDER BY g.shop")
+            .bind(token_hash).bind(now).fetch_all(&self.pool).await.map_err(db)?;
+        identity(rows)
+    }
+
     /// Every user with their grants, by name.
     pub async fn users(&self) -> Result<Vec<(i64, String, Vec<Grant>)>, LakeError> {
         let rows = sqlx::query("SELECT id FROM users ORDER BY name")
@@ -160,23 +212,6 @@ impl State {
         Ok(())
     }
 
-    /// The user and CSRF token of a session that has not expired at `now`.
-    pub async fn session(
-        &self,
-        token_hash: &str,
-        now: &str,
-    ) -> Result<Option<(i64, String)>, LakeError> {
-        let row = sqlx::query(
-            "SELECT user_id, csrf FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
-    }
-
     /// Ends a session, and drops every session that expired before `now`.
     pub async fn end_session(&self, token_hash: &str, now: &str) -> Result<(), LakeError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2")
@@ -199,17 +234,6 @@ impl State {
             .bind(user_id).bind(name).bind(token_hash).bind(utc_stamp(chrono::Utc::now()))
             .fetch_one(&self.pool).await.map_err(db)?;
         Ok(row.get(0))
-    }
-
-    /// The user a live (not revoked) API token belongs to.
-    pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<i64>, LakeError> {
-        let row =
-            sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0")
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-        Ok(row.map(|r| r.get(0)))
     }
 
     /// Revokes one of a user's API tokens; false when the user has no such token.
