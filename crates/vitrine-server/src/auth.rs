@@ -159,25 +159,67 @@ pub fn session_cookie(parts: &Parts) -> Option<&str> {
         .map(|(_, v)| v)
 }
 
-/// The caller's id, name, grants and credential, from a bearer token or the session cookie.
-async fn identify(
-    state: &State,
-    parts: &Parts,
-) -> Result<Option<(i64, String, Vec<Grant>, Credential)>, ApiError> {
-    if let Some(token) = bearer(parts) {
-        let found = state.token_identity(&secret_hash(token)).await?;
-        return Ok(found.map(|(id, name, grants)| (id, name, grants, Credential::Token)));
+type Identity = (i64, String, Vec<Grant>, Credential);
+
+/// How long a looked-up identity is reused. Account changes made through this server clear
+/// the cache at once; changes made by another process (the CLI) apply within this time.
+pub const IDENTITY_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Identities by secret hash, so a busy dashboard does not ask the database on every call.
+fn identities(
+) -> &'static std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Identity)>> {
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Identity)>>,
+    > = std::sync::OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// Forgets every cached identity (after a logout, a revoked token or a changed grant).
+pub fn forget_identities() {
+    if let Ok(mut c) = identities().lock() {
+        c.clear();
     }
-    let Some(cookie) = session_cookie(parts) else {
-        return Ok(None);
+}
+
+/// The caller's id, name, grants and credential, from a bearer token or the session cookie.
+async fn identify(state: &State, parts: &Parts) -> Result<Option<Identity>, ApiError> {
+    let (key, is_token) = match (bearer(parts), session_cookie(parts)) {
+        (Some(token), _) => (secret_hash(token), true),
+        (None, Some(cookie)) => (secret_hash(cookie), false),
+        (None, None) => return Ok(None),
     };
-    let token_hash = secret_hash(cookie);
-    let found = state
-        .session_identity(&token_hash, &utc_stamp(Utc::now()))
-        .await?;
-    Ok(found.map(|(id, name, csrf, grants)| {
-        (id, name, grants, Credential::Session { token_hash, csrf })
-    }))
+    let hit = identities().lock().ok().and_then(|c| {
+        c.get(&key)
+            .filter(|(at, _)| at.elapsed() < IDENTITY_TTL)
+            .map(|(_, id)| id.clone())
+    });
+    if hit.is_some() {
+        return Ok(hit);
+    }
+    let found = if is_token {
+        state
+            .token_identity(&key)
+            .await?
+            .map(|(id, name, grants)| (id, name, grants, Credential::Token))
+    } else {
+        state
+            .session_identity(&key, &utc_stamp(Utc::now()))
+            .await?
+            .map(|(id, name, csrf, grants)| {
+                let credential = Credential::Session {
+                    token_hash: key.clone(),
+                    csrf,
+                };
+                (id, name, grants, credential)
+            })
+    };
+    if let (Some(id), Ok(mut c)) = (&found, identities().lock()) {
+        if c.len() > 10_000 {
+            c.retain(|_, (at, _)| at.elapsed() < IDENTITY_TTL);
+        }
+        c.insert(key, (std::time::Instant::now(), id.clone()));
+    }
+    Ok(found)
 }
 
 fn safe_method(m: &Method) -> bool {

@@ -74,6 +74,7 @@ pub(crate) async fn grant(
         }
     };
     state.grant(id, &shop, role).await?;
+    crate::auth::forget_identities();
     Ok(Json(serde_json::json!({ "name": m.name, "shop": shop, "role": role })).into_response())
 }
 
@@ -90,5 +91,6 @@ pub(crate) async fn revoke(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no user `{name}`")))?;
     state.revoke_grant(user.id, &shop).await?;
+    crate::auth::forget_identities();
     Ok(Json(serde_json::json!({ "name": name, "shop": shop, "revoked": true })).into_response())
 }

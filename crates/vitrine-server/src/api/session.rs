@@ -88,6 +88,7 @@ pub(crate) async fn logout(State(ws): State<Shared>, a: Auth) -> Result<Response
             .await?
             .end_session(token_hash, &utc_stamp(Utc::now()))
             .await?;
+        auth::forget_identities();
     }
     Ok((
         [(header::SET_COOKIE, auth::session_clear_cookie())],
@@ -130,5 +131,6 @@ pub(crate) async fn revoke_token(
     if !ws.state().await?.revoke_api_token(a.user_id, id).await? {
         return Err(ApiError::not_found(format!("you have no token {id}")));
     }
+    auth::forget_identities();
     Ok(Json(serde_json::json!({ "revoked": id })).into_response())
 }
