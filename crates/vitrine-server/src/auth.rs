@@ -118,11 +118,6 @@ impl Auth {
         }
     }
 
-    /// Whether the caller may see `shop` at all.
-    pub fn sees(&self, shop: &str) -> bool {
-        self.role(shop).is_some()
-    }
-
     /// The page's view of the caller.
     pub fn me(&self) -> Me {
         Me {

@@ -62,11 +62,10 @@ pub(crate) async fn archive(
     a.require(&shop, Role::Viewer)?;
     let (shop, last) = ws.resolve(Some(&shop), None)?;
     let first = ws
-        .shops()?
-        .into_iter()
-        .find(|s| s.shop == shop)
-        .and_then(|s| s.first_date)
-        .unwrap_or(last);
+        .lake
+        .manifest_shared()?
+        .date_range(vitrine_core::Table::ProductDay.name(), Some(&shop))
+        .map_or(last, |r| r.0);
     let q = MetricQuery::new(&["gmv", "orders"], first, last)
         .per(TimeGrain::Day)
         .filter(Dim::Shop, shop.clone());
