@@ -15,7 +15,7 @@ use crate::table::{Table, TZ};
 use crate::CoreError;
 
 /// One cell value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val<'a> {
     Str(&'a str),
     Int(i64),
@@ -35,6 +35,20 @@ enum Col {
     Date(Date32Builder),
     Time(TimestampSecondBuilder),
     Bool(BooleanBuilder),
+}
+
+impl Col {
+    fn append_null(&mut self) {
+        match self {
+            Col::Str(b) => b.append_null(),
+            Col::I64(b) => b.append_null(),
+            Col::I32(b) => b.append_null(),
+            Col::F64(b) => b.append_null(),
+            Col::Date(b) => b.append_null(),
+            Col::Time(b) => b.append_null(),
+            Col::Bool(b) => b.append_null(),
+        }
+    }
 }
 
 /// Days from 1970-01-01 to `d`, as Arrow's Date32 stores it.
@@ -122,27 +136,50 @@ impl BatchBuilder {
                 )));
             }
         }
-        for (col, v) in self.cols.iter_mut().zip(row) {
-            match (col, v) {
-                (Col::Str(b), Val::Str(s)) => b.append_value(s),
-                (Col::Str(b), _) => b.append_null(),
-                (Col::I64(b), Val::Null) => b.append_null(),
-                (Col::I32(b), Val::Null) => b.append_null(),
-                (Col::F64(b), Val::Null) => b.append_null(),
-                (Col::Bool(b), Val::Null) => b.append_null(),
-                (Col::Date(b), Val::Null) => b.append_null(),
-                (Col::Time(b), Val::Null) => b.append_null(),
-                (Col::I64(b), Val::Int(x)) => b.append_value(*x),
-                (Col::I32(b), Val::Int(x)) => b.append_value(*x as i32),
-                (Col::F64(b), Val::Float(x)) => b.append_value(*x),
-                (Col::Date(b), Val::Date(d)) => b.append_value(date32(*d)),
-                (Col::Time(b), Val::Time(t)) => b.append_value(*t),
-                (Col::Bool(b), Val::Bool(x)) => b.append_value(*x),
-                _ => {}
+        for (i, v) in row.iter().enumerate() {
+            self.append(i, *v)?;
+        }
+        self.end_row();
+        Ok(())
+    }
+
+    /// Appends one value to column `col` of the row being built (the columnar path the
+    /// importers use: no row vector). Call [`BatchBuilder::end_row`] after the last column.
+    /// A rejected value appends nothing, but earlier columns of the row stay appended: after
+    /// an error the caller must drop the builder ([`BatchBuilder::finish`] then fails).
+    pub fn append(&mut self, col: usize, v: Val<'_>) -> Result<(), CoreError> {
+        let nullable = self.schema.field(col).is_nullable();
+        let Some(c) = self.cols.get_mut(col) else {
+            return Err(CoreError::Invalid(format!(
+                "{}: no column {col}",
+                self.table.name()
+            )));
+        };
+        match (c, v) {
+            (Col::Str(b), Val::Str(s)) => b.append_value(s),
+            (Col::I64(b), Val::Int(x)) => b.append_value(x),
+            (Col::I32(b), Val::Int(x)) if i32::try_from(x).is_ok() => b.append_value(x as i32),
+            (Col::F64(b), Val::Float(x)) => b.append_value(x),
+            (Col::Date(b), Val::Date(d)) => b.append_value(date32(d)),
+            (Col::Time(b), Val::Time(t)) => b.append_value(t),
+            (Col::Bool(b), Val::Bool(x)) => b.append_value(x),
+            (c, Val::Null) if nullable => c.append_null(),
+            (_, v) => {
+                let f = self.schema.field(col);
+                return Err(CoreError::Invalid(format!(
+                    "{}.{}: value {v:?} does not fit {}",
+                    self.table.name(),
+                    f.name(),
+                    f.data_type()
+                )));
             }
         }
-        self.rows += 1;
         Ok(())
+    }
+
+    /// Closes the row whose columns were given through [`BatchBuilder::append`].
+    pub fn end_row(&mut self) {
+        self.rows += 1;
     }
 
     /// Finishes the batch and resets the builder.
@@ -166,6 +203,19 @@ impl BatchBuilder {
         RecordBatch::try_new(Arc::clone(&self.schema), arrays)
             .map_err(|e| CoreError::Invalid(format!("{}: {e}", self.table.name())))
     }
+}
+
+/// A [`TableSink`] that several threads may feed at once (parallel importers): each call
+/// hands over a finished batch of one partition; the lake writes it as a part file.
+pub trait PartSink: Sync {
+    /// Receives rows of one partition; may be called many times for the same partition.
+    fn put_part(
+        &self,
+        table: Table,
+        shop: &str,
+        date: Option<NaiveDate>,
+        batch: RecordBatch,
+    ) -> Result<(), CoreError>;
 }
 
 /// Where producers (simulator, importers) hand finished batches: the lake implements it.

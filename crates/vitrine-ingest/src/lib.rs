@@ -3,6 +3,8 @@
 //! partitions — or a `file:row:column: reason` list of everything wrong with them.
 //! This is the only crate that knows Chinese export header names.
 
+pub mod boundary;
+pub mod csvfile;
 pub mod date;
 pub mod export;
 pub mod import;
@@ -16,8 +18,11 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-pub use import::{read_csv, read_csv_counted, read_file, FileRead, Problem};
-pub use xlsx::read_xlsx;
+pub use csvfile::{stream_csv, stream_csv_with, ReadOptions};
+pub use import::{
+    read_csv, read_file, stream_file, Discard, FileRead, FileSummary, Problem, MAX_PROBLEMS,
+};
+pub use xlsx::{read_xlsx, stream_xlsx};
 
 /// SHA-256 of a file's bytes, so re-importing the same file is recognised as a no-op.
 pub fn content_hash(path: &Path) -> std::io::Result<String> {

@@ -52,6 +52,18 @@ pub fn open_utf8_counted(
     head.truncate(n);
     f.seek(SeekFrom::Start(0))?;
     let enc = sniff(&head);
+    if enc == UTF_8 {
+        // Already UTF-8: no decoding pass; only the BOM is skipped. Invalid bytes further on
+        // are replaced by the parser, as a decoder would.
+        let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            3
+        } else {
+            0
+        };
+        f.seek(SeekFrom::Start(bom))?;
+        count.fetch_add(bom, std::sync::atomic::Ordering::Relaxed);
+        return Ok((Box::new(Counting { inner: f, count }), enc.name()));
+    }
     let counted = Counting { inner: f, count };
     let reader = DecodeReaderBytesBuilder::new()
         .encoding(Some(enc))

@@ -34,44 +34,137 @@ pub fn parse_number(s: &str) -> Result<Option<f64>, ValueError> {
     if is_blank(t) {
         return Ok(None);
     }
-    let mut body: String = t
+    // Plain numbers (the bulk of every export) parse without copying.
+    let plain = t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    let (v, mult) = if plain {
+        (t.parse::<f64>().ok(), 1.0)
+    } else {
+        decorated_number(t)
+    };
+    match v {
+        Some(v) if v.is_finite() => Ok(Some(v * mult)),
+        _ => Err(ValueError::NotANumber(s.to_string())),
+    }
+}
+
+/// A number wrapped in currency signs, separators and a unit suffix: its value and multiplier.
+fn decorated_number(t: &str) -> (Option<f64>, f64) {
+    let body: String = t
         .chars()
         .filter(|c| !matches!(c, '¥' | '￥' | ',' | '，' | ' ' | '\u{a0}'))
         .collect();
-    let mut mult = 1.0;
-    if let Some(x) = body.strip_suffix('%') {
-        mult = 0.01;
-        body = x.to_string();
+    let (body, mult) = if let Some(x) = body.strip_suffix('%') {
+        (x, 0.01)
     } else if let Some(x) = body
         .strip_suffix('万')
         .or_else(|| body.strip_suffix('w'))
         .or_else(|| body.strip_suffix('W'))
     {
-        mult = 1e4;
-        body = x.to_string();
+        (x, 1e4)
     } else if let Some(x) = body.strip_suffix('亿') {
-        mult = 1e8;
-        body = x.to_string();
-    }
-    let v: f64 = body
-        .parse()
-        .map_err(|_| ValueError::NotANumber(s.to_string()))?;
-    if !v.is_finite() {
-        return Err(ValueError::NotANumber(s.to_string()));
-    }
-    Ok(Some(v * mult))
+        (x, 1e8)
+    } else {
+        (body.as_str(), 1.0)
+    };
+    (body.parse().ok(), mult)
 }
 
-/// Parses a money cell into integer fen according to the column's declared unit.
+/// A plain decimal as an exact (unscaled, decimals) pair: optional `-`, an optional leading
+/// `¥`/`￥`, digits with optional `,` thousands separators, an optional fraction.
+/// `None` for anything else (units, percentages, exponents, more than 18 digits).
+fn plain_decimal(t: &str) -> Option<(i64, u32)> {
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let t = t
+        .strip_prefix('¥')
+        .or_else(|| t.strip_prefix('￥'))
+        .unwrap_or(t);
+    let (int, frac) = match t.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (t, ""),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut unscaled: i64 = 0;
+    let mut digits = 0u32;
+    for b in int.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                unscaled = unscaled * 10 + i64::from(b - b'0');
+                digits += 1;
+            }
+            b',' if digits > 0 => {}
+            _ => return None,
+        }
+        if digits > 18 {
+            return None;
+        }
+    }
+    for b in frac.bytes() {
+        if !b.is_ascii_digit() || digits >= 18 {
+            return None;
+        }
+        unscaled = unscaled * 10 + i64::from(b - b'0');
+        digits += 1;
+    }
+    Some((if neg { -unscaled } else { unscaled }, frac.len() as u32))
+}
+
+/// `unscaled / 10^decimals / divisor` rounded half away from zero, exactly.
+fn scaled_round(unscaled: i64, decimals: u32, times: i128, divisor: i128) -> Option<i64> {
+    let num = i128::from(unscaled) * times;
+    let den = 10i128.checked_pow(decimals)? * divisor;
+    let q = num / den;
+    let r = num % den;
+    let q = if 2 * r.abs() >= den {
+        q + num.signum()
+    } else {
+        q
+    };
+    i64::try_from(q).ok()
+}
+
+/// Parses a whole, non-negative count (`1,234`, `1.2万`). Returns `None` for blanks.
+pub fn parse_count(s: &str) -> Result<Option<i64>, String> {
+    let t = s.trim();
+    if let Some((unscaled, decimals)) = plain_decimal(t).filter(|(u, _)| *u >= 0) {
+        if let Some(v) = scaled_round(unscaled, decimals, 1, 1) {
+            if i128::from(v) * 10i128.pow(decimals) == i128::from(unscaled) {
+                return Ok(Some(v));
+            }
+        }
+    }
+    match parse_number(s).map_err(|e| e.to_string())? {
+        Some(v) if v >= 0.0 && (v - v.round()).abs() < 1e-6 && v < 9.0e18 => {
+            Ok(Some(v.round() as i64))
+        }
+        Some(v) => Err(format!("`{s}` is not a whole non-negative count ({v})")),
+        None => Ok(None),
+    }
+}
+
+/// Parses a money cell into integer fen according to the column's declared unit (exactly for
+/// plain decimals, rounding half away from zero below one fen).
 pub fn parse_money_fen(s: &str, unit: MoneyUnit) -> Result<Option<i64>, ValueError> {
+    let (times, divisor) = match unit {
+        MoneyUnit::Yuan => (100, 1),
+        MoneyUnit::Fen => (1, 1),
+        MoneyUnit::MilliFen => (1, 1000),
+    };
+    if let Some((unscaled, decimals)) = plain_decimal(s.trim()) {
+        if let Some(fen) = scaled_round(unscaled, decimals, times, divisor) {
+            return Ok(Some(fen));
+        }
+    }
     let Some(v) = parse_number(s)? else {
         return Ok(None);
     };
-    let fen = match unit {
-        MoneyUnit::Yuan => v * 100.0,
-        MoneyUnit::Fen => v,
-        MoneyUnit::MilliFen => v / 1000.0,
-    };
+    let fen = v * times as f64 / divisor as f64;
     if fen.abs() > 9.0e15 {
         return Err(ValueError::NotANumber(s.to_string()));
     }
@@ -113,11 +206,54 @@ mod tests {
         );
     }
 
+    #[test]
+    fn counts_are_whole_and_non_negative() {
+        assert_eq!(parse_count("1,234"), Ok(Some(1234)));
+        assert_eq!(parse_count("1.2万"), Ok(Some(12_000)));
+        assert_eq!(parse_count("7.00"), Ok(Some(7)));
+        assert_eq!(parse_count("--"), Ok(None));
+        assert!(parse_count("1.5").unwrap_err().contains("whole"));
+        assert!(parse_count("-3").is_err());
+    }
+
+    #[test]
+    fn money_is_exact_and_rounds_half_away_from_zero() {
+        // 0.285 × 100 is 28.499… in binary floating point; the decimal path gives 29.
+        assert_eq!(parse_money_fen("0.285", MoneyUnit::Yuan), Ok(Some(29)));
+        assert_eq!(parse_money_fen("-0.285", MoneyUnit::Yuan), Ok(Some(-29)));
+        assert_eq!(
+            parse_money_fen("￥1,000", MoneyUnit::Yuan),
+            Ok(Some(100_000))
+        );
+        assert_eq!(parse_money_fen("1500", MoneyUnit::MilliFen), Ok(Some(2)));
+        assert_eq!(
+            parse_money_fen("1.2万", MoneyUnit::Yuan),
+            Ok(Some(1_200_000))
+        );
+        assert_eq!(parse_money_fen("-", MoneyUnit::Yuan), Ok(None));
+        assert!(parse_money_fen("1,2,3x", MoneyUnit::Yuan).is_err());
+    }
+
     proptest! {
         #[test]
         fn never_panics(s in "\\PC*") {
             let _ = parse_number(&s);
             let _ = parse_money_fen(&s, MoneyUnit::Yuan);
+            let _ = parse_money_fen(&s, MoneyUnit::MilliFen);
+            let _ = parse_count(&s);
+        }
+
+        /// The exact decimal path agrees with the general floating-point path wherever the
+        /// latter is exact (up to 2 decimals, below 2^53 fen).
+        #[test]
+        fn decimal_and_float_paths_agree(units in -1_000_000_000_000i64..1_000_000_000_000, currency in any::<bool>()) {
+            let yuan = format!("{}.{:02}", units / 100, (units % 100).abs());
+            let yuan = if units < 0 && units > -100 { format!("-{yuan}") } else { yuan };
+            let text = if currency { format!("¥{yuan}") } else { yuan.clone() };
+            let (v, _) = decorated_number(&text);
+            let float = (v.unwrap() * 100.0).round() as i64;
+            prop_assert_eq!(parse_money_fen(&text, MoneyUnit::Yuan).unwrap(), Some(float));
+            prop_assert_eq!(parse_money_fen(&text, MoneyUnit::Yuan).unwrap(), Some(units));
         }
 
         #[test]

@@ -7,11 +7,22 @@ use std::path::Path;
 use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
 use chrono::{Duration, NaiveDate};
 
-use crate::import::{FileRead, Problem, RowMapper, HEADER_SCAN_ROWS};
+use vitrine_core::batch::PartSink;
+
+use crate::import::{collect, FileRead, FileSummary, Problem, RowMapper, HEADER_SCAN_ROWS};
 use crate::profile::detect;
 
-/// Reads a spreadsheet export with `shop` as the default shop id.
+/// Reads a spreadsheet export into memory with `shop` as the default shop id.
 pub fn read_xlsx(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Problem>> {
+    collect(path, |sink| stream_xlsx(path, shop, sink))
+}
+
+/// Reads a spreadsheet export with `shop` as the default shop id, handing its rows to `sink`.
+pub fn stream_xlsx(
+    path: &Path,
+    shop: Option<&str>,
+    sink: &dyn PartSink,
+) -> Result<FileSummary, Vec<Problem>> {
     let file = path.display().to_string();
     let whole = |reason: String| {
         vec![Problem {
@@ -32,11 +43,18 @@ pub fn read_xlsx(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Proble
         let merges = merged_cells(&mut book, &name);
         let (grid, first_row) = grid(&range, &merges);
         if let Some((line, profile, binding, headers)) = find_header(&grid) {
-            let mut mapper =
-                RowMapper::new(profile, binding, headers, shop, format!("{file}[{name}]"));
+            let mut mapper = RowMapper::new(
+                profile,
+                binding,
+                headers,
+                shop,
+                format!("{file}[{name}]"),
+                sink,
+            );
             for (i, row) in grid.iter().enumerate().skip(line + 1) {
                 let cells: Vec<&str> = row.iter().map(String::as_str).collect();
                 mapper.push(first_row + i + 1, &cells[..]);
+                mapper.flush_over(crate::csvfile::WORKER_BUDGET);
             }
             return mapper.finish("xlsx");
         }

@@ -109,6 +109,37 @@ fn qianchuan_hourly_plan_report() {
 }
 
 #[test]
+fn qianchuan_daily_plan_report_in_gbk_with_title_rows_and_totals() {
+    let r = read_csv(&fixture("qianchuan_plan_daily_gbk.csv"), Some("s1")).unwrap();
+    assert_eq!((r.profile.id, r.encoding), ("qianchuan_plan", "gb18030"));
+    assert_eq!(
+        (r.rows, r.skipped_total_rows, r.partitions.len()),
+        (4, 1, 2)
+    );
+    let d20 = part(&r, "2026-11-20");
+    // 2,450.30 + 612.00 yuan; 8.2万 + 21000 impressions; 7,930 + 1,161 yuan paid.
+    assert_eq!(sum(d20, "spend_fen"), 245_030 + 61_200);
+    assert_eq!(sum(d20, "impressions"), 82_000 + 21_000);
+    assert_eq!(sum(d20, "clicks"), 1_545);
+    assert_eq!(sum(d20, "pay_gmv_fen"), 793_000 + 116_100);
+    assert_eq!(ints(d20, "budget_fen"), vec![Some(300_000), Some(80_000)]);
+    assert_eq!(ints(d20, "bid_fen"), vec![Some(3_800), None]);
+    assert_eq!(
+        strs(d20, "bid_mode"),
+        vec!["SMART_BID_CUSTOM", "SMART_BID_CONSERVATIVE"]
+    );
+    let d21 = part(&r, "2026-11-21");
+    // `--` is no value, not zero; a daily report has no hour.
+    assert_eq!(ints(d21, "spend_fen"), vec![Some(299_999), None]);
+    assert_eq!(sum(d21, "impressions"), 90_500);
+    assert_eq!(
+        strs(d21, "learning_status"),
+        vec!["LEARNED", "LEARN_FAILED"]
+    );
+    assert_eq!(d21.column_by_name("hour").unwrap().null_count(), 2);
+}
+
+#[test]
 fn doudian_orders_with_times_in_shanghai() {
     let r = read_csv(&fixture("doudian_orders.csv"), Some("s1")).unwrap();
     assert_eq!(r.profile.id, "doudian_orders");

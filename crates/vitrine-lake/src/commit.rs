@@ -9,7 +9,14 @@ use datafusion::arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use vitrine_core::batch::TableSink;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use datafusion::arrow::array::BooleanArray;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::row::{RowConverter, Rows, SortField};
+use vitrine_core::batch::{PartSink, TableSink};
 use vitrine_core::table::Partitioning;
 use vitrine_core::{CoreError, Table};
 
@@ -18,14 +25,21 @@ use crate::LakeError;
 
 /// An open commit. Partitions put into it replace the same partitions of the live version
 /// (for snapshot tables: every earlier snapshot of the shop) once [`Commit::finish`] runs.
+///
+/// Importers stream into it from several threads through [`PartSink`]: each batch becomes
+/// an invisible part file at once; [`Commit::adopt`] then folds the new parts into the
+/// staged partitions, replacing older rows that share their natural key.
 pub struct Commit {
     root: PathBuf,
     base: Manifest,
     txn: String,
     staged: BTreeMap<PartitionKey, Vec<FileEntry>>,
     sources: BTreeMap<String, String>,
-    written: Vec<PathBuf>,
-    seq: u64,
+    /// Part files written through [`PartSink`] and not yet adopted.
+    fresh: Mutex<Vec<(PartitionKey, FileEntry)>>,
+    /// Every file this commit wrote, removed again by [`Commit::abort`].
+    written: Mutex<Vec<PathBuf>>,
+    seq: AtomicU64,
 }
 
 impl Commit {
@@ -41,8 +55,9 @@ impl Commit {
             txn,
             staged: BTreeMap::new(),
             sources: BTreeMap::new(),
-            written: vec![],
-            seq: 0,
+            fresh: Mutex::new(Vec::new()),
+            written: Mutex::new(Vec::new()),
+            seq: AtomicU64::new(0),
         })
     }
 
@@ -51,14 +66,14 @@ impl Commit {
         self.sources.insert(hash, description);
     }
 
-    /// Writes one partition's rows as a Parquet file (not yet visible).
-    pub fn write(
-        &mut self,
+    /// Writes one batch of a partition as a new Parquet file (not yet visible anywhere).
+    fn write_part(
+        &self,
         table: Table,
         shop: &str,
         date: Option<NaiveDate>,
         batch: &RecordBatch,
-    ) -> Result<(), LakeError> {
+    ) -> Result<(PartitionKey, FileEntry), LakeError> {
         if shop.is_empty() || shop.contains(['/', '\\', '=']) || shop.starts_with('.') {
             return Err(LakeError::Core(CoreError::Invalid(format!(
                 "invalid shop id `{shop}`"
@@ -75,21 +90,35 @@ impl Commit {
         };
         let dir = self.root.join(&part);
         fs::create_dir_all(&dir).map_err(|e| LakeError::io(&dir, e))?;
-        self.seq += 1;
-        let rel = format!("{part}/part-{}-{:05}.parquet", self.txn, self.seq);
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let rel = format!("{part}/part-{}-{seq:05}.parquet", self.txn);
         let path = self.root.join(&rel);
-        self.written.push(path.clone());
+        lock(&self.written)?.push(path.clone());
         let bytes = write_parquet(&path, batch)?;
         let key = PartitionKey {
             table: table.name().to_string(),
             shop: shop.to_string(),
             date,
         };
-        self.staged.entry(key).or_default().push(FileEntry {
+        let entry = FileEntry {
             path: rel,
             rows: batch.num_rows() as u64,
             bytes,
-        });
+        };
+        Ok((key, entry))
+    }
+
+    /// Writes one partition's rows as a Parquet file (not yet visible), added to whatever
+    /// this commit already staged for the partition; the live partition is replaced.
+    pub fn write(
+        &mut self,
+        table: Table,
+        shop: &str,
+        date: Option<NaiveDate>,
+        batch: &RecordBatch,
+    ) -> Result<(), LakeError> {
+        let (key, entry) = self.write_part(table, shop, date, batch)?;
+        self.staged.entry(key).or_default().push(entry);
         Ok(())
     }
 
@@ -104,46 +133,83 @@ impl Commit {
         batch: &RecordBatch,
         key: &[&str],
     ) -> Result<(), LakeError> {
-        let date = if table.partitioning() == Partitioning::Daily {
-            date
-        } else {
-            None
-        };
-        let pk = PartitionKey {
-            table: table.name().to_string(),
-            shop: shop.to_string(),
-            date,
-        };
-        let mut old: Vec<RecordBatch> = Vec::new();
-        let staged = self.staged.remove(&pk);
-        let sources = match &staged {
-            Some(files) => files.clone(),
-            None => self.base.partitions.get(&pk).cloned().unwrap_or_default(),
-        };
-        for f in &sources {
-            old.extend(read_parquet(&self.root.join(&f.path))?);
+        let part = self.write_part(table, shop, date, batch)?;
+        lock(&self.fresh)?.push(part);
+        self.adopt(key)
+    }
+
+    /// Folds the parts written through [`PartSink`] since the last call into the staged
+    /// partitions: older rows (live, or staged by earlier files of this commit) whose natural
+    /// `key` appears among the new rows are dropped; files without such rows are kept as they
+    /// are. Within the new parts nothing is dropped.
+    pub fn adopt(&mut self, key: &[&str]) -> Result<(), LakeError> {
+        let fresh = std::mem::take(&mut *lock(&self.fresh)?);
+        let mut by_partition: BTreeMap<PartitionKey, Vec<FileEntry>> = BTreeMap::new();
+        for (k, e) in fresh {
+            by_partition.entry(k).or_default().push(e);
         }
-        if let Some(files) = staged {
-            for f in files {
-                let _ = fs::remove_file(self.root.join(&f.path));
+        for (pk, new) in by_partition {
+            let (old, old_is_staged) = match self.staged.remove(&pk) {
+                Some(files) => (files, true),
+                None => (
+                    self.base.partitions.get(&pk).cloned().unwrap_or_default(),
+                    false,
+                ),
+            };
+            let mut files = if old.is_empty() {
+                Vec::new()
+            } else {
+                self.without_keys(&pk, old, old_is_staged, &new, key)?
+            };
+            files.extend(new);
+            self.staged.insert(pk, files);
+        }
+        Ok(())
+    }
+
+    /// `old` files of partition `pk`, rewritten without the rows whose `key` occurs in `new`.
+    fn without_keys(
+        &self,
+        pk: &PartitionKey,
+        old: Vec<FileEntry>,
+        old_is_staged: bool,
+        new: &[FileEntry],
+        key: &[&str],
+    ) -> Result<Vec<FileEntry>, LakeError> {
+        let mut new_keys = KeySet::default();
+        for f in new {
+            for b in read_parquet(&self.root.join(&f.path), Some(key))? {
+                new_keys.extend(&b, key)?;
             }
         }
-        if old.is_empty() {
-            // Nothing to replace: no keys to compare.
-            return self.write(table, shop, date, batch);
-        }
-        let new_keys: std::collections::HashSet<String> =
-            row_keys(batch, key)?.into_iter().collect();
+        let table = Table::from_name(&pk.table)
+            .ok_or_else(|| LakeError::Corrupt(format!("unknown table {}", pk.table)))?;
         let mut kept = Vec::new();
-        for b in old {
-            let keys = row_keys(&b, key)?;
-            let mask: datafusion::arrow::array::BooleanArray =
-                keys.iter().map(|k| Some(!new_keys.contains(k))).collect();
-            kept.push(datafusion::arrow::compute::filter_record_batch(&b, &mask)?);
+        for f in old {
+            let batches = read_parquet(&self.root.join(&f.path), None)?;
+            let mut filtered = Vec::with_capacity(batches.len());
+            let mut dropped = 0;
+            for b in &batches {
+                let mask = new_keys.absent(b, key)?;
+                dropped += mask.false_count();
+                filtered.push(datafusion::arrow::compute::filter_record_batch(b, &mask)?);
+            }
+            if dropped == 0 {
+                kept.push(f);
+                continue;
+            }
+            if old_is_staged {
+                let _ = fs::remove_file(self.root.join(&f.path));
+            }
+            let Some(first) = filtered.first() else {
+                continue;
+            };
+            let rest = datafusion::arrow::compute::concat_batches(&first.schema(), &filtered)?;
+            if rest.num_rows() > 0 {
+                kept.push(self.write_part(table, &pk.shop, pk.date, &rest)?.1);
+            }
         }
-        kept.push(batch.clone());
-        let merged = datafusion::arrow::compute::concat_batches(&batch.schema(), &kept)?;
-        self.write(table, shop, date, &merged)
+        Ok(kept)
     }
 
     /// Number of partitions written so far.
@@ -151,7 +217,9 @@ impl Commit {
         self.staged.len()
     }
 
-    /// Publishes the new version atomically and returns it.
+    /// Publishes the new version atomically and returns it. Parts written through
+    /// [`PartSink`] but never adopted are not published (and not deleted: call
+    /// [`Commit::adopt`] first).
     pub fn finish(self) -> Result<Manifest, LakeError> {
         let mut next = self.base.clone();
         next.version = self.base.version + 1;
@@ -172,7 +240,8 @@ impl Commit {
 
     /// Abandons the commit and removes the files it wrote.
     pub fn abort(self) {
-        for p in &self.written {
+        let written = self.written.into_inner().unwrap_or_default();
+        for p in &written {
             let _ = fs::remove_file(p);
         }
     }
@@ -188,6 +257,77 @@ impl TableSink for Commit {
     ) -> Result<(), CoreError> {
         self.write(table, shop, date, &batch)
             .map_err(|e| CoreError::Invalid(e.to_string()))
+    }
+}
+
+impl PartSink for Commit {
+    fn put_part(
+        &self,
+        table: Table,
+        shop: &str,
+        date: Option<NaiveDate>,
+        batch: RecordBatch,
+    ) -> Result<(), CoreError> {
+        let part = self
+            .write_part(table, shop, date, &batch)
+            .map_err(|e| CoreError::Invalid(e.to_string()))?;
+        lock(&self.fresh)
+            .map_err(|e| CoreError::Invalid(e.to_string()))?
+            .push(part);
+        Ok(())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, LakeError> {
+    m.lock()
+        .map_err(|_| LakeError::Corrupt("a writer thread panicked mid-commit".into()))
+}
+
+/// Natural keys of rows, in Arrow's row format (compact, comparable bytes).
+#[derive(Default)]
+struct KeySet {
+    converter: Option<RowConverter>,
+    keys: HashSet<Box<[u8]>>,
+}
+
+impl KeySet {
+    fn rows(&mut self, batch: &RecordBatch, key: &[&str]) -> Result<Rows, LakeError> {
+        // As text, so files written before a key column's type changed still compare.
+        let cols = key
+            .iter()
+            .map(|k| {
+                let c = batch
+                    .column_by_name(k)
+                    .ok_or_else(|| LakeError::Corrupt(format!("key column {k} missing")))?;
+                Ok(datafusion::arrow::compute::cast(c, &DataType::Utf8)?)
+            })
+            .collect::<Result<Vec<_>, LakeError>>()?;
+        let converter = match &mut self.converter {
+            Some(c) => c,
+            None => {
+                let fields = cols
+                    .iter()
+                    .map(|_| SortField::new(DataType::Utf8))
+                    .collect();
+                self.converter.insert(RowConverter::new(fields)?)
+            }
+        };
+        Ok(converter.convert_columns(&cols)?)
+    }
+
+    fn extend(&mut self, batch: &RecordBatch, key: &[&str]) -> Result<(), LakeError> {
+        let rows = self.rows(batch, key)?;
+        self.keys.extend(rows.iter().map(|r| Box::from(r.as_ref())));
+        Ok(())
+    }
+
+    /// True for the rows of `batch` whose key is not in the set.
+    fn absent(&mut self, batch: &RecordBatch, key: &[&str]) -> Result<BooleanArray, LakeError> {
+        let rows = self.rows(batch, key)?;
+        Ok(rows
+            .iter()
+            .map(|r| Some(!self.keys.contains(r.as_ref())))
+            .collect())
     }
 }
 
@@ -208,43 +348,22 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, LakeError> {
     Ok(file.metadata().map(|m| m.len()).unwrap_or(0))
 }
 
-fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, LakeError> {
+/// The batches of a Parquet file, all columns or only `columns`.
+fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<Vec<RecordBatch>, LakeError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::arrow::ProjectionMask;
+    let corrupt =
+        |e: parquet::errors::ParquetError| LakeError::Corrupt(format!("{}: {e}", path.display()));
     let file = fs::File::open(path).map_err(|e| LakeError::io(path, e))?;
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(corrupt)?;
+    if let Some(columns) = columns {
+        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder.build().map_err(corrupt)?;
     reader
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))
-}
-
-/// The natural key of every row: the key columns rendered as text and joined.
-fn row_keys(batch: &RecordBatch, key: &[&str]) -> Result<Vec<String>, LakeError> {
-    use datafusion::arrow::array::{Array, StringArray};
-    let cols = key
-        .iter()
-        .map(|k| {
-            let c = batch
-                .column_by_name(k)
-                .ok_or_else(|| LakeError::Corrupt(format!("key column {k} missing")))?;
-            Ok(datafusion::arrow::compute::cast(
-                c,
-                &datafusion::arrow::datatypes::DataType::Utf8,
-            )?)
-        })
-        .collect::<Result<Vec<_>, LakeError>>()?;
-    let cols: Vec<&StringArray> = cols
-        .iter()
-        .filter_map(|c| c.as_any().downcast_ref::<StringArray>())
-        .collect();
-    Ok((0..batch.num_rows())
-        .map(|r| {
-            cols.iter()
-                .map(|c| if c.is_null(r) { "\u{0}" } else { c.value(r) })
-                .collect::<Vec<_>>()
-                .join("\u{1f}")
-        })
-        .collect())
 }
 
 pub(crate) fn vacuum(root: &Path, live: &Manifest) -> Result<usize, LakeError> {

@@ -330,3 +330,112 @@ async fn an_empty_lake_is_reported_not_panicked_on() {
     let err = Engine::new(&lake).err().unwrap().to_string();
     assert!(err.contains("empty"), "{err}");
 }
+
+/// One product-day batch: (product, exposure) rows of shop s1, source natural.
+fn exposures(date: &str, rows: &[(&str, i64)]) -> datafusion::arrow::record_batch::RecordBatch {
+    let mut b = BatchBuilder::new(Table::ProductDay);
+    for (p, e) in rows {
+        funnel_row(&mut b, "s1", date, p, "beauty", "natural", *e, 1, 1, 1, 1);
+    }
+    b.finish().unwrap()
+}
+
+#[tokio::test]
+async fn streamed_parts_replace_older_rows_by_key_and_leave_other_files_alone() {
+    use vitrine_core::batch::PartSink;
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    let key = ["product_id", "source"];
+    let mut c = lake.begin().unwrap();
+    let day = Some(d("2026-11-21"));
+    c.merge(
+        Table::ProductDay,
+        "s1",
+        day,
+        &exposures("2026-11-21", &[("p1", 10), ("p2", 20)]),
+        &key,
+    )
+    .unwrap();
+    c.merge(
+        Table::ProductDay,
+        "s1",
+        Some(d("2026-11-22")),
+        &exposures("2026-11-22", &[("p3", 30)]),
+        &key,
+    )
+    .unwrap();
+    let v1 = c.finish().unwrap();
+
+    // A second import streams two parts for 11-21 (one re-exporting p2) from two "threads".
+    let mut c = lake.begin().unwrap();
+    std::thread::scope(|s| {
+        let c = &c;
+        s.spawn(move || {
+            c.put_part(
+                Table::ProductDay,
+                "s1",
+                day,
+                exposures("2026-11-21", &[("p2", 200), ("p4", 40)]),
+            )
+            .unwrap()
+        });
+        s.spawn(move || {
+            c.put_part(
+                Table::ProductDay,
+                "s1",
+                day,
+                exposures("2026-11-21", &[("p5", 50)]),
+            )
+            .unwrap()
+        });
+    });
+    // Not adopted yet: nothing staged.
+    assert_eq!(c.partitions(), 0);
+    c.adopt(&key).unwrap();
+    let v2 = c.finish().unwrap();
+
+    let e = Engine::new(&lake).unwrap();
+    let out = e
+        .sql("SELECT date, product_id, exposure FROM product_day ORDER BY date, product_id")
+        .await
+        .unwrap()
+        .to_csv()
+        .unwrap();
+    assert_eq!(
+        out.lines().skip(1).collect::<Vec<_>>(),
+        vec![
+            "2026-11-21,p1,10",
+            "2026-11-21,p2,200",
+            "2026-11-21,p4,40",
+            "2026-11-21,p5,50",
+            "2026-11-22,p3,30"
+        ],
+        "{out}"
+    );
+    // The untouched partition keeps its file; the touched one rewrote its old file.
+    let files = |m: &vitrine_lake::Manifest, date: &str| -> Vec<String> {
+        m.partitions
+            .iter()
+            .find(|(k, _)| k.date == Some(d(date)))
+            .map(|(_, f)| f.iter().map(|f| f.path.clone()).collect())
+            .unwrap()
+    };
+    assert_eq!(files(&v1, "2026-11-22"), files(&v2, "2026-11-22"));
+    assert_eq!(files(&v2, "2026-11-21").len(), 3);
+    assert!(!files(&v2, "2026-11-21").contains(&files(&v1, "2026-11-21")[0]));
+
+    // The replaced file is no longer live: vacuum takes it.
+    assert_eq!(lake.vacuum().unwrap(), 1);
+    // An aborted streamed import leaves no file behind and the lake as it was.
+    let c = lake.begin().unwrap();
+    c.put_part(
+        Table::ProductDay,
+        "s1",
+        day,
+        exposures("2026-11-21", &[("p1", 1)]),
+    )
+    .unwrap();
+    c.abort();
+    assert_eq!(lake.vacuum().unwrap(), 0);
+    assert_eq!(lake.manifest().unwrap(), v2);
+}

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use vitrine_ingest::{content_hash, read_file, FileRead, Problem};
+use vitrine_core::batch::PartSink;
+use vitrine_ingest::{content_hash, stream_file, Discard, FileSummary, Problem};
 use vitrine_lake::Lake;
 
 /// How many problems are listed before the rest are only counted.
@@ -60,10 +61,15 @@ fn progress_bar(total: u64) -> (ProgressBar, Arc<AtomicU64>) {
 }
 
 /// Imports `paths`; commits only when every file read cleanly.
+///
+/// Files are read one after another (each on every core), in command-line order. A file's
+/// rows stream into the open commit as invisible part files, so memory stays bounded; the
+/// parts are adopted (replacing older rows by natural key) once the file read cleanly. Any
+/// problem anywhere aborts the commit and deletes every part; later files are still read,
+/// into nothing, so every problem of the set is listed.
 pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) -> Result<()> {
     let lake = Lake::open(data)?;
     let files = expand(paths)?;
-    let mut problems = Vec::new();
     let total: u64 = files
         .iter()
         .filter_map(|f| f.metadata().ok())
@@ -71,106 +77,43 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
         .sum();
     let started = std::time::Instant::now();
     let (pb, done) = progress_bar(total);
-    let mut todo = Vec::new();
+    let mut commit = if dry_run { None } else { Some(lake.begin()?) };
+    let mut problems: Vec<Problem> = Vec::new();
+    let (mut rows, mut imported) = (0usize, 0usize);
     for f in &files {
         let hash = content_hash(f).with_context(|| format!("reading {}", f.display()))?;
         if lake.has_source(&hash)? {
-            done.fetch_add(
-                f.metadata().map(|m| m.len()).unwrap_or(0),
-                Ordering::Relaxed,
-            );
+            done.fetch_add(file_len(f), Ordering::Relaxed);
             pb.suspend(|| eprintln!("{}: already imported (same content), skipped", f.display()));
             continue;
         }
-        todo.push((f.clone(), hash));
-    }
-    // Files are parsed in parallel (one per core) and each is merged into the open commit as
-    // soon as its turn in command-line order comes, then dropped: memory holds a few files,
-    // not the whole set. Nothing is visible until the commit finishes; any problem aborts it.
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(todo.len().max(1));
-    let next = AtomicU64::new(0);
-    let mut commit = if dry_run || todo.is_empty() {
-        None
-    } else {
-        Some(lake.begin()?)
-    };
-    let (tx, rx) =
-        std::sync::mpsc::sync_channel::<(usize, Result<FileRead, Vec<Problem>>)>(workers);
-    let mut rows = 0usize;
-    let mut imported = 0usize;
-    let outcome: Result<()> = std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (next, todo, done) = (&next, &todo, &done);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                let Some((f, _)) = todo.get(i) else { break };
-                if tx.send((i, read_file(f, shop, Arc::clone(done)))).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        let mut pending = std::collections::BTreeMap::new();
-        let mut turn = 0usize;
-        for (i, r) in rx.iter() {
-            pending.insert(i, r);
-            while let Some(r) = pending.remove(&turn) {
-                let (f, hash) = &todo[turn];
-                turn += 1;
-                match r {
-                    Err(p) => problems.extend(p),
-                    Ok(r) => {
-                        let range = r
-                            .date_range()
-                            .map(|(a, b)| format!("{a} – {b}"))
-                            .unwrap_or_else(|| "undated".into());
-                        let totals = if r.skipped_total_rows > 0 {
-                            format!(", {} totals row(s) skipped", r.skipped_total_rows)
-                        } else {
-                            String::new()
-                        };
-                        pb.suspend(|| {
-                            eprintln!(
-                                "{}: {} ({}), {} rows, {} partitions, {range}{totals}",
-                                f.display(),
-                                r.profile.name_zh,
-                                r.encoding,
-                                r.rows,
-                                r.partitions.len()
-                            )
-                        });
-                        rows += r.rows;
-                        imported += 1;
-                        if let (Some(c), true) = (commit.as_mut(), problems.is_empty()) {
-                            for ((shop, date), batch) in &r.partitions {
-                                c.merge(r.profile.table, shop, *date, batch, r.profile.key)
-                                    .with_context(|| format!("importing {}", f.display()))?;
-                            }
-                            c.add_source(
-                                hash.clone(),
-                                format!("{} ({})", f.display(), r.profile.id),
-                            );
+        let sink: &dyn PartSink = match &commit {
+            Some(c) if problems.is_empty() => c,
+            _ => &Discard,
+        };
+        match stream_file(f, shop, Arc::clone(&done), sink) {
+            Err(p) => problems.extend(p),
+            Ok(r) => {
+                pb.suspend(|| eprintln!("{}", describe(f, &r)));
+                rows += r.rows;
+                imported += 1;
+                if let (Some(c), true) = (commit.as_mut(), problems.is_empty()) {
+                    let adopted = c
+                        .adopt(r.profile.key)
+                        .with_context(|| format!("importing {}", f.display()));
+                    if let Err(e) = adopted {
+                        pb.finish_and_clear();
+                        if let Some(c) = commit {
+                            c.abort();
                         }
+                        return Err(e.context("nothing was imported"));
                     }
+                    c.add_source(hash, format!("{} ({})", f.display(), r.profile.id));
                 }
             }
         }
-        if turn != todo.len() {
-            bail!("read {turn} of {} files", todo.len());
-        }
-        Ok(())
-    });
-    pb.finish_and_clear();
-    if let Err(e) = outcome {
-        if let Some(c) = commit {
-            c.abort();
-        }
-        return Err(e.context("nothing was imported"));
     }
+    pb.finish_and_clear();
     if !problems.is_empty() {
         if let Some(c) = commit {
             c.abort();
@@ -183,14 +126,15 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
         }
         bail!("{} problem(s) found; nothing was imported", problems.len());
     }
-    if dry_run {
+    let Some(commit) = commit else {
         eprintln!("dry run: nothing was imported");
         return Ok(());
-    }
-    let Some(commit) = commit else {
+    };
+    if imported == 0 {
+        commit.abort();
         eprintln!("nothing new to import");
         return Ok(());
-    };
+    }
     let m = commit.finish()?;
     let secs = started.elapsed().as_secs_f64().max(1e-6);
     eprintln!(
@@ -200,4 +144,29 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
         m.version
     );
     Ok(())
+}
+
+fn file_len(f: &Path) -> u64 {
+    f.metadata().map(|m| m.len()).unwrap_or(0)
+}
+
+/// One line on a file read cleanly: profile, encoding, rows, partitions, dates.
+fn describe(f: &Path, r: &FileSummary) -> String {
+    let range = r
+        .date_range()
+        .map(|(a, b)| format!("{a} – {b}"))
+        .unwrap_or_else(|| "undated".into());
+    let totals = if r.skipped_total_rows > 0 {
+        format!(", {} totals row(s) skipped", r.skipped_total_rows)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}: {} ({}), {} rows, {} partitions, {range}{totals}",
+        f.display(),
+        r.profile.name_zh,
+        r.encoding,
+        r.rows,
+        r.partitions.len()
+    )
 }

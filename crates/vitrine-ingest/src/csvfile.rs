@@ -1,0 +1,304 @@
+//! CSV exports, read on every core with bounded memory.
+//!
+//! One thread reads the (decoded) byte stream and cuts it into chunks at record boundaries
+//! ([`BoundaryScanner`]); worker threads parse chunks into canonical rows, each with its own
+//! [`RowMapper`], and hand full batches to the sink as they go. Memory holds a few chunks and
+//! each worker's unflushed rows, whatever the file's size.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use vitrine_core::batch::PartSink;
+
+use crate::boundary::BoundaryScanner;
+use crate::import::{FileSummary, Outcome, Problem, RowMapper, HEADER_SCAN_ROWS};
+use crate::profile::{detect, Profile, PROFILES};
+use crate::text::open_utf8_counted;
+
+/// How a CSV file is cut up and how much each worker buffers; the defaults suit any file.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// Bytes per chunk handed to a worker.
+    pub chunk_bytes: usize,
+    /// Bytes of parsed rows a worker buffers before handing its largest partitions on.
+    pub worker_budget: usize,
+    /// Parser threads (at least one).
+    pub workers: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            chunk_bytes: 4 << 20,
+            worker_budget: WORKER_BUDGET,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// The most a header search reads before giving up.
+const MAX_HEAD: usize = 16 << 20;
+/// A record longer than this means an unclosed quote, not data.
+const MAX_RECORD: usize = 256 << 20;
+/// Bytes of parsed rows a worker buffers by default before handing its largest partitions on.
+pub(crate) const WORKER_BUDGET: usize = 48 << 20;
+
+/// A run of whole records and the file line it starts on.
+struct Chunk {
+    line: usize,
+    bytes: Vec<u8>,
+}
+
+/// The header row found above the data.
+struct Header {
+    profile: &'static Profile,
+    binding: Vec<Option<usize>>,
+    cells: Vec<String>,
+    /// Byte offset and line where the data starts.
+    data_start: usize,
+    data_line: usize,
+}
+
+/// Reads a CSV export (UTF-8, UTF-8 BOM or GBK) with `shop` as the default shop id, handing
+/// its rows to `sink` and adding the raw bytes read to `progress`.
+pub fn stream_csv(
+    path: &Path,
+    shop: Option<&str>,
+    progress: Arc<AtomicU64>,
+    sink: &dyn PartSink,
+) -> Result<FileSummary, Vec<Problem>> {
+    stream_csv_with(path, shop, progress, sink, ReadOptions::default())
+}
+
+/// [`stream_csv`] with explicit chunking and buffering.
+pub fn stream_csv_with(
+    path: &Path,
+    shop: Option<&str>,
+    progress: Arc<AtomicU64>,
+    sink: &dyn PartSink,
+    opts: ReadOptions,
+) -> Result<FileSummary, Vec<Problem>> {
+    let file = path.display().to_string();
+    let whole = |reason: String| vec![Problem::whole(&file, reason)];
+    let (mut reader, encoding) =
+        open_utf8_counted(path, progress).map_err(|e| whole(e.to_string()))?;
+    let mut buf = Vec::new();
+    let mut eof;
+    let header = loop {
+        let want = (buf.len() * 2).max(256 << 10);
+        eof = fill(&mut reader, &mut buf, want).map_err(|e| whole(e.to_string()))?;
+        match find_header(&buf, eof) {
+            Ok(Some(h)) => break h,
+            Ok(None) if !eof && buf.len() < MAX_HEAD => continue,
+            Ok(None) => return Err(whole(no_header())),
+            Err(reason) => return Err(whole(reason)),
+        }
+    };
+    let mapper = RowMapper::new(
+        header.profile,
+        header.binding,
+        header.cells,
+        shop,
+        file.clone(),
+        sink,
+    );
+    let rest = buf.split_off(header.data_start.min(buf.len()));
+    let workers = opts.workers.max(1);
+    let (tx, rx) = sync_channel::<Chunk>(workers * 2);
+    let rx = Mutex::new(rx);
+    let (outcomes, split) = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (m, rx) = (mapper.fork(), &rx);
+                s.spawn(move || work(m, rx, encoding, opts.worker_budget))
+            })
+            .collect();
+        let split = split(
+            &mut reader,
+            rest,
+            eof,
+            header.data_line,
+            tx,
+            opts.chunk_bytes.max(1),
+        );
+        let outcomes: Vec<Outcome> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+        (outcomes, split)
+    });
+    let mut outcome = mapper.into_outcome(encoding);
+    let joined = outcomes.len();
+    for o in outcomes {
+        outcome = outcome.merge(o);
+    }
+    if joined < workers {
+        outcome.problem(0, "a reader thread failed".into());
+    }
+    if let Err((line, reason)) = split {
+        outcome.problem(line, reason);
+    }
+    outcome.into_result()
+}
+
+fn no_header() -> String {
+    format!(
+        "no known export header in the first {HEADER_SCAN_ROWS} rows (known: {})",
+        PROFILES
+            .iter()
+            .map(|p| p.name_zh)
+            .collect::<Vec<_>>()
+            .join("、")
+    )
+}
+
+/// Reads until `buf` holds `want` bytes or the stream ends; true at the end.
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    while buf.len() < want {
+        let len = buf.len();
+        buf.resize(want, 0);
+        match reader.read(&mut buf[len..]) {
+            Ok(0) => {
+                buf.truncate(len);
+                return Ok(true);
+            }
+            Ok(n) => buf.truncate(len + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(len),
+            Err(e) => {
+                buf.truncate(len);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// The header row among the first records of `head`: `Ok(None)` when more bytes are needed
+/// (or, at the end of the file, when there is none).
+fn find_header(head: &[u8], eof: bool) -> Result<Option<Header>, String> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head);
+    let mut rec = csv::ByteRecord::new();
+    for _ in 0..HEADER_SCAN_ROWS {
+        let more = r.read_byte_record(&mut rec).map_err(|e| e.to_string())?;
+        let end = r.position().byte() as usize;
+        if !more || (end >= head.len() && !eof) {
+            return Ok(None);
+        }
+        let cells: Vec<String> = rec
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        if let Some((profile, binding)) = detect(&cells) {
+            return Ok(Some(Header {
+                profile,
+                binding,
+                cells,
+                data_start: end,
+                data_line: r.position().line() as usize,
+            }));
+        }
+    }
+    Err(no_header())
+}
+
+/// Cuts the stream into chunks of whole records and sends them to the workers. An error
+/// names the line it happened at.
+fn split(
+    reader: &mut dyn Read,
+    mut buf: Vec<u8>,
+    mut eof: bool,
+    mut line: usize,
+    tx: SyncSender<Chunk>,
+    chunk: usize,
+) -> Result<(), (usize, String)> {
+    let mut scan = BoundaryScanner::new();
+    let mut want = chunk;
+    loop {
+        if !eof {
+            eof = fill(reader, &mut buf, want).map_err(|e| (line, e.to_string()))?;
+        }
+        let cut = match scan.scan(&buf) {
+            _ if eof => buf.len(),
+            Some(end) => end,
+            None if buf.len() > MAX_RECORD => {
+                return Err((
+                    line,
+                    format!(
+                        "no record ends within {} MB: a quoted field is never closed",
+                        MAX_RECORD >> 20
+                    ),
+                ))
+            }
+            None => {
+                want = buf.len() + chunk;
+                continue;
+            }
+        };
+        want = chunk;
+        if cut == 0 {
+            return Ok(());
+        }
+        let rest = buf.split_off(cut);
+        scan.consume(cut);
+        let start = line;
+        line += buf.iter().filter(|&&b| b == b'\n').count();
+        if tx
+            .send(Chunk {
+                line: start,
+                bytes: buf,
+            })
+            .is_err()
+        {
+            return Ok(()); // The workers stopped; they report why.
+        }
+        buf = rest;
+        buf.reserve(chunk);
+    }
+}
+
+/// Parses chunks until the channel closes, returning what this worker found.
+fn work(
+    mut m: RowMapper<'_>,
+    rx: &Mutex<Receiver<Chunk>>,
+    encoding: &'static str,
+    budget: usize,
+) -> Outcome {
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let next = match rx.lock() {
+            Ok(r) => r.recv(),
+            Err(_) => break,
+        };
+        let Ok(chunk) = next else { break };
+        // Invalid UTF-8 in a UTF-8 file becomes U+FFFD, as a decoder would make it.
+        let text: Cow<'_, str> = String::from_utf8_lossy(&chunk.bytes);
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        loop {
+            let at = chunk.line + r.position().line() as usize - 1;
+            match r.read_record(&mut rec) {
+                Ok(true) => {
+                    let line = rec
+                        .position()
+                        .map_or(at, |p| chunk.line + p.line() as usize - 1);
+                    m.push(line, &rec);
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    m.problem(at, "", e.to_string());
+                    if chunk.line + r.position().line() as usize - 1 == at {
+                        break; // No progress: stop rather than spin.
+                    }
+                }
+            }
+        }
+        m.flush_over(budget);
+    }
+    m.into_outcome(encoding)
+}
