@@ -5,17 +5,16 @@
 //! [`RowMapper`], and hand full batches to the sink as they go. Memory holds a few chunks and
 //! each worker's unflushed rows, whatever the file's size.
 
-use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use vitrine_core::batch::PartSink;
 
 use crate::boundary::BoundaryScanner;
-use crate::import::{FileSummary, Outcome, Problem, RowMapper, HEADER_SCAN_ROWS};
+use crate::import::{FileSummary, Outcome, Problem, Progress, RowMapper, HEADER_SCAN_ROWS};
 use crate::profile::{detect, Profile, PROFILES};
 use crate::text::open_utf8_counted;
 
@@ -68,7 +67,7 @@ struct Header {
 pub fn stream_csv(
     path: &Path,
     shop: Option<&str>,
-    progress: Arc<AtomicU64>,
+    progress: Arc<Progress>,
     sink: &dyn PartSink,
 ) -> Result<FileSummary, Vec<Problem>> {
     stream_csv_with(path, shop, progress, sink, ReadOptions::default())
@@ -78,14 +77,14 @@ pub fn stream_csv(
 pub fn stream_csv_with(
     path: &Path,
     shop: Option<&str>,
-    progress: Arc<AtomicU64>,
+    progress: Arc<Progress>,
     sink: &dyn PartSink,
     opts: ReadOptions,
 ) -> Result<FileSummary, Vec<Problem>> {
     let file = path.display().to_string();
     let whole = |reason: String| vec![Problem::whole(&file, reason)];
     let (mut reader, encoding) =
-        open_utf8_counted(path, progress).map_err(|e| whole(e.to_string()))?;
+        open_utf8_counted(path, Arc::clone(&progress)).map_err(|e| whole(e.to_string()))?;
     let mut buf = Vec::new();
     let mut eof;
     let header = loop {
@@ -113,8 +112,8 @@ pub fn stream_csv_with(
     let (outcomes, split) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                let (m, rx) = (mapper.fork(), &rx);
-                s.spawn(move || work(m, rx, encoding, opts.worker_budget))
+                let (m, rx, progress) = (mapper.fork(), &rx, &progress);
+                s.spawn(move || work(m, rx, encoding, opts.worker_budget, progress))
             })
             .collect();
         let split = split(
@@ -260,12 +259,23 @@ fn split(
     }
 }
 
+/// Invalid UTF-8 in a UTF-8 file becomes U+FFFD, as a decoder would make it.
+fn push_lossy(m: &mut RowMapper<'_>, line: usize, raw: &csv::ByteRecord) {
+    let cells: Vec<String> = raw
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+    m.push(line, &cells[..]);
+}
+
 /// Parses chunks until the channel closes, returning what this worker found.
 fn work(
     mut m: RowMapper<'_>,
     rx: &Mutex<Receiver<Chunk>>,
     encoding: &'static str,
     budget: usize,
+    progress: &Progress,
 ) -> Outcome {
     let mut rec = csv::StringRecord::new();
     loop {
@@ -274,21 +284,35 @@ fn work(
             Err(_) => break,
         };
         let Ok(chunk) = next else { break };
-        // Invalid UTF-8 in a UTF-8 file becomes U+FFFD, as a decoder would make it.
-        let text: Cow<'_, str> = String::from_utf8_lossy(&chunk.bytes);
+        let rows_before = m.rows();
         let mut r = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(text.as_bytes());
+            .from_reader(&chunk.bytes[..]);
         loop {
             let at = chunk.line + r.position().line() as usize - 1;
-            match r.read_record(&mut rec) {
-                Ok(true) => {
-                    let line = rec
-                        .position()
-                        .map_or(at, |p| chunk.line + p.line() as usize - 1);
-                    m.push(line, &rec);
+            // Read raw bytes and check UTF-8 once per record, reusing one record's buffers.
+            let mut raw = std::mem::take(&mut rec).into_byte_record();
+            let read = r.read_byte_record(&mut raw);
+            let line = raw
+                .position()
+                .map_or(at, |p| chunk.line + p.line() as usize - 1);
+            rec = match csv::StringRecord::from_byte_record(raw) {
+                Ok(text) => {
+                    if let Ok(true) = read {
+                        m.push(line, &text);
+                    }
+                    text
                 }
+                Err(e) => {
+                    if let Ok(true) = read {
+                        push_lossy(&mut m, line, &e.into_byte_record());
+                    }
+                    csv::StringRecord::new()
+                }
+            };
+            match read {
+                Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
                     m.problem(at, "", e.to_string());
@@ -299,6 +323,8 @@ fn work(
             }
         }
         m.flush_over(budget);
+        let rows = (m.rows() - rows_before) as u64;
+        progress.rows.fetch_add(rows, Ordering::Relaxed);
     }
     m.into_outcome(encoding)
 }

@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 
 pub use csvfile::{stream_csv, stream_csv_with, ReadOptions};
 pub use import::{
-    read_csv, read_file, stream_file, Discard, FileRead, FileSummary, Problem, MAX_PROBLEMS,
+    read_csv, read_file, stream_file, Discard, FileRead, FileSummary, Problem, Progress,
+    MAX_PROBLEMS,
 };
 pub use xlsx::{read_xlsx, stream_xlsx};
 

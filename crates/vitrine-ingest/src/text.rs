@@ -8,6 +8,8 @@ use std::path::Path;
 use encoding_rs::{Encoding, GB18030, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
+use crate::import::Progress;
+
 /// The encoding a file was found to be in.
 pub fn sniff(head: &[u8]) -> &'static Encoding {
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -24,13 +26,14 @@ pub fn sniff(head: &[u8]) -> &'static Encoding {
 /// Counts the raw bytes read through it, for progress reports.
 pub struct Counting<R> {
     inner: R,
-    pub count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub count: std::sync::Arc<Progress>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count
+            .bytes
             .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
@@ -44,7 +47,7 @@ pub fn open_utf8(path: &Path) -> std::io::Result<(Box<dyn Read + Send>, &'static
 /// [`open_utf8`], adding every raw byte read to `count`.
 pub fn open_utf8_counted(
     path: &Path,
-    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    count: std::sync::Arc<Progress>,
 ) -> std::io::Result<(Box<dyn Read + Send>, &'static str)> {
     let mut f = File::open(path)?;
     let mut head = vec![0u8; 64 * 1024];
@@ -61,7 +64,9 @@ pub fn open_utf8_counted(
             0
         };
         f.seek(SeekFrom::Start(bom))?;
-        count.fetch_add(bom, std::sync::atomic::Ordering::Relaxed);
+        count
+            .bytes
+            .fetch_add(bom, std::sync::atomic::Ordering::Relaxed);
         return Ok((Box::new(Counting { inner: f, count }), enc.name()));
     }
     let counted = Counting { inner: f, count };

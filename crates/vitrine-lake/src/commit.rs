@@ -1,27 +1,31 @@
 //! Writing a lake version: Parquet files first (invisible), then the manifest rename.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-use chrono::NaiveDate;
-use datafusion::arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use chrono::NaiveDate;
 use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::row::{RowConverter, Rows, SortField};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use vitrine_core::batch::{PartSink, TableSink};
 use vitrine_core::table::Partitioning;
 use vitrine_core::{CoreError, Table};
 
 use crate::manifest::{FileEntry, Manifest, ManifestStore, PartitionKey};
 use crate::LakeError;
+
+/// New parts with fewer rows than this are compacted together when a partition has several.
+const SMALL_PART_ROWS: u64 = 64 * 1024;
+/// The most rows one compacted file holds.
+const COMPACT_ROWS: u64 = 512 * 1024;
 
 /// An open commit. Partitions put into it replace the same partitions of the live version
 /// (for snapshot tables: every earlier snapshot of the shop) once [`Commit::finish`] runs.
@@ -39,6 +43,8 @@ pub struct Commit {
     fresh: Mutex<Vec<(PartitionKey, FileEntry)>>,
     /// Every file this commit wrote, removed again by [`Commit::abort`].
     written: Mutex<Vec<PathBuf>>,
+    /// Files already made durable.
+    synced: Mutex<HashSet<PathBuf>>,
     seq: AtomicU64,
 }
 
@@ -57,6 +63,7 @@ impl Commit {
             sources: BTreeMap::new(),
             fresh: Mutex::new(Vec::new()),
             written: Mutex::new(Vec::new()),
+            synced: Mutex::new(HashSet::new()),
             seq: AtomicU64::new(0),
         })
     }
@@ -94,7 +101,13 @@ impl Commit {
         let rel = format!("{part}/part-{}-{seq:05}.parquet", self.txn);
         let path = self.root.join(&rel);
         lock(&self.written)?.push(path.clone());
-        let bytes = write_parquet(&path, batch)?;
+        // Large parts stay as they are: sync them now, on the writing thread. Small ones
+        // may be compacted away and are synced by `finish` if still live.
+        let sync = batch.num_rows() as u64 >= SMALL_PART_ROWS;
+        let bytes = write_parquet(&path, batch, sync)?;
+        if sync {
+            lock(&self.synced)?.insert(path);
+        }
         let key = PartitionKey {
             table: table.name().to_string(),
             shop: shop.to_string(),
@@ -148,23 +161,110 @@ impl Commit {
         for (k, e) in fresh {
             by_partition.entry(k).or_default().push(e);
         }
-        for (pk, new) in by_partition {
-            let (old, old_is_staged) = match self.staged.remove(&pk) {
-                Some(files) => (files, true),
-                None => (
-                    self.base.partitions.get(&pk).cloned().unwrap_or_default(),
-                    false,
-                ),
-            };
-            let mut files = if old.is_empty() {
-                Vec::new()
-            } else {
-                self.without_keys(&pk, old, old_is_staged, &new, key)?
-            };
-            files.extend(new);
+        let jobs: Vec<Fold> = by_partition
+            .into_iter()
+            .map(|(pk, new)| {
+                let (old, old_is_staged) = match self.staged.remove(&pk) {
+                    Some(files) => (files, true),
+                    None => (
+                        self.base.partitions.get(&pk).cloned().unwrap_or_default(),
+                        false,
+                    ),
+                };
+                Fold {
+                    pk,
+                    old,
+                    old_is_staged,
+                    new,
+                }
+            })
+            .collect();
+        // Partitions are independent: fold them on every core.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let folded: Vec<Result<(PartitionKey, Vec<FileEntry>), LakeError>> =
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads.min(jobs.len()))
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut out = Vec::new();
+                            while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                                out.push(self.fold(job, key).map(|f| (job.pk.clone(), f)));
+                            }
+                            out
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            vec![Err(LakeError::Corrupt("a merge thread panicked".into()))]
+                        })
+                    })
+                    .collect()
+            });
+        for r in folded {
+            let (pk, files) = r?;
             self.staged.insert(pk, files);
         }
         Ok(())
+    }
+
+    /// One partition's files after adopting its new parts.
+    fn fold(&self, job: &Fold, key: &[&str]) -> Result<Vec<FileEntry>, LakeError> {
+        let mut files = if job.old.is_empty() {
+            Vec::new()
+        } else {
+            self.without_keys(&job.pk, job.old.clone(), job.old_is_staged, &job.new, key)?
+        };
+        files.extend(self.compact(&job.pk, job.new.clone())?);
+        Ok(files)
+    }
+
+    /// Rewrites runs of small new parts of one partition as one file each (a file whose
+    /// rows arrive in date order gives few large parts; a shuffled one gives many small
+    /// ones). A run holds at most [`COMPACT_ROWS`] rows, which bounds memory.
+    fn compact(&self, pk: &PartitionKey, new: Vec<FileEntry>) -> Result<Vec<FileEntry>, LakeError> {
+        let (small, mut out): (Vec<FileEntry>, Vec<FileEntry>) =
+            new.into_iter().partition(|f| f.rows < SMALL_PART_ROWS);
+        if small.len() < 4 {
+            out.extend(small);
+            return Ok(out);
+        }
+        let table = Table::from_name(&pk.table)
+            .ok_or_else(|| LakeError::Corrupt(format!("unknown table {}", pk.table)))?;
+        let mut runs: Vec<Vec<FileEntry>> = vec![Vec::new()];
+        let mut rows = 0;
+        for f in small {
+            if rows + f.rows > COMPACT_ROWS {
+                runs.push(Vec::new());
+                rows = 0;
+            }
+            rows += f.rows;
+            if let Some(r) = runs.last_mut() {
+                r.push(f);
+            }
+        }
+        for run in runs {
+            if run.len() < 2 {
+                out.extend(run);
+                continue;
+            }
+            let mut batches = Vec::new();
+            for f in &run {
+                batches.extend(read_parquet(&self.root.join(&f.path), None)?);
+            }
+            let Some(first) = batches.first() else {
+                continue;
+            };
+            let merged = datafusion::arrow::compute::concat_batches(&first.schema(), &batches)?;
+            out.push(self.write_part(table, &pk.shop, pk.date, &merged)?.1);
+            for f in run {
+                let _ = fs::remove_file(self.root.join(&f.path));
+            }
+        }
+        Ok(out)
     }
 
     /// `old` files of partition `pk`, rewritten without the rows whose `key` occurs in `new`.
@@ -221,6 +321,7 @@ impl Commit {
     /// [`PartSink`] but never adopted are not published (and not deleted: call
     /// [`Commit::adopt`] first).
     pub fn finish(self) -> Result<Manifest, LakeError> {
+        self.sync_written()?;
         let mut next = self.base.clone();
         next.version = self.base.version + 1;
         next.created_at = chrono::Utc::now().to_rfc3339();
@@ -236,6 +337,23 @@ impl Commit {
         next.sources.extend(self.sources);
         ManifestStore::new(&self.root).publish(&next)?;
         Ok(next)
+    }
+
+    /// Makes every staged file this commit wrote durable before the manifest names it.
+    /// Small parts merged away by compaction are never synced: that is why they are
+    /// synced here, once, and not as they are written.
+    fn sync_written(&self) -> Result<(), LakeError> {
+        let written: HashSet<PathBuf> = lock(&self.written)?.iter().cloned().collect();
+        let synced = lock(&self.synced)?;
+        for f in self.staged.values().flatten() {
+            let path = self.root.join(&f.path);
+            if written.contains(&path) && !synced.contains(&path) {
+                fs::File::open(&path)
+                    .and_then(|file| file.sync_data())
+                    .map_err(|e| LakeError::io(&path, e))?;
+            }
+        }
+        Ok(())
     }
 
     /// Abandons the commit and removes the files it wrote.
@@ -281,6 +399,14 @@ impl PartSink for Commit {
 fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, LakeError> {
     m.lock()
         .map_err(|_| LakeError::Corrupt("a writer thread panicked mid-commit".into()))
+}
+
+/// One partition to fold new parts into.
+struct Fold {
+    pk: PartitionKey,
+    old: Vec<FileEntry>,
+    old_is_staged: bool,
+    new: Vec<FileEntry>,
 }
 
 /// Natural keys of rows, in Arrow's row format (compact, comparable bytes).
@@ -331,12 +457,23 @@ impl KeySet {
     }
 }
 
-fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, LakeError> {
+/// Writes `batch` as a Parquet file, made durable now when `sync` says so.
+fn write_parquet(path: &Path, batch: &RecordBatch, sync: bool) -> Result<u64, LakeError> {
     let file = fs::File::create(path).map_err(|e| LakeError::io(path, e))?;
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(256 * 1024))
-        .build();
+        .set_max_row_group_row_count(Some(256 * 1024));
+    // Min/max of text columns cost a comparison per value and prune nothing our queries
+    // filter on (dates are partitions); numbers, dates and times keep theirs.
+    for f in batch.schema().fields() {
+        if f.data_type() == &DataType::Utf8 {
+            props = props.set_column_statistics_enabled(
+                ColumnPath::from(f.name().as_str()),
+                EnabledStatistics::None,
+            );
+        }
+    }
+    let props = props.build();
     let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))
         .map_err(|e| LakeError::Corrupt(e.to_string()))?;
     w.write(batch)
@@ -344,7 +481,9 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, LakeError> {
     let file = w
         .into_inner()
         .map_err(|e| LakeError::Corrupt(format!("{}: {e}", path.display())))?;
-    file.sync_data().map_err(|e| LakeError::io(path, e))?;
+    if sync {
+        file.sync_data().map_err(|e| LakeError::io(path, e))?;
+    }
     Ok(file.metadata().map(|m| m.len()).unwrap_or(0))
 }
 

@@ -439,3 +439,37 @@ async fn streamed_parts_replace_older_rows_by_key_and_leave_other_files_alone() 
     assert_eq!(lake.vacuum().unwrap(), 0);
     assert_eq!(lake.manifest().unwrap(), v2);
 }
+
+#[tokio::test]
+async fn many_small_streamed_parts_are_compacted_into_one_file() {
+    use vitrine_core::batch::PartSink;
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    let mut c = lake.begin().unwrap();
+    let day = Some(d("2026-11-21"));
+    let names: Vec<String> = (0..10).map(|i| format!("p{i}")).collect();
+    for n in &names {
+        c.put_part(
+            Table::ProductDay,
+            "s1",
+            day,
+            exposures("2026-11-21", &[(n, 5)]),
+        )
+        .unwrap();
+    }
+    c.adopt(&["product_id", "source"]).unwrap();
+    let m = c.finish().unwrap();
+    let files: Vec<_> = m.partitions.values().flatten().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].rows, 10);
+    // The small parts are gone from disk, the compacted file is live.
+    assert_eq!(lake.vacuum().unwrap(), 0);
+    let e = Engine::new(&lake).unwrap();
+    let out = e
+        .sql("SELECT COUNT(DISTINCT product_id) AS n, SUM(exposure) AS e FROM product_day")
+        .await
+        .unwrap()
+        .to_csv()
+        .unwrap();
+    assert!(out.ends_with("10,50\n"), "{out}");
+}

@@ -3,13 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use vitrine_core::batch::PartSink;
-use vitrine_ingest::{content_hash, stream_file, Discard, FileSummary, Problem};
+use vitrine_ingest::{content_hash, stream_file, Discard, FileSummary, Problem, Progress};
 use vitrine_lake::Lake;
 
 /// How many problems are listed before the rest are only counted.
@@ -35,9 +35,9 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// A byte-based progress bar (MB/s, ETA) fed by a shared counter the readers bump.
-fn progress_bar(total: u64) -> (ProgressBar, Arc<AtomicU64>) {
-    let done = Arc::new(AtomicU64::new(0));
+/// A progress bar (rows, rows/s, MB/s, ETA) fed by the counters the readers bump.
+fn progress_bar(total: u64) -> (ProgressBar, Arc<Progress>) {
+    let done = Arc::new(Progress::default());
     let pb = if std::env::var_os("CI").is_some() {
         ProgressBar::hidden()
     } else {
@@ -45,15 +45,19 @@ fn progress_bar(total: u64) -> (ProgressBar, Arc<AtomicU64>) {
     };
     pb.set_style(
         ProgressStyle::with_template(
-            "importing {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+            "importing [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} ETA {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
     let (bar, counter) = (pb.clone(), Arc::clone(&done));
+    let started = std::time::Instant::now();
     std::thread::spawn(move || {
         while !bar.is_finished() {
-            bar.set_position(counter.load(Ordering::Relaxed));
+            let rows = counter.rows.load(Ordering::Relaxed);
+            let per_sec = rows as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_position(counter.bytes.load(Ordering::Relaxed));
+            bar.set_message(format!("{rows} rows, {per_sec:.0} rows/s"));
             std::thread::sleep(Duration::from_millis(200));
         }
     });
@@ -83,7 +87,7 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
     for f in &files {
         let hash = content_hash(f).with_context(|| format!("reading {}", f.display()))?;
         if lake.has_source(&hash)? {
-            done.fetch_add(file_len(f), Ordering::Relaxed);
+            done.bytes.fetch_add(file_len(f), Ordering::Relaxed);
             pb.suspend(|| eprintln!("{}: already imported (same content), skipped", f.display()));
             continue;
         }

@@ -200,3 +200,90 @@ fn simulated_exports_import_to_the_same_numbers_as_the_direct_path() {
         assert_eq!(scalar(direct.path(), sql), scalar(via.path(), sql), "{sql}");
     }
 }
+
+/// Writes a `rows`-row 抖店 order export in date order over November.
+fn big_orders(path: &Path, rows: usize) {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(w, "主订单编号,订单提交时间,商品ID,订单应付金额,订单状态,省").unwrap();
+    for i in 0..rows {
+        let day = 1 + i * 30 / rows;
+        writeln!(
+            w,
+            "{},2026-11-{day:02} 10:{:02}:00,36{:05},¥{}.{:02},已完成,广东",
+            7_000_000_000u64 + i as u64,
+            i % 60,
+            i % 300,
+            1 + i % 900,
+            i % 100
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_killed_import_leaves_the_lake_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    let small = fixtures().join("doudian_orders.csv");
+    let out = vitrine(&data, &["import", "--shop", "s1", small.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = std::fs::read(data.join("lake/_manifest/CURRENT")).unwrap();
+    let big = dir.path().join("orders_big.csv");
+    big_orders(&big, 1_500_000);
+    // Kill the import once its first part file is on disk (it is then mid-way: parts are
+    // written as workers fill their buffers, the manifest only at the end).
+    for _ in 0..3 {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["import", "--shop", "s1", big.to_str().unwrap()])
+            .env("CI", "1")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let orders = data.join("lake/orders/shop=s1");
+        let tag = format!("-{}-", child.id());
+        let parts = || {
+            std::fs::read_dir(&orders)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+                .filter(|f| f.file_name().to_string_lossy().contains(&tag))
+                .count()
+        };
+        while parts() == 0 && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        assert!(
+            !status.success(),
+            "the import finished before it could be killed; make the file larger"
+        );
+        assert_eq!(
+            std::fs::read(data.join("lake/_manifest/CURRENT")).unwrap(),
+            before
+        );
+        assert_eq!(scalar(&data, "SELECT COUNT(*) FROM orders"), 3);
+    }
+    // The orphans are vacuumed, and the same file then imports in full.
+    let out = vitrine(&data, &["vacuum"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vitrine(&data, &["import", "--shop", "s1", big.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(scalar(&data, "SELECT COUNT(*) FROM orders"), 3 + 1_500_000);
+}

@@ -9,7 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use vitrine_ingest::{content_hash, read_file, FileRead, Problem};
+use vitrine_core::batch::PartSink;
+use vitrine_ingest::{content_hash, stream_file, Discard, FileSummary, Problem};
 use vitrine_lake::Role;
 
 use crate::auth::{self, Auth};
@@ -72,9 +73,13 @@ fn upload_dir(data: &FsPath, shop: &str, id: &str) -> PathBuf {
     data.join("uploads").join(auth::secret_hash(shop)).join(id)
 }
 
-/// Reads an upload for `shop`, adding a problem for rows of any other shop.
-fn read_for_shop(path: &FsPath, shop: &str) -> Result<FileRead, Vec<Problem>> {
-    let read = read_file(path, Some(shop), Default::default())?;
+/// Reads an upload for `shop` into `sink`, adding a problem for rows of any other shop.
+fn read_for_shop(
+    path: &FsPath,
+    shop: &str,
+    sink: &dyn PartSink,
+) -> Result<FileSummary, Vec<Problem>> {
+    let read = stream_file(path, Some(shop), Default::default(), sink)?;
     let others: Vec<&str> = read
         .partitions
         .keys()
@@ -92,11 +97,64 @@ fn read_for_shop(path: &FsPath, shop: &str) -> Result<FileRead, Vec<Problem>> {
     Ok(read)
 }
 
+/// Writes a request body to `path` as it arrives (memory holds one frame, not the file);
+/// returns its size, or 413 past [`MAX_UPLOAD`] bytes.
+async fn save_body(body: axum::body::Body, path: PathBuf) -> Result<usize, ApiError> {
+    use http_body_util::BodyExt;
+    use std::io::Write;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<axum::body::Bytes>(8);
+    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        while let Some(b) = rx.blocking_recv() {
+            f.write_all(&b)?;
+        }
+        f.into_inner().map_err(|e| e.into_error())?.sync_all()
+    });
+    let mut body = body;
+    let mut size = 0usize;
+    let mut failure = None;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                failure = Some(ApiError::bad_request(format!("the upload broke off: {e}")));
+                break;
+            }
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        size += data.len();
+        if size > MAX_UPLOAD {
+            failure = Some(ApiError::too_large(format!(
+                "uploads are limited to {} MiB",
+                MAX_UPLOAD >> 20
+            )));
+            break;
+        }
+        if tx.send(data).await.is_err() {
+            break; // The writer failed; it says why below.
+        }
+    }
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()));
+    match (failure, written) {
+        (Some(e), _) | (None, Err(e)) => Err(e),
+        (None, Ok(())) => Ok(size),
+    }
+}
+
 fn report(
     id: &str,
     file: &str,
     bytes: usize,
-    read: Result<FileRead, Vec<Problem>>,
+    read: Result<FileSummary, Vec<Problem>>,
     already: bool,
 ) -> Report {
     let mut r = Report {
@@ -155,21 +213,27 @@ pub(crate) async fn upload(
     a: Auth,
     Path(shop): Path<String>,
     Query(p): Query<UploadParams>,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     a.require(&shop, Role::Operator)?;
-    if body.is_empty() {
-        return Err(ApiError::bad_request("the upload is empty"));
-    }
     let name = safe_name(p.filename.as_deref().unwrap_or("upload.csv"));
     let id = auth::new_secret()[..16].to_string();
     let dir = upload_dir(&ws.data_dir, &shop, &id);
     let path = dir.join(&name);
+    let bytes = match save_body(body, path.clone()).await {
+        Ok(0) => Err(ApiError::bad_request("the upload is empty")),
+        other => other,
+    };
+    let bytes = match bytes {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+    };
     let ws2 = Arc::clone(&ws);
-    let (shop2, path2, bytes) = (shop.clone(), path.clone(), body.len());
+    let (shop2, path2) = (shop.clone(), path.clone());
     let r = tokio::task::spawn_blocking(move || -> Result<Report, ApiError> {
-        std::fs::create_dir_all(&dir).map_err(|e| ApiError::internal(e.to_string()))?;
-        std::fs::write(&path2, &body).map_err(|e| ApiError::internal(e.to_string()))?;
         let hash = content_hash(&path2).map_err(|e| ApiError::internal(e.to_string()))?;
         let already = ws2.lake.has_source(&hash)?;
         let name = path2
@@ -180,7 +244,7 @@ pub(crate) async fn upload(
             &id,
             &name,
             bytes,
-            read_for_shop(&path2, &shop2),
+            read_for_shop(&path2, &shop2, &Discard),
             already,
         ))
     })
@@ -221,15 +285,20 @@ pub(crate) async fn commit(
         if ws2.lake.has_source(&hash)? {
             return Err(ApiError::conflict("this file was already imported"));
         }
-        let read = read_for_shop(&path, &shop).map_err(|p| {
-            ApiError::bad_request(format!("{} problem(s); nothing was imported", p.len()))
-        })?;
         let mut c = ws2.lake.begin()?;
-        for ((s, date), batch) in &read.partitions {
-            if let Err(e) = c.merge(read.profile.table, s, *date, batch, read.profile.key) {
+        let read = match read_for_shop(&path, &shop, &c) {
+            Ok(read) => read,
+            Err(p) => {
                 c.abort();
-                return Err(e.into());
+                return Err(ApiError::bad_request(format!(
+                    "{} problem(s); nothing was imported",
+                    p.len()
+                )));
             }
+        };
+        if let Err(e) = c.adopt(read.profile.key) {
+            c.abort();
+            return Err(e.into());
         }
         let label = path
             .file_name()

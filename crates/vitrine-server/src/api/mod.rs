@@ -351,10 +351,8 @@ pub fn router() -> Router<Shared> {
         .route("/users/cohorts", get(people::cohorts))
         .route("/experiments", get(people::experiments))
         .route("/experiments/{id}", get(people::experiment))
-        .route(
-            "/imports",
-            post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD)),
-        )
+        // The upload streams to disk and enforces `imports::MAX_UPLOAD` itself.
+        .route("/imports", post(imports::upload))
         .route("/imports/{id}/commit", post(imports::commit))
         .route("/members", get(members::list).put(members::grant))
         .route("/members/{name}", axum::routing::delete(members::revoke));
