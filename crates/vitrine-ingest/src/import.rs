@@ -327,33 +327,36 @@ impl<'s> RowMapper<'s> {
                 source: source_of(profile, &binding, &headers, f),
             })
             .collect();
+        RowMapper::with_plan(profile, plan, shop.map(String::from), file, sink)
+    }
+
+    /// A mapper with the same plan and no rows, for another thread.
+    pub(crate) fn fork(&self) -> RowMapper<'s> {
+        RowMapper::with_plan(
+            self.profile,
+            self.plan.clone(),
+            self.shop.clone(),
+            self.file.clone(),
+            self.sink,
+        )
+    }
+
+    /// An empty mapper following `plan`.
+    fn with_plan(
+        profile: &'static Profile,
+        plan: Vec<FieldPlan>,
+        shop: Option<String>,
+        file: String,
+        sink: &'s dyn PartSink,
+    ) -> Self {
         RowMapper {
             profile,
             shop_field: plan.iter().position(|f| f.name == "shop_id"),
             date_field: plan.iter().position(|f| f.name == "date"),
             plan,
-            shop: shop.map(String::from),
+            shop,
             file,
             sink,
-            parts: BTreeMap::new(),
-            buffered: 0,
-            problems: vec![],
-            problem_count: 0,
-            rows: 0,
-            totals: 0,
-        }
-    }
-
-    /// A mapper with the same plan and no rows, for another thread.
-    pub(crate) fn fork(&self) -> RowMapper<'s> {
-        RowMapper {
-            profile: self.profile,
-            plan: self.plan.clone(),
-            shop_field: self.shop_field,
-            date_field: self.date_field,
-            shop: self.shop.clone(),
-            file: self.file.clone(),
-            sink: self.sink,
             parts: BTreeMap::new(),
             buffered: 0,
             problems: vec![],
@@ -490,8 +493,9 @@ impl<'s> RowMapper<'s> {
             let largest = self
                 .parts
                 .iter()
-                .flat_map(|(s, m)| m.iter().map(move |(d, p)| (p.bytes, s.clone(), *d)))
-                .max_by_key(|x| x.0);
+                .flat_map(|(s, m)| m.iter().map(move |(d, p)| (p.bytes, s, *d)))
+                .max_by_key(|x| x.0)
+                .map(|(bytes, shop, date)| (bytes, shop.clone(), date));
             let Some((bytes, shop, date)) = largest else {
                 break;
             };
