@@ -372,6 +372,7 @@ mod tests {
             key: vec![key.into()],
             period: Some(day.into()),
             values: vec![Some(num), Some(den)],
+            sources: vec![],
         }
     }
 
@@ -497,6 +498,7 @@ mod tests {
                     key: vec![k.into()],
                     period: Some(day.clone()),
                     values: vec![Some(v), None],
+                    sources: vec![],
                 });
             }
         }
@@ -554,6 +556,7 @@ mod tests {
                 key: vec!["广东".into()],
                 period: Some(day),
                 values: vec![Some(if sat { 200.0 } else { 100.0 }), None],
+                sources: vec![],
             });
         }
         let c = cells(

@@ -12,6 +12,7 @@ pub mod playbook;
 pub mod rca;
 pub mod review;
 pub mod risk;
+pub mod sources;
 pub mod stats;
 pub mod targets;
 pub mod users;

@@ -19,8 +19,10 @@ use crate::targets::{annualise, month_of, pace, Pacing, TargetTree};
 use crate::AnalyticsError;
 
 /// Metrics the review reads per day (60 days back, for trends and baselines).
-const DAILY: [&str; 37] = [
+const DAILY: [&str; 39] = [
     "gmv",
+    "order_value",
+    "refund_amount_rate",
     "orders",
     "paying_users",
     "exposure",
@@ -60,9 +62,11 @@ const DAILY: [&str; 37] = [
 ];
 
 /// KPI cards, in display order; the second field names the target key, if any.
-const KPIS: [(&str, Option<&str>); 16] = [
+const KPIS: [(&str, Option<&str>); 19] = [
     ("gmv", Some("tree")),
     ("orders", None),
+    ("paying_users", None),
+    ("order_value", None),
     ("ctr", Some("ctr")),
     ("cvr", Some("cvr")),
     ("aov", Some("aov")),
@@ -72,6 +76,7 @@ const KPIS: [(&str, Option<&str>); 16] = [
     ("cpa", None),
     ("natural_share", None),
     ("refund_rate", None),
+    ("refund_amount_rate", None),
     ("completion_rate", Some("completion_rate")),
     ("like_rate", Some("like_rate")),
     ("repurchase_rate", Some("repurchase_rate")),
@@ -104,6 +109,13 @@ pub struct Kpi {
     pub status: String,
     /// Relative change against the same weekday a week earlier.
     pub vs_last_week: Option<f64>,
+    /// How the value is computed (the catalog's formula).
+    pub formula: String,
+    /// The tables the day's value came from (the preferred source that had rows).
+    pub sources: Vec<String>,
+    /// The files behind the value: family, file, content hash, sheet and rows (filled by
+    /// the application layer from the lake's lineage).
+    pub lineage: Vec<vitrine_core::lineage::SourceRef>,
 }
 
 /// An alert raised by the review.
@@ -204,6 +216,8 @@ pub struct Review {
     pub users: Option<crate::users::SegmentSizes>,
     /// The composite risk index with its 15 indicators and 30-day forecast.
     pub risk_index: RiskIndex,
+    /// Sections without their source, and what to download for each (filled by the service).
+    pub missing_sources: Vec<crate::sources::MissingSource>,
     /// Paid traffic: plan diagnostics and guarded recommendations (filled by the service).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paid_traffic: Option<crate::bids::BidsReport>,
@@ -455,6 +469,7 @@ impl ReviewRequest {
             trends: ctx.trends(),
             experiments: Vec::new(),
             users: None,
+            missing_sources: Vec::new(),
             paid_traffic: None,
             risk_index: ctx.risk_index(main_category.as_deref()),
         })
@@ -561,6 +576,12 @@ impl Ctx<'_> {
                     (Some(v), Some(l)) if l != 0.0 => Some(v / l - 1.0),
                     _ => None,
                 };
+                let sources = self
+                    .daily
+                    .sources(&[], Some(&date.to_string()), id)
+                    .iter()
+                    .map(|t| t.name().to_string())
+                    .collect();
                 Some(Kpi {
                     metric: id.to_string(),
                     name: m.name(lang).to_string(),
@@ -570,6 +591,9 @@ impl Ctx<'_> {
                     deviation,
                     status: status.into(),
                     vs_last_week,
+                    formula: m.formula_text.to_string(),
+                    sources,
+                    lineage: Vec::new(),
                 })
             })
             .collect()

@@ -16,6 +16,9 @@ const DEFAULTS: &str = include_str!("../config/defaults.toml");
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Section {
+    /// The shop's display name (as its export file names spell it), for shops only.
+    #[serde(default)]
+    name: Option<String>,
     #[serde(default)]
     thresholds: BTreeMap<String, f64>,
     #[serde(default)]
@@ -93,6 +96,9 @@ impl Config {
         self.base.targets.extend(user.targets);
         for (k, v) in user.shop {
             let e = self.base.shop.entry(k).or_default();
+            if v.name.is_some() {
+                e.name = v.name;
+            }
             e.thresholds.extend(v.thresholds);
             e.targets.extend(v.targets);
         }
@@ -102,6 +108,11 @@ impl Config {
             e.targets.extend(v.targets);
         }
         Ok(())
+    }
+
+    /// The configured display name of a shop (`[shop."<id>"] name = "…"`).
+    pub fn shop_name(&self, shop: &str) -> Option<&str> {
+        self.base.shop.get(shop).and_then(|s| s.name.as_deref())
     }
 
     fn default_of(&self, group: Group, key: &str) -> Option<f64> {

@@ -122,7 +122,7 @@ impl Metric {
 }
 
 macro_rules! m {
-    ($id:literal, $t:ident, $sql:literal) => {
+    ($id:literal, $t:ident, $sql:expr) => {
         Measure {
             id: $id,
             table: Table::$t,
@@ -131,7 +131,15 @@ macro_rules! m {
     };
 }
 
-/// Every base measure.
+/// 用户支付金额 of the shop-total row of 成交概览.
+const SHOP_TOTAL_USER_PAID: &str =
+    "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN user_paid_fen END)";
+/// Paid orders of the order export: main orders (主订单) with a paid, not cancelled sub-order.
+const PAID_ORDERS: &str = "COUNT(DISTINCT CASE WHEN status NOT IN ('cancelled', 'unpaid') THEN COALESCE(parent_order_id, order_id) END)";
+/// Paid orders with a refunded sub-order (售后状态 退款成功, or a refunded status).
+const REFUNDED_ORDERS: &str = "COUNT(DISTINCT CASE WHEN status NOT IN ('cancelled', 'unpaid') AND (after_sale = 'refunded' OR status = 'refunded' OR refund_fen > 0) THEN COALESCE(parent_order_id, order_id) END)";
+
+/// Every base measure. An id listed more than once has several sources, best first.
 pub static MEASURES: &[Measure] = &[
     m!("exposure", ProductDay, "SUM(exposure)"),
     m!("exposure_users", ProductDay, "SUM(exposure_users)"),
@@ -141,12 +149,59 @@ pub static MEASURES: &[Measure] = &[
     m!("bounces", ProductDay, "SUM(bounces)"),
     m!("dwell_seconds", ProductDay, "SUM(dwell_seconds)"),
     m!("add_to_cart", ProductDay, "SUM(add_to_cart)"),
+    // Headline measures come from several sources; the catalog lists them in order of
+    // preference and the engine takes, per group and day, the first source that has rows.
+    // Shop-level rows of Compass 交易分析 first (persons and ratios are only right there),
+    // then the 抖店 order export (paid, not cancelled), then the product funnel.
+    m!("gmv_fen", TradeDay, SHOP_TOTAL_USER_PAID),
+    m!(
+        "gmv_fen",
+        Orders,
+        "SUM(CASE WHEN status NOT IN ('cancelled', 'unpaid') THEN amount_fen END)"
+    ),
+    m!("gmv_fen", ProductDay, "SUM(COALESCE(user_paid_fen, gmv_fen))"),
+    m!("orders", TradeDay, "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN orders END)"),
+    m!("orders", Orders, PAID_ORDERS),
     m!("orders", ProductDay, "SUM(orders)"),
-    m!("paying_users", ProductDay, "SUM(paying_users)"),
-    m!("gmv_fen", ProductDay, "SUM(gmv_fen)"),
-    m!("user_paid_fen", ProductDay, "SUM(user_paid_fen)"),
+    m!(
+        "paying_users",
+        TradeDay,
+        "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN paying_users END)"
+    ),
+    m!(
+        "paying_users",
+        Orders,
+        "NULLIF(COUNT(DISTINCT CASE WHEN user_id <> '' AND status NOT IN ('cancelled', 'unpaid') THEN user_id END), 0)"
+    ),
+    m!(
+        "refund_orders",
+        TradeDay,
+        "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN refund_orders END)"
+    ),
+    m!("refund_orders", Orders, REFUNDED_ORDERS),
     m!("refund_orders", ProductDay, "SUM(refund_orders)"),
+    m!(
+        "refund_fen",
+        TradeDay,
+        "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN refund_fen END)"
+    ),
+    m!(
+        "refund_fen",
+        Orders,
+        "SUM(CASE WHEN status NOT IN ('cancelled', 'unpaid') THEN refund_fen END)"
+    ),
     m!("refund_fen", ProductDay, "SUM(refund_fen)"),
+    m!(
+        "deal_fen",
+        TradeDay,
+        "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN gmv_fen END)"
+    ),
+    m!("deal_fen", ProductDay, "SUM(gmv_fen)"),
+    m!(
+        "net_gmv_fen",
+        TradeDay,
+        "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN net_gmv_fen END)"
+    ),
     m!("reviews", ProductDay, "SUM(reviews)"),
     m!(
         "natural_exposure",
@@ -163,6 +218,13 @@ pub static MEASURES: &[Measure] = &[
         ProductDay,
         "SUM(CASE WHEN source = 'showcase' THEN store_jumps ELSE 0 END)"
     ),
+    m!("card_user_paid_fen", ProductCardPeriod, "SUM(user_paid_fen)"),
+    m!("card_exposure_users", ProductCardPeriod, "SUM(exposure_users)"),
+    m!("card_click_users", ProductCardPeriod, "SUM(click_users)"),
+    m!("video_views", VideoPeriod, "SUM(views)"),
+    m!("video_user_paid_fen", VideoPeriod, "SUM(user_paid_fen)"),
+    m!("material_spend_fen", MaterialPeriod, "SUM(spend_fen)"),
+    m!("material_pay_gmv_fen", MaterialPeriod, "SUM(pay_gmv_fen)"),
     m!("ad_spend_fen", PlanHour, "SUM(spend_fen)"),
     m!("ad_impressions", PlanHour, "SUM(impressions)"),
     m!("ad_clicks", PlanHour, "SUM(clicks)"),
@@ -206,9 +268,19 @@ pub static MEASURES: &[Measure] = &[
     m!("in_transit", Inventory, "SUM(in_transit)"),
     m!("deliveries", Deliveries, "COUNT(*)"),
     m!(
+        "deliveries",
+        Orders,
+        "NULLIF(COUNT(DISTINCT CASE WHEN shipped_at IS NOT NULL AND promised_ship_at IS NOT NULL THEN COALESCE(parent_order_id, order_id) END), 0)"
+    ),
+    m!(
         "on_time_deliveries",
         Deliveries,
         "SUM(CASE WHEN shipped_at <= promised_at THEN 1 ELSE 0 END)"
+    ),
+    m!(
+        "on_time_deliveries",
+        Orders,
+        "COUNT(DISTINCT CASE WHEN shipped_at <= promised_ship_at THEN COALESCE(parent_order_id, order_id) END)"
     ),
     m!("competitor_rows", Competitors, "COUNT(*)"),
     m!("competitor_bid_fen", Competitors, "SUM(bid_level_fen)"),
@@ -252,23 +324,113 @@ macro_rules! metric {
 pub static METRICS: &[Metric] = &[
     metric!(
         "gmv",
-        "成交金额",
+        "用户支付金额",
         "GMV",
         sum("gmv_fen", 0.01),
-        "Σ gmv_fen / 100",
+        "what buyers paid: 成交概览 shop row 用户支付金额, else Σ 订单应付金额 of paid, not cancelled sub-orders, else Σ product 用户支付金额 (成交金额 where absent)",
         Yuan,
         Up,
         true
     ),
     metric!(
-        "user_paid",
-        "用户支付金额",
-        "Buyer-paid amount",
-        sum("user_paid_fen", 0.01),
-        "Σ user_paid_fen / 100",
+        "deal_amount",
+        "成交金额",
+        "Transaction amount (with subsidies)",
+        sum("deal_fen", 0.01),
+        "成交金额: includes platform and creator subsidies; never mixed with 用户支付金额",
         Yuan,
         Up,
         true
+    ),
+    metric!(
+        "net_gmv",
+        "净成交金额",
+        "Net GMV",
+        sum("net_gmv_fen", 0.01),
+        "净成交金额 of the 成交概览 shop row",
+        Yuan,
+        Up,
+        true
+    ),
+    metric!(
+        "card_user_paid",
+        "商品卡用户支付金额",
+        "Product-card buyer-paid amount",
+        sum("card_user_paid_fen", 0.01),
+        "Σ 商品卡用户支付金额 of one period's snapshot",
+        Yuan,
+        Up,
+        true
+    ),
+    metric!(
+        "card_click_rate",
+        "商品卡点击率（人数）",
+        "Product-card click rate (persons)",
+        ratio("card_click_users", "card_exposure_users", 1.0),
+        "商品卡点击人数 / 商品卡曝光人数 of one period's snapshot, per product",
+        Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "video_views",
+        "视频观看次数",
+        "Video views",
+        sum("video_views", 1.0),
+        "Σ 视频观看次数 of one period's snapshot",
+        Count,
+        Up,
+        true
+    ),
+    metric!(
+        "video_user_paid",
+        "视频用户支付金额",
+        "Video buyer-paid amount",
+        sum("video_user_paid_fen", 0.01),
+        "Σ 用户支付金额 of one period's video snapshot",
+        Yuan,
+        Up,
+        true
+    ),
+    metric!(
+        "material_roi",
+        "素材支付ROI",
+        "Material pay ROI",
+        ratio("material_pay_gmv_fen", "material_spend_fen", 1.0),
+        "整体成交金额 / 整体消耗 of one period's material snapshot",
+        Multiple,
+        Up,
+        false
+    ),
+    metric!(
+        "order_value",
+        "笔单价",
+        "GMV per order",
+        ratio("gmv_fen", "orders", 0.01),
+        "gmv / orders",
+        Yuan,
+        Up,
+        false
+    ),
+    metric!(
+        "refund_amount",
+        "退款金额",
+        "Refund amount",
+        sum("refund_fen", 0.01),
+        "Σ refund_fen / 100 (order export: a sub-order refunded in full when 售后状态 is 退款成功)",
+        Yuan,
+        Down,
+        true
+    ),
+    metric!(
+        "refund_amount_rate",
+        "退款率（金额）",
+        "Refund rate by amount",
+        ratio("refund_fen", "gmv_fen", 1.0),
+        "refund amount / gmv",
+        Ratio,
+        Down,
+        false
     ),
     metric!(
         "exposure",
@@ -887,9 +1049,28 @@ pub fn metric(id: &str) -> Option<&'static Metric> {
     METRICS.iter().find(|m| m.id == id)
 }
 
-/// Looks up a base measure by id.
+/// Looks up a base measure by id (its preferred source).
 pub fn measure(id: &str) -> Option<&'static Measure> {
     MEASURES.iter().find(|m| m.id == id)
+}
+
+/// Where a metric's measures come from, in order of preference: `gmv_fen: trade_day ›
+/// orders › product_day`, one measure per `;`.
+pub fn sources_text(m: &Metric) -> String {
+    m.formula
+        .measures()
+        .iter()
+        .map(|id| {
+            let tables: Vec<&str> = measure_sources(id).map(|me| me.table.name()).collect();
+            format!("{id}: {}", tables.join(" › "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Every source of a base measure, best first.
+pub fn measure_sources(id: &str) -> impl Iterator<Item = &'static Measure> + '_ {
+    MEASURES.iter().filter(move |m| m.id == id)
 }
 
 /// Industry baselines per category for the metrics that have them (category averages the
@@ -1006,14 +1187,55 @@ mod tests {
                 m.id
             );
         }
+        // A measure may have several sources, but each table serves it once.
         for me in MEASURES {
             assert_eq!(
-                MEASURES.iter().filter(|o| o.id == me.id).count(),
+                MEASURES
+                    .iter()
+                    .filter(|o| o.id == me.id && o.table == me.table)
+                    .count(),
                 1,
-                "{}",
-                me.id
+                "{} in {}",
+                me.id,
+                me.table.name()
             );
         }
+    }
+
+    #[test]
+    fn the_docs_list_every_measure_with_several_sources_in_catalog_order() {
+        let docs = include_str!("../../../docs/sources.md");
+        let mut ids: Vec<&str> = MEASURES.iter().map(|m| m.id).collect();
+        ids.dedup();
+        for id in ids {
+            let tables: Vec<&str> = measure_sources(id).map(|m| m.table.name()).collect();
+            if tables.len() < 2 {
+                continue;
+            }
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{id}` |")))
+                .unwrap_or_else(|| panic!("docs/sources.md has no row for {id}"));
+            let listed: Vec<&str> = row
+                .split('|')
+                .nth(2)
+                .unwrap_or_default()
+                .split('›')
+                .map(|t| t.trim().trim_matches('`'))
+                .collect();
+            assert_eq!(listed, tables, "docs/sources.md row for {id}");
+        }
+    }
+
+    #[test]
+    fn headline_gmv_prefers_the_shop_row_then_orders_then_products() {
+        let tables: Vec<Table> = measure_sources("gmv_fen").map(|m| m.table).collect();
+        assert_eq!(
+            tables,
+            vec![Table::TradeDay, Table::Orders, Table::ProductDay]
+        );
+        // Persons are not additive over products: no product-row source for paying users.
+        assert!(measure_sources("paying_users").all(|m| m.table != Table::ProductDay));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! them and hands back the summed measures, and [`evaluate`] applies each metric's formula
 //! to the sums of its group (ratio of sums).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -85,9 +85,11 @@ impl Dim {
                 Dim::Category,
                 ProductDay | PlanHour | CreativeDay | Orders | Comments | Inventory | Deliveries,
             ) => Some("category"),
-            (Dim::Product, ProductDay | Orders | VideoDay | Comments | Inventory | Deliveries) => {
-                Some("product_id")
-            }
+            (
+                Dim::Product,
+                ProductDay | Orders | VideoDay | Comments | Inventory | Deliveries
+                | ProductCardPeriod | VideoPeriod,
+            ) => Some("product_id"),
             (Dim::Source, ProductDay) => Some("source"),
             (Dim::Source, Orders) => Some("channel"),
             (Dim::Plan, PlanHour | CreativeDay) => Some("plan_id"),
@@ -96,7 +98,7 @@ impl Dim {
             (Dim::Device, Orders | Users) => Some("device"),
             (Dim::Hour, PlanHour) => Some("hour"),
             (Dim::Hour, Orders) => Some("CAST(date_part('hour', ordered_at) AS INT)"),
-            (Dim::Video, VideoDay) => Some("video_id"),
+            (Dim::Video, VideoDay | VideoPeriod) => Some("video_id"),
             _ => None,
         }
     }
@@ -195,6 +197,8 @@ pub struct TableQuery {
     pub table: Table,
     pub sql: String,
     pub measures: Vec<&'static str>,
+    /// Per measure, its source's place in the catalog's order of preference (0 = best).
+    pub ranks: Vec<u8>,
 }
 
 fn ser_table<S: serde::Serializer>(t: &Table, s: S) -> Result<S::Ok, S::Error> {
@@ -205,7 +209,7 @@ fn ser_table<S: serde::Serializer>(t: &Table, s: S) -> Result<S::Ok, S::Error> {
 pub fn date_column(table: Table) -> Option<&'static str> {
     match (table, table.partitioning()) {
         (Table::Users, _) => Some("first_order_date"),
-        (_, Partitioning::Daily) => Some("date"),
+        (_, Partitioning::Daily | Partitioning::Period) => Some("date"),
         _ => None,
     }
 }
@@ -226,13 +230,40 @@ pub fn resolve(ids: &[&str]) -> Result<Vec<&'static Metric>, CoreError> {
 }
 
 /// Compiles a metric request into one SQL statement per source table.
+///
+/// A measure with several sources (see [`metric::measure_sources`]) is asked of every
+/// source able to answer the request (it has the dimensions asked for); [`evaluate`] then
+/// keeps, per group, the value of the most preferred source that has one.
 pub fn compile(q: &MetricQuery) -> Result<Vec<TableQuery>, CoreError> {
-    let mut by_table: BTreeMap<Table, BTreeSet<&'static str>> = BTreeMap::new();
+    let mut by_table: BTreeMap<Table, BTreeMap<&'static str, u8>> = BTreeMap::new();
     for m in resolve(&q.metrics)? {
         for id in m.formula.measures() {
-            let me = metric::measure(id)
+            let sources: Vec<&metric::Measure> = metric::measure_sources(id).collect();
+            let first = sources
+                .first()
                 .ok_or_else(|| CoreError::Invalid(format!("unknown measure {id}")))?;
-            by_table.entry(me.table).or_default().insert(me.id);
+            let able: Vec<(u8, &metric::Measure)> = sources
+                .iter()
+                .enumerate()
+                .filter(|(_, me)| answers(q, me.table))
+                .map(|(rank, me)| (rank as u8, *me))
+                .collect();
+            if able.is_empty() {
+                // No source can answer: say why for each.
+                let why: Vec<String> = sources
+                    .iter()
+                    .filter_map(|me| compile_table(q, me.table, vec![(me.id, 0)]).err())
+                    .map(|e| e.to_string())
+                    .collect();
+                return Err(CoreError::Invalid(format!(
+                    "no source of `{}` can answer: {}",
+                    first.id,
+                    why.join("; ")
+                )));
+            }
+            for (rank, me) in able {
+                by_table.entry(me.table).or_default().insert(me.id, rank);
+            }
         }
     }
     by_table
@@ -241,10 +272,23 @@ pub fn compile(q: &MetricQuery) -> Result<Vec<TableQuery>, CoreError> {
         .collect()
 }
 
+/// Whether `table` has every dimension the request groups or filters by, and can be read
+/// at its time grain (period snapshots answer only per day or for the whole range).
+fn answers(q: &MetricQuery, table: Table) -> bool {
+    let dims_ok = q
+        .dims
+        .iter()
+        .chain(q.filters.iter().map(|(d, _)| d))
+        .all(|d| d.column(table).is_some());
+    let grain_ok = table.partitioning() != Partitioning::Period
+        || matches!(q.time, TimeGrain::Day | TimeGrain::Total);
+    dims_ok && grain_ok
+}
+
 fn compile_table(
     q: &MetricQuery,
     table: Table,
-    measures: Vec<&'static str>,
+    measures: Vec<(&'static str, u8)>,
 ) -> Result<TableQuery, CoreError> {
     let dim_col = |d: Dim| {
         d.column(table).ok_or_else(|| {
@@ -262,6 +306,13 @@ fn compile_table(
         keys.push(format!("{} AS {}", dim_col(*d)?, d.id()));
     }
     let date_col = date_column(table);
+    let period = table.partitioning() == Partitioning::Period;
+    if period && !matches!(q.time, TimeGrain::Day | TimeGrain::Total) {
+        return Err(CoreError::Invalid(format!(
+            "table {} holds period snapshots: ask per day (one-day periods) or for one exact period",
+            table.name()
+        )));
+    }
     if let Some(period) = date_col.and_then(|c| q.time.sql(c)) {
         keys.push(format!("{period} AS period"));
     } else if q.time != TimeGrain::Total {
@@ -271,8 +322,18 @@ fn compile_table(
         )));
     }
     let mut wheres = Vec::new();
-    if let Some(c) = date_col {
+    if period && q.time == TimeGrain::Total {
+        // A snapshot answers only its own period: never a sum over overlapping ones.
+        wheres.push(format!(
+            "date = DATE '{}' AND period_end = DATE '{}'",
+            q.from, q.to
+        ));
+    } else if let Some(c) = date_col {
         wheres.push(format!("{c} BETWEEN DATE '{}' AND DATE '{}'", q.from, q.to));
+        if period {
+            // Per day, only one-day snapshots count: a week's table is no day's value.
+            wheres.push("period_end = date".into());
+        }
     }
     for (d, v) in &q.filters {
         let col = dim_col(*d)?;
@@ -282,10 +343,11 @@ fn compile_table(
             wheres.push(format!("CAST({col} AS VARCHAR) = {}", quote(v)));
         }
     }
-    let aggs = measures
-        .iter()
-        .filter_map(|id| metric::measure(id))
-        .map(|m| format!("CAST({} AS DOUBLE) AS {}", m.sql, m.id));
+    let aggs = measures.iter().filter_map(|(id, _)| {
+        metric::measure_sources(id)
+            .find(|m| m.table == table)
+            .map(|m| format!("CAST({} AS DOUBLE) AS {}", m.sql, m.id))
+    });
     let select: Vec<String> = keys.iter().cloned().chain(aggs).collect();
     let mut sql = format!("SELECT {} FROM {}", select.join(", "), table.name());
     if !wheres.is_empty() {
@@ -301,10 +363,15 @@ fn compile_table(
                 .join(", ")
         ));
     }
+    // A table with no rows answers nothing (not a COUNT of 0 that would outrank the next
+    // source of the measure).
+    sql.push_str(" HAVING COUNT(*) > 0");
+    let (measures, ranks) = measures.into_iter().unzip();
     Ok(TableQuery {
         table,
         sql,
         measures,
+        ranks,
     })
 }
 
@@ -323,6 +390,9 @@ pub struct MetricRow {
     pub period: Option<String>,
     /// One value per requested metric; `None` where a denominator is zero or data is absent.
     pub values: Vec<Option<f64>>,
+    /// Per requested metric, the tables its value was computed from (the preferred source
+    /// that had rows, for measures with several).
+    pub sources: Vec<Vec<Table>>,
 }
 
 /// The answer to a [`MetricQuery`].
@@ -346,6 +416,22 @@ impl MetricTable {
             .and_then(|r| r.values[col])
     }
 
+    /// The tables `metric`'s value in the row `key` (and period) was computed from.
+    pub fn sources(&self, key: &[&str], period: Option<&str>, metric: &str) -> &[Table] {
+        let Some(col) = self.metrics.iter().position(|m| *m == metric) else {
+            return &[];
+        };
+        self.rows
+            .iter()
+            .find(|r| {
+                r.key.iter().map(String::as_str).eq(key.iter().copied())
+                    && r.period.as_deref() == period
+            })
+            .and_then(|r| r.sources.get(col))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
     /// The single value of a query without breakdown.
     pub fn scalar(&self, metric: &str) -> Option<f64> {
         let col = self.metrics.iter().position(|m| *m == metric)?;
@@ -365,13 +451,42 @@ impl MetricTable {
 }
 
 /// Merges the per-table measure rows of a query and applies each metric's formula.
-pub fn evaluate(q: &MetricQuery, parts: Vec<Vec<MeasureRow>>) -> Result<MetricTable, CoreError> {
+///
+/// `parts[i]` answers `compiled[i]`. Where several sources answer a measure for the same
+/// group, the most preferred one is kept; sources are never added to each other.
+pub fn evaluate(
+    q: &MetricQuery,
+    compiled: &[TableQuery],
+    parts: Vec<Vec<MeasureRow>>,
+) -> Result<MetricTable, CoreError> {
     let metrics = resolve(&q.metrics)?;
-    let mut merged: BTreeMap<Vec<String>, BTreeMap<&'static str, f64>> = BTreeMap::new();
-    for row in parts.into_iter().flatten() {
-        let slot = merged.entry(row.key).or_default();
-        for (k, v) in row.values {
-            *slot.entry(k).or_insert(0.0) += v;
+    let mut merged: BTreeMap<Vec<String>, BTreeMap<&'static str, (u8, f64, Table)>> =
+        BTreeMap::new();
+    for (i, rows) in parts.into_iter().enumerate() {
+        let table = compiled
+            .get(i)
+            .map(|tq| tq.table)
+            .unwrap_or(Table::ProductDay);
+        let rank_of = |m: &str| {
+            compiled.get(i).and_then(|tq| {
+                tq.measures
+                    .iter()
+                    .position(|x| *x == m)
+                    .and_then(|p| tq.ranks.get(p).copied())
+            })
+        };
+        for row in rows {
+            let slot = merged.entry(row.key).or_default();
+            for (k, v) in row.values {
+                let rank = rank_of(k).unwrap_or(0);
+                match slot.get_mut(k) {
+                    Some((r, acc, _)) if *r == rank => *acc += v,
+                    Some((r, ..)) if *r < rank => {}
+                    _ => {
+                        slot.insert(k, (rank, v, table));
+                    }
+                }
+            }
         }
     }
     if merged.is_empty() && q.dims.is_empty() && q.time == TimeGrain::Total {
@@ -389,12 +504,27 @@ pub fn evaluate(q: &MetricQuery, parts: Vec<Vec<MeasureRow>>) -> Result<MetricTa
             key.truncate(n_dims);
             let values = metrics
                 .iter()
-                .map(|m| m.formula.eval(|id| sums.get(id).copied()))
+                .map(|m| m.formula.eval(|id| sums.get(id).map(|x| x.1)))
+                .collect();
+            let sources = metrics
+                .iter()
+                .map(|m| {
+                    let mut t: Vec<Table> = m
+                        .formula
+                        .measures()
+                        .iter()
+                        .filter_map(|id| sums.get(id).map(|x| x.2))
+                        .collect();
+                    t.sort();
+                    t.dedup();
+                    t
+                })
                 .collect();
             MetricRow {
                 key,
                 period,
                 values,
+                sources,
             }
         })
         .collect();
@@ -423,7 +553,13 @@ mod tests {
         .by(&[Dim::Category])
         .per(TimeGrain::Week);
         let qs = compile(&q).unwrap();
-        assert_eq!(qs.len(), 2);
+        // Funnel, ads, and the order export as the second source of GMV (the shop rows of
+        // 交易分析 have no category, so they cannot answer a breakdown by category).
+        let tables: Vec<Table> = qs.iter().map(|t| t.table).collect();
+        assert_eq!(
+            tables,
+            vec![Table::ProductDay, Table::PlanHour, Table::Orders]
+        );
         let funnel = qs.iter().find(|t| t.table == Table::ProductDay).unwrap();
         assert!(funnel.sql.contains("SUM(clicks)"), "{}", funnel.sql);
         assert!(funnel.sql.contains("date_trunc('week'"), "{}", funnel.sql);
@@ -458,8 +594,53 @@ mod tests {
             part(&[("clicks", 30.0), ("exposure", 900.0), ("gmv_fen", 3000.0)]),
         ];
         let ads = vec![part(&[("ad_spend_fen", 400.0)])];
-        let t = evaluate(&q, vec![funnel, ads]).unwrap();
+        let compiled = compile(&q).unwrap();
+        let t = evaluate(&q, &compiled, vec![funnel, ads]).unwrap();
         assert!((t.scalar("ctr").unwrap() - 0.04).abs() < 1e-12);
         assert!((t.scalar("spend_ratio").unwrap() - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_preferred_source_wins_per_group_and_sources_are_never_added() {
+        let q = MetricQuery::new(&["gmv"], d("2026-11-01"), d("2026-11-02")).per(TimeGrain::Day);
+        let compiled = compile(&q).unwrap();
+        let tables: Vec<Table> = compiled.iter().map(|t| t.table).collect();
+        assert_eq!(
+            tables,
+            vec![Table::ProductDay, Table::Orders, Table::TradeDay]
+        );
+        let row = |day: &str, v: f64| MeasureRow {
+            key: vec![day.into()],
+            values: [("gmv_fen", v)].into_iter().collect(),
+        };
+        // Day 1: the shop row, the orders and the products all answer; day 2 only products.
+        let products = vec![row("2026-11-01", 900.0), row("2026-11-02", 700.0)];
+        let orders = vec![row("2026-11-01", 1_000.0)];
+        let shop = vec![row("2026-11-01", 1_100.0)];
+        let t = evaluate(&q, &compiled, vec![products, orders, shop]).unwrap();
+        assert_eq!(t.get(&[], Some("2026-11-01"), "gmv"), Some(11.0));
+        assert_eq!(t.get(&[], Some("2026-11-02"), "gmv"), Some(7.0));
+        assert_eq!(
+            t.sources(&[], Some("2026-11-01"), "gmv"),
+            &[Table::TradeDay]
+        );
+        assert_eq!(
+            t.sources(&[], Some("2026-11-02"), "gmv"),
+            &[Table::ProductDay]
+        );
+    }
+
+    #[test]
+    fn period_snapshots_answer_their_exact_period_or_one_day_periods() {
+        let week = MetricQuery::new(&["card_user_paid"], d("2026-06-30"), d("2026-07-06"));
+        let sql = &compile(&week).unwrap()[0].sql;
+        assert!(
+            sql.contains("date = DATE '2026-06-30' AND period_end = DATE '2026-07-06'"),
+            "{sql}"
+        );
+        let daily = week.clone().per(TimeGrain::Day);
+        let sql = &compile(&daily).unwrap()[0].sql;
+        assert!(sql.contains("period_end = date"), "{sql}");
+        assert!(compile(&week.per(TimeGrain::Week)).is_err());
     }
 }

@@ -21,6 +21,13 @@ pub const TRAFFIC_SOURCES: [&str; 7] = [
     "mall",
 ];
 
+impl serde::Serialize for Table {
+    /// A table serialises as its SQL name.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 /// How a table is partitioned in the lake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Partitioning {
@@ -28,6 +35,17 @@ pub enum Partitioning {
     Daily,
     /// A whole-shop snapshot; a commit replaces every earlier snapshot of the shop.
     Snapshot,
+    /// Period snapshots (区间累计): one row per item for a date range, partitioned by the
+    /// period's first day (`date`) with its last day in `period_end`. A period answers only
+    /// for itself; one-day periods of consecutive days form a daily series.
+    Period,
+}
+
+impl Partitioning {
+    /// Whether partitions (and rows) carry a `date`.
+    pub fn is_dated(self) -> bool {
+        self != Partitioning::Snapshot
+    }
 }
 
 /// Every canonical table of REQUIREMENTS §2.
@@ -49,11 +67,19 @@ pub enum Table {
     Deliveries,
     Competitors,
     ExternalIndices,
+    TradeDay,
+    ProductCardPeriod,
+    ChannelPeriod,
+    VideoPeriod,
+    MaterialPeriod,
+    LiveAccountDay,
+    LiveSession,
+    Settlement,
 }
 
 impl Table {
     /// All tables, in dependency order (dimensions first).
-    pub const ALL: [Table; 16] = [
+    pub const ALL: [Table; 24] = [
         Table::Shops,
         Table::Products,
         Table::Videos,
@@ -70,6 +96,14 @@ impl Table {
         Table::Deliveries,
         Table::Competitors,
         Table::ExternalIndices,
+        Table::TradeDay,
+        Table::ProductCardPeriod,
+        Table::ChannelPeriod,
+        Table::VideoPeriod,
+        Table::MaterialPeriod,
+        Table::LiveAccountDay,
+        Table::LiveSession,
+        Table::Settlement,
     ];
 
     /// The SQL name of the table.
@@ -91,6 +125,14 @@ impl Table {
             Table::Deliveries => "deliveries",
             Table::Competitors => "competitors",
             Table::ExternalIndices => "external_indices",
+            Table::TradeDay => "trade_day",
+            Table::ProductCardPeriod => "product_card_period",
+            Table::ChannelPeriod => "channel_period",
+            Table::VideoPeriod => "video_period",
+            Table::MaterialPeriod => "material_period",
+            Table::LiveAccountDay => "live_account_day",
+            Table::LiveSession => "live_session",
+            Table::Settlement => "settlement",
         }
     }
 
@@ -130,6 +172,16 @@ impl Table {
             Table::ExternalIndices => {
                 "brand search index, NPS, store experience score, penalty risk"
             }
+            Table::TradeDay => {
+                "Compass 交易分析 per day: the shop total and every breakdown sheet (carrier, account, device, category, product, price band, audience), totals flagged"
+            }
+            Table::ProductCardPeriod => "Compass 商品卡 per product for a period (区间累计)",
+            Table::ChannelPeriod => "Compass 商品卡 traffic by channel 一级/二级 for a period",
+            Table::VideoPeriod => "Compass 视频详情 per video for a period (never a daily trend)",
+            Table::MaterialPeriod => "Qianchuan 全域 素材 per material for a period",
+            Table::LiveAccountDay => "Qianchuan 全域 直播 per Douyin account and day",
+            Table::LiveSession => "one row per live session 直播场次",
+            Table::Settlement => "抖店 动账: one row per fund movement (settlement flow)",
         }
     }
 
@@ -142,6 +194,10 @@ impl Table {
             | Table::Plans
             | Table::Creatives
             | Table::Users => Partitioning::Snapshot,
+            Table::ProductCardPeriod
+            | Table::ChannelPeriod
+            | Table::VideoPeriod
+            | Table::MaterialPeriod => Partitioning::Period,
             _ => Partitioning::Daily,
         }
     }
@@ -187,11 +243,24 @@ fn ts(name: &str) -> Field {
 fn boolean(name: &str) -> Field {
     Field::new(name, DataType::Boolean, false)
 }
+fn boolean_null(name: &str) -> Field {
+    Field::new(name, DataType::Boolean, true)
+}
+fn ts_null(name: &str) -> Field {
+    Field::new(
+        name,
+        DataType::Timestamp(TimeUnit::Second, Some(TZ.into())),
+        true,
+    )
+}
 
 fn build_schema(table: Table) -> Schema {
     let mut f = vec![utf8("shop_id")];
-    if table.partitioning() == Partitioning::Daily {
+    if table.partitioning().is_dated() {
         f.push(date("date"));
+    }
+    if table.partitioning() == Partitioning::Period {
+        f.push(date("period_end"));
     }
     f.extend(match table {
         Table::Shops => vec![utf8("shop_name"), utf8("main_category"), date("opened_on")],
@@ -314,6 +383,17 @@ fn build_schema(table: Table) -> Schema {
             int("refund_fen"),
             // Unknown in a raw order export until the buyer's history is known.
             Field::new("is_new_customer", DataType::Boolean, true),
+            // 主订单编号: one paid order may hold several sub-orders (rows).
+            utf8_null("parent_order_id"),
+            // 流量类型 (paid / natural) and APP渠道 (douyin, douyin_lite, …).
+            utf8_null("traffic_type"),
+            utf8_null("app"),
+            // 售后状态, mapped: none, in_progress, refunded, closed, rejected.
+            utf8_null("after_sale"),
+            int("shipping_fen"),
+            // 承诺发货时间 and 发货时间, for the on-time rate where no delivery table exists.
+            ts_null("promised_ship_at"),
+            ts_null("shipped_at"),
         ],
         Table::Users => vec![
             utf8("user_id"),
@@ -362,6 +442,132 @@ fn build_schema(table: Table) -> Schema {
             float("experience_score"),
             float("penalty_risk"),
         ],
+        Table::TradeDay => vec![
+            // Which sheet: overview, self_operated, cooperative, carrier, account,
+            // single_carrier, device, category, product, price_band, audience.
+            utf8("sheet"),
+            utf8("level1"),
+            utf8("level2"),
+            utf8("level3"),
+            utf8("level4"),
+            // A row carrying a total (全部/合计/总计/整体/不限) at some level.
+            boolean("is_total"),
+            // The sheet's grand total: every level a total (the shop row of 成交概览).
+            boolean("is_shop_total"),
+            int("user_paid_fen"),
+            int("gmv_fen"),
+            int("net_gmv_fen"),
+            int("orders"),
+            int("paying_users"),
+            int("items"),
+            int("exposure"),
+            int("clicks"),
+            int("exposure_users"),
+            int("click_users"),
+            int("refund_fen"),
+            int("refund_orders"),
+            int("ad_spend_fen"),
+            // As the platform computed them (persons and ratios cannot be re-derived).
+            int("aov_fen"),
+            float("repurchase_rate"),
+        ],
+        Table::ProductCardPeriod => vec![
+            utf8("product_id"),
+            int("exposure_users"),
+            int("click_users"),
+            int("user_paid_fen"),
+            int("paying_users"),
+            int("orders"),
+            int("add_to_cart_users"),
+            int("favorite_users"),
+        ],
+        Table::ChannelPeriod => vec![
+            utf8("channel_l1"),
+            utf8("channel_l2"),
+            boolean("is_total"),
+            int("exposure_users"),
+            int("click_users"),
+            int("user_paid_fen"),
+            int("paying_users"),
+        ],
+        Table::VideoPeriod => vec![
+            // The export's kind (自营_挂车, 合作_非挂车, …), from the sheet or file name.
+            utf8("kind"),
+            utf8("video_id"),
+            utf8("title"),
+            ts_null("published_at"),
+            utf8("creator"),
+            utf8("creator_account"),
+            boolean_null("is_promoted"),
+            utf8("product_id"),
+            int("views"),
+            int("likes"),
+            int("comments"),
+            int("favorites"),
+            int("shares"),
+            int("follows"),
+            float("completion_rate"),
+            int("avg_watch_s"),
+            int("user_paid_fen"),
+            int("refund_fen"),
+            int("orders"),
+            int("ad_spend_fen"),
+            int("commission_fen"),
+        ],
+        Table::MaterialPeriod => vec![
+            utf8("material_id"),
+            utf8("material_name"),
+            utf8("evaluation"),
+            int("duration_s"),
+            ts_null("created_at"),
+            int("spend_fen"),
+            int("impressions"),
+            int("clicks"),
+            int("pay_gmv_fen"),
+            int("pay_orders"),
+            int("user_paid_fen"),
+            int("plays"),
+            float("play_3s_rate"),
+            float("play_10s_rate"),
+            float("completion_rate"),
+        ],
+        Table::LiveAccountDay => vec![
+            utf8("account"),
+            int("spend_fen"),
+            int("pay_gmv_fen"),
+            int("pay_orders"),
+            int("net_gmv_fen"),
+            int("exposure"),
+        ],
+        Table::LiveSession => vec![
+            utf8("room_id"),
+            utf8("room_name"),
+            ts("started_at"),
+            ts_null("ended_at"),
+            int("duration_s"),
+            utf8("anchor_id"),
+            utf8("account_type"),
+            int("viewers"),
+            int("views"),
+            int("user_paid_fen"),
+            int("orders"),
+            int("new_followers"),
+        ],
+        Table::Settlement => vec![
+            utf8("flow_id"),
+            utf8("direction"),
+            int("amount_fen"),
+            utf8("account"),
+            utf8("scene"),
+            utf8("fee_type"),
+            utf8("order_id"),
+            utf8("sub_order_id"),
+            utf8("product_id"),
+            int("order_paid_fen"),
+            int("refund_fen"),
+            int("platform_fee_fen"),
+            int("commission_fen"),
+        ],
     });
     Schema::new(f)
 }
@@ -380,12 +586,7 @@ mod tests {
             assert_eq!(t.schema().field(0).name(), "shop_id");
             assert_eq!(Table::from_name(t.name()), Some(t));
             let has_date = t.schema().field_with_name("date").is_ok();
-            assert_eq!(
-                has_date,
-                t.partitioning() == Partitioning::Daily,
-                "{}",
-                t.name()
-            );
+            assert_eq!(has_date, t.partitioning().is_dated(), "{}", t.name());
         }
     }
 

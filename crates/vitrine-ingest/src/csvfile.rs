@@ -14,8 +14,10 @@ use std::sync::{Arc, Mutex};
 use vitrine_core::batch::PartSink;
 
 use crate::boundary::BoundaryScanner;
-use crate::import::{FileSummary, Outcome, Problem, Progress, RowMapper, HEADER_SCAN_ROWS};
-use crate::profile::{detect, Profile, PROFILES};
+use crate::import::{
+    FileOptions, FileSummary, Outcome, Problem, Progress, RowMapper, SheetContext, HEADER_SCAN_ROWS,
+};
+use crate::profile::{detect, explain, Profile};
 use crate::text::open_utf8_counted;
 
 /// How a CSV file is cut up and how much each worker buffers; the defaults suit any file.
@@ -60,6 +62,8 @@ struct Header {
     /// Byte offset and line where the data starts.
     data_start: usize,
     data_line: usize,
+    /// Rows above the header (titles, a period cell), with their 1-based line.
+    above: Vec<(usize, Vec<String>)>,
 }
 
 /// Reads a CSV export (UTF-8, UTF-8 BOM or GBK) with `shop` as the default shop id, handing
@@ -73,10 +77,21 @@ pub fn stream_csv(
     stream_csv_with(path, shop, progress, sink, ReadOptions::default())
 }
 
-/// [`stream_csv`] with explicit chunking and buffering.
+/// [`stream_csv_opts`] with only a shop given.
 pub fn stream_csv_with(
     path: &Path,
     shop: Option<&str>,
+    progress: Arc<Progress>,
+    sink: &dyn PartSink,
+    opts: ReadOptions,
+) -> Result<FileSummary, Vec<Problem>> {
+    stream_csv_opts(path, &FileOptions::shop(shop), progress, sink, opts)
+}
+
+/// [`stream_csv`] with the user's file options and explicit chunking and buffering.
+pub fn stream_csv_opts(
+    path: &Path,
+    file_opts: &FileOptions,
     progress: Arc<Progress>,
     sink: &dyn PartSink,
     opts: ReadOptions,
@@ -93,18 +108,18 @@ pub fn stream_csv_with(
         match find_header(&buf, eof) {
             Ok(Some(h)) => break h,
             Ok(None) if !eof && buf.len() < MAX_HEAD => continue,
-            Ok(None) => return Err(whole(no_header())),
+            Ok(None) => return Err(whole(no_header(&buf))),
             Err(reason) => return Err(whole(reason)),
         }
     };
-    let mapper = RowMapper::new(
-        header.profile,
-        header.binding,
-        header.cells,
-        shop,
-        file.clone(),
-        sink,
-    );
+    let ctx = SheetContext {
+        shop: file_opts.shop.as_deref(),
+        file: file.clone(),
+        names: path.display().to_string(),
+        period: crate::period::find(&header.above, path, file_opts.date),
+    };
+    let mapper =
+        RowMapper::new(header.profile, header.binding, header.cells, ctx, sink).map_err(whole)?;
     let rest = buf.split_off(header.data_start.min(buf.len()));
     let workers = opts.workers.max(1);
     let (tx, rx) = sync_channel::<Chunk>(workers * 2);
@@ -141,15 +156,23 @@ pub fn stream_csv_with(
     outcome.into_result()
 }
 
-fn no_header() -> String {
-    format!(
-        "no known export header in the first {HEADER_SCAN_ROWS} rows (known: {})",
-        PROFILES
-            .iter()
-            .map(|p| p.name_zh)
-            .collect::<Vec<_>>()
-            .join("、")
-    )
+/// Why no header was found, with the closest known family.
+fn no_header(head: &[u8]) -> String {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head);
+    let rows: Vec<Vec<String>> = r
+        .byte_records()
+        .take(HEADER_SCAN_ROWS)
+        .filter_map(Result::ok)
+        .map(|rec| {
+            rec.iter()
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect()
+        })
+        .collect();
+    explain(&rows)
 }
 
 /// Reads until `buf` holds `want` bytes or the stream ends; true at the end.
@@ -181,6 +204,7 @@ fn find_header(head: &[u8], eof: bool) -> Result<Option<Header>, String> {
         .flexible(true)
         .from_reader(head);
     let mut rec = csv::ByteRecord::new();
+    let mut above = Vec::new();
     for _ in 0..HEADER_SCAN_ROWS {
         let more = r.read_byte_record(&mut rec).map_err(|e| e.to_string())?;
         let end = r.position().byte() as usize;
@@ -198,10 +222,12 @@ fn find_header(head: &[u8], eof: bool) -> Result<Option<Header>, String> {
                 cells,
                 data_start: end,
                 data_line: r.position().line() as usize,
+                above,
             }));
         }
+        above.push((r.position().line() as usize - 1, cells));
     }
-    Err(no_header())
+    Err(no_header(head))
 }
 
 /// Cuts the stream into chunks of whole records and sends them to the workers. An error

@@ -74,6 +74,8 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         "%Y-%m-%d %H:%M",
         "%Y/%m/%d %H:%M",
         "%Y-%m-%dT%H:%M:%S",
+        "%Y年%m月%d日 %H:%M:%S",
+        "%Y年%m月%d日 %H:%M",
     ] {
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
             return Some(dt.and_utc().timestamp() - 8 * 3600);
@@ -83,10 +85,12 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp() - 8 * 3600)
 }
 
-/// Parses an hour bucket: `13`, `13:00`, `13:00-14:00`, `2026-11-21 13:00`, `13时`.
+/// Parses an hour bucket: `13`, `13:00`, `13:00-14:00`, `10 - 11`, `2026-11-21 13:00`, `13时`.
 pub fn parse_hour(s: &str) -> Option<u32> {
     let t = s.trim();
     let time_part = match t.split_once(' ') {
+        // `10 - 11`: an hour range, not a date and a time.
+        Some((first, _)) if first.len() <= 2 => first,
         Some((_, time)) => time,
         None => t,
     };
@@ -96,9 +100,61 @@ pub fn parse_hour(s: &str) -> Option<u32> {
     (h < 24).then_some(h)
 }
 
+/// Parses a duration into whole seconds: `1分30秒`, `1小时2分`, `90秒`, `01:30`,
+/// `1:02:03`, `15.2s`, `15.2` (seconds).
+pub fn parse_seconds(s: &str) -> Option<i64> {
+    let t = s.trim();
+    if t.contains(':') {
+        let parts: Vec<f64> = t
+            .split(':')
+            .map(|p| p.trim().parse().ok())
+            .collect::<Option<_>>()?;
+        return Some(parts.iter().fold(0.0, |acc, p| acc * 60.0 + p).round() as i64);
+    }
+    let mut total = 0.0;
+    let mut num = String::new();
+    let mut any = false;
+    for c in t.chars() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            '时' | 'h' | 'H' => 3600.0,
+            '分' | 'm' | 'M' => 60.0,
+            '秒' | 's' | 'S' => 1.0,
+            '小' | '钟' | ' ' => continue,
+            _ => return None,
+        };
+        total += num.parse::<f64>().ok()? * unit;
+        num.clear();
+        any = true;
+    }
+    if !num.is_empty() {
+        total += num.parse::<f64>().ok()?;
+        any = true;
+    }
+    any.then(|| total.round() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_as_consoles_write_them() {
+        assert_eq!(parse_seconds("1分30秒"), Some(90));
+        assert_eq!(parse_seconds("1小时2分"), Some(3720));
+        assert_eq!(parse_seconds("01:30"), Some(90));
+        assert_eq!(parse_seconds("15.2s"), Some(15));
+        assert_eq!(parse_seconds("45"), Some(45));
+        assert_eq!(parse_seconds("abc"), None);
+        assert_eq!(parse_hour("10 - 11"), Some(10));
+        assert_eq!(
+            parse_timestamp("2026年07月09日 20:11:05"),
+            parse_timestamp("2026-07-09 20:11:05")
+        );
+    }
 
     #[test]
     fn every_listed_date_form() {

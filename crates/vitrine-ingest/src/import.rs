@@ -14,11 +14,13 @@ use std::sync::{Arc, Mutex};
 use arrow_array::RecordBatch;
 use chrono::NaiveDate;
 use vitrine_core::batch::{BatchBuilder, PartSink, Val};
+use vitrine_core::lineage::SourceRef;
 use vitrine_core::{CoreError, Table};
 
-use crate::date::{parse_date, parse_hour, parse_timestamp};
-use crate::profile::{Parse, Profile};
-use crate::value::{is_blank, parse_count, parse_money_fen, parse_number};
+use crate::date::{parse_date, parse_hour, parse_seconds, parse_timestamp};
+use crate::period::{Period, PeriodOrigin};
+use crate::profile::{is_total_marker, Parse, Profile, Totals};
+use crate::value::{is_blank, parse_count, parse_id, parse_money_fen, parse_number, MoneyUnit};
 
 /// How many rows above the header an export may carry (titles, notes, merged headers).
 pub(crate) const HEADER_SCAN_ROWS: usize = 20;
@@ -64,9 +66,95 @@ impl std::fmt::Display for Problem {
 pub struct FileRead<P = RecordBatch> {
     pub profile: &'static Profile,
     pub encoding: &'static str,
+    /// The sheet read ("" for CSV).
+    pub sheet: String,
+    /// The period the rows were dated by when they carry no date column, and where the
+    /// dates came from (a date column, a period cell, the file name, or `--date`).
+    pub period: Option<Period>,
+    pub period_origin: PeriodOrigin,
     pub rows: usize,
     pub skipped_total_rows: usize,
     pub partitions: BTreeMap<(String, Option<NaiveDate>), P>,
+    /// Per partition, the first and last row (sheet row or file line) its rows came from.
+    pub lines: BTreeMap<(String, Option<NaiveDate>), (usize, usize)>,
+}
+
+/// Every sheet read from one file, and the sheets that matched no export family.
+#[derive(Debug, Clone)]
+pub struct FileImport<P = RecordBatch> {
+    pub sheets: Vec<FileRead<P>>,
+    /// `sheet: why` for each sheet skipped (unknown or empty); not an error.
+    pub skipped: Vec<String>,
+}
+
+/// What [`stream_file`] found: per sheet, how many rows went to the sink.
+pub type ImportSummary = FileImport<usize>;
+
+impl<P> FileImport<P> {
+    /// Rows read over every sheet.
+    pub fn rows(&self) -> usize {
+        self.sheets.iter().map(|s| s.rows).sum()
+    }
+
+    /// The natural key the rows of `table` (by SQL name) replace older rows by: that of the
+    /// first sheet feeding it (sheets of one table share their key).
+    pub fn key_of(&self, table: &str) -> &'static [&'static str] {
+        self.sheets
+            .iter()
+            .find(|s| s.profile.table.name() == table)
+            .map(|s| s.profile.key)
+            .unwrap_or(&[])
+    }
+
+    /// Where each partition's rows came from: (table, shop, date, source) per sheet and
+    /// partition, for the lake's lineage.
+    pub fn lineage(
+        &self,
+        file: &str,
+        hash: &str,
+        imported_at: &str,
+    ) -> Vec<(Table, String, Option<NaiveDate>, SourceRef)> {
+        let mut out = Vec::new();
+        for s in &self.sheets {
+            for ((shop, date), (first, last)) in &s.lines {
+                out.push((
+                    s.profile.table,
+                    shop.clone(),
+                    *date,
+                    SourceRef {
+                        family: s.profile.id.into(),
+                        family_zh: s.profile.name_zh.into(),
+                        file: file.into(),
+                        hash: hash.into(),
+                        sheet: s.sheet.clone(),
+                        first_row: *first,
+                        last_row: *last,
+                        imported_at: imported_at.into(),
+                    },
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// What the user says about a file besides its content.
+#[derive(Debug, Clone, Default)]
+pub struct FileOptions {
+    /// The shop the rows belong to (unless a 店铺ID column says otherwise).
+    pub shop: Option<String>,
+    /// The day of a file whose rows and name carry none (an hour-only sheet).
+    pub date: Option<NaiveDate>,
+}
+
+impl FileOptions {
+    /// Options naming only the shop.
+    pub fn shop(shop: Option<&str>) -> FileOptions {
+        FileOptions {
+            shop: shop.map(String::from),
+            date: None,
+        }
+    }
 }
 
 /// What streaming a file found; its rows went to the sink.
@@ -112,12 +200,14 @@ impl PartSink for Discard {
 
 /// A sink that keeps every batch in memory, for [`read_file`] (small files, tests, uploads).
 #[derive(Default)]
-struct Collect(Mutex<BTreeMap<(String, Option<NaiveDate>), Vec<RecordBatch>>>);
+pub(crate) struct Collect(Mutex<CollectedParts>);
+
+type CollectedParts = BTreeMap<(Table, String, Option<NaiveDate>), Vec<RecordBatch>>;
 
 impl PartSink for Collect {
     fn put_part(
         &self,
-        _: Table,
+        table: Table,
         shop: &str,
         date: Option<NaiveDate>,
         batch: RecordBatch,
@@ -127,7 +217,7 @@ impl PartSink for Collect {
             .lock()
             .map_err(|_| CoreError::Invalid("collector poisoned".into()))?;
         parts
-            .entry((shop.to_string(), date))
+            .entry((table, shop.to_string(), date))
             .or_default()
             .push(batch);
         Ok(())
@@ -135,26 +225,37 @@ impl PartSink for Collect {
 }
 
 /// Reads an export file of any supported kind, chosen by its extension (CSV or a
-/// spreadsheet), handing its rows to `sink` and adding the bytes consumed to `progress`.
+/// spreadsheet, every known sheet of it), handing its rows to `sink` and adding the bytes
+/// consumed to `progress`.
 pub fn stream_file(
     path: &Path,
-    shop: Option<&str>,
+    opts: &FileOptions,
     progress: Arc<Progress>,
     sink: &dyn PartSink,
-) -> Result<FileSummary, Vec<Problem>> {
+) -> Result<ImportSummary, Vec<Problem>> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
     match ext.as_str() {
-        "csv" | "txt" => crate::csvfile::stream_csv(path, shop, progress, sink),
+        "csv" | "txt" => crate::csvfile::stream_csv_opts(
+            path,
+            opts,
+            progress,
+            sink,
+            crate::csvfile::ReadOptions::default(),
+        )
+        .map(|s| FileImport {
+            sheets: vec![s],
+            skipped: vec![],
+        }),
         "xlsx" | "xlsm" | "xls" | "ods" => {
-            let read = crate::xlsx::stream_xlsx(path, shop, sink);
+            let read = crate::xlsx::stream_xlsx(path, opts, sink);
             let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             progress.bytes.fetch_add(size, Ordering::Relaxed);
             if let Ok(r) = &read {
-                progress.rows.fetch_add(r.rows as u64, Ordering::Relaxed);
+                progress.rows.fetch_add(r.rows() as u64, Ordering::Relaxed);
             }
             read
         }
@@ -165,45 +266,81 @@ pub fn stream_file(
     }
 }
 
-/// [`stream_file`] into memory: one batch per partition.
+/// [`stream_file`] into memory: one batch per sheet and partition.
 pub fn read_file(
     path: &Path,
-    shop: Option<&str>,
+    opts: &FileOptions,
     progress: Arc<Progress>,
-) -> Result<FileRead, Vec<Problem>> {
-    collect(path, |sink| stream_file(path, shop, progress, sink))
+) -> Result<FileImport, Vec<Problem>> {
+    let sink = Collect::default();
+    let summary = stream_file(path, opts, progress, &sink)?;
+    collected(path, summary, sink)
 }
 
 /// Reads a CSV export (any supported encoding) into memory with `shop` as the default shop.
 pub fn read_csv(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Problem>> {
-    collect(path, |sink| {
-        crate::csvfile::stream_csv(path, shop, Default::default(), sink)
+    let sink = Collect::default();
+    let summary = crate::csvfile::stream_csv(path, shop, Default::default(), &sink)?;
+    let mut all = collected(
+        path,
+        FileImport {
+            sheets: vec![summary],
+            skipped: vec![],
+        },
+        sink,
+    )?;
+    all.sheets.pop().ok_or_else(|| {
+        vec![Problem::whole(
+            &path.display().to_string(),
+            "no rows".into(),
+        )]
     })
 }
 
-/// Runs a streaming reader into an in-memory collector.
-pub(crate) fn collect(
+/// The batches a [`Collect`] sink gathered, one per sheet and partition.
+pub(crate) fn collected(
     path: &Path,
-    read: impl FnOnce(&dyn PartSink) -> Result<FileSummary, Vec<Problem>>,
-) -> Result<FileRead, Vec<Problem>> {
-    let sink = Collect::default();
-    let summary = read(&sink)?;
-    let parts = sink.0.into_inner().unwrap_or_default();
-    let mut partitions = BTreeMap::new();
-    for (key, batches) in parts {
-        let Some(first) = batches.first() else {
-            continue;
-        };
-        let batch = arrow_select::concat::concat_batches(&first.schema(), &batches)
-            .map_err(|e| vec![Problem::whole(&path.display().to_string(), e.to_string())])?;
-        partitions.insert(key, batch);
+    summary: ImportSummary,
+    sink: Collect,
+) -> Result<FileImport, Vec<Problem>> {
+    let mut parts = sink.0.into_inner().unwrap_or_default();
+    let mut sheets = Vec::new();
+    for s in summary.sheets {
+        let mut partitions = BTreeMap::new();
+        for (key, &rows) in &s.partitions {
+            // Sheets of one table share keys: each takes its own rows, in reading order.
+            let Some(queue) = parts.get_mut(&(s.profile.table, key.0.clone(), key.1)) else {
+                continue;
+            };
+            let mut taken = Vec::new();
+            let mut n = 0;
+            while n < rows && !queue.is_empty() {
+                let b = queue.remove(0);
+                n += b.num_rows();
+                taken.push(b);
+            }
+            let Some(first) = taken.first() else {
+                continue;
+            };
+            let batch = arrow_select::concat::concat_batches(&first.schema(), &taken)
+                .map_err(|e| vec![Problem::whole(&path.display().to_string(), e.to_string())])?;
+            partitions.insert(key.clone(), batch);
+        }
+        sheets.push(FileRead {
+            profile: s.profile,
+            encoding: s.encoding,
+            sheet: s.sheet,
+            period: s.period,
+            period_origin: s.period_origin,
+            rows: s.rows,
+            skipped_total_rows: s.skipped_total_rows,
+            partitions,
+            lines: s.lines,
+        });
     }
-    Ok(FileRead {
-        profile: summary.profile,
-        encoding: summary.encoding,
-        rows: summary.rows,
-        skipped_total_rows: summary.skipped_total_rows,
-        partitions,
+    Ok(FileImport {
+        sheets,
+        skipped: summary.skipped,
     })
 }
 
@@ -254,11 +391,28 @@ fn is_total_row<C: Cells + ?Sized>(row: &C) -> bool {
 enum Source {
     Column {
         idx: usize,
+        /// Another column for the same field, read when this one is blank (支付完成时间, then
+        /// 订单提交时间).
+        alt: Option<usize>,
         parse: Parse,
         header: String,
     },
+    /// A full refund of the `amount` column's value when the status cell is one of `when`.
+    RefundIf {
+        status: usize,
+        amount: Option<usize>,
+        when: &'static [&'static str],
+        header: String,
+    },
+    /// Whether the row is a total: any (or, for `every`, each) of these cells is a marker.
+    TotalFlag {
+        cells: Vec<usize>,
+        every: bool,
+    },
     Shop,
     Fixed(Val<'static>),
+    /// A value known per file (the sheet's kind).
+    Owned(String),
     Missing,
 }
 
@@ -273,10 +427,21 @@ impl FieldPlan {
     /// The column name a problem with this field is reported under.
     fn header(&self) -> &str {
         match &self.source {
-            Source::Column { header, .. } => header,
+            Source::Column { header, .. } | Source::RefundIf { header, .. } => header,
             _ => &self.name,
         }
     }
+}
+
+/// What a mapper knows of the file and sheet besides their rows.
+pub(crate) struct SheetContext<'a> {
+    pub shop: Option<&'a str>,
+    /// The label problems are reported under (`file` or `file[sheet]`).
+    pub file: String,
+    /// Sheet and file name, searched for the profile's `sheet_values`.
+    pub names: String,
+    /// The period found above the header, in the file name or given by `--date`.
+    pub period: Option<(Period, PeriodOrigin)>,
 }
 
 /// Rows of one partition not yet handed to the sink.
@@ -286,6 +451,8 @@ struct Part {
     bytes: usize,
     /// Rows already handed to the sink.
     flushed: usize,
+    /// First and last line of the rows seen.
+    lines: (usize, usize),
 }
 
 /// Maps rows of one bound profile onto canonical partitions, handing full batches to a sink
@@ -306,19 +473,27 @@ pub(crate) struct RowMapper<'s> {
     problem_count: usize,
     rows: usize,
     totals: usize,
+    /// Cells whose total marker makes the row a skipped total ([`Totals::SkipWhere`]).
+    skip_where: Vec<usize>,
+    day: Option<(NaiveDate, PeriodOrigin)>,
+    /// Whether some row's day came from `day`.
+    day_used: bool,
+    period: Option<Period>,
+    origin: PeriodOrigin,
 }
 
 impl<'s> RowMapper<'s> {
+    /// A mapper for rows under `headers`, bound to `profile`; refused (with the reason) when
+    /// the rows cannot be dated: no date column, and no period in the file.
     pub(crate) fn new(
         profile: &'static Profile,
         binding: Vec<Option<usize>>,
         headers: Vec<String>,
-        shop: Option<&str>,
-        file: String,
+        ctx: SheetContext<'_>,
         sink: &'s dyn PartSink,
-    ) -> Self {
+    ) -> Result<Self, String> {
         let schema = profile.table.schema();
-        let plan: Vec<FieldPlan> = schema
+        let mut plan: Vec<FieldPlan> = schema
             .fields()
             .iter()
             .map(|f| FieldPlan {
@@ -327,18 +502,45 @@ impl<'s> RowMapper<'s> {
                 source: source_of(profile, &binding, &headers, f),
             })
             .collect();
-        RowMapper::with_plan(profile, plan, shop.map(String::from), file, sink)
+        // The one day a file names, for rows whose date cell holds only an hour.
+        let day = ctx
+            .period
+            .as_ref()
+            .filter(|p| p.0.is_day())
+            .map(|p| (p.0.start, p.1.clone()));
+        let (period, origin) = date_plan(profile, &mut plan, ctx.period)?;
+        if let Some(target) = profile.sheet_target {
+            let value = profile
+                .sheet_values
+                .iter()
+                .find(|(k, _)| !k.is_empty() && ctx.names.contains(k))
+                .map(|(_, v)| *v);
+            if let (Some(v), Some(f)) = (value, plan.iter_mut().find(|f| f.name == target)) {
+                f.source = Source::Owned(v.to_string());
+            }
+        }
+        let mut m = RowMapper::with_plan(profile, plan, ctx.shop.map(String::from), ctx.file, sink);
+        m.skip_where = skip_cells(profile, &binding);
+        m.day = day;
+        m.period = period;
+        m.origin = origin;
+        Ok(m)
     }
 
     /// A mapper with the same plan and no rows, for another thread.
     pub(crate) fn fork(&self) -> RowMapper<'s> {
-        RowMapper::with_plan(
+        let mut m = RowMapper::with_plan(
             self.profile,
             self.plan.clone(),
             self.shop.clone(),
             self.file.clone(),
             self.sink,
-        )
+        );
+        m.skip_where.clone_from(&self.skip_where);
+        m.day.clone_from(&self.day);
+        m.period = self.period;
+        m.origin = self.origin.clone();
+        m
     }
 
     /// An empty mapper following `plan`.
@@ -350,6 +552,11 @@ impl<'s> RowMapper<'s> {
         sink: &'s dyn PartSink,
     ) -> Self {
         RowMapper {
+            skip_where: Vec::new(),
+            day: None,
+            day_used: false,
+            period: None,
+            origin: PeriodOrigin::Given,
             profile,
             shop_field: plan.iter().position(|f| f.name == "shop_id"),
             date_field: plan.iter().position(|f| f.name == "date"),
@@ -392,7 +599,12 @@ impl<'s> RowMapper<'s> {
         if cells.is_blank() {
             return;
         }
-        if is_total_row(cells) {
+        if is_total_row(cells)
+            || self
+                .skip_where
+                .iter()
+                .any(|&i| is_total_marker(cells.cell(i)))
+        {
             self.totals += 1;
             return;
         }
@@ -404,22 +616,27 @@ impl<'s> RowMapper<'s> {
             _ => None,
         }
         .filter(|s| !s.is_empty());
-        let date = match self.date_field.map(|i| (i, &self.plan[i])) {
-            Some((
-                _,
-                FieldPlan {
-                    source: Source::Column { idx, parse, header },
-                    ..
-                },
-            )) => match parse_cell(cells.cell(*idx), *parse) {
+        let date = match self.date_field.map(|i| &self.plan[i].source) {
+            Some(src @ Source::Column { header, idx, .. }) => match read(src, cells) {
                 Ok(Val::Date(d)) => Some(d),
                 Ok(_) => None,
+                // An hour bucket alone (`13`): the day comes from the file name or --date.
+                Err(_) if parse_hour(cells.cell(*idx)).is_some() && self.day.is_some() => {
+                    self.day_used = true;
+                    self.day.as_ref().map(|d| d.0)
+                }
                 Err(reason) => {
+                    let reason = if parse_hour(cells.cell(*idx)).is_some() {
+                        format!("{reason}: an hour without a day; pass --date YYYY-MM-DD / 只有小时没有日期：请用 --date 指定日期")
+                    } else {
+                        reason
+                    };
                     errors.push((header.clone(), reason));
                     date_unreadable = true;
                     None
                 }
             },
+            Some(Source::Fixed(Val::Date(d))) => Some(*d),
             _ => None,
         };
         let mut part = match (shop, self.failed()) {
@@ -434,11 +651,23 @@ impl<'s> RowMapper<'s> {
                 Ok(date.map(Val::Date).unwrap_or(Val::Null))
             } else {
                 match &fp.source {
-                    Source::Column { idx, parse, header } => {
-                        let raw = cells.cell(*idx);
-                        bytes += raw.len();
-                        parse_cell(raw, *parse).map_err(|reason| (header.clone(), reason))
+                    Source::Column { idx, .. } => {
+                        bytes += cells.cell(*idx).len();
+                        read(&fp.source, cells).map_err(|reason| (fp.header().to_string(), reason))
                     }
+                    Source::RefundIf { .. } => {
+                        read(&fp.source, cells).map_err(|reason| (fp.header().to_string(), reason))
+                    }
+                    Source::TotalFlag { cells: at, every } => {
+                        let marked = |i: &usize| is_total_marker(cells.cell(*i));
+                        let blank = |i: &usize| cells.cell(*i).trim().is_empty();
+                        Ok(Val::Bool(if *every {
+                            at.iter().all(|i| marked(i) || blank(i))
+                        } else {
+                            at.iter().any(marked)
+                        }))
+                    }
+                    Source::Owned(v) => Ok(Val::Str(v)),
                     Source::Shop => Ok(Val::Null),
                     Source::Fixed(v) => Ok(*v),
                     Source::Missing => Ok(Val::Null),
@@ -477,6 +706,7 @@ impl<'s> RowMapper<'s> {
         }
         if let Some(p) = part {
             p.builder.end_row();
+            p.lines = (p.lines.0.min(line), p.lines.1.max(line));
             p.bytes += bytes;
             self.buffered += bytes;
             self.rows += 1;
@@ -549,13 +779,25 @@ impl<'s> RowMapper<'s> {
             .iter()
             .flat_map(|(s, m)| m.iter().map(move |(d, p)| ((s.clone(), *d), p.flushed)))
             .collect();
+        let lines = self
+            .parts
+            .iter()
+            .flat_map(|(s, m)| m.iter().map(move |(d, p)| ((s.clone(), *d), p.lines)))
+            .collect();
         Outcome {
             summary: FileSummary {
                 profile: self.profile,
                 encoding,
+                sheet: String::new(),
+                period: self.period,
+                period_origin: match (&self.day, self.day_used) {
+                    (Some((_, o)), true) => o.clone(),
+                    _ => self.origin.clone(),
+                },
                 rows: self.rows,
                 skipped_total_rows: self.totals,
                 partitions,
+                lines,
             },
             problems: self.problems,
             problem_count: self.problem_count,
@@ -580,6 +822,13 @@ impl Outcome {
         s.skipped_total_rows += other.summary.skipped_total_rows;
         for (k, n) in other.summary.partitions {
             *s.partitions.entry(k).or_default() += n;
+        }
+        if !matches!(other.summary.period_origin, PeriodOrigin::DateColumn(_)) {
+            s.period_origin = other.summary.period_origin;
+        }
+        for (k, (a, b)) in other.summary.lines {
+            let e = s.lines.entry(k).or_insert((a, b));
+            *e = (e.0.min(a), e.1.max(b));
         }
         self.problems.extend(other.problems);
         self.problem_count += other.problem_count;
@@ -627,20 +876,52 @@ fn source_of(
 ) -> Source {
     use arrow_schema::DataType;
     let name = f.name().as_str();
-    let bound = profile
+    let idx_of = |target: &str| {
+        profile
+            .columns
+            .iter()
+            .zip(binding)
+            .find_map(|(c, i)| (c.target == target).then_some(*i).flatten())
+    };
+    if let Totals::Flag(levels) = profile.totals {
+        if name == "is_total" || name == "is_shop_total" {
+            let cells = levels.iter().filter_map(|l| idx_of(l)).collect();
+            return Source::TotalFlag {
+                cells,
+                every: name == "is_shop_total",
+            };
+        }
+    }
+    let bound: Vec<(&crate::profile::ColumnSpec, usize)> = profile
         .columns
         .iter()
         .zip(binding)
-        .find_map(|(c, i)| (c.target == name).then_some(i.map(|i| (c, i))).flatten());
+        .filter_map(|(c, i)| (c.target == name).then_some(i.map(|i| (c, i))).flatten())
+        .collect();
+    let header = |idx: usize| headers.get(idx).cloned().unwrap_or_default();
+    if let Some(&(c, idx)) = bound.first() {
+        return match c.parse {
+            Parse::RefundIf(when) => Source::RefundIf {
+                status: idx,
+                amount: idx_of("amount_fen"),
+                when,
+                header: header(idx),
+            },
+            parse => Source::Column {
+                idx,
+                alt: bound
+                    .iter()
+                    .find(|(o, i)| *i != idx && o.parse == parse)
+                    .map(|x| x.1),
+                parse,
+                header: header(idx),
+            },
+        };
+    }
     let default = profile.defaults.iter().find(|(t, _)| *t == name);
-    match (bound, default) {
-        (Some((c, idx)), _) => Source::Column {
-            idx,
-            parse: c.parse,
-            header: headers.get(idx).cloned().unwrap_or_default(),
-        },
-        (None, _) if name == "shop_id" => Source::Shop,
-        (None, Some((_, v))) => match f.data_type() {
+    match default {
+        _ if name == "shop_id" => Source::Shop,
+        Some((_, v)) => match f.data_type() {
             DataType::Boolean => Source::Fixed(Val::Bool(*v == "1")),
             DataType::Int64 | DataType::Int32 => v
                 .parse()
@@ -648,7 +929,108 @@ fn source_of(
                 .unwrap_or(Source::Missing),
             _ => Source::Fixed(Val::Str(v)),
         },
-        (None, None) => Source::Missing,
+        None => Source::Missing,
+    }
+}
+
+/// How rows of `profile` are dated, set in `plan`: their date column, else the file's
+/// period (a snapshot's whole period; a daily table's single day). Errors say what to do.
+fn date_plan(
+    profile: &Profile,
+    plan: &mut [FieldPlan],
+    found: Option<(Period, PeriodOrigin)>,
+) -> Result<(Option<Period>, PeriodOrigin), String> {
+    use vitrine_core::table::Partitioning;
+    let set = |plan: &mut [FieldPlan], field: &str, d: NaiveDate| {
+        if let Some(f) = plan.iter_mut().find(|f| f.name == field) {
+            f.source = Source::Fixed(Val::Date(d));
+        }
+    };
+    match profile.table.partitioning() {
+        Partitioning::Snapshot => Ok((None, PeriodOrigin::Given)),
+        Partitioning::Period => {
+            let (p, origin) = found.ok_or_else(|| {
+                format!(
+                    "{} is a period snapshot (区间累计) and its period is neither above the header nor in the file name (like `商品卡列表数据_2026_06_30~2026_07_06.xlsx`): keep the period in the file name, or pass --date for a one-day file / 未找到统计周期：请保留文件名中的日期区间，或用 --date 指定单日",
+                    profile.name_zh
+                )
+            })?;
+            set(plan, "date", p.start);
+            set(plan, "period_end", p.end);
+            Ok((Some(p), origin))
+        }
+        Partitioning::Daily => {
+            if let Some(FieldPlan {
+                source: Source::Column { header, .. },
+                ..
+            }) = plan.iter().find(|f| f.name == "date")
+            {
+                return Ok((None, PeriodOrigin::DateColumn(header.clone())));
+            }
+            match found {
+                Some((p, origin)) if p.is_day() => {
+                    set(plan, "date", p.start);
+                    Ok((Some(p), origin))
+                }
+                other => Err(format!(
+                    "{} has no date column{}: pass --date YYYY-MM-DD for the day it covers / 文件没有日期列，也无法从文件名得到单日：请用 --date 指定日期",
+                    profile.name_zh,
+                    match other {
+                        Some((p, o)) => format!(" and {o} names {p}, not one day"),
+                        None => " and its name carries no day".into(),
+                    }
+                )),
+            }
+        }
+    }
+}
+
+/// The cells that mark a skipped total row under [`Totals::SkipWhere`].
+fn skip_cells(profile: &Profile, binding: &[Option<usize>]) -> Vec<usize> {
+    let Totals::SkipWhere(targets) = profile.totals else {
+        return Vec::new();
+    };
+    profile
+        .columns
+        .iter()
+        .zip(binding)
+        .filter(|(c, _)| targets.contains(&c.target))
+        .filter_map(|(_, i)| *i)
+        .collect()
+}
+
+/// Reads a field from its column(s).
+fn read<'c, C: Cells + ?Sized>(src: &Source, cells: &'c C) -> Result<Val<'c>, String> {
+    match src {
+        Source::Column {
+            idx, alt, parse, ..
+        } => {
+            let raw = cells.cell(*idx);
+            match alt {
+                Some(a) if is_blank(raw) => parse_cell(cells.cell(*a), *parse),
+                _ => parse_cell(raw, *parse),
+            }
+        }
+        Source::RefundIf {
+            status,
+            amount,
+            when,
+            ..
+        } => {
+            if !when.contains(&cells.cell(*status).trim()) {
+                return Ok(Val::Int(0));
+            }
+            match amount {
+                Some(a) => Ok(
+                    match parse_cell(cells.cell(*a), Parse::Money(MoneyUnit::Yuan))? {
+                        Val::Null => Val::Int(0),
+                        v => v,
+                    },
+                ),
+                None => Ok(Val::Null),
+            }
+        }
+        _ => Ok(Val::Null),
     }
 }
 
@@ -666,17 +1048,23 @@ fn part_of<'a>(
         builder: BatchBuilder::new(table),
         bytes: 0,
         flushed: 0,
+        lines: (usize::MAX, 0),
     });
     Some(part)
 }
 
 /// Parses one raw cell as its column's declared kind; blanks become nulls.
 fn parse_cell(raw: &str, parse: Parse) -> Result<Val<'_>, String> {
-    if !matches!(parse, Parse::Text | Parse::Map(_)) && is_blank(raw) {
+    if !matches!(parse, Parse::Text | Parse::Map(_) | Parse::Id) && is_blank(raw) {
         return Ok(Val::Null);
     }
     Ok(match parse {
         Parse::Text => Val::Str(raw.trim()),
+        Parse::Id => Val::Str(parse_id(raw)?),
+        Parse::Seconds => Val::Int(
+            parse_seconds(raw).ok_or_else(|| format!("`{raw}` is not a duration (如 1分30秒)"))?,
+        ),
+        Parse::RefundIf(_) => Val::Null,
         Parse::Map(table) => {
             let t = raw.trim();
             Val::Str(

@@ -7,7 +7,10 @@ pub mod boundary;
 pub mod csvfile;
 pub mod date;
 pub mod export;
+pub mod family;
 pub mod import;
+pub mod names;
+pub mod period;
 pub mod profile;
 pub mod text;
 pub mod value;
@@ -18,11 +21,12 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-pub use csvfile::{stream_csv, stream_csv_with, ReadOptions};
+pub use csvfile::{stream_csv, stream_csv_opts, stream_csv_with, ReadOptions};
 pub use import::{
-    read_csv, read_file, stream_file, Discard, FileRead, FileSummary, Problem, Progress,
-    MAX_PROBLEMS,
+    read_csv, read_file, stream_file, Discard, FileImport, FileOptions, FileRead, FileSummary,
+    ImportSummary, Problem, Progress, MAX_PROBLEMS,
 };
+pub use period::{Period, PeriodOrigin};
 pub use xlsx::{read_xlsx, stream_xlsx};
 
 /// SHA-256 of a file's bytes, so re-importing the same file is recognised as a no-op.

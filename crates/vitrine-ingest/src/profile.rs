@@ -24,6 +24,33 @@ pub enum Parse {
     Bool,
     /// Text translated through a table (e.g. 载体类型 → traffic source); unknown values pass through.
     Map(&'static [(&'static str, &'static str)]),
+    /// A platform id kept as text (19 digits); an id Excel turned into `6.91793E+18` is refused.
+    Id,
+    /// A duration (`1分30秒`, `90秒`, `01:30`, `15.2s`, `90`) in whole seconds.
+    Seconds,
+    /// Bound to an after-sale status column: when the status is one of these, the row's
+    /// `amount_fen` counts as refunded in full, else nothing (exports carry no refund amount).
+    RefundIf(&'static [&'static str]),
+}
+
+/// What a profile does with total rows (合计/全部/不限…).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Totals {
+    /// A row whose first cells say 合计/总计/汇总 is skipped (a totals line under a list).
+    Skip,
+    /// A row whose cell in one of these targets is a total marker is skipped as well.
+    SkipWhere(&'static [&'static str]),
+    /// Totals are parts of the data: kept, with `is_total` set when any of these levels is a
+    /// total marker and `is_shop_total` when every one is (or is empty).
+    Flag(&'static [&'static str]),
+}
+
+/// The cells that mark a total rather than a part.
+pub const TOTAL_MARKERS: &[&str] = &["全部", "合计", "总计", "整体", "不限", "汇总", "总体"];
+
+/// Whether a cell marks a total.
+pub fn is_total_marker(cell: &str) -> bool {
+    TOTAL_MARKERS.contains(&cell.trim())
 }
 
 /// One canonical column of a profile.
@@ -46,10 +73,21 @@ pub struct Profile {
     /// Values for canonical columns the export does not carry.
     pub defaults: &'static [(&'static str, &'static str)],
     /// The natural key within a (shop, date) partition: re-imports replace rows by it.
+    /// For period snapshots it is the period (and kind): a new file of the period replaces
+    /// the whole snapshot.
     pub key: &'static [&'static str],
+    pub totals: Totals,
+    /// A target filled from the sheet (or file) name through `sheet_values`, e.g. which
+    /// 交易分析 sheet a row came from; the first listed value is the default.
+    pub sheet_target: Option<&'static str>,
+    pub sheet_values: &'static [(&'static str, &'static str)],
 }
 
-const fn col(target: &'static str, headers: &'static [&'static str], parse: Parse) -> ColumnSpec {
+pub(crate) const fn col(
+    target: &'static str,
+    headers: &'static [&'static str],
+    parse: Parse,
+) -> ColumnSpec {
     ColumnSpec {
         target,
         headers,
@@ -57,9 +95,9 @@ const fn col(target: &'static str, headers: &'static [&'static str], parse: Pars
     }
 }
 
-const YUAN: Parse = Parse::Money(MoneyUnit::Yuan);
+pub(crate) const YUAN: Parse = Parse::Money(MoneyUnit::Yuan);
 
-const CARRIER: &[(&str, &str)] = &[
+pub(crate) const CARRIER: &[(&str, &str)] = &[
     ("直播", "live"),
     ("短视频", "short_video"),
     ("视频", "short_video"),
@@ -81,9 +119,50 @@ const ORDER_STATUS: &[(&str, &str)] = &[
     ("已取消", "cancelled"),
     ("退款成功", "refunded"),
     ("售后完成", "refunded"),
+    ("待支付", "unpaid"),
+    ("待付款", "unpaid"),
+    ("交易关闭", "cancelled"),
+    ("待收货", "shipped"),
+    ("部分发货", "shipped"),
+    ("备货中", "paid"),
 ];
 
-const SHOP: ColumnSpec = col("shop_id", &["店铺ID", "店铺id", "shop_id"], Parse::Text);
+/// 售后状态 of a sub-order.
+const AFTER_SALE: &[(&str, &str)] = &[
+    ("退款成功", "refunded"),
+    ("售后关闭", "closed"),
+    ("售后完成", "closed"),
+    ("退款中", "in_progress"),
+    ("售后中", "in_progress"),
+    ("待商家处理", "in_progress"),
+    ("待买家退货", "in_progress"),
+    ("待商家收货", "in_progress"),
+    ("拒绝退款", "rejected"),
+    ("售后拒绝", "rejected"),
+    ("无售后", ""),
+    ("-", ""),
+    ("--", ""),
+];
+
+/// 流量类型: paid or natural traffic.
+const TRAFFIC_TYPE: &[(&str, &str)] = &[
+    ("付费", "paid"),
+    ("付费流量", "paid"),
+    ("自然", "natural"),
+    ("自然流量", "natural"),
+];
+
+/// APP渠道: which app the order was placed in.
+const APP: &[(&str, &str)] = &[
+    ("抖音", "douyin"),
+    ("抖音极速版", "douyin_lite"),
+    ("抖音火山版", "douyin_huoshan"),
+    ("抖音商城", "douyin_mall"),
+    ("今日头条", "toutiao"),
+    ("西瓜视频", "xigua"),
+];
+
+pub(crate) const SHOP: ColumnSpec = col("shop_id", &["店铺ID", "店铺id", "shop_id"], Parse::Text);
 
 /// Compass 罗盘 product export (both header generations: 成交金额 and 用户支付金额).
 pub const COMPASS_PRODUCT: Profile = Profile {
@@ -118,6 +197,9 @@ pub const COMPASS_PRODUCT: Profile = Profile {
     required: &["date", "product_id", "exposure", "clicks"],
     defaults: &[("category", "uncategorized"), ("source", "all")],
     key: &["product_id", "source"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
 /// Qianchuan 巨量千川 plan report, daily or hourly.
@@ -177,9 +259,16 @@ pub const QIANCHUAN_PLAN: Profile = Profile {
         ("learning_status", ""),
     ],
     key: &["plan_id", "hour"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
-/// 抖店 order export.
+/// 抖店 订单导出: one row per sub-order (子订单). The order day is 支付完成时间 (the pay-time
+/// basis Compass counts by; 订单提交时间 for unpaid rows); 订单应付金额 and 运费 are the
+/// sub-order's own; a sub-order whose 售后状态 is 退款成功 counts as refunded in full (the
+/// export has no refund amount, so partial refunds are unknown). 收件人, 收件人手机号 and
+/// 详细地址 are encrypted in the export and never read.
 pub const DOUDIAN_ORDERS: Profile = Profile {
     id: "doudian_orders",
     name_zh: "抖店 订单导出",
@@ -188,21 +277,24 @@ pub const DOUDIAN_ORDERS: Profile = Profile {
         SHOP,
         col(
             "order_id",
-            &["子订单编号", "订单编号", "主订单编号", "order_id"],
-            Parse::Text,
+            &["子订单编号", "订单编号", "order_id", "主订单编号"],
+            Parse::Id,
         ),
+        col("parent_order_id", &["主订单编号"], Parse::Id),
+        col("date", &["支付完成时间", "支付时间"], Parse::Date),
+        col("date", &["订单提交时间", "下单时间"], Parse::Date),
         col(
-            "date",
-            &["订单提交时间", "下单时间", "支付时间"],
-            Parse::Date,
+            "ordered_at",
+            &["支付完成时间", "支付时间"],
+            Parse::Timestamp,
         ),
         col(
             "ordered_at",
-            &["订单提交时间", "下单时间", "支付时间"],
+            &["订单提交时间", "下单时间"],
             Parse::Timestamp,
         ),
         col("user_id", &["用户ID", "买家ID", "买家昵称"], Parse::Text),
-        col("product_id", &["商品ID", "商品id"], Parse::Text),
+        col("product_id", &["商品ID", "商品id"], Parse::Id),
         col("category", &["商品类目", "类目"], Parse::Text),
         col("quantity", &["商品数量", "数量"], Parse::Count),
         col(
@@ -210,15 +302,22 @@ pub const DOUDIAN_ORDERS: Profile = Profile {
             &["订单应付金额", "实付金额", "支付金额"],
             YUAN,
         ),
+        col("shipping_fen", &["运费"], YUAN),
         col("region", &["省", "收货省份", "省份"], Parse::Text),
         col("device", &["设备", "终端"], Parse::Text),
         col(
             "channel",
-            &["流量来源", "流量渠道", "渠道"],
+            &["流量体裁", "流量来源", "流量渠道", "渠道"],
             Parse::Map(CARRIER),
         ),
+        col("traffic_type", &["流量类型"], Parse::Map(TRAFFIC_TYPE)),
+        col("app", &["APP渠道"], Parse::Map(APP)),
         col("status", &["订单状态"], Parse::Map(ORDER_STATUS)),
+        col("after_sale", &["售后状态"], Parse::Map(AFTER_SALE)),
         col("refund_fen", &["退款金额"], YUAN),
+        col("refund_fen", &["售后状态"], Parse::RefundIf(&["退款成功"])),
+        col("promised_ship_at", &["承诺发货时间"], Parse::Timestamp),
+        col("shipped_at", &["发货时间"], Parse::Timestamp),
     ],
     required: &["order_id", "date", "product_id", "amount_fen"],
     defaults: &[
@@ -232,6 +331,9 @@ pub const DOUDIAN_ORDERS: Profile = Profile {
         ("refund_fen", "0"),
     ],
     key: &["order_id"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
 /// Qianchuan 全域推广 hourly export (one row per hour for the whole account).
@@ -241,14 +343,18 @@ pub const QIANCHUAN_UNI_HOURLY: Profile = Profile {
     table: Table::PlanHour,
     columns: &[
         SHOP,
-        col("date", &["时间-小时", "时间"], Parse::Date),
-        col("hour", &["时间-小时", "小时"], Parse::Hour),
+        col("date", &["时间-小时", "日期", "时间"], Parse::Date),
+        col(
+            "hour",
+            &["时间-小时", "小时区间", "小时", "时段"],
+            Parse::Hour,
+        ),
         col("spend_fen", &["整体消耗"], YUAN),
         col("pay_gmv_fen", &["整体成交金额"], YUAN),
         col("pay_orders", &["整体成交订单数"], Parse::Count),
         col("conversions", &["整体成交订单数"], Parse::Count),
     ],
-    required: &["date", "hour", "spend_fen", "pay_gmv_fen"],
+    required: &["hour", "spend_fen", "pay_gmv_fen"],
     defaults: &[
         ("plan_id", "uni_promotion"),
         ("category", "uncategorized"),
@@ -256,6 +362,9 @@ pub const QIANCHUAN_UNI_HOURLY: Profile = Profile {
         ("learning_status", ""),
     ],
     key: &["plan_id", "hour"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
 /// Qianchuan creative / material report.
@@ -282,6 +391,9 @@ pub const QIANCHUAN_CREATIVE: Profile = Profile {
     required: &["date", "creative_id", "spend_fen", "impressions", "clicks"],
     defaults: &[("plan_id", ""), ("category", "uncategorized")],
     key: &["creative_id"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
 /// Compass video / content export.
@@ -316,6 +428,9 @@ pub const COMPASS_VIDEO: Profile = Profile {
     required: &["date", "video_id", "plays"],
     defaults: &[("product_id", "")],
     key: &["video_id"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
 /// A stock sheet kept by the supply-chain team.
@@ -343,6 +458,9 @@ pub const INVENTORY_SHEET: Profile = Profile {
     required: &["date", "product_id", "on_hand"],
     defaults: &[("category", "uncategorized")],
     key: &["product_id"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
 /// A competitor tracking sheet.
@@ -372,21 +490,37 @@ pub const COMPETITOR_SHEET: Profile = Profile {
     required: &["date", "competitor_shop", "competitor_product"],
     defaults: &[("category", "uncategorized")],
     key: &["competitor_shop", "competitor_product"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
-/// Product comments / reviews export.
+/// 抖店 评价: one row per review (评价日期 like `2026年07月09日 20:11:05`). A review is
+/// identified by its order and product; 用户昵称 is not kept.
 pub const COMMENTS: Profile = Profile {
-    id: "comments",
-    name_zh: "商品评价",
+    id: "doudian_reviews",
+    name_zh: "抖店 评价",
     table: Table::Comments,
     columns: &[
         SHOP,
-        col("date", &["评价时间", "评论时间", "日期"], Parse::Date),
-        col("comment_id", &["评价ID", "评论ID"], Parse::Text),
-        col("product_id", &["商品ID"], Parse::Text),
+        col(
+            "date",
+            &["评价日期", "评价时间", "评论时间", "日期"],
+            Parse::Date,
+        ),
+        col(
+            "comment_id",
+            &["订单ID", "订单编号", "评价ID", "评论ID"],
+            Parse::Id,
+        ),
+        col("product_id", &["商品ID"], Parse::Id),
         col("category", &["类目"], Parse::Text),
-        col("user_id", &["用户ID", "买家昵称"], Parse::Text),
-        col("rating", &["评分", "星级", "商品评分"], Parse::Count),
+        col("user_id", &["用户ID"], Parse::Text),
+        col(
+            "rating",
+            &["商品评价得分", "评分", "星级", "商品评分"],
+            Parse::Count,
+        ),
         col("text", &["评价内容", "评论内容"], Parse::Text),
         col("is_complaint", &["是否投诉", "投诉"], Parse::Bool),
     ],
@@ -397,7 +531,10 @@ pub const COMMENTS: Profile = Profile {
         ("user_id", ""),
         ("is_complaint", "0"),
     ],
-    key: &["comment_id"],
+    key: &["comment_id", "product_id"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
 /// Compass shop overview: the daily indices an export carries (store experience score…).
@@ -420,10 +557,29 @@ pub const COMPASS_SHOP_OVERVIEW: Profile = Profile {
     required: &["date", "experience_score"],
     defaults: &[],
     key: &["shop_id"],
+    totals: Totals::Skip,
+    sheet_target: None,
+    sheet_values: &[],
 };
 
 /// Every profile; detection prefers the one with the most required columns, then the most bound.
 pub const PROFILES: &[Profile] = &[
+    crate::family::TRADE_OVERVIEW,
+    crate::family::TRADE_CARRIER,
+    crate::family::TRADE_ACCOUNT,
+    crate::family::TRADE_SINGLE_CARRIER,
+    crate::family::TRADE_DEVICE,
+    crate::family::TRADE_CATEGORY,
+    crate::family::TRADE_PRODUCT,
+    crate::family::TRADE_PRICE_BAND,
+    crate::family::TRADE_AUDIENCE,
+    crate::family::PRODUCT_CARDS,
+    crate::family::CARD_CHANNELS,
+    crate::family::VIDEO_DETAILS,
+    crate::family::MATERIALS,
+    crate::family::LIVE_ANALYSIS,
+    crate::family::LIVE_SESSIONS,
+    crate::family::SETTLEMENT,
     COMPASS_PRODUCT,
     QIANCHUAN_PLAN,
     DOUDIAN_ORDERS,
@@ -436,17 +592,36 @@ pub const PROFILES: &[Profile] = &[
     COMPASS_SHOP_OVERVIEW,
 ];
 
-/// Normalises a header cell: trims, drops BOMs and spaces, and folds full-width brackets.
+/// Normalises a header cell: trims, drops BOMs and spaces, folds full-width brackets, and
+/// drops a trailing unit `(元)` (newer consoles append it to money headers; the profile
+/// declares every column's unit).
 pub fn normalise(h: &str) -> String {
-    h.trim()
+    let s: String = h
+        .trim()
         .chars()
-        .filter(|c| !matches!(c, '\u{feff}' | ' ' | '\u{3000}'))
+        .filter(|c| !matches!(c, '\u{feff}' | ' ' | '\u{3000}' | '\t'))
         .map(|c| match c {
             '（' => '(',
             '）' => ')',
             _ => c,
         })
-        .collect()
+        .collect();
+    match s.strip_suffix("(元)") {
+        Some(base) if !base.is_empty() => base.to_string(),
+        _ => s,
+    }
+}
+
+/// Consoles cut some headers at this many characters (Qianchuan 全域 素材).
+const CUT_HEADER_CHARS: usize = 12;
+
+/// Whether a normalised file header names the known header `known`: equal, or `known` cut
+/// at [`CUT_HEADER_CHARS`].
+fn names(file: &str, known: &str) -> bool {
+    file == known
+        || (file.chars().count() == CUT_HEADER_CHARS
+            && known.chars().count() > CUT_HEADER_CHARS
+            && known.starts_with(file))
 }
 
 /// For each column spec of `profile`, the index of the header that carries it.
@@ -459,6 +634,11 @@ pub fn bind(profile: &Profile, headers: &[String]) -> Vec<Option<usize>> {
             c.headers
                 .iter()
                 .find_map(|h| norm.iter().position(|n| n == h))
+                .or_else(|| {
+                    c.headers
+                        .iter()
+                        .find_map(|h| norm.iter().position(|n| names(n, h)))
+                })
         })
         .collect()
 }
@@ -479,6 +659,61 @@ pub fn detect(headers: &[String]) -> Option<(&'static Profile, Vec<Option<usize>
             ok.then(|| (p, b))
         })
         .max_by_key(|(p, b)| (p.required.len(), b.iter().filter(|i| i.is_some()).count()))
+}
+
+/// Why no row of `rows` is a known header: the closest family, the headers it matched and
+/// the required ones missing, in English and Chinese.
+pub fn explain(rows: &[Vec<String>]) -> String {
+    let best = rows
+        .iter()
+        .flat_map(|r| PROFILES.iter().map(move |p| (p, bind(p, r))))
+        .map(|(p, b)| {
+            let matched: Vec<&str> = p
+                .columns
+                .iter()
+                .zip(&b)
+                .filter(|(c, i)| i.is_some() && c.target != "shop_id")
+                .map(|(c, _)| c.headers[0])
+                .collect();
+            (p, b, matched)
+        })
+        .max_by_key(|(_, _, m)| m.len());
+    let head = format!(
+        "no known export header in the first {} rows",
+        crate::import::HEADER_SCAN_ROWS
+    );
+    match best {
+        Some((p, b, matched)) if !matched.is_empty() => {
+            let missing: Vec<&str> = p
+                .required
+                .iter()
+                .filter(|t| {
+                    !p.columns
+                        .iter()
+                        .zip(&b)
+                        .any(|(c, i)| c.target == **t && i.is_some())
+                })
+                .filter_map(|t| p.columns.iter().find(|c| c.target == *t))
+                .map(|c| c.headers[0])
+                .collect();
+            let mut matched = matched;
+            matched.dedup();
+            format!(
+                "{head}; closest: {zh} (matched {m}; missing {x}) / 未识别的表头：最接近「{zh}」，已匹配 {m}，缺少 {x}",
+                zh = p.name_zh,
+                m = matched.join("、"),
+                x = missing.join("、"),
+            )
+        }
+        _ => format!(
+            "{head}; it matches none of: {} / 未识别的文件：表头与任何已知导出都不符",
+            PROFILES
+                .iter()
+                .map(|p| p.name_zh)
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,26 @@ pub enum MoneyUnit {
     MilliFen,
 }
 
+/// A platform id as text: tabs, spaces and an Excel text mark (`'`, `="…"`) dropped. An id
+/// Excel turned into a number (`6.91793E+18`) has lost its digits and is refused.
+pub fn parse_id(s: &str) -> Result<&str, String> {
+    let t = s.trim().trim_start_matches('\'');
+    let t = t
+        .strip_prefix("=\"")
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(t)
+        .trim();
+    let mangled = t.contains(['E', 'e'])
+        && t.contains('+')
+        && t.chars().all(|c| c.is_ascii_digit() || ".Ee+".contains(c));
+    if mangled {
+        return Err(format!(
+            "`{t}` is an id that Excel turned into a number, so its digits are lost: import the file as downloaded, or open it in Excel with this column as text / ID 被 Excel 转成了科学计数法，数字已丢失：请导入原始下载文件"
+        ));
+    }
+    Ok(t)
+}
+
 /// True for the cell spellings that mean "no value".
 pub fn is_blank(s: &str) -> bool {
     matches!(
@@ -174,6 +194,17 @@ pub fn parse_money_fen(s: &str, unit: MoneyUnit) -> Result<Option<i64>, ValueErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_keep_their_digits_and_mangled_ids_are_refused() {
+        assert_eq!(parse_id("\t6917926768823643751"), Ok("6917926768823643751"));
+        assert_eq!(
+            parse_id("=\"6917926768823643751\""),
+            Ok("6917926768823643751")
+        );
+        let err = parse_id("6.91793E+18").unwrap_err();
+        assert!(err.contains("Excel"), "{err}");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -9,61 +9,107 @@ use chrono::{Duration, NaiveDate};
 
 use vitrine_core::batch::PartSink;
 
-use crate::import::{collect, FileRead, FileSummary, Problem, RowMapper, HEADER_SCAN_ROWS};
-use crate::profile::detect;
+use crate::import::{
+    collected, Collect, FileImport, FileOptions, ImportSummary, Problem, RowMapper, SheetContext,
+    HEADER_SCAN_ROWS,
+};
+use crate::profile::{detect, explain};
 
 /// Reads a spreadsheet export into memory with `shop` as the default shop id.
-pub fn read_xlsx(path: &Path, shop: Option<&str>) -> Result<FileRead, Vec<Problem>> {
-    collect(path, |sink| stream_xlsx(path, shop, sink))
+pub fn read_xlsx(path: &Path, shop: Option<&str>) -> Result<FileImport, Vec<Problem>> {
+    let sink = Collect::default();
+    let summary = stream_xlsx(path, &FileOptions::shop(shop), &sink)?;
+    collected(path, summary, sink)
 }
 
-/// Reads a spreadsheet export with `shop` as the default shop id, handing its rows to `sink`.
+/// Reads every sheet of a workbook that holds a known export (the Compass 交易分析 workbook
+/// has eleven), handing their rows to `sink`. Sheets with no known header are listed as
+/// skipped; a workbook with none is refused with the closest family.
 pub fn stream_xlsx(
     path: &Path,
-    shop: Option<&str>,
+    opts: &FileOptions,
     sink: &dyn PartSink,
-) -> Result<FileSummary, Vec<Problem>> {
+) -> Result<ImportSummary, Vec<Problem>> {
     let file = path.display().to_string();
-    let whole = |reason: String| {
-        vec![Problem {
-            file: file.clone(),
-            row: 0,
-            column: String::new(),
-            reason,
-        }]
-    };
+    let whole = |reason: String| vec![Problem::whole(&file, reason)];
     let mut book =
         open_workbook_auto(path).map_err(|e| whole(format!("not a readable workbook: {e}")))?;
     let names = book.sheet_names().to_vec();
-    let mut tried = Vec::new();
+    let mut out = FileImport {
+        sheets: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let mut problems = Vec::new();
+    let mut unknown = Vec::new();
     for name in names {
         let range = book
             .worksheet_range(&name)
             .map_err(|e| whole(format!("sheet {name}: {e}")))?;
         let merges = merged_cells(&mut book, &name);
         let (grid, first_row) = grid(&range, &merges);
-        if let Some((line, profile, binding, headers)) = find_header(&grid) {
-            let mut mapper = RowMapper::new(
-                profile,
-                binding,
-                headers,
-                shop,
-                format!("{file}[{name}]"),
-                sink,
-            );
-            for (i, row) in grid.iter().enumerate().skip(line + 1) {
-                let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-                mapper.push(first_row + i + 1, &cells[..]);
-                mapper.flush_over(crate::csvfile::WORKER_BUDGET);
+        let Some((line, profile, binding, headers)) = find_header(&grid) else {
+            if grid.iter().all(|r| r.iter().all(|c| c.trim().is_empty())) {
+                out.skipped.push(format!("{name}: empty / 空表"));
+            } else {
+                out.skipped.push(format!(
+                    "{name}: {}",
+                    explain(&grid[..grid.len().min(HEADER_SCAN_ROWS)])
+                ));
+                unknown.push(name.clone());
             }
-            return mapper.finish("xlsx");
+            continue;
+        };
+        if grid[line + 1..]
+            .iter()
+            .all(|r| r.iter().all(|c| c.trim().is_empty()))
+        {
+            out.skipped
+                .push(format!("{name}: {} with no rows / 无数据", profile.name_zh));
+            continue;
         }
-        tried.push(name);
+        let label = format!("{file}[{name}]");
+        let above: Vec<(usize, Vec<String>)> = grid[..line]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (first_row + i + 1, r.clone()))
+            .collect();
+        let ctx = SheetContext {
+            shop: opts.shop.as_deref(),
+            file: label.clone(),
+            names: format!("{name} {file}"),
+            period: crate::period::find(&above, path, opts.date),
+        };
+        let mut mapper = match RowMapper::new(profile, binding, headers, ctx, sink) {
+            Ok(m) => m,
+            Err(reason) => {
+                problems.push(Problem::whole(&label, reason));
+                continue;
+            }
+        };
+        for (i, row) in grid.iter().enumerate().skip(line + 1) {
+            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+            mapper.push(first_row + i + 1, &cells[..]);
+            mapper.flush_over(crate::csvfile::WORKER_BUDGET);
+        }
+        match mapper.finish("xlsx") {
+            Ok(mut summary) => {
+                summary.sheet = name;
+                out.sheets.push(summary);
+            }
+            Err(p) => problems.extend(p),
+        }
     }
-    Err(whole(format!(
-        "no known export header in the first {HEADER_SCAN_ROWS} rows of any sheet ({})",
-        tried.join(", ")
-    )))
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if out.sheets.is_empty() {
+        let why = out.skipped.join("; ");
+        return Err(whole(format!(
+            "no sheet holds a known export ({}): {why}",
+            unknown.join(", ")
+        )));
+    }
+    Ok(out)
 }
 
 type Header = (

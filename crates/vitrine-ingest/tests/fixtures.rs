@@ -1,40 +1,17 @@
 //! Every fixture export read and checked against values computed by hand from the file.
 
+mod support;
+
 use std::path::PathBuf;
 
-use arrow_array::{Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::RecordBatch;
+use support::{ints, strs, sum};
 use vitrine_ingest::read_csv;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-fn ints(b: &RecordBatch, col: &str) -> Vec<Option<i64>> {
-    let a = b
-        .column_by_name(col)
-        .unwrap()
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .unwrap();
-    (0..a.len())
-        .map(|i| (!a.is_null(i)).then(|| a.value(i)))
-        .collect()
-}
-
-fn sum(b: &RecordBatch, col: &str) -> i64 {
-    ints(b, col).into_iter().flatten().sum()
-}
-
-fn strs(b: &RecordBatch, col: &str) -> Vec<String> {
-    let a = b
-        .column_by_name(col)
-        .unwrap()
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .unwrap();
-    (0..a.len()).map(|i| a.value(i).to_string()).collect()
 }
 
 fn part<'a>(r: &'a vitrine_ingest::FileRead, date: &str) -> &'a RecordBatch {
@@ -302,7 +279,9 @@ fn xlsx_with_title_merged_two_row_header_dates_and_totals() {
         &fixture("compass_product_2026-11-20_merged.xlsx"),
         Some("s1"),
     )
-    .unwrap();
+    .unwrap()
+    .sheets
+    .remove(0);
     assert_eq!(r.profile.id, "compass_product");
     assert_eq!(r.encoding, "xlsx");
     assert_eq!(
@@ -327,9 +306,12 @@ fn xlsx_with_title_merged_two_row_header_dates_and_totals() {
 
 #[test]
 fn xlsx_orders_with_datetime_cells_and_a_notes_sheet_first() {
-    let r = vitrine_ingest::read_xlsx(&fixture("doudian_orders.xlsx"), Some("s1")).unwrap();
+    let all = vitrine_ingest::read_xlsx(&fixture("doudian_orders.xlsx"), Some("s1")).unwrap();
+    // The notes sheet is listed as skipped, not an error.
+    assert_eq!(all.skipped.len(), 1, "{:?}", all.skipped);
+    let r = &all.sheets[0];
     assert_eq!(r.profile.id, "doudian_orders");
-    let d = part(&r, "2026-11-21");
+    let d = part(r, "2026-11-21");
     assert_eq!(sum(d, "amount_fen"), 12_900 + 17_760 + 100_000);
     let t = d
         .column_by_name("ordered_at")

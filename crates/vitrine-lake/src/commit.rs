@@ -16,8 +16,9 @@ use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use vitrine_core::batch::{PartSink, TableSink};
-use vitrine_core::table::Partitioning;
 use vitrine_core::{CoreError, Table};
+
+use vitrine_core::lineage::SourceRef;
 
 use crate::manifest::{FileEntry, Manifest, ManifestStore, PartitionKey};
 use crate::LakeError;
@@ -39,6 +40,7 @@ pub struct Commit {
     txn: String,
     staged: BTreeMap<PartitionKey, Vec<FileEntry>>,
     sources: BTreeMap<String, String>,
+    lineage: Vec<(PartitionKey, SourceRef)>,
     /// Part files written through [`PartSink`] and not yet adopted.
     fresh: Mutex<Vec<(PartitionKey, FileEntry)>>,
     /// Every file this commit wrote, removed again by [`Commit::abort`].
@@ -61,6 +63,7 @@ impl Commit {
             txn,
             staged: BTreeMap::new(),
             sources: BTreeMap::new(),
+            lineage: Vec::new(),
             fresh: Mutex::new(Vec::new()),
             written: Mutex::new(Vec::new()),
             synced: Mutex::new(HashSet::new()),
@@ -71,6 +74,28 @@ impl Commit {
     /// Records an imported source file by content hash.
     pub fn add_source(&mut self, hash: String, description: String) {
         self.sources.insert(hash, description);
+    }
+
+    /// Records that rows of a partition came from `source` (a re-import of the same file and
+    /// sheet replaces its earlier record).
+    pub fn add_lineage(
+        &mut self,
+        table: Table,
+        shop: &str,
+        date: Option<NaiveDate>,
+        source: SourceRef,
+    ) {
+        let date = if table.partitioning().is_dated() {
+            date
+        } else {
+            None
+        };
+        let key = PartitionKey {
+            table: table.name().to_string(),
+            shop: shop.to_string(),
+            date,
+        };
+        self.lineage.push((key, source));
     }
 
     /// Writes one batch of a partition as a new Parquet file (not yet visible anywhere).
@@ -86,7 +111,7 @@ impl Commit {
                 "invalid shop id `{shop}`"
             ))));
         }
-        let date = if table.partitioning() == Partitioning::Daily {
+        let date = if table.partitioning().is_dated() {
             date
         } else {
             None
@@ -156,6 +181,15 @@ impl Commit {
     /// `key` appears among the new rows are dropped; files without such rows are kept as they
     /// are. Within the new parts nothing is dropped.
     pub fn adopt(&mut self, key: &[&str]) -> Result<(), LakeError> {
+        self.adopt_by(&|_| key)
+    }
+
+    /// [`Commit::adopt`] with each table's own natural key (`key_of(table name)`), for a
+    /// file whose sheets feed several tables.
+    pub fn adopt_by<'k>(
+        &mut self,
+        key_of: &(dyn Fn(&str) -> &'k [&'k str] + Sync),
+    ) -> Result<(), LakeError> {
         let fresh = std::mem::take(&mut *lock(&self.fresh)?);
         let mut by_partition: BTreeMap<PartitionKey, Vec<FileEntry>> = BTreeMap::new();
         for (k, e) in fresh {
@@ -189,6 +223,7 @@ impl Commit {
                         s.spawn(|| {
                             let mut out = Vec::new();
                             while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                                let key = key_of(&job.pk.table);
                                 out.push(self.fold(job, key).map(|f| (job.pk.clone(), f)));
                             }
                             out
@@ -335,6 +370,13 @@ impl Commit {
             next.partitions.insert(key, files);
         }
         next.sources.extend(self.sources);
+        for (key, source) in self.lineage {
+            let refs = next.lineage.entry(key).or_default();
+            refs.retain(|r| !r.same_origin(&source));
+            refs.push(source);
+        }
+        let live = &next.partitions;
+        next.lineage.retain(|k, _| live.contains_key(k));
         ManifestStore::new(&self.root).publish(&next)?;
         Ok(next)
     }

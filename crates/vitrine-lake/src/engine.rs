@@ -170,7 +170,7 @@ impl Engine {
             for tq in &compiled {
                 parts.push(self.run(&ctx, q, tq).await?);
             }
-            out.push(evaluate(q, parts)?);
+            out.push(evaluate(q, &compiled, parts)?);
         }
         Ok(out)
     }

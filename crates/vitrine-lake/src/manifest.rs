@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use vitrine_core::lineage::SourceRef;
+
 use crate::LakeError;
 
 /// One partition's identity: table, shop and (for daily tables) date.
@@ -42,6 +44,38 @@ pub struct Manifest {
     /// Content hashes of imported source files (re-import is a no-op).
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
+    /// Per partition, the source files (and their rows) it was imported from.
+    #[serde(default, with = "lineage_list")]
+    pub lineage: BTreeMap<PartitionKey, Vec<SourceRef>>,
+}
+
+mod lineage_list {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Entry {
+        #[serde(flatten)]
+        key: PartitionKey,
+        sources: Vec<SourceRef>,
+    }
+
+    pub fn serialize<S: Serializer>(
+        m: &BTreeMap<PartitionKey, Vec<SourceRef>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter().map(|(k, v)| Entry {
+            key: k.clone(),
+            sources: v.clone(),
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<PartitionKey, Vec<SourceRef>>, D::Error> {
+        let v: Vec<Entry> = Vec::deserialize(d)?;
+        Ok(v.into_iter().map(|e| (e.key, e.sources)).collect())
+    }
 }
 
 mod partition_list {
@@ -91,6 +125,27 @@ impl Manifest {
                 _ => true,
             })
             .flat_map(|(_, v)| v.iter())
+            .collect()
+    }
+
+    /// The source files behind one partition (empty for simulated or pre-lineage data).
+    pub fn lineage_of(&self, table: &str, shop: &str, date: Option<NaiveDate>) -> &[SourceRef] {
+        self.lineage
+            .get(&PartitionKey {
+                table: table.to_string(),
+                shop: shop.to_string(),
+                date,
+            })
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The days of `table` a shop has, in order.
+    pub fn dates(&self, table: &str, shop: &str) -> Vec<NaiveDate> {
+        self.partitions
+            .keys()
+            .filter(|k| k.table == table && k.shop == shop)
+            .filter_map(|k| k.date)
             .collect()
     }
 

@@ -133,13 +133,17 @@ impl Workspace {
         Ok(Engine::new(&self.lake)?)
     }
 
-    /// Shops with their date ranges (from the product funnel).
+    /// Shops with their date ranges (the days any source of headline GMV covers).
     pub fn shops(&self) -> Result<Vec<ShopInfo>, ServiceError> {
         let m = self.lake.manifest_shared()?;
         Ok(m.shops()
             .into_iter()
             .map(|s| {
-                let r = m.date_range(Table::ProductDay.name(), Some(&s));
+                // The days any source of headline GMV covers: 交易分析, orders, products.
+                let r = [Table::TradeDay, Table::Orders, Table::ProductDay]
+                    .iter()
+                    .filter_map(|t| m.date_range(t.name(), Some(&s)))
+                    .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
                 ShopInfo {
                     first_date: r.map(|x| x.0),
                     last_date: r.map(|x| x.1),
@@ -215,6 +219,23 @@ impl Workspace {
             .map(|t| (t.0, t.2, t.3))
             .collect();
         let mut review = req.build(&self.config, &results, &stored)?;
+        let manifest = self.lake.manifest_shared()?;
+        let present: Vec<Table> = Table::ALL
+            .into_iter()
+            .filter(|t| {
+                manifest
+                    .partitions
+                    .keys()
+                    .any(|k| k.table == t.name() && k.shop == shop)
+            })
+            .collect();
+        review.missing_sources = vitrine_analytics::sources::missing(&present, lang);
+        for k in &mut review.kpis {
+            for t in &k.sources {
+                k.lineage
+                    .extend(manifest.lineage_of(t, &shop, Some(date)).iter().cloned());
+            }
+        }
         review.experiments = self.experiment_verdicts(&shop, date).await?;
         // Segment sizes need enough buyers; a shop without orders simply has none.
         review.users = self

@@ -767,6 +767,10 @@ impl ShopSim {
             self.order_seq += 1;
             let order_id = format!("{}{:012}", 6_9 + self.main_category, self.order_seq);
             let user_id = format!("u{:09}", user);
+            let mut delay_h = 6.0 + Exp::new(1.0 / 11.0).map(|e| e.sample(rng)).unwrap_or(10.0);
+            if delayed && rng.gen::<f64>() < 0.45 {
+                delay_h += 60.0;
+            }
             let cat = CATEGORIES[p.category].0;
             ob.push(&[
                 Val::Str(&self.id),
@@ -784,11 +788,18 @@ impl ShopSim {
                 Val::Str(if refunded { "refunded" } else { "completed" }),
                 Val::Int(if refunded { amount } else { 0 }),
                 Val::Bool(o.is_new),
+                Val::Str(&order_id),
+                Val::Str(if o.source == "paid_feed" {
+                    "paid"
+                } else {
+                    "natural"
+                }),
+                Val::Str("douyin"),
+                Val::Str(if refunded { "refunded" } else { "" }),
+                Val::Int(0),
+                Val::Time(at + 48 * 3600),
+                Val::Time(at + (delay_h * 3600.0) as i64),
             ])?;
-            let mut delay_h = 6.0 + Exp::new(1.0 / 11.0).map(|e| e.sample(rng)).unwrap_or(10.0);
-            if delayed && rng.gen::<f64>() < 0.45 {
-                delay_h += 60.0;
-            }
             db.push(&[
                 Val::Str(&self.id),
                 Val::Date(date),

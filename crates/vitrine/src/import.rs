@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use vitrine_core::batch::PartSink;
-use vitrine_ingest::{content_hash, stream_file, Discard, FileSummary, Problem, Progress};
+use vitrine_ingest::{
+    content_hash, stream_file, Discard, FileOptions, FileSummary, ImportSummary, Problem, Progress,
+};
 use vitrine_lake::Lake;
 
 /// How many problems are listed before the rest are only counted.
@@ -71,7 +73,7 @@ fn progress_bar(total: u64) -> (ProgressBar, Arc<Progress>) {
 /// parts are adopted (replacing older rows by natural key) once the file read cleanly. Any
 /// problem anywhere aborts the commit and deletes every part; later files are still read,
 /// into nothing, so every problem of the set is listed.
-pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) -> Result<()> {
+pub fn run(data: &Path, paths: &[PathBuf], opts: &FileOptions, dry_run: bool) -> Result<()> {
     let lake = Lake::open(data)?;
     let files = expand(paths)?;
     let total: u64 = files
@@ -84,7 +86,12 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
     let mut commit = if dry_run { None } else { Some(lake.begin()?) };
     let mut problems: Vec<Problem> = Vec::new();
     let (mut rows, mut imported) = (0usize, 0usize);
+    let config = vitrine_core::config::Config::load(&data.join("vitrine.toml"))?;
     for f in &files {
+        if let Some(p) = shop_mismatch(f, opts.shop.as_deref(), &config, &pb) {
+            problems.push(p);
+            continue;
+        }
         let hash = content_hash(f).with_context(|| format!("reading {}", f.display()))?;
         if lake.has_source(&hash)? {
             done.bytes.fetch_add(file_len(f), Ordering::Relaxed);
@@ -95,15 +102,16 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
             Some(c) if problems.is_empty() => c,
             _ => &Discard,
         };
-        match stream_file(f, shop, Arc::clone(&done), sink) {
+        match stream_file(f, opts, Arc::clone(&done), sink) {
             Err(p) => problems.extend(p),
             Ok(r) => {
-                pb.suspend(|| eprintln!("{}", describe(f, &r)));
-                rows += r.rows;
+                pb.suspend(|| eprintln!("{}", describe_file(f, &r)));
+                rows += r.rows();
                 imported += 1;
                 if let (Some(c), true) = (commit.as_mut(), problems.is_empty()) {
+                    let key_of = |table: &str| r.key_of(table);
                     let adopted = c
-                        .adopt(r.profile.key)
+                        .adopt_by(&key_of)
                         .with_context(|| format!("importing {}", f.display()));
                     if let Err(e) = adopted {
                         pb.finish_and_clear();
@@ -112,7 +120,16 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
                         }
                         return Err(e.context("nothing was imported"));
                     }
-                    c.add_source(hash, format!("{} ({})", f.display(), r.profile.id));
+                    let name = f
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let now = chrono::Utc::now().to_rfc3339();
+                    for (table, shop, date, source) in r.lineage(&name, &hash, &now) {
+                        c.add_lineage(table, &shop, date, source);
+                    }
+                    let families: Vec<&str> = r.sheets.iter().map(|s| s.profile.id).collect();
+                    c.add_source(hash, format!("{} ({})", f.display(), families.join(", ")));
                 }
             }
         }
@@ -150,11 +167,51 @@ pub fn run(data: &Path, paths: &[PathBuf], shop: Option<&str>, dry_run: bool) ->
     Ok(())
 }
 
+/// A problem when `f`'s name carries a shop name that differs from the configured name of
+/// `shop`; with no name configured, a hint on how to record it.
+fn shop_mismatch(
+    f: &Path,
+    shop: Option<&str>,
+    config: &vitrine_core::config::Config,
+    pb: &ProgressBar,
+) -> Option<Problem> {
+    let named = vitrine_ingest::names::shop_in_file_name(f)?;
+    let shop = shop?;
+    match config.shop_name(shop) {
+        Some(known) if known != named => Some(Problem::whole(
+            &f.display().to_string(),
+            format!(
+                "the file name says shop 「{named}」 but shop {shop} is 「{known}」 (vitrine.toml): check --shop / 文件名中的店铺「{named}」与店铺 {shop} 的名称「{known}」不符，请检查 --shop"
+            ),
+        )),
+        Some(_) => None,
+        None => {
+            pb.suspend(|| {
+                eprintln!(
+                    "{}: the file name says shop 「{named}」; to have every import checked against it, add to vitrine.toml: [shop.\"{shop}\"] name = \"{named}\"",
+                    f.display()
+                )
+            });
+            None
+        }
+    }
+}
+
 fn file_len(f: &Path) -> u64 {
     f.metadata().map(|m| m.len()).unwrap_or(0)
 }
 
-/// One line on a file read cleanly: profile, encoding, rows, partitions, dates.
+/// Lines on a file read cleanly: one per sheet, then the sheets skipped.
+fn describe_file(f: &Path, r: &ImportSummary) -> String {
+    let mut lines: Vec<String> = r.sheets.iter().map(|s| describe(f, s)).collect();
+    for s in &r.skipped {
+        lines.push(format!("{}: sheet skipped / 跳过工作表 {s}", f.display()));
+    }
+    lines.join("\n")
+}
+
+/// One line on a sheet read cleanly: profile, encoding, rows, partitions, dates and where
+/// the dates came from.
 fn describe(f: &Path, r: &FileSummary) -> String {
     let range = r
         .date_range()
@@ -165,12 +222,22 @@ fn describe(f: &Path, r: &FileSummary) -> String {
     } else {
         String::new()
     };
+    let sheet = if r.sheet.is_empty() {
+        String::new()
+    } else {
+        format!("[{}]", r.sheet)
+    };
+    let range = match r.period {
+        Some(p) if !p.is_day() => format!("period snapshot {p}"),
+        _ => range,
+    };
     format!(
-        "{}: {} ({}), {} rows, {} partitions, {range}{totals}",
+        "{}{sheet}: {} ({}), {} rows, {} partitions, {range} (dates from {}){totals}",
         f.display(),
         r.profile.name_zh,
         r.encoding,
         r.rows,
-        r.partitions.len()
+        r.partitions.len(),
+        r.period_origin
     )
 }

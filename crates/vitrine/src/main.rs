@@ -8,6 +8,7 @@ mod experiment;
 mod import;
 mod rca;
 mod render;
+mod sources;
 mod user;
 mod users;
 
@@ -65,7 +66,8 @@ enum SimCommand {
 enum Command {
     /// Simulate a believable shop (or several) into a data directory.
     Simulate(SimulateArgs),
-    /// Import merchant exports (CSV: Compass, Qianchuan, 抖店 orders), recognised by their headers.
+    /// Import merchant exports (Compass, Qianchuan, 抖店; CSV or workbooks, every known
+    /// sheet), recognised by their headers.
     Import {
         /// Files or folders.
         #[arg(required = true)]
@@ -73,6 +75,9 @@ enum Command {
         /// Shop id for files without a 店铺ID column.
         #[arg(long)]
         shop: Option<String>,
+        /// The day of files whose rows and names carry no date (an hour-only sheet).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
         /// Print what would be imported and every problem; change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -84,6 +89,16 @@ enum Command {
     },
     /// List the lake's tables and their columns.
     Tables,
+    /// What a shop has in the lake (per table: exports, days or periods, last import) and
+    /// which exports it is missing.
+    Sources {
+        #[arg(long)]
+        shop: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
     /// Run SQL over the lake's tables.
     Query {
         sql: String,
@@ -325,9 +340,24 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import {
             paths,
             shop,
+            date,
             dry_run,
-        } => import::run(&data, &paths, shop.as_deref(), dry_run),
+        } => import::run(
+            &data,
+            &paths,
+            &vitrine_ingest::FileOptions { shop, date },
+            dry_run,
+        ),
         Command::Metrics { format } => render::metrics(format == Format::Json),
+        Command::Sources { shop, format, lang } => {
+            sources::run(
+                &data,
+                shop.as_deref(),
+                format == Format::Json,
+                Lang::parse(&lang)?,
+            )
+            .await
+        }
         Command::Tables => {
             render::tables();
             Ok(())

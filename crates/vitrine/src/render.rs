@@ -26,6 +26,7 @@ pub fn metrics(json: bool) -> Result<()> {
         "unit",
         "direction",
         "additive",
+        "sources (best first)",
     ]);
     for m in METRICS {
         let unit = serde_json::to_value(m.unit)?
@@ -45,6 +46,7 @@ pub fn metrics(json: bool) -> Result<()> {
             &unit,
             dir,
             if m.additive { "yes" } else { "ratio" },
+            &vitrine_core::metric::sources_text(m),
         ]);
     }
     println!(
@@ -184,6 +186,12 @@ fn text(rv: &Review) -> String {
             );
         }
     }
+    if !rv.missing_sources.is_empty() {
+        let _ = writeln!(s, "\n{}", missing_heading(l));
+        for m in &rv.missing_sources {
+            let _ = writeln!(s, "  {}: {}", m.name, m.download);
+        }
+    }
     if let Some(p) = &rv.paid_traffic {
         let _ = writeln!(s, "\n{}", paid_heading(p, l));
         for x in paid_lines(p) {
@@ -303,6 +311,14 @@ fn verdict(e: &vitrine_analytics::experiment::ExperimentVerdict, l: Lang) -> &st
     l.pick(&e.analysis.verdict.zh, &e.analysis.verdict.en)
 }
 
+/// The heading over the sections a shop has no source for.
+fn missing_heading(l: Lang) -> &'static str {
+    l.pick(
+        "缺少的数据（下载后导入即可补全）",
+        "Missing data (download and import to fill in)",
+    )
+}
+
 fn markdown(rv: &Review) -> String {
     let l = rv.lang;
     let mut s = format!(
@@ -355,6 +371,12 @@ fn markdown(rv: &Review) -> String {
             a.message,
             l.pick("持续", "standing")
         );
+    }
+    if !rv.missing_sources.is_empty() {
+        let _ = writeln!(s, "\n## {}\n", missing_heading(l));
+        for m in &rv.missing_sources {
+            let _ = writeln!(s, "- **{}**: {}", m.name, m.download);
+        }
     }
     if let Some(p) = &rv.paid_traffic {
         let _ = writeln!(s, "\n## {}\n", paid_heading(p, l));
@@ -464,6 +486,17 @@ fn html(rv: &Review) -> String {
             format!("<h2>{}</h2><ul>{items}</ul>", esc(&paid_heading(p, l)))
         })
         .unwrap_or_default();
+    let missing: String = if rv.missing_sources.is_empty() {
+        String::new()
+    } else {
+        let items: String = rv
+            .missing_sources
+            .iter()
+            .map(|m| format!("<li><b>{}</b>: {}</li>", esc(&m.name), esc(&m.download)))
+            .collect();
+        format!("<h2>{}</h2><ul>{items}</ul>", esc(missing_heading(l)))
+    };
+    let paid = format!("{missing}{paid}");
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px}}tr.alert td{{color:#c00}}</style></head><body><h1>{t}</h1><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table><h2>{}</h2><ul>{alerts}</ul><h2>{}</h2><ol>{actions}</ol>{paid}<p>{} {:.0} ({})</p></body></html>",
         l.pick("zh-CN", "en"),

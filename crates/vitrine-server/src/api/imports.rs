@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use vitrine_core::batch::PartSink;
-use vitrine_ingest::{content_hash, stream_file, Discard, FileSummary, Problem};
+use vitrine_ingest::{content_hash, stream_file, Discard, FileOptions, ImportSummary, Problem};
 use vitrine_lake::Role;
 
 use crate::auth::{self, Auth};
@@ -37,6 +37,10 @@ struct Report {
     first_date: Option<String>,
     last_date: Option<String>,
     already_imported: bool,
+    /// Per sheet read: `sheet: family, rows, dates from …` (one line for a CSV).
+    sheets: Vec<String>,
+    /// Sheets that hold no known export, with why (not errors).
+    skipped_sheets: Vec<String>,
     problems: Vec<String>,
     more_problems: usize,
     /// True when confirming would import it.
@@ -78,11 +82,17 @@ fn read_for_shop(
     path: &FsPath,
     shop: &str,
     sink: &dyn PartSink,
-) -> Result<FileSummary, Vec<Problem>> {
-    let read = stream_file(path, Some(shop), Default::default(), sink)?;
+) -> Result<ImportSummary, Vec<Problem>> {
+    let read = stream_file(
+        path,
+        &FileOptions::shop(Some(shop)),
+        Default::default(),
+        sink,
+    )?;
     let others: Vec<&str> = read
-        .partitions
-        .keys()
+        .sheets
+        .iter()
+        .flat_map(|s| s.partitions.keys())
         .map(|k| k.0.as_str())
         .filter(|s| *s != shop)
         .collect();
@@ -154,7 +164,7 @@ fn report(
     id: &str,
     file: &str,
     bytes: usize,
-    read: Result<FileSummary, Vec<Problem>>,
+    read: Result<ImportSummary, Vec<Problem>>,
     already: bool,
 ) -> Report {
     let mut r = Report {
@@ -170,23 +180,39 @@ fn report(
         first_date: None,
         last_date: None,
         already_imported: already,
+        sheets: Vec::new(),
+        skipped_sheets: Vec::new(),
         problems: Vec::new(),
         more_problems: 0,
         importable: false,
     };
     match read {
         Ok(f) => {
-            r.profile = Some(f.profile.id.to_string());
-            r.profile_zh = Some(f.profile.name_zh.to_string());
-            r.encoding = Some(f.encoding.to_string());
-            r.rows = f.rows;
-            r.skipped_total_rows = f.skipped_total_rows;
-            r.partitions = f.partitions.len();
-            if let Some((a, b)) = f.date_range() {
-                r.first_date = Some(a.to_string());
-                r.last_date = Some(b.to_string());
-            }
-            r.importable = !already && f.rows > 0;
+            let join = |xs: Vec<&str>| xs.join("、");
+            r.profile = Some(join(f.sheets.iter().map(|s| s.profile.id).collect()));
+            r.profile_zh = Some(join(f.sheets.iter().map(|s| s.profile.name_zh).collect()));
+            r.encoding = f.sheets.first().map(|s| s.encoding.to_string());
+            r.rows = f.rows();
+            r.skipped_total_rows = f.sheets.iter().map(|s| s.skipped_total_rows).sum();
+            r.partitions = f.sheets.iter().map(|s| s.partitions.len()).sum();
+            let ranges: Vec<_> = f.sheets.iter().filter_map(|s| s.date_range()).collect();
+            r.first_date = ranges.iter().map(|x| x.0).min().map(|d| d.to_string());
+            r.last_date = ranges.iter().map(|x| x.1).max().map(|d| d.to_string());
+            r.sheets = f
+                .sheets
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}: {}, {} rows, dates from {}",
+                        if s.sheet.is_empty() { "-" } else { &s.sheet },
+                        s.profile.name_zh,
+                        s.rows,
+                        s.period_origin
+                    )
+                })
+                .collect();
+            r.skipped_sheets.clone_from(&f.skipped);
+            r.importable = !already && f.rows() > 0;
         }
         Err(p) => {
             // Name the file as the user uploaded it, not our storage path.
@@ -296,7 +322,8 @@ pub(crate) async fn commit(
                 )));
             }
         };
-        if let Err(e) = c.adopt(read.profile.key) {
+        let key_of = |table: &str| read.key_of(table);
+        if let Err(e) = c.adopt_by(&key_of) {
             c.abort();
             return Err(e.into());
         }
@@ -304,10 +331,18 @@ pub(crate) async fn commit(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        c.add_source(hash, format!("{label} ({}, web upload)", read.profile.id));
+        let now = chrono::Utc::now().to_rfc3339();
+        for (table, shop, date, source) in read.lineage(&label, &hash, &now) {
+            c.add_lineage(table, &shop, date, source);
+        }
+        let families: Vec<&str> = read.sheets.iter().map(|s| s.profile.id).collect();
+        c.add_source(
+            hash,
+            format!("{label} ({}, web upload)", families.join(", ")),
+        );
         let m = c.finish()?;
         Ok(serde_json::json!({
-            "imported": label, "rows": read.rows, "profile": read.profile.id,
+            "imported": label, "rows": read.rows(), "profile": families.join(", "),
             "lake_version": m.version,
         }))
     })
