@@ -178,6 +178,13 @@ pub struct SourceShare {
     pub gmv_share: f64,
 }
 
+/// Where the day's orders came from and when (paid order lines, most first / by hour).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OrderMix {
+    pub regions: Vec<(String, f64)>,
+    pub hours: Vec<(u32, f64)>,
+}
+
 /// The GMV target tree behind the day's target (REQUIREMENTS §4).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetSummary {
@@ -209,6 +216,8 @@ pub struct Review {
     pub funnel: Vec<FunnelStep>,
     pub leakiest_step: Option<String>,
     pub traffic: Vec<SourceShare>,
+    /// The day's paid order lines by region and by hour.
+    pub order_mix: OrderMix,
     pub trends: Vec<Trend>,
     /// Verdicts of the shop's running experiments (filled by the service from the registry).
     pub experiments: Vec<crate::experiment::ExperimentVerdict>,
@@ -466,6 +475,7 @@ impl ReviewRequest {
             funnel,
             leakiest_step: leakiest,
             traffic: traffic(&results[7]),
+            order_mix: order_mix(&results[2], &results[13], self.date),
             trends: ctx.trends(),
             experiments: Vec::new(),
             users: None,
@@ -1231,6 +1241,28 @@ fn best_roi_plans(plans: &MetricTable, date: NaiveDate) -> Vec<String> {
         .take(3)
         .map(|(k, r)| format!("{k} (ROI {r:.2})"))
         .collect()
+}
+
+/// The day's rows of a per-day `order_count` breakdown, as (key, count).
+fn day_counts(t: &MetricTable, date: NaiveDate) -> Vec<(String, f64)> {
+    let (c, day) = (col(t, "order_count"), date.to_string());
+    t.rows
+        .iter()
+        .filter(|r| r.period.as_deref() == Some(day.as_str()))
+        .filter_map(|r| Some((r.key.first()?.clone(), r.values.get(c).copied().flatten()?)))
+        .filter(|(_, n)| *n > 0.0)
+        .collect()
+}
+
+fn order_mix(regions: &MetricTable, hours: &MetricTable, date: NaiveDate) -> OrderMix {
+    let mut regions = day_counts(regions, date);
+    regions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut hours: Vec<(u32, f64)> = day_counts(hours, date)
+        .into_iter()
+        .filter_map(|(h, n)| Some((h.parse().ok()?, n)))
+        .collect();
+    hours.sort_by_key(|x| x.0);
+    OrderMix { regions, hours }
 }
 
 fn traffic(t: &MetricTable) -> Vec<SourceShare> {

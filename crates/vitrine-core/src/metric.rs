@@ -238,7 +238,11 @@ pub static MEASURES: &[Measure] = &[
     m!("hold_3s", VideoDay, "SUM(hold_3s)"),
     m!("likes", VideoDay, "SUM(likes)"),
     m!("interactions", VideoDay, "SUM(likes + comments + shares)"),
-    m!("order_count", Orders, "COUNT(*)"),
+    m!(
+        "order_count",
+        Orders,
+        "COUNT(CASE WHEN status NOT IN ('cancelled', 'unpaid') THEN 1 END)"
+    ),
     m!("order_amount_fen", Orders, "SUM(amount_fen)"),
     m!("buyers", Orders, "COUNT(DISTINCT user_id)"),
     m!(

@@ -474,3 +474,77 @@ async fn many_small_streamed_parts_are_compacted_into_one_file() {
         .unwrap();
     assert!(out.ends_with("10,50\n"), "{out}");
 }
+
+/// One product-card row of a period snapshot starting `start` and ending `end`.
+fn card(b: &mut BatchBuilder, start: &str, end: &str, product: &str, paid_fen: i64) {
+    b.push(&[
+        Val::Str("s1"),
+        Val::Date(d(start)),
+        Val::Date(d(end)),
+        Val::Str(product),
+        Val::Int(1_000),
+        Val::Int(100),
+        Val::Int(paid_fen),
+        Val::Int(5),
+        Val::Int(5),
+        Val::Int(10),
+        Val::Int(2),
+    ])
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_weekly_snapshot_is_never_a_day_and_one_day_snapshots_form_a_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    let mut c = lake.begin().unwrap();
+    // A week 07-06..07-12 (999 yuan), and one-day snapshots of 07-06 and 07-07.
+    let mut w = BatchBuilder::new(Table::ProductCardPeriod);
+    card(&mut w, "2026-07-06", "2026-07-12", "p1", 99_900);
+    card(&mut w, "2026-07-06", "2026-07-06", "p1", 10_000);
+    c.merge(
+        Table::ProductCardPeriod,
+        "s1",
+        Some(d("2026-07-06")),
+        &w.finish().unwrap(),
+        &["period_end"],
+    )
+    .unwrap();
+    let mut one = BatchBuilder::new(Table::ProductCardPeriod);
+    card(&mut one, "2026-07-07", "2026-07-07", "p1", 20_000);
+    c.write(
+        Table::ProductCardPeriod,
+        "s1",
+        Some(d("2026-07-07")),
+        &one.finish().unwrap(),
+    )
+    .unwrap();
+    c.finish().unwrap();
+    let e = Engine::new(&lake).unwrap();
+    let daily = MetricQuery::new(&["card_user_paid"], d("2026-07-06"), d("2026-07-12"))
+        .filter(Dim::Shop, "s1")
+        .per(TimeGrain::Day);
+    let t = e.metric(&daily).await.unwrap();
+    let series: Vec<(String, Option<f64>)> = t.series("card_user_paid");
+    assert_eq!(
+        series,
+        vec![
+            ("2026-07-06".to_string(), Some(100.0)),
+            ("2026-07-07".to_string(), Some(200.0))
+        ],
+        "only one-day snapshots make days"
+    );
+    let week = MetricQuery::new(&["card_user_paid"], d("2026-07-06"), d("2026-07-12"))
+        .filter(Dim::Shop, "s1");
+    assert_eq!(
+        e.metric(&week).await.unwrap().scalar("card_user_paid"),
+        Some(999.0)
+    );
+    // A range that is no stored period has no answer (never a sum of overlapping ones).
+    let other = MetricQuery::new(&["card_user_paid"], d("2026-07-06"), d("2026-07-07"))
+        .filter(Dim::Shop, "s1");
+    assert_eq!(
+        e.metric(&other).await.unwrap().scalar("card_user_paid"),
+        None
+    );
+}

@@ -186,6 +186,9 @@ fn text(rv: &Review) -> String {
             );
         }
     }
+    if let Some(line) = mix_line(rv) {
+        let _ = writeln!(s, "\n{line}");
+    }
     if !rv.missing_sources.is_empty() {
         let _ = writeln!(s, "\n{}", missing_heading(l));
         for m in &rv.missing_sources {
@@ -311,6 +314,34 @@ fn verdict(e: &vitrine_analytics::experiment::ExperimentVerdict, l: Lang) -> &st
     l.pick(&e.analysis.verdict.zh, &e.analysis.verdict.en)
 }
 
+/// The day's orders by region (top five) and their peak hours, on one line.
+fn mix_line(rv: &Review) -> Option<String> {
+    let (l, m) = (rv.lang, &rv.order_mix);
+    if m.regions.is_empty() {
+        return None;
+    }
+    let regions: Vec<String> = m
+        .regions
+        .iter()
+        .take(5)
+        .map(|(r, n)| format!("{r} {n:.0}"))
+        .collect();
+    let mut peak = m.hours.clone();
+    peak.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let hours: Vec<String> = peak
+        .iter()
+        .take(3)
+        .map(|(h, n)| format!("{h}{} {n:.0}", l.pick("时", "h")))
+        .collect();
+    Some(format!(
+        "{}: {} · {}: {}",
+        l.pick("订单地域", "Orders by region"),
+        regions.join(", "),
+        l.pick("高峰时段", "Peak hours"),
+        hours.join(", ")
+    ))
+}
+
 /// The heading over the sections a shop has no source for.
 fn missing_heading(l: Lang) -> &'static str {
     l.pick(
@@ -371,6 +402,9 @@ fn markdown(rv: &Review) -> String {
             a.message,
             l.pick("持续", "standing")
         );
+    }
+    if let Some(line) = mix_line(rv) {
+        let _ = writeln!(s, "\n{line}");
     }
     if !rv.missing_sources.is_empty() {
         let _ = writeln!(s, "\n## {}\n", missing_heading(l));

@@ -368,6 +368,15 @@ fn an_orders_only_shop_gets_a_review_and_is_told_what_to_download() {
     // The export has no buyer id: no buyers, so no AOV per buyer.
     assert_eq!(value(&rv, "paying_users"), None);
     assert_eq!(value(&rv, "aov"), None);
+    // Paid order lines by region and hour (the closed order counts nowhere).
+    assert_eq!(
+        rv["order_mix"]["regions"],
+        serde_json::json!([["广东省", 2.0], ["浙江省", 1.0]])
+    );
+    assert_eq!(
+        rv["order_mix"]["hours"],
+        serde_json::json!([[10, 2.0], [12, 1.0]])
+    );
     // On time: 1001 and 1002 promised 07-11; 1002 shipped 07-12, late.
     assert_eq!(value(&rv, "on_time_rate"), Some(0.5));
     let missing: Vec<&str> = rv["missing_sources"]
