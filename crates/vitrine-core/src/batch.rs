@@ -49,6 +49,31 @@ impl Col {
             Col::Bool(b) => b.append_null(),
         }
     }
+
+    fn append_nulls(&mut self, n: usize) {
+        match self {
+            Col::Str(b) => b.append_nulls(n),
+            Col::I64(b) => b.append_nulls(n),
+            Col::I32(b) => b.append_nulls(n),
+            Col::F64(b) => b.append_nulls(n),
+            Col::Date(b) => b.append_nulls(n),
+            Col::Time(b) => b.append_nulls(n),
+            Col::Bool(b) => b.append_nulls(n),
+        }
+    }
+
+    fn len(&self) -> usize {
+        use arrow_array::builder::ArrayBuilder;
+        match self {
+            Col::Str(b) => b.len(),
+            Col::I64(b) => b.len(),
+            Col::I32(b) => b.len(),
+            Col::F64(b) => b.len(),
+            Col::Date(b) => b.len(),
+            Col::Time(b) => b.len(),
+            Col::Bool(b) => b.len(),
+        }
+    }
 }
 
 /// Days from 1970-01-01 to `d`, as Arrow's Date32 stores it.
@@ -182,12 +207,19 @@ impl BatchBuilder {
         self.rows += 1;
     }
 
-    /// Finishes the batch and resets the builder.
+    /// Finishes the batch and resets the builder. A nullable column that was never given a
+    /// value (an export without that column) is filled with nulls here, once, instead of
+    /// one append per row.
     pub fn finish(&mut self) -> Result<RecordBatch, CoreError> {
+        let rows = self.rows;
         let arrays: Vec<ArrayRef> = self
             .cols
             .iter_mut()
             .map(|c| -> ArrayRef {
+                let short = rows.saturating_sub(c.len());
+                if short > 0 {
+                    c.append_nulls(short);
+                }
                 match c {
                     Col::Str(b) => Arc::new(b.finish()),
                     Col::I64(b) => Arc::new(b.finish()),
@@ -233,6 +265,31 @@ pub trait TableSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nullable_column_never_given_a_value_is_all_null() {
+        let mut b = BatchBuilder::new(Table::Orders);
+        let schema = Table::Orders.schema();
+        for row in 0..3 {
+            for (i, f) in schema.fields().iter().enumerate() {
+                let v = match f.name().as_str() {
+                    "shop_id" => Val::Str("s1"),
+                    "date" => Val::Date(NaiveDate::from_ymd_opt(2026, 7, 9).unwrap()),
+                    "ordered_at" => Val::Time(1_783_000_000 + row),
+                    "quantity" | "amount_fen" | "refund_fen" => Val::Int(row),
+                    _ if f.is_nullable() => continue,
+                    _ => Val::Str("x"),
+                };
+                b.append(i, v).unwrap();
+            }
+            b.end_row();
+        }
+        let batch = b.finish().unwrap();
+        assert_eq!(batch.num_rows(), 3);
+        let app = batch.column_by_name("app").unwrap();
+        assert_eq!(app.null_count(), 3);
+        assert_eq!(batch.column_by_name("amount_fen").unwrap().null_count(), 0);
+    }
 
     #[test]
     fn builds_a_batch_and_rejects_mismatched_values() {

@@ -645,6 +645,9 @@ impl<'s> RowMapper<'s> {
         };
         let mut bytes = 8 * self.plan.len();
         for (i, fp) in self.plan.iter().enumerate() {
+            if fp.nullable && matches!(fp.source, Source::Missing) {
+                continue; // Filled with nulls when the batch is finished.
+            }
             let v = if Some(i) == self.shop_field {
                 Ok(shop.map(Val::Str).unwrap_or(Val::Null))
             } else if Some(i) == self.date_field {

@@ -22,7 +22,12 @@ pub enum MoneyUnit {
 /// A platform id as text: tabs, spaces and an Excel text mark (`'`, `="…"`) dropped. An id
 /// Excel turned into a number (`6.91793E+18`) has lost its digits and is refused.
 pub fn parse_id(s: &str) -> Result<&str, String> {
-    let t = s.trim().trim_start_matches('\'');
+    let t = s.trim();
+    // The bulk of every export: plain digits (and dashes), nothing to strip or check.
+    if t.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return Ok(t);
+    }
+    let t = t.trim_start_matches('\'');
     let t = t
         .strip_prefix("=\"")
         .and_then(|x| x.strip_suffix('"'))
