@@ -141,6 +141,43 @@ impl Table {
         Table::ALL.into_iter().find(|t| t.name() == name)
     }
 
+    /// What a user calls the table (the SQL name is for analysts).
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        let (zh, en) = match self {
+            Table::Shops => ("店铺", "Shops"),
+            Table::Products => ("商品", "Products"),
+            Table::ProductDay => ("商品日数据", "Product funnel by day"),
+            Table::Videos => ("短视频", "Videos"),
+            Table::VideoDay => ("短视频日数据", "Videos by day"),
+            Table::Plans => ("千川计划", "Ad plans"),
+            Table::PlanHour => ("千川计划分时数据", "Ad plans by hour"),
+            Table::Creatives => ("千川创意", "Creatives"),
+            Table::CreativeDay => ("千川创意日数据", "Creatives by day"),
+            Table::Orders => ("订单", "Orders"),
+            Table::Users => ("买家", "Buyers"),
+            Table::Comments => ("评价", "Reviews"),
+            Table::Inventory => ("库存", "Stock"),
+            Table::Deliveries => ("发货", "Shipments"),
+            Table::Competitors => ("竞品", "Competitors"),
+            Table::ExternalIndices => ("店铺指数", "Shop indices"),
+            Table::TradeDay => (
+                "交易分析（店铺与构成）",
+                "Trade analysis (shop and breakdowns)",
+            ),
+            Table::ProductCardPeriod => ("商品卡（区间）", "Product cards (per period)"),
+            Table::ChannelPeriod => (
+                "商品卡流量来源（区间）",
+                "Product-card channels (per period)",
+            ),
+            Table::VideoPeriod => ("视频详情（区间）", "Video details (per period)"),
+            Table::MaterialPeriod => ("千川素材（区间）", "Ad materials (per period)"),
+            Table::LiveAccountDay => ("千川直播账号日数据", "Live accounts by day"),
+            Table::LiveSession => ("直播场次", "Live sessions"),
+            Table::Settlement => ("动账明细", "Settlement flow"),
+        };
+        lang.pick(zh, en)
+    }
+
     /// One line on what a row of the table is.
     pub fn description(self) -> &'static str {
         match self {

@@ -85,17 +85,8 @@ impl Commit {
         date: Option<NaiveDate>,
         source: SourceRef,
     ) {
-        let date = if table.partitioning().is_dated() {
-            date
-        } else {
-            None
-        };
-        let key = PartitionKey {
-            table: table.name().to_string(),
-            shop: shop.to_string(),
-            date,
-        };
-        self.lineage.push((key, source));
+        self.lineage
+            .push((PartitionKey::of(table, shop, date), source));
     }
 
     /// Writes one batch of a partition as a new Parquet file (not yet visible anywhere).
@@ -111,12 +102,8 @@ impl Commit {
                 "invalid shop id `{shop}`"
             ))));
         }
-        let date = if table.partitioning().is_dated() {
-            date
-        } else {
-            None
-        };
-        let part = match date {
+        let key = PartitionKey::of(table, shop, date);
+        let part = match key.date {
             Some(d) => format!("{}/shop={shop}/date={d}", table.name()),
             None => format!("{}/shop={shop}/snapshot", table.name()),
         };
@@ -133,11 +120,6 @@ impl Commit {
         if sync {
             lock(&self.synced)?.insert(path);
         }
-        let key = PartitionKey {
-            table: table.name().to_string(),
-            shop: shop.to_string(),
-            date,
-        };
         let entry = FileEntry {
             path: rel,
             rows: batch.num_rows() as u64,

@@ -24,6 +24,17 @@ pub struct PartitionKey {
     pub date: Option<NaiveDate>,
 }
 
+impl PartitionKey {
+    /// The partition of `table` a shop's rows of `date` belong to (undated tables ignore it).
+    pub fn of(table: vitrine_core::Table, shop: &str, date: Option<NaiveDate>) -> PartitionKey {
+        PartitionKey {
+            table: table.name().to_string(),
+            shop: shop.to_string(),
+            date: date.filter(|_| table.partitioning().is_dated()),
+        }
+    }
+}
+
 /// One Parquet file of a partition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {

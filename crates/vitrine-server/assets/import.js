@@ -19,7 +19,7 @@
     } catch (e) { V.error(e); return; }
     V.error(null);
     $("report-box").hidden = false;
-    $("report").innerHTML = [[t("profile"), report.profile_zh ? `${report.profile_zh} (${report.profile})` : "–"], [t("rows"), report.rows],
+    $("report").innerHTML = [[t("profile"), report.profile_zh || "–"], [t("rows"), report.rows],
       [t("range"), report.first_date ? `${report.first_date} ~ ${report.last_date}` : "–"], [t("encoding"), report.encoding || "–"],
       [t("totals"), report.skipped_total_rows]].map(([n, v]) => `<div class="card"><div class="name">${esc(n)}</div><div class="value">${esc(v)}</div></div>`).join("");
     const list = (title, xs) => xs && xs.length ? `<li><b>${esc(title)}</b><ul>${xs.map((x) => `<li>${esc(x)}</li>`).join("")}</ul></li>` : "";

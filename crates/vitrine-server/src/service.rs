@@ -220,15 +220,13 @@ impl Workspace {
             .collect();
         let mut review = req.build(&self.config, &results, &stored)?;
         let manifest = self.lake.manifest_shared()?;
-        let present: Vec<Table> = Table::ALL
-            .into_iter()
-            .filter(|t| {
-                manifest
-                    .partitions
-                    .keys()
-                    .any(|k| k.table == t.name() && k.shop == shop)
-            })
+        let held: std::collections::BTreeSet<&str> = manifest
+            .partitions
+            .keys()
+            .filter(|k| k.shop == shop)
+            .map(|k| k.table.as_str())
             .collect();
+        let present: Vec<Table> = held.iter().filter_map(|t| Table::from_name(t)).collect();
         review.missing_sources = vitrine_analytics::sources::missing(&present, lang);
         for k in &mut review.kpis {
             for t in &k.sources {

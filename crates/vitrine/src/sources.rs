@@ -112,14 +112,17 @@ fn runs(days: &[NaiveDate]) -> Vec<String> {
         }
     }
     out.into_iter()
-        .map(|(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a} – {b}")
-            }
-        })
+        .map(|(a, b)| span(&a.to_string(), &b.to_string()))
         .collect()
+}
+
+/// A day (`a`) or a range (`a – b`).
+fn span(a: &str, b: &str) -> String {
+    if a == b {
+        a.to_string()
+    } else {
+        format!("{a} – {b}")
+    }
 }
 
 /// The distinct periods of a snapshot table.
@@ -141,13 +144,7 @@ async fn periods(engine: Option<&Engine>, t: Table, shop: &str) -> Vec<String> {
     csv.lines()
         .skip(1)
         .filter_map(|l| l.split_once(','))
-        .map(|(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a} – {b}")
-            }
-        })
+        .map(|(a, b)| span(a, b))
         .collect()
 }
 
@@ -174,8 +171,11 @@ fn text(r: &Report, l: Lang) -> String {
             covered.truncate(3);
             covered.push(format!("… {n}"));
         }
+        let label = Table::from_name(h.table)
+            .map(|t| t.label(l).to_string())
+            .unwrap_or_else(|| h.table.to_string());
         g.add_row([
-            h.table.to_string(),
+            label,
             families,
             covered.join(", "),
             h.last_import.clone().unwrap_or_else(|| "–".into()),
