@@ -148,6 +148,17 @@ async fn periods(engine: Option<&Engine>, t: Table, shop: &str) -> Vec<String> {
         .collect()
 }
 
+/// An RFC 3339 instant as Asia/Shanghai wall time to the minute.
+fn local_time(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            (t.naive_utc() + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_string())
+}
+
 fn text(r: &Report, l: Lang) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{} {}", l.pick("店铺", "Shop"), r.shop);
@@ -178,7 +189,10 @@ fn text(r: &Report, l: Lang) -> String {
             label,
             families,
             covered.join(", "),
-            h.last_import.clone().unwrap_or_else(|| "–".into()),
+            h.last_import
+                .as_deref()
+                .map(local_time)
+                .unwrap_or_else(|| "–".into()),
         ]);
     }
     let _ = writeln!(s, "{g}");
