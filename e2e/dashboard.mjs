@@ -19,6 +19,14 @@ const browser = await chromium.launch({
     "--disable-component-update", "--disable-sync"],
 });
 const step = (name) => console.log("step:", name);
+// Anything the Content-Security-Policy blocked, from every page of every context.
+const blocked = [];
+function watch(page) {
+  page.on("console", (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) blocked.push(`${page.url()}: ${m.text()}`);
+  });
+  return page;
+}
 
 async function ready(page) {
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
@@ -39,7 +47,7 @@ async function login(page, name, password) {
 try {
   // A wrong password stays on the login page with a message.
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  const page = await ctx.newPage();
+  const page = watch(await ctx.newPage());
   page.on("dialog", (d) => d.accept(d.type() === "prompt" ? "运营小王" : undefined));
   step("wrong password");
   await page.goto(base + "/login");
@@ -132,11 +140,22 @@ try {
   step("log out");
   await page.click("#logout");
   await page.waitForURL(/\/login/);
+
+  step("after login, a next= that the browser reads as another site goes home");
+  await page.goto(base + "/login?next=" + encodeURIComponent("/\\evil.example/x"));
+  await page.fill("#name", process.env.E2E_USER);
+  await page.fill("#password", process.env.E2E_PASSWORD);
+  await page.click("#submit");
+  await page.waitForURL((u) => u.pathname === "/");
+  assert.equal(new URL(page.url()).origin, new URL(base).origin);
+  await ready(page);
+  await page.click("#logout");
+  await page.waitForURL(/\/login/);
   await ctx.close();
 
   step("every page, phone width, as a viewer");
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const p2 = await phone.newPage();
+  const p2 = watch(await phone.newPage());
   await login(p2, process.env.E2E_VIEWER, process.env.E2E_PASSWORD);
   for (const p of PAGES) {
     await p2.goto(base + p);
@@ -152,6 +171,7 @@ try {
     await p2.screenshot({ path: `${out}/zh-phone${p === "/" ? "-overview" : p.replace("/", "-")}.png`, fullPage: true });
   }
   await phone.close();
+  assert.deepEqual(blocked, [], "the Content-Security-Policy blocked nothing");
   console.log("e2e: all steps passed");
 } catch (e) {
   console.error("e2e failed:", e);

@@ -250,7 +250,13 @@ pub fn stream_file(
             sheets: vec![s],
             skipped: vec![],
         }),
-        "xlsx" | "xlsm" | "xls" | "ods" => {
+        "xls" | "ods" => Err(vec![Problem::whole(
+            &path.display().to_string(),
+            format!(
+                "`.{ext}` is not read: save the file as .xlsx or .csv / 请另存为 .xlsx 或 .csv 后再导入"
+            ),
+        )]),
+        "xlsx" | "xlsm" => {
             let read = crate::xlsx::stream_xlsx(path, opts, sink);
             let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             progress.bytes.fetch_add(size, Ordering::Relaxed);
@@ -261,7 +267,7 @@ pub fn stream_file(
         }
         _ => Err(vec![Problem::whole(
             &path.display().to_string(),
-            format!("unsupported file type `.{ext}` (CSV, XLSX, XLS and ODS are read)"),
+            format!("unsupported file type `.{ext}` (CSV and XLSX are read)"),
         )]),
     }
 }

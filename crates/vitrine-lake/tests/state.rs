@@ -186,6 +186,21 @@ async fn accounts_sessions_tokens_and_failures() {
             .0,
         0
     );
+    // Nothing is older than the far past; everything is older than the far future.
+    assert_eq!(
+        s.forget_login_failures("2000-01-01T00:00:00Z")
+            .await
+            .unwrap(),
+        0
+    );
+    s.record_login_failure("wang", "10.0.0.3").await.unwrap();
+    assert_eq!(
+        s.forget_login_failures("2999-01-01T00:00:00Z")
+            .await
+            .unwrap(),
+        4
+    );
+    s.record_login_failure("li", "10.0.0.1").await.unwrap();
     s.clear_login_failures("li", "10.0.0.1").await.unwrap();
     assert_eq!(
         s.login_failures("li", "10.0.0.1", "2000-01-01T00:00:00Z")

@@ -8,6 +8,16 @@
   const params = new URLSearchParams(location.search);
   let lang = params.get("lang") === "en" || localStorage.getItem("vitrine.lang") === "en" ? "en" : "zh";
   const $ = (id) => document.getElementById(id);
+  // Where to go after logging in: a path on this server only. Parsing as the browser will
+  // (it reads "/\\evil.example" as "//evil.example") is what tells a path from another site.
+  function sameOrigin(next) {
+    try {
+      const u = new URL(next || "/", location.origin);
+      return u.origin === location.origin ? u.pathname + u.search + u.hash : "/";
+    } catch (_) {
+      return "/";
+    }
+  }
   function apply() {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = I18N[lang][el.dataset.i18n]; });
@@ -19,8 +29,7 @@
     const r = await fetch("/api/v1/login", { method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ name: $("name").value, password: $("password").value }) });
     if (r.ok) {
-      const next = params.get("next");
-      location.href = next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+      location.href = sameOrigin(params.get("next"));
       return;
     }
     const d = await r.json().catch(() => ({}));

@@ -24,6 +24,10 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const SESSION_HOURS: i64 = 12;
 /// The fewest characters a password may have.
 pub const MIN_PASSWORD: usize = 8;
+/// The most characters a password may have (ASVS 2.1.2: at least 64 allowed, over 128 denied).
+pub const MAX_PASSWORD: usize = 128;
+/// The most characters a user name may have.
+pub const MAX_NAME: usize = 64;
 /// Failed logins allowed per name and address in [`LOCKOUT_MINUTES`].
 pub const MAX_FAILURES: i64 = 5;
 /// The window failed logins are counted in, and how long the lockout lasts.
@@ -47,6 +51,33 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Checks a user name: one word of at most [`MAX_NAME`] characters, no control characters.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a name is one word".into());
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(format!("a name has at most {MAX_NAME} characters"));
+    }
+    Ok(())
+}
+
+/// Checks a new password's length: [`MIN_PASSWORD`] to [`MAX_PASSWORD`] characters.
+pub fn check_password(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD {
+        return Err(format!(
+            "the password needs at least {MIN_PASSWORD} characters"
+        ));
+    }
+    if n > MAX_PASSWORD {
+        return Err(format!(
+            "the password has more than {MAX_PASSWORD} characters"
+        ));
+    }
+    Ok(())
 }
 
 /// A new random secret (256 bits, URL-safe base64).
@@ -183,8 +214,11 @@ async fn identify(state: &State, parts: &Parts) -> Result<Option<Identity>, ApiE
         (None, Some(cookie)) => (secret_hash(cookie), false),
         (None, None) => return Ok(None),
     };
+    // Cached by how the secret was presented too: an API token sent as a cookie is not a
+    // session (and must not skip the CSRF check because it was seen as a bearer token).
+    let slot = format!("{}{key}", if is_token { "bearer:" } else { "cookie:" });
     let hit = identities().lock().ok().and_then(|c| {
-        c.get(&key)
+        c.get(&slot)
             .filter(|(at, _)| at.elapsed() < IDENTITY_TTL)
             .map(|(_, id)| id.clone())
     });
@@ -212,7 +246,7 @@ async fn identify(state: &State, parts: &Parts) -> Result<Option<Identity>, ApiE
         if c.len() > 10_000 {
             c.retain(|_, (at, _)| at.elapsed() < IDENTITY_TTL);
         }
-        c.insert(key, (std::time::Instant::now(), id.clone()));
+        c.insert(slot, (std::time::Instant::now(), id.clone()));
     }
     Ok(found)
 }
@@ -244,12 +278,17 @@ impl FromRequestParts<Shared> for Auth {
     }
 }
 
-/// The rate limiter's verdict on a login attempt: seconds to wait, if locked out.
-pub async fn lockout(state: &State, name: &str, ip: &str) -> Result<Option<i64>, ApiError> {
+/// Counts a login attempt against `name` from `ip` before its password is checked, and
+/// returns the seconds to wait when it is over the limit. Counting first means concurrent
+/// guesses cannot all pass a check made before any of them failed; a successful login clears
+/// the count. Failures older than the window are forgotten here too.
+pub async fn count_attempt(state: &State, name: &str, ip: &str) -> Result<Option<i64>, ApiError> {
     let now = Utc::now();
     let since = utc_stamp(now - chrono::Duration::minutes(LOCKOUT_MINUTES));
+    state.forget_login_failures(&since).await?;
+    state.record_login_failure(name, ip).await?;
     let (count, oldest) = state.login_failures(name, ip, &since).await?;
-    if count < MAX_FAILURES {
+    if count <= MAX_FAILURES {
         return Ok(None);
     }
     let wait = oldest

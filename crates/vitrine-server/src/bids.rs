@@ -17,7 +17,7 @@ const HISTORY_DAYS: i64 = 56;
 
 impl Workspace {
     /// Diagnoses, recommendations and guardrails for one shop and day; new actionable
-    /// recommendations are recorded in the audit log as `proposed`.
+    /// recommendations are recorded in the audit log as `proposed` (the CLI's daily run).
     pub async fn bids(
         &self,
         shop: Option<&str>,
@@ -26,8 +26,9 @@ impl Workspace {
         self.bids_report(shop, date, true).await
     }
 
-    /// [`Workspace::bids`], recording proposals in the audit log only when `record` is set
-    /// (the daily review shows them without writing).
+    /// [`Workspace::bids`], recording proposals in the audit log only when `record` is set.
+    /// Reads (the API's GET, the daily review) never record: a recommendation enters the log
+    /// when someone decides on it.
     pub async fn bids_report(
         &self,
         shop: Option<&str>,
@@ -48,30 +49,14 @@ impl Workspace {
             &shop, date, &plans, &stats, &creatives, &audit, &holds, &policy,
         );
         r.budget_plan = Some(self.budget_plan(&shop, date).await?);
-        let actionable: Vec<BidChangeRecord> = r
-            .recommendations
-            .iter()
-            .filter(|x| matches!(x.status, Status::Proposed | Status::NeedsConfirmation))
-            .map(|x| BidChangeRecord {
-                id: 0,
-                shop: shop.clone(),
-                rec_id: x.id.clone(),
-                date: date.to_string(),
-                plan_id: x.plan_id.clone(),
-                action: x.action.id().into(),
-                from_value: x.from,
-                to_value: x.to,
-                target: x.target.clone(),
-                reason: x.reason_zh.clone(),
-                status: "proposed".into(),
-                actor: "vitrine".into(),
-                at: vitrine_lake::shanghai_now(),
-            })
-            .collect();
-        if record {
-            state.propose_bid_changes(&shop, &actionable).await?;
-        }
-        let log = state.bid_changes(&shop).await?;
+        let log = if record {
+            state
+                .propose_bid_changes(&shop, &actionable(&shop, date, &r))
+                .await?;
+            state.bid_changes(&shop).await?
+        } else {
+            log
+        };
         for x in &mut r.recommendations {
             x.decision = log
                 .iter()
@@ -79,6 +64,36 @@ impl Workspace {
                 .map(|c| c.status.clone());
         }
         Ok(r)
+    }
+
+    /// The audit-log row of `rec_id`; a recommendation not yet in the log is recomputed for
+    /// its day (the id starts with it) and recorded as proposed first.
+    async fn bid_change(&self, shop: &str, rec_id: &str) -> Result<BidChangeRecord, ServiceError> {
+        let state = self.state().await?;
+        let find = |log: Vec<BidChangeRecord>| log.into_iter().find(|c| c.rec_id == rec_id);
+        if let Some(c) = find(state.bid_changes(shop).await?) {
+            return Ok(c);
+        }
+        let missing = || {
+            ServiceError::NotFound(format!(
+                "no recommendation `{rec_id}` for shop {shop} (see its day's bids)"
+            ))
+        };
+        let day = rec_id
+            .split(':')
+            .next()
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .ok_or_else(missing)?;
+        let r = self.bids_report(Some(shop), Some(day), false).await?;
+        let new: Vec<BidChangeRecord> = actionable(shop, day, &r)
+            .into_iter()
+            .filter(|c| c.rec_id == rec_id)
+            .collect();
+        if new.is_empty() {
+            return Err(missing());
+        }
+        state.propose_bid_changes(shop, &new).await?;
+        find(state.bid_changes(shop).await?).ok_or_else(missing)
     }
 
     /// Approves, rejects or marks applied a recommendation. Resuming a paused plan needs
@@ -97,17 +112,7 @@ impl Workspace {
                 "status must be approved, rejected or applied, got `{status}`"
             )));
         }
-        let state = self.state().await?;
-        let Some(c) = state
-            .bid_changes(shop)
-            .await?
-            .into_iter()
-            .find(|c| c.rec_id == rec_id)
-        else {
-            return Err(ServiceError::NotFound(format!(
-                "no recommendation `{rec_id}` for shop {shop} (run `vitrine bids` for its day first)"
-            )));
-        };
+        let c = self.bid_change(shop, rec_id).await?;
         if c.action == "resume" && status == "approved" && !confirm {
             return Err(ServiceError::BadRequest(format!(
                 "`{rec_id}` resumes a paused plan: confirm that creative, bid and stock were checked (--confirm / \"confirm\": true)"
@@ -123,7 +128,9 @@ impl Workspace {
                 c.status
             )));
         }
-        Ok(state
+        Ok(self
+            .state()
+            .await?
             .decide_bid_change(shop, rec_id, status, actor, note)
             .await?)
     }
@@ -319,6 +326,29 @@ fn text(r: &Value, k: &str) -> Option<String> {
 
 fn num(r: &Value, k: &str) -> f64 {
     r.get(k).and_then(Value::as_f64).unwrap_or(0.0)
+}
+
+/// The report's recommendations that wait for a decision, as audit-log rows.
+fn actionable(shop: &str, date: NaiveDate, r: &BidsReport) -> Vec<BidChangeRecord> {
+    r.recommendations
+        .iter()
+        .filter(|x| matches!(x.status, Status::Proposed | Status::NeedsConfirmation))
+        .map(|x| BidChangeRecord {
+            id: 0,
+            shop: shop.to_string(),
+            rec_id: x.id.clone(),
+            date: date.to_string(),
+            plan_id: x.plan_id.clone(),
+            action: x.action.id().into(),
+            from_value: x.from,
+            to_value: x.to,
+            target: x.target.clone(),
+            reason: x.reason_zh.clone(),
+            status: "proposed".into(),
+            actor: "vitrine".into(),
+            at: vitrine_lake::shanghai_now(),
+        })
+        .collect()
 }
 
 /// An audit-log row as the guardrails read it (rows with an unknown action are skipped).

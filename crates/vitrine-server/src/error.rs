@@ -26,8 +26,9 @@ pub struct ErrorBody {
 /// What went wrong: a stable machine code and a human message.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// One of `bad_request`, `unauthorized`, `forbidden`, `csrf`, `not_found`,
-    /// `conflict`, `rate_limited`, `payload_too_large`, `internal`.
+    /// One of `bad_request`, `unauthorized`, `forbidden`, `csrf`, `cross_site`, `not_found`,
+    /// `conflict`, `rate_limited`, `payload_too_large`, `unsupported_media_type`, `busy`,
+    /// `timeout`, `internal`.
     pub code: &'static str,
     pub message: String,
 }
@@ -99,6 +100,45 @@ impl ApiError {
                 format!("too many failed logins; try again in {seconds} s"),
             )
         }
+    }
+
+    /// A body in a media type the endpoint does not take.
+    pub fn unsupported_media(m: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            m,
+        )
+    }
+
+    /// The server is at its limit of concurrent requests; retry shortly.
+    pub fn busy() -> ApiError {
+        ApiError {
+            retry_after: Some(1),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the server is busy; retry in a second",
+            )
+        }
+    }
+
+    /// The request took longer than its time limit.
+    pub fn timed_out(seconds: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {seconds} s and was stopped"),
+        )
+    }
+
+    /// A cross-site request (its Origin is not this server).
+    pub fn cross_site() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site",
+            "cross-site requests that change state are refused",
+        )
     }
 
     /// An upload over the size limit.

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bids;
 pub mod error;
 pub mod experiments;
+pub mod guard;
 mod mail;
 pub mod notify;
 pub mod service;
@@ -43,22 +44,38 @@ pub const PAGES: &[(&str, &str)] = &[
     ("/import", "import.html"),
 ];
 
-/// The application's routes over a workspace: pages, assets and `/api/v1`.
+/// The application's routes over a workspace: pages, assets and `/api/v1`, behind the
+/// default [`guard::Limits`].
 pub fn router(ws: Workspace) -> Router {
+    router_with(ws, guard::Limits::default())
+}
+
+/// [`router`] with other limits.
+pub fn router_with(ws: Workspace, limits: guard::Limits) -> Router {
     let mut r = Router::new();
     for (path, file) in PAGES {
         r = r.route(path, get(move || async move { asset_response(file) }));
     }
-    r.route("/healthz", get(|| async { "ok" }))
-        .nest("/api/v1", api::router())
-        .route("/assets/{*path}", get(asset))
-        .with_state(Arc::new(ws))
+    let r = r
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/assets/{*path}", get(asset));
+    let app = guard::time_limit(r, limits.timeout)
+        .nest("/api/v1", api::router(&limits))
+        .with_state(Arc::new(ws));
+    guard::harden(app, limits)
 }
 
 /// Serves the dashboard on `addr` until the process is stopped.
 pub async fn serve(ws: Workspace, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("dashboard on http://{addr}");
+    serve_on(ws, listener).await
+}
+
+/// Serves the dashboard on a bound listener until the process is stopped. Uploads left
+/// unconfirmed past their time are removed first.
+pub async fn serve_on(ws: Workspace, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    api::sweep_uploads(&ws.data_dir);
     axum::serve(
         listener,
         router(ws).into_make_service_with_connect_info::<SocketAddr>(),

@@ -31,8 +31,9 @@ pub enum Kind {
     Email,
 }
 
-/// One configured channel (`[[channel]]` in `notify.toml`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// One configured channel (`[[channel]]` in `notify.toml`). Its `Debug` and every message
+/// about it hide the webhook key, signing secret and password.
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Channel {
     pub kind: Kind,
@@ -58,16 +59,73 @@ pub struct Channel {
     pub to: Vec<String>,
 }
 
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |x: &Option<String>| x.as_ref().map(|_| "***");
+        f.debug_struct("Channel")
+            .field("kind", &self.kind)
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("secret", &hidden(&self.secret))
+            .field("smtp", &self.smtp)
+            .field("user", &self.user)
+            .field("password", &hidden(&self.password))
+            .field("to", &self.to)
+            .finish()
+    }
+}
+
 impl Channel {
+    /// The channel as people may see it: kind and host, never the webhook's key.
     fn label(&self) -> String {
         let kind = serde_json::to_value(self.kind)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
-        format!(
-            "{kind}:{}",
-            self.url.as_deref().or(self.smtp.as_deref()).unwrap_or("?")
-        )
+        let place = match (&self.url, &self.smtp) {
+            (Some(u), _) => redact_url(u),
+            (None, Some(s)) => s.clone(),
+            (None, None) => "?".into(),
+        };
+        format!("{kind}:{place}")
+    }
+
+    /// Text that must never be shown: the signing secret, the password, and the webhook's
+    /// path and query (a Feishu token is in the path, DingTalk's `access_token` and WeCom's
+    /// `key` in the query).
+    fn secrets(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = [&self.secret, &self.password]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if let Some(url) = &self.url {
+            out.push(url);
+            let rest = url.split_once("://").map_or(url.as_str(), |x| x.1);
+            let tail = rest.split_once('/').map_or("", |x| x.1);
+            out.extend(tail.split(['/', '?', '&', '=']).filter(|p| p.len() >= 6));
+        }
+        out.retain(|s| !s.is_empty());
+        out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        out
+    }
+
+    /// `text` with every secret of the channel replaced by `***`.
+    fn scrub(&self, text: &str) -> String {
+        self.secrets()
+            .iter()
+            .fold(text.to_string(), |t, s| t.replace(s, "***"))
+    }
+}
+
+/// A webhook URL reduced to scheme and host.
+fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = host.rsplit_once('@').map_or(host, |x| x.1);
+            format!("{scheme}://{host}/***")
+        }
+        None => "***".into(),
     }
 }
 
@@ -241,6 +299,12 @@ impl Notifier {
     }
 
     async fn send_one(&self, i: usize, c: &Channel, msg: &Message) -> Delivery {
+        let mut d = self.try_send(i, c, msg).await;
+        d.error = d.error.map(|e| c.scrub(&e));
+        d
+    }
+
+    async fn try_send(&self, i: usize, c: &Channel, msg: &Message) -> Delivery {
         if let Err(reason) = self.admit(i).await {
             return Delivery {
                 channel: c.label(),
@@ -315,7 +379,7 @@ impl Notifier {
             .json(&body)
             .send()
             .await
-            .map_err(|e| (e.to_string(), true))?;
+            .map_err(|e| (e.without_url().to_string(), true))?;
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
         if status.is_server_error() || status.as_u16() == 429 {
@@ -367,6 +431,76 @@ mod tests {
         assert_eq!(dingtalk_sign(1, "s"), hmac_b64(b"s", b"1\ns"));
         assert_eq!(feishu_sign(1, "s"), hmac_b64(b"1\ns", b""));
         assert_eq!(urlencode("a+b/c="), "a%2Bb%2Fc%3D");
+    }
+
+    /// A bot that refuses every message and echoes the URL it was called at, as some do.
+    async fn echoing_bot() -> std::net::SocketAddr {
+        use axum::http::Uri;
+        let app = axum::Router::new().fallback(|uri: Uri| async move {
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                format!("bad call to {uri}"),
+            )
+        });
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(l, app).await });
+        addr
+    }
+
+    #[tokio::test]
+    async fn webhook_keys_and_secrets_never_reach_an_error_or_debug_text() {
+        let addr = echoing_bot().await;
+        let channel = |kind: Kind, url: String| Channel {
+            kind,
+            url: Some(url),
+            secret: Some("SIGNSECRET99".into()),
+            smtp: None,
+            tls: None,
+            user: None,
+            password: Some("MAILPASS99".into()),
+            from: None,
+            to: vec![],
+        };
+        let channels = vec![
+            channel(
+                Kind::Dingtalk,
+                format!("http://{addr}/robot/send?access_token=DTOKEN1234"),
+            ),
+            channel(
+                Kind::Wecom,
+                format!("http://{addr}/cgi-bin/webhook/send?key=WKEY56789"),
+            ),
+            channel(
+                Kind::Feishu,
+                format!("http://{addr}/open-apis/bot/v2/hook/FHOOK24680"),
+            ),
+            // Nothing listens there: the connection error must not print the URL either.
+            channel(
+                Kind::Dingtalk,
+                "http://127.0.0.1:9/x?access_token=DTOKEN1234".into(),
+            ),
+        ];
+        let debug = format!("{channels:?}");
+        let mut n = Notifier::new(channels);
+        n.attempts = 1;
+        let msg = Message {
+            title: "t".into(),
+            markdown: "m".into(),
+        };
+        let out = n.send(&msg).await;
+        assert!(out.iter().all(|d| !d.ok && d.error.is_some()), "{out:?}");
+        let shown = format!("{out:?} {debug} {}", serde_json::to_string(&out).unwrap());
+        for secret in [
+            "DTOKEN1234",
+            "WKEY56789",
+            "FHOOK24680",
+            "SIGNSECRET99",
+            "MAILPASS99",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains(&format!("http://{addr}/***")), "{shown}");
     }
 }
 

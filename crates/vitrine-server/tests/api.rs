@@ -2,15 +2,16 @@
 //! shop, sessions with CSRF, tokens, rate limiting, uploads and errors. Runs against SQLite,
 //! and against PostgreSQL when `VITRINE_TEST_POSTGRES` names a server.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
-use vitrine_lake::{Lake, Role};
+use vitrine_lake::Role;
 use vitrine_server::api::ENDPOINTS;
 use vitrine_server::{auth, router, Workspace, PAGES};
-use vitrine_sim::SimConfig;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -24,25 +25,7 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::open(dir.path()).unwrap();
-    let mut c = lake.begin().unwrap();
-    let cfg = SimConfig {
-        seed: 9,
-        days: 45,
-        end: "2026-11-21".parse().unwrap(),
-        scale: 0.02,
-        shops: 2,
-    };
-    vitrine_sim::simulate(&cfg, &mut c, &mut |_, _| {}).unwrap();
-    c.finish().unwrap();
-    let url = match std::env::var("VITRINE_TEST_POSTGRES") {
-        Ok(admin) if !admin.is_empty() => {
-            Some(vitrine_lake::scratch_database(&admin).await.unwrap())
-        }
-        _ => None,
-    };
-    let ws = Workspace::open_with(dir.path(), url).unwrap();
+    let (dir, ws) = common::simulated_workspace(9).await;
     let state = ws.state().await.unwrap();
     let token = |name: &'static str, grants: &'static [(&'static str, Role)]| {
         let state = state.clone();

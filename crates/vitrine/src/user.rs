@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use vitrine_lake::Role;
-use vitrine_server::auth::{self, MIN_PASSWORD};
+use vitrine_server::auth;
 use vitrine_server::Workspace;
 
 #[derive(Subcommand)]
@@ -60,9 +60,7 @@ fn read_password(from_stdin: bool) -> Result<String> {
         }
         a
     };
-    if pw.chars().count() < MIN_PASSWORD {
-        bail!("the password needs at least {MIN_PASSWORD} characters");
-    }
+    auth::check_password(&pw).map_err(anyhow::Error::msg)?;
     Ok(pw)
 }
 
@@ -77,9 +75,7 @@ pub async fn run(data: &Path, action: UserAction) -> Result<()> {
             password_stdin,
         } => {
             let role = Role::parse(&role)?;
-            if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
-                bail!("--name must be one word, got `{name}`");
-            }
+            auth::check_name(&name).map_err(|e| anyhow!("--name `{name}`: {e}"))?;
             let pw = read_password(password_stdin)?;
             let hash = auth::hash_password(&pw)?;
             let id = state.upsert_user(&name, &hash).await?;

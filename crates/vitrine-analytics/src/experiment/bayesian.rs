@@ -83,8 +83,24 @@ fn beta_binomial(c: &Moments, t: &Moments, s: &Settings) -> Result<Summary, Expe
     Ok((estimate, lo, hi, win, loss))
 }
 
-/// P(X1 > X2) for X1 ~ Beta(a1, b1), X2 ~ Beta(a2, b2), a1 a whole number (Evan Miller).
+/// Terms the closed form may sum before quadrature takes over (a few milliseconds).
+const EXACT_TERMS: f64 = 100_000.0;
+
+/// P(X1 > X2) for X1 ~ Beta(a1, b1), X2 ~ Beta(a2, b2), shapes whole numbers. Evan Miller's
+/// closed form sums one term per conversion of one arm, so it runs over the smaller arm and,
+/// when both are large, quadrature of the two posteriors answers in bounded time instead.
 pub(super) fn prob_greater(a1: f64, b1: f64, a2: f64, b2: f64) -> f64 {
+    if a1 <= EXACT_TERMS {
+        miller(a1, b1, a2, b2)
+    } else if a2 <= EXACT_TERMS {
+        1.0 - miller(a2, b2, a1, b1)
+    } else {
+        prob_greater_quadrature(a1, b1, a2, b2)
+    }
+}
+
+/// Evan Miller's sum: one term for each whole i < a1.
+pub(super) fn miller(a1: f64, b1: f64, a2: f64, b2: f64) -> f64 {
     let base = ln_beta(a2, b2);
     let mut total = 0.0;
     let mut i = 0.0;
@@ -95,12 +111,36 @@ pub(super) fn prob_greater(a1: f64, b1: f64, a2: f64, b2: f64) -> f64 {
     total.clamp(0.0, 1.0)
 }
 
+/// P(X1 > X2) = E[1 − F1(X2)], integrated over X2's posterior.
+pub(super) fn prob_greater_quadrature(a1: f64, b1: f64, a2: f64, b2: f64) -> f64 {
+    let (x1, x2) = (BetaPosterior::new(a1, b1), BetaPosterior::new(a2, b2));
+    let (lo, hi) = x1.support();
+    x2.expect(|x| 1.0 - x1.cdf(x), &[lo, hi]).clamp(0.0, 1.0)
+}
+
 /// E[max(X2 − X1, 0)]: what is lost, on average, by choosing arm 1 over arm 2.
 pub(super) fn expected_shortfall(a1: f64, b1: f64, a2: f64, b2: f64) -> f64 {
+    if a1.min(a2) + 1.0 > EXACT_TERMS {
+        return shortfall_quadrature(a1, b1, a2, b2);
+    }
     // E[X2·1{X2>X1}] − E[X1·1{X2>X1}], using x·Beta(a, b) = a/(a+b)·Beta(a+1, b).
     let up = a2 / (a2 + b2) * prob_greater(a2 + 1.0, b2, a1, b1);
     let down = a1 / (a1 + b1) * prob_greater(a2, b2, a1 + 1.0, b1);
     (up - down).max(0.0)
+}
+
+/// E[max(X2 − X1, 0)] as one integral over X1: E[(X2 − y)⁺] = μ2·S(y; a2+1, b2) − y·S(y; a2, b2),
+/// non-negative at every point, so no difference of two near-equal totals is taken.
+pub(super) fn shortfall_quadrature(a1: f64, b1: f64, a2: f64, b2: f64) -> f64 {
+    let (x1, x2, x2_up) = (
+        BetaPosterior::new(a1, b1),
+        BetaPosterior::new(a2, b2),
+        BetaPosterior::new(a2 + 1.0, b2),
+    );
+    let mu2 = a2 / (a2 + b2);
+    let (lo, hi) = x2.support();
+    let excess = |y: f64| (mu2 * (1.0 - x2_up.cdf(y)) - y * (1.0 - x2.cdf(y))).max(0.0);
+    x1.expect(excess, &[lo, hi, mu2]).max(0.0)
 }
 
 fn gaussian(c: &Moments, t: &Moments, s: &Settings) -> Summary {

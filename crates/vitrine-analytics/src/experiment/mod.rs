@@ -308,6 +308,10 @@ impl Request {
     pub fn run(&self, settings: &Settings) -> Result<Outcome, ExperimentError> {
         match (&self.variants, &self.metrics) {
             (Some(v), None) => Ok(Outcome::One(analyze(v, settings)?)),
+            (None, Some(m)) if m.len() > MAX_METRICS => invalid(format!(
+                "at most {MAX_METRICS} metrics are analysed together, got {}",
+                m.len()
+            )),
             (None, Some(m)) => {
                 let metrics: Vec<(String, Vec<Variant>)> = m
                     .iter()
@@ -425,15 +429,28 @@ fn check_settings(s: &Settings) -> Result<(), ExperimentError> {
     Ok(())
 }
 
+/// Units in one arm: past 10^12, counts and their sums lose precision in 64-bit floats.
+pub const MAX_N: f64 = 1e12;
+/// Arms in one experiment (each costs a posterior's quadrature).
+pub const MAX_VARIANTS: usize = 20;
+/// Metrics analysed together in one request.
+pub const MAX_METRICS: usize = 50;
+
 fn metric_kind(variants: &[Variant]) -> Result<MetricKind, ExperimentError> {
     if variants.len() < 2 {
         return invalid("an experiment needs at least two variants (control first)");
     }
+    if variants.len() > MAX_VARIANTS {
+        return invalid(format!(
+            "an experiment has at most {MAX_VARIANTS} variants, got {}",
+            variants.len()
+        ));
+    }
     let mut kinds = Vec::with_capacity(variants.len());
     for v in variants {
-        if !(v.n.is_finite() && v.n >= 1.0 && v.n.fract() == 0.0) {
+        if !(v.n.is_finite() && v.n >= 1.0 && v.n.fract() == 0.0 && v.n <= MAX_N) {
             return invalid(format!(
-                "variant {}: n must be a positive whole number, got {}",
+                "variant {}: n must be a whole number from 1 to 10^12, got {}",
                 v.name, v.n
             ));
         }

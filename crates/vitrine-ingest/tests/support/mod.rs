@@ -111,3 +111,60 @@ pub fn dates(b: &RecordBatch, col: &str) -> Vec<String> {
         .map(|i| a.value_as_date(i).unwrap().to_string())
         .collect()
 }
+
+/// Writes an XLSX by hand: one sheet whose `<sheetData>` is `rows_xml`, with an optional
+/// `<dimension>` and merged regions (what a crafted or damaged file can declare).
+pub fn raw_xlsx(path: &Path, dimension: Option<&str>, rows_xml: &str, merges: &[&str]) {
+    use std::io::Write;
+    let parts: [(&str, String); 5] = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.into(),
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.into(),
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#.into(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.into(),
+        ),
+        ("xl/worksheets/sheet1.xml", {
+            let dim = dimension
+                .map(|d| format!(r#"<dimension ref="{d}"/>"#))
+                .unwrap_or_default();
+            let merge = if merges.is_empty() {
+                String::new()
+            } else {
+                let cells: String = merges
+                    .iter()
+                    .map(|m| format!(r#"<mergeCell ref="{m}"/>"#))
+                    .collect();
+                format!(r#"<mergeCells count="{}">{cells}</mergeCells>"#, merges.len())
+            };
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dim}<sheetData>{rows_xml}</sheetData>{merge}</worksheet>"#
+            )
+        }),
+    ];
+    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, body) in parts {
+        w.start_file(name, opts).unwrap();
+        w.write_all(body.as_bytes()).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// One `<row>` of inline-string cells at 1-based `row`, each given as (column letters, text).
+pub fn xml_row(row: u32, cells: &[(&str, &str)]) -> String {
+    let cs: String = cells
+        .iter()
+        .map(|(col, text)| format!(r#"<c r="{col}{row}" t="inlineStr"><is><t>{text}</t></is></c>"#))
+        .collect();
+    format!(r#"<row r="{row}">{cs}</row>"#)
+}

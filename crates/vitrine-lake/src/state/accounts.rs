@@ -259,6 +259,16 @@ impl State {
         Ok(())
     }
 
+    /// Forgets failed logins recorded before `before` (older than any lockout window).
+    pub async fn forget_login_failures(&self, before: &str) -> Result<u64, LakeError> {
+        let done = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
     /// Failed logins for `name` from `ip` at or after `since`, and the oldest of them.
     pub async fn login_failures(
         &self,

@@ -4,6 +4,7 @@
 
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,7 @@ use vitrine_core::batch::PartSink;
 use vitrine_ingest::{content_hash, stream_file, Discard, FileOptions, ImportSummary, Problem};
 use vitrine_lake::Role;
 
+use super::uploads;
 use crate::auth::{self, Auth};
 use crate::error::ApiError;
 use crate::Shared;
@@ -52,31 +54,6 @@ pub(crate) struct UploadParams {
     filename: Option<String>,
 }
 
-/// A file name reduced to safe characters, keeping its extension.
-fn safe_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let clean: String = base
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let clean = clean.trim_start_matches('.').to_string();
-    if clean.is_empty() {
-        "upload.csv".into()
-    } else {
-        clean
-    }
-}
-
-fn upload_dir(data: &FsPath, shop: &str, id: &str) -> PathBuf {
-    data.join("uploads").join(auth::secret_hash(shop)).join(id)
-}
-
 /// Reads an upload for `shop` into `sink`, adding a problem for rows of any other shop.
 fn read_for_shop(
     path: &FsPath,
@@ -108,8 +85,13 @@ fn read_for_shop(
 }
 
 /// Writes a request body to `path` as it arrives (memory holds one frame, not the file);
-/// returns its size, or 413 past [`MAX_UPLOAD`] bytes.
-async fn save_body(body: axum::body::Body, path: PathBuf) -> Result<usize, ApiError> {
+/// returns its size, or 413 past `limit` bytes (`why` says which limit).
+async fn save_body(
+    body: axum::body::Body,
+    path: PathBuf,
+    limit: usize,
+    why: String,
+) -> Result<usize, ApiError> {
     use http_body_util::BodyExt;
     use std::io::Write;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<axum::body::Bytes>(8);
@@ -138,11 +120,8 @@ async fn save_body(body: axum::body::Body, path: PathBuf) -> Result<usize, ApiEr
             continue;
         };
         size += data.len();
-        if size > MAX_UPLOAD {
-            failure = Some(ApiError::too_large(format!(
-                "uploads are limited to {} MiB",
-                MAX_UPLOAD >> 20
-            )));
+        if size > limit {
+            failure = Some(ApiError::too_large(why));
             break;
         }
         if tx.send(data).await.is_err() {
@@ -242,11 +221,24 @@ pub(crate) async fn upload(
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     a.require(&shop, Role::Operator)?;
-    let name = safe_name(p.filename.as_deref().unwrap_or("upload.csv"));
+    let name = uploads::safe_name(p.filename.as_deref().unwrap_or("upload.csv"));
     let id = auth::new_secret()[..16].to_string();
-    let dir = upload_dir(&ws.data_dir, &shop, &id);
+    uploads::sweep(&ws.data_dir, SystemTime::now());
+    let room = uploads::SHOP_QUOTA.saturating_sub(uploads::pending_bytes(&ws.data_dir, &shop));
+    let (limit, why) = if room < MAX_UPLOAD as u64 {
+        let why = format!(
+            "shop {shop} has {} MiB of uploads waiting for confirmation (limit {} MiB); confirm them or wait for them to expire (24 h)",
+            (uploads::SHOP_QUOTA - room) >> 20,
+            uploads::SHOP_QUOTA >> 20
+        );
+        (room as usize, why)
+    } else {
+        let why = format!("uploads are limited to {} MiB", MAX_UPLOAD >> 20);
+        (MAX_UPLOAD, why)
+    };
+    let dir = uploads::dir(&ws.data_dir, &shop, &id);
     let path = dir.join(&name);
-    let bytes = match save_body(body, path.clone()).await {
+    let bytes = match save_body(body, path.clone(), limit, why).await {
         Ok(0) => Err(ApiError::bad_request("the upload is empty")),
         other => other,
     };
@@ -298,7 +290,13 @@ pub(crate) async fn commit(
     {
         return Err(ApiError::not_found(format!("no upload {id}")));
     }
-    let dir = upload_dir(&ws.data_dir, &shop, &id);
+    let dir = uploads::dir(&ws.data_dir, &shop, &id);
+    if uploads::expired(&dir, SystemTime::now()) {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(ApiError::not_found(format!(
+            "upload {id} expired (uploads wait 24 h for confirmation); upload the file again"
+        )));
+    }
     let path = std::fs::read_dir(&dir)
         .ok()
         .and_then(|mut d| d.next())

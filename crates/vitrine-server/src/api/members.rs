@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 use vitrine_lake::Role;
 
-use crate::auth::{self, Auth, MIN_PASSWORD};
+use crate::auth::{self, Auth};
 use crate::error::{json_body, ApiError};
 use crate::Shared;
 
@@ -54,19 +54,14 @@ pub(crate) async fn grant(
     a.require(&shop, Role::Admin)?;
     let m: Member = json_body(&body)?;
     let role = Role::parse(&m.role).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    if m.name.trim().is_empty() || m.name.chars().any(char::is_whitespace) {
-        return Err(ApiError::bad_request("name must be one word"));
-    }
+    auth::check_name(&m.name).map_err(ApiError::bad_request)?;
     let state = ws.state().await?;
     let id = match state.user_by_name(&m.name).await? {
         Some(u) => u.id,
         None => {
             let pw = m.password.unwrap_or_default();
-            if pw.chars().count() < MIN_PASSWORD {
-                return Err(ApiError::bad_request(format!(
-                    "a new user needs a password of at least {MIN_PASSWORD} characters"
-                )));
-            }
+            auth::check_password(&pw)
+                .map_err(|e| ApiError::bad_request(format!("a new user: {e}")))?;
             let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
                 .await
                 .map_err(|e| ApiError::internal(e.to_string()))??;

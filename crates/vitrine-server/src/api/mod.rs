@@ -10,6 +10,7 @@ mod paid;
 mod people;
 mod session;
 mod shop;
+mod uploads;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -20,6 +21,7 @@ use vitrine_lake::Role;
 pub use openapi::openapi;
 
 use crate::error::ApiError;
+use crate::guard::time_limit;
 use crate::Shared;
 
 /// One endpoint of the API.
@@ -333,8 +335,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
 ];
 
-/// The `/api/v1` routes.
-pub fn router() -> Router<Shared> {
+/// The `/api/v1` routes, each within its time limit.
+pub fn router(limits: &crate::guard::Limits) -> Router<Shared> {
     let shop = Router::new()
         .route("/review", get(shop::review))
         .route("/reviews", get(shop::archive))
@@ -351,12 +353,14 @@ pub fn router() -> Router<Shared> {
         .route("/users/cohorts", get(people::cohorts))
         .route("/experiments", get(people::experiments))
         .route("/experiments/{id}", get(people::experiment))
-        // The upload streams to disk and enforces `imports::MAX_UPLOAD` itself.
-        .route("/imports", post(imports::upload))
-        .route("/imports/{id}/commit", post(imports::commit))
         .route("/members", get(members::list).put(members::grant))
         .route("/members/{name}", axum::routing::delete(members::revoke));
-    Router::new()
+    // The upload streams to disk and enforces `imports::MAX_UPLOAD` itself.
+    let imports = Router::new()
+        .route("/imports", post(imports::upload))
+        .route("/imports/{id}/commit", post(imports::commit));
+    let shop = time_limit(shop, limits.timeout).merge(time_limit(imports, limits.import_timeout));
+    let top = Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
@@ -366,9 +370,15 @@ pub fn router() -> Router<Shared> {
         .route("/metrics", get(shop::catalog))
         .route("/experiments/analyze", post(people::analyze))
         .route("/export/xlsx", post(export::xlsx))
-        .route("/shops", get(shop::shops))
+        .route("/shops", get(shop::shops));
+    time_limit(top, limits.timeout)
         .nest("/shops/{shop}", shop)
         .fallback(|| async { ApiError::not_found("no such endpoint (see /api/v1/openapi.json)") })
+}
+
+/// Removes uploads left unconfirmed past their time (24 h).
+pub fn sweep_uploads(data_dir: &std::path::Path) -> usize {
+    uploads::sweep(data_dir, std::time::SystemTime::now())
 }
 
 /// The `?date=` of read endpoints.

@@ -96,8 +96,15 @@ pub(crate) async fn experiment(
 /// `--input` JSON.
 pub(crate) async fn analyze(_: Auth, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let req: vitrine_analytics::experiment::Request = json_body(&body)?;
-    let out = req
-        .run(&req.settings())
+    // Bounded work, but CPU work: off the async runtime, within its own time limit.
+    let job = tokio::task::spawn_blocking(move || req.run(&req.settings()));
+    let out = tokio::time::timeout(ANALYZE_LIMIT, job)
+        .await
+        .map_err(|_| ApiError::timed_out(ANALYZE_LIMIT.as_secs()))?
+        .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(Json(out).into_response())
 }
+
+/// How long an analysis of posted counts may take.
+const ANALYZE_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);

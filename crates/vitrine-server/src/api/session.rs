@@ -23,9 +23,22 @@ struct Login {
 }
 
 /// `POST /api/v1/login`: checks the password (argon2id), rate-limited per name and client
-/// address; on success sets an HttpOnly, SameSite=Strict session cookie.
+/// address; on success sets an HttpOnly, SameSite=Strict session cookie. Only a JSON body is
+/// taken: a cross-site HTML form cannot send one, so it cannot log a victim into another
+/// account (login CSRF).
 pub(crate) async fn login(State(ws): State<Shared>, req: Request) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::unsupported_media(
+            "log in with a JSON body (Content-Type: application/json)",
+        ));
+    }
     let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -34,8 +47,15 @@ pub(crate) async fn login(State(ws): State<Shared>, req: Request) -> Result<Resp
         .await
         .map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
     let l: Login = json_body(&body)?;
+    auth::check_name(&l.name).map_err(ApiError::bad_request)?;
+    if l.password.chars().count() > auth::MAX_PASSWORD {
+        return Err(ApiError::bad_request(format!(
+            "the password has more than {} characters",
+            auth::MAX_PASSWORD
+        )));
+    }
     let state = ws.state().await?;
-    if let Some(wait) = auth::lockout(state, &l.name, &ip).await? {
+    if let Some(wait) = auth::count_attempt(state, &l.name, &ip).await? {
         return Err(ApiError::rate_limited(wait));
     }
     let user = state.user_by_name(&l.name).await?;
@@ -49,7 +69,6 @@ pub(crate) async fn login(State(ws): State<Shared>, req: Request) -> Result<Resp
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let Some(user) = user.filter(|_| ok) else {
-        state.record_login_failure(&l.name, &ip).await?;
         return Err(ApiError::login_failed());
     };
     state.clear_login_failures(&l.name, &ip).await?;
@@ -115,8 +134,11 @@ pub(crate) async fn create_token(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let t: NewToken = json_body(&body)?;
-    if t.name.trim().is_empty() {
-        return Err(ApiError::bad_request("name must not be empty"));
+    if t.name.trim().is_empty() || t.name.chars().count() > auth::MAX_NAME {
+        return Err(ApiError::bad_request(format!(
+            "a token name has 1 to {} characters",
+            auth::MAX_NAME
+        )));
     }
     let (id, token) = auth::issue_token(ws.state().await?, a.user_id, &t.name).await?;
     Ok(Json(serde_json::json!({ "id": id, "name": t.name, "token": token })).into_response())
