@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
 done
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${VITRINE_CACHE:-$HOME/.cache/vitrine}/target}"
-cargo build --release -q --bin vitrine
+cargo build --release -q --workspace --tests --bins  # the suite's selection: no feature change, no DataFusion rebuild
 bin="$CARGO_TARGET_DIR/release/vitrine"
 work="$(mktemp -d /tmp/vitrine-bench-web.XXXXXX)"
 trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -48,10 +48,42 @@ pub struct Commit {
     /// Files already made durable.
     synced: Mutex<HashSet<PathBuf>>,
     seq: AtomicU64,
+    /// The lake's commit lock, held from [`Lake::begin`](crate::Lake::begin) to the end.
+    _lock: CommitLock,
+}
+
+/// One commit at a time per lake, across threads and processes (an exclusive lock on
+/// `_manifest/commit.lock`). A commit reads its base manifest after taking the lock, so
+/// two imports can never both publish on the same base and lose one another's partitions.
+/// The lock goes with the file handle: finishing, aborting, dropping or a killed process
+/// all release it.
+pub(crate) struct CommitLock {
+    _held: fs::File,
+}
+
+impl CommitLock {
+    /// Waits for the lock of the lake at `root`.
+    pub(crate) fn acquire(root: &Path) -> Result<CommitLock, LakeError> {
+        let dir = root.join("_manifest");
+        fs::create_dir_all(&dir).map_err(|e| LakeError::io(&dir, e))?;
+        let path = dir.join("commit.lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| LakeError::io(&path, e))?;
+        file.lock().map_err(|e| LakeError::io(&path, e))?;
+        Ok(CommitLock { _held: file })
+    }
 }
 
 impl Commit {
-    pub(crate) fn new(root: PathBuf, base: Manifest) -> Result<Commit, LakeError> {
+    pub(crate) fn new(
+        root: PathBuf,
+        base: Manifest,
+        lock: CommitLock,
+    ) -> Result<Commit, LakeError> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -64,6 +96,7 @@ impl Commit {
             staged: BTreeMap::new(),
             sources: BTreeMap::new(),
             lineage: Vec::new(),
+            _lock: lock,
             fresh: Mutex::new(Vec::new()),
             written: Mutex::new(Vec::new()),
             synced: Mutex::new(HashSet::new()),

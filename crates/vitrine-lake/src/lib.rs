@@ -116,12 +116,15 @@ impl Lake {
 
     /// Starts a commit; nothing it writes is visible until [`Commit::finish`].
     pub fn begin(&self) -> Result<Commit, LakeError> {
-        Commit::new(self.root.clone(), self.manifest()?)
+        let lock = commit::CommitLock::acquire(&self.root)?;
+        Commit::new(self.root.clone(), self.manifest()?, lock)
     }
 
     /// Deletes Parquet files no live manifest references (left by aborted commits) and
     /// manifest versions older than the live one. Returns the number of files removed.
     pub fn vacuum(&self) -> Result<usize, LakeError> {
+        // Under the commit lock: an open commit's files are not in any manifest yet.
+        let _lock = commit::CommitLock::acquire(&self.root)?;
         commit::vacuum(&self.root, &self.manifest()?)
     }
 }

@@ -234,7 +234,9 @@ impl ManifestStore {
 
 /// Writes `bytes` to `path` through a temporary file, fsync and rename.
 pub(crate) fn write_durable(path: &Path, bytes: &[u8]) -> Result<(), LakeError> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     let mut f = fs::File::create(&tmp).map_err(|e| LakeError::io(&tmp, e))?;
     f.write_all(bytes).map_err(|e| LakeError::io(&tmp, e))?;
     f.sync_all().map_err(|e| LakeError::io(&tmp, e))?;

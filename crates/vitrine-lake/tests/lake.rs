@@ -324,6 +324,45 @@ async fn a_second_commit_replaces_partitions_without_duplicates() {
     );
 }
 
+#[test]
+fn concurrent_commits_both_land() {
+    // Eight threads import at once, each its own day and source: every one of them must be
+    // in the final manifest (no commit publishes over another's base).
+    let dir = tempfile::tempdir().unwrap();
+    let lake = fixture(dir.path());
+    let start = lake.manifest().unwrap().version;
+    std::thread::scope(|s| {
+        for i in 0..8u32 {
+            let lake = &lake;
+            s.spawn(move || {
+                let day = format!("2026-10-{:02}", i + 1);
+                let mut c = lake.begin().unwrap();
+                let mut b = BatchBuilder::new(Table::ProductDay);
+                funnel_row(
+                    &mut b, "s1", &day, "p1", "beauty", "natural", 10, 1, 1, 1, 100,
+                );
+                c.write(Table::ProductDay, "s1", Some(d(&day)), &b.finish().unwrap())
+                    .unwrap();
+                c.add_source(format!("hash{i}"), format!("file {i}"));
+                c.finish().unwrap();
+            });
+        }
+    });
+    let m = lake.manifest().unwrap();
+    assert_eq!(m.version, start + 8);
+    for i in 0..8u32 {
+        assert!(
+            lake.has_source(&format!("hash{i}")).unwrap(),
+            "source {i} lost"
+        );
+        let day = d(&format!("2026-10-{:02}", i + 1));
+        assert!(
+            m.dates("product_day", "s1").contains(&day),
+            "day {day} lost"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_empty_lake_is_reported_not_panicked_on() {
     let dir = tempfile::tempdir().unwrap();

@@ -62,7 +62,15 @@ pub struct Workspace {
     state: std::sync::Arc<tokio::sync::OnceCell<State>>,
     /// Reviews already built, by shop, day and language; see [`Workspace::review_cached`].
     reviews: std::sync::Arc<std::sync::Mutex<ReviewCache>>,
+    /// One build at a time per review: concurrent misses wait for it instead of each
+    /// building the same review (after a write, a hundred readers would otherwise).
+    building: std::sync::Arc<std::sync::Mutex<BuildLocks>>,
+    /// Bumped by every invalidation; a build that started before one is not cached.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
+
+type BuildLocks =
+    std::collections::HashMap<(String, NaiveDate, Lang), std::sync::Arc<tokio::sync::Mutex<()>>>;
 
 /// Built reviews with the lake version and time they were built at.
 type ReviewCache = std::collections::HashMap<(String, NaiveDate, Lang), CachedReview>;
@@ -103,6 +111,8 @@ impl Workspace {
                 .filter(|u| !u.is_empty()),
             state: Default::default(),
             reviews: Default::default(),
+            building: Default::default(),
+            generation: Default::default(),
         })
     }
 
@@ -287,13 +297,26 @@ impl Workspace {
         let (shop, date) = self.resolve(shop, date)?;
         let version = self.lake.manifest_shared()?.version;
         let key = (shop.clone(), date, lang);
-        if let Some(hit) = self.reviews.lock().ok().and_then(|c| {
-            c.get(&key)
-                .filter(|e| e.lake_version == version && e.built.elapsed() < REVIEW_TTL)
-                .cloned()
-        }) {
-            return Ok(hit);
+        let hit = || {
+            self.reviews.lock().ok().and_then(|c| {
+                c.get(&key)
+                    .filter(|e| e.lake_version == version && e.built.elapsed() < REVIEW_TTL)
+                    .cloned()
+            })
+        };
+        if let Some(entry) = hit() {
+            return Ok(entry);
         }
+        let lock = self
+            .building
+            .lock()
+            .map(|mut b| std::sync::Arc::clone(b.entry(key.clone()).or_default()))
+            .unwrap_or_default();
+        let _one_build = lock.lock().await;
+        if let Some(entry) = hit() {
+            return Ok(entry);
+        }
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let entry = CachedReview {
             lake_version: version,
             built: std::time::Instant::now(),
@@ -302,7 +325,13 @@ impl Workspace {
         };
         if let Ok(mut c) = self.reviews.lock() {
             c.retain(|_, e| e.built.elapsed() < REVIEW_TTL);
-            c.insert(key, entry.clone());
+            // Checked under the cache's lock, which invalidation also takes.
+            if generation == self.generation.load(std::sync::atomic::Ordering::SeqCst) {
+                c.insert(key, entry.clone());
+            }
+        }
+        if let Ok(mut b) = self.building.lock() {
+            b.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
         }
         Ok(entry)
     }
@@ -310,6 +339,8 @@ impl Workspace {
     /// Forgets cached reviews after a write that changes what they show.
     pub fn invalidate_reviews(&self) {
         if let Ok(mut c) = self.reviews.lock() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             c.clear();
         }
     }
