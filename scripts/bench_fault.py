@@ -186,7 +186,9 @@ def load(o, server, port, token, uploads):
         while time.time() < stop:
             x = rng.random()
             if x < 0.55:
-                kind, (st, body, t0, t1) = "read", c.call("GET", rng.choice(reads))
+                path = rng.choice(reads)
+                name = path.split(f"/{SHOP}/")[-1].split("?")[0].replace("/api/v1/", "")
+                kind, (st, body, t0, t1) = f"read {name}", c.call("GET", path)
             elif x < 0.70:
                 with lock:
                     n = next(counter)
@@ -262,6 +264,10 @@ def summarize(o, server, probe, records, acked, killed, back, t_start):
     for r in records:
         kinds[r[3]] = kinds.get(r[3], 0) + 1
     print("mix: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    for k in sorted(kinds):
+        ls = sorted(r[2] - r[1] for r in records if r[3] == k and r[0] is not None)
+        if ls:
+            print(f"  {k:<16} p50 {ls[len(ls) // 2] * 1000:8.0f} ms  p99 {ls[int(0.99 * (len(ls) - 1))] * 1000:8.0f} ms")
     print(f"503 (busy) {busy} = {100 * busy / max(total, 1):.3f} %; "
           f"errors outside the restart window {len(errors)}; "
           f"in the window {sum(1 for r in records if in_window(r) and (r[0] is None or r[0] >= 500))}")

@@ -65,7 +65,8 @@ pub struct Workspace {
     /// One build at a time per review: concurrent misses wait for it instead of each
     /// building the same review (after a write, a hundred readers would otherwise).
     building: std::sync::Arc<std::sync::Mutex<BuildLocks>>,
-    /// Bumped by every invalidation; a build that started before one is not cached.
+    /// Bumped by every invalidation; a cached review built before a request's last seen
+    /// invalidation is not served to it.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -78,6 +79,9 @@ type ReviewCache = std::collections::HashMap<(String, NaiveDate, Lang), CachedRe
 #[derive(Clone)]
 struct CachedReview {
     lake_version: u64,
+    /// [`Workspace::invalidate_reviews`] count when its build started: it shows every write
+    /// acknowledged before that.
+    generation: u64,
     built: std::time::Instant,
     review: std::sync::Arc<Review>,
     /// The review serialised, filled by the first API request.
@@ -297,10 +301,17 @@ impl Workspace {
         let (shop, date) = self.resolve(shop, date)?;
         let version = self.lake.manifest_shared()?.version;
         let key = (shop.clone(), date, lang);
+        // A review built after the last write this request could have seen is good enough:
+        // readers queued behind one build all take its result.
+        let seen = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let hit = || {
             self.reviews.lock().ok().and_then(|c| {
                 c.get(&key)
-                    .filter(|e| e.lake_version == version && e.built.elapsed() < REVIEW_TTL)
+                    .filter(|e| {
+                        e.lake_version == version
+                            && e.generation >= seen
+                            && e.built.elapsed() < REVIEW_TTL
+                    })
                     .cloned()
             })
         };
@@ -319,14 +330,14 @@ impl Workspace {
         let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let entry = CachedReview {
             lake_version: version,
+            generation,
             built: std::time::Instant::now(),
             review: std::sync::Arc::new(self.review(Some(&shop), Some(date), lang).await?),
             json: Default::default(),
         };
         if let Ok(mut c) = self.reviews.lock() {
             c.retain(|_, e| e.built.elapsed() < REVIEW_TTL);
-            // Checked under the cache's lock, which invalidation also takes.
-            if generation == self.generation.load(std::sync::atomic::Ordering::SeqCst) {
+            if c.get(&key).is_none_or(|e| e.generation <= generation) {
                 c.insert(key, entry.clone());
             }
         }
@@ -338,11 +349,8 @@ impl Workspace {
 
     /// Forgets cached reviews after a write that changes what they show.
     pub fn invalidate_reviews(&self) {
-        if let Ok(mut c) = self.reviews.lock() {
-            self.generation
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            c.clear();
-        }
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Validates and stores a target: `period` is `year:YYYY` for additive metrics (the root

@@ -56,6 +56,7 @@ pub(crate) async fn login(State(ws): State<Shared>, req: Request) -> Result<Resp
     }
     let state = ws.state().await?;
     if let Some(wait) = auth::count_attempt(state, &l.name, &ip).await? {
+        tracing::warn!(user = %l.name, %ip, "login locked out for {wait} s");
         return Err(ApiError::rate_limited(wait));
     }
     let user = state.user_by_name(&l.name).await?;
@@ -69,8 +70,10 @@ pub(crate) async fn login(State(ws): State<Shared>, req: Request) -> Result<Resp
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let Some(user) = user.filter(|_| ok) else {
+        tracing::warn!(user = %l.name, %ip, "login failed");
         return Err(ApiError::login_failed());
     };
+    tracing::info!(user = %l.name, %ip, "login");
     state.clear_login_failures(&l.name, &ip).await?;
     let token = auth::new_secret();
     let csrf = auth::new_secret();

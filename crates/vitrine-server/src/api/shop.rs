@@ -94,6 +94,9 @@ pub(crate) struct MetricParams {
     to: Option<String>,
 }
 
+/// Dimensions one metric query may break down by.
+const MAX_DIMS: usize = 4;
+
 /// `GET /api/v1/shops/{shop}/metric`.
 pub(crate) async fn metric(
     State(ws): State<Shared>,
@@ -105,7 +108,12 @@ pub(crate) async fn metric(
     let (shop, last) = ws.resolve(Some(&shop), None)?;
     let to = parse_date(p.to.as_deref())?.unwrap_or(last);
     let from = parse_date(p.from.as_deref())?.unwrap_or(to);
-    let ids: Vec<&'static str> = p
+    if from > to {
+        return Err(ApiError::bad_request(format!(
+            "from {from} is after to {to}"
+        )));
+    }
+    let mut ids: Vec<&'static str> = p
         .metrics
         .as_deref()
         .unwrap_or("gmv")
@@ -116,6 +124,8 @@ pub(crate) async fn metric(
                 .ok_or_else(|| ApiError::bad_request(format!("unknown metric `{id}`")))
         })
         .collect::<Result<_, _>>()?;
+    ids.sort_unstable();
+    ids.dedup();
     let dims =
         p.by.as_deref()
             .filter(|s| !s.is_empty())
@@ -127,6 +137,12 @@ pub(crate) async fn metric(
             .transpose()
             .map_err(|e| ApiError::bad_request(e.to_string()))?
             .unwrap_or_default();
+    if dims.len() > MAX_DIMS {
+        return Err(ApiError::bad_request(format!(
+            "at most {MAX_DIMS} dimensions in `by`, got {}",
+            dims.len()
+        )));
+    }
     let grain = TimeGrain::parse(p.grain.as_deref().unwrap_or("total"))
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let q = MetricQuery::new(&ids, from, to)
