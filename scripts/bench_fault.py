@@ -140,7 +140,8 @@ def main():
     try:
         url = None
         if o.database == "postgres":
-            pg = work / "pg"
+            # Outside the work directory: the server runs as `postgres`, which cannot enter it.
+            pg = Path(tempfile.mkdtemp(prefix="vitrine-fault-pg."))
             env = {**os.environ, "VITRINE_PG_PORT": os.environ.get("VITRINE_PG_PORT", "55434")}
             out = subprocess.run([str(ROOT / "scripts/pg"), "start", str(pg)], capture_output=True, text=True,
                                  check=True, env=env).stdout
@@ -155,6 +156,7 @@ def main():
     finally:
         if pg is not None:
             subprocess.run([str(ROOT / "scripts/pg"), "stop", str(pg)], capture_output=True)
+            shutil.rmtree(pg, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(report)
 
