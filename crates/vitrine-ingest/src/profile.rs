@@ -626,19 +626,32 @@ fn names(file: &str, known: &str) -> bool {
 
 /// For each column spec of `profile`, the index of the header that carries it.
 pub fn bind(profile: &Profile, headers: &[String]) -> Vec<Option<usize>> {
-    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    bind_distinct(profile, &distinct(headers))
+}
+
+/// Each distinct non-empty header once, normalised, at its first column: computed once per
+/// row, so a row whose merged title repeats across a thousand columns costs one comparison
+/// per profile column, not a thousand normalisations per profile.
+fn distinct(headers: &[String]) -> Vec<(usize, String)> {
+    let mut seen = std::collections::HashSet::new();
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (i, normalise(h)))
+        .filter(|(_, n)| !n.is_empty() && seen.insert(n.clone()))
+        .collect()
+}
+
+fn bind_distinct(profile: &Profile, norm: &[(usize, String)]) -> Vec<Option<usize>> {
+    let first = |hit: &dyn Fn(&str) -> bool| norm.iter().find(|(_, n)| hit(n)).map(|x| x.0);
     profile
         .columns
         .iter()
         .map(|c| {
             c.headers
                 .iter()
-                .find_map(|h| norm.iter().position(|n| n == h))
-                .or_else(|| {
-                    c.headers
-                        .iter()
-                        .find_map(|h| norm.iter().position(|n| names(n, h)))
-                })
+                .find_map(|h| first(&|n| n == *h))
+                .or_else(|| c.headers.iter().find_map(|h| first(&|n| names(n, h))))
         })
         .collect()
 }
@@ -646,10 +659,11 @@ pub fn bind(profile: &Profile, headers: &[String]) -> Vec<Option<usize>> {
 /// The profile whose required columns all appear in `headers`, preferring the one that binds
 /// most columns; `None` when no profile recognises the header row.
 pub fn detect(headers: &[String]) -> Option<(&'static Profile, Vec<Option<usize>>)> {
+    let norm = distinct(headers);
     PROFILES
         .iter()
         .filter_map(|p| {
-            let b = bind(p, headers);
+            let b = bind_distinct(p, &norm);
             let ok = p.required.iter().all(|r| {
                 p.columns
                     .iter()
@@ -666,7 +680,13 @@ pub fn detect(headers: &[String]) -> Option<(&'static Profile, Vec<Option<usize>
 pub fn explain(rows: &[Vec<String>]) -> String {
     let best = rows
         .iter()
-        .flat_map(|r| PROFILES.iter().map(move |p| (p, bind(p, r))))
+        .map(|r| distinct(r))
+        .flat_map(|norm| {
+            PROFILES
+                .iter()
+                .map(move |p| (p, bind_distinct(p, &norm)))
+                .collect::<Vec<_>>()
+        })
         .map(|(p, b)| {
             let matched: Vec<&str> = p
                 .columns

@@ -14,8 +14,10 @@ use crate::import::Cells;
 pub const MAX_CELLS: u64 = 64_000_000;
 /// Merged regions in one sheet.
 pub const MAX_MERGES: usize = 10_000;
-/// Columns a header-scan row is widened to (Excel's own maximum).
-const MAX_COLUMNS: u32 = 16_384;
+/// Columns a header-scan row is widened to. Known exports have well under a hundred; a row
+/// merged or filled out to column XFD would otherwise cost 16,384 cells per row to match
+/// against every family's headers.
+const HEADER_COLUMNS: u32 = 1_024;
 
 /// One sheet row: its 0-based row number, its cells in column order, and the merged
 /// regions that cover it.
@@ -35,7 +37,8 @@ struct Fill {
 }
 
 impl Row {
-    /// The row as text cells from column A to its last used column (header scans only).
+    /// The row as text cells from column A to its last used column, at most
+    /// [`HEADER_COLUMNS`] (header scans only).
     pub(crate) fn dense(&self) -> Vec<String> {
         let width = self
             .cells
@@ -45,7 +48,7 @@ impl Row {
             .chain(self.fills.iter().map(|f| f.right + 1))
             .max()
             .unwrap_or(0)
-            .min(MAX_COLUMNS);
+            .min(HEADER_COLUMNS);
         (0..width as usize)
             .map(|i| self.cell(i).to_string())
             .collect()
