@@ -7,6 +7,7 @@ pub mod config;
 pub mod customer;
 pub mod lineage;
 pub mod metric;
+pub mod paid;
 pub mod query;
 pub mod table;
 

@@ -302,6 +302,17 @@ pub static MEASURES: &[Measure] = &[
 
 use Direction::{HigherIsBetter as Up, LowerIsBetter as Down};
 
+/// Fen per yuan: money is stored in fen (分) and shown in yuan (元).
+pub const FEN_PER_YUAN: f64 = 100.0;
+
+/// The scale of every money metric of the catalog.
+pub const YUAN_PER_FEN: f64 = 1.0 / FEN_PER_YUAN;
+
+/// An amount in fen as yuan (every typed read of money outside the catalog).
+pub fn yuan(fen: f64) -> f64 {
+    fen / FEN_PER_YUAN
+}
+
 const fn sum(measure: &'static str, scale: f64) -> Formula {
     Formula::Sum { measure, scale }
 }
@@ -330,7 +341,7 @@ pub static METRICS: &[Metric] = &[
         "gmv",
         "用户支付金额",
         "GMV",
-        sum("gmv_fen", 0.01),
+        sum("gmv_fen", YUAN_PER_FEN),
         "what buyers paid: 成交概览 shop row 用户支付金额, else Σ 订单应付金额 of paid, not cancelled sub-orders, else Σ product 用户支付金额 (成交金额 where absent)",
         Yuan,
         Up,
@@ -340,7 +351,7 @@ pub static METRICS: &[Metric] = &[
         "deal_amount",
         "成交金额",
         "Transaction amount (with subsidies)",
-        sum("deal_fen", 0.01),
+        sum("deal_fen", YUAN_PER_FEN),
         "成交金额: includes platform and creator subsidies; never mixed with 用户支付金额",
         Yuan,
         Up,
@@ -350,7 +361,7 @@ pub static METRICS: &[Metric] = &[
         "net_gmv",
         "净成交金额",
         "Net GMV",
-        sum("net_gmv_fen", 0.01),
+        sum("net_gmv_fen", YUAN_PER_FEN),
         "净成交金额 of the 成交概览 shop row",
         Yuan,
         Up,
@@ -360,7 +371,7 @@ pub static METRICS: &[Metric] = &[
         "card_user_paid",
         "商品卡用户支付金额",
         "Product-card buyer-paid amount",
-        sum("card_user_paid_fen", 0.01),
+        sum("card_user_paid_fen", YUAN_PER_FEN),
         "Σ 商品卡用户支付金额 of one period's snapshot",
         Yuan,
         Up,
@@ -390,7 +401,7 @@ pub static METRICS: &[Metric] = &[
         "video_user_paid",
         "视频用户支付金额",
         "Video buyer-paid amount",
-        sum("video_user_paid_fen", 0.01),
+        sum("video_user_paid_fen", YUAN_PER_FEN),
         "Σ 用户支付金额 of one period's video snapshot",
         Yuan,
         Up,
@@ -410,7 +421,7 @@ pub static METRICS: &[Metric] = &[
         "order_value",
         "笔单价",
         "GMV per order",
-        ratio("gmv_fen", "orders", 0.01),
+        ratio("gmv_fen", "orders", YUAN_PER_FEN),
         "gmv / orders",
         Yuan,
         Up,
@@ -420,7 +431,7 @@ pub static METRICS: &[Metric] = &[
         "refund_amount",
         "退款金额",
         "Refund amount",
-        sum("refund_fen", 0.01),
+        sum("refund_fen", YUAN_PER_FEN),
         "Σ refund_fen / 100 (order export: a sub-order refunded in full when 售后状态 is 退款成功)",
         Yuan,
         Down,
@@ -550,7 +561,7 @@ pub static METRICS: &[Metric] = &[
         "competitor_bid",
         "竞品出价水平",
         "Competitor bid level",
-        ratio("competitor_bid_fen", "competitor_rows", 0.01),
+        ratio("competitor_bid_fen", "competitor_rows", YUAN_PER_FEN),
         "mean competitor bid_level_fen / 100",
         Yuan,
         Down,
@@ -570,7 +581,7 @@ pub static METRICS: &[Metric] = &[
         "pay_gmv",
         "支付GMV",
         "Ad pay GMV",
-        sum("pay_gmv_fen", 0.01),
+        sum("pay_gmv_fen", YUAN_PER_FEN),
         "Σ pay_gmv_fen / 100",
         Yuan,
         Up,
@@ -680,7 +691,7 @@ pub static METRICS: &[Metric] = &[
         "aov",
         "客单价",
         "AOV",
-        ratio("gmv_fen", "paying_users", 0.01),
+        ratio("gmv_fen", "paying_users", YUAN_PER_FEN),
         "gmv / paying_users",
         Yuan,
         Up,
@@ -700,7 +711,7 @@ pub static METRICS: &[Metric] = &[
         "spend",
         "消耗",
         "Ad spend",
-        sum("ad_spend_fen", 0.01),
+        sum("ad_spend_fen", YUAN_PER_FEN),
         "Σ spend_fen / 100",
         Yuan,
         Down,
@@ -790,7 +801,7 @@ pub static METRICS: &[Metric] = &[
         "cpc",
         "点击成本",
         "CPC",
-        ratio("ad_spend_fen", "ad_clicks", 0.01),
+        ratio("ad_spend_fen", "ad_clicks", YUAN_PER_FEN),
         "spend / ad clicks",
         Yuan,
         Down,
@@ -800,7 +811,7 @@ pub static METRICS: &[Metric] = &[
         "cpa",
         "转化成本",
         "CPA",
-        ratio("ad_spend_fen", "conversions", 0.01),
+        ratio("ad_spend_fen", "conversions", YUAN_PER_FEN),
         "spend / conversions",
         Yuan,
         Down,
@@ -820,7 +831,7 @@ pub static METRICS: &[Metric] = &[
         "cost_per_exposure",
         "单次曝光成本",
         "Cost per exposure",
-        ratio("ad_spend_fen", "ad_impressions", 0.01),
+        ratio("ad_spend_fen", "ad_impressions", YUAN_PER_FEN),
         "spend / impressions",
         Yuan,
         Down,
@@ -950,7 +961,7 @@ pub static METRICS: &[Metric] = &[
         "revenue_per_buyer",
         "人均贡献（LTV）",
         "Revenue per buyer (LTV)",
-        ratio("order_amount_fen", "buyers", 0.01),
+        ratio("order_amount_fen", "buyers", YUAN_PER_FEN),
         "order amount / buyers",
         Yuan,
         Up,

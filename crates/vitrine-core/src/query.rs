@@ -222,9 +222,7 @@ fn quote(s: &str) -> String {
 pub fn resolve(ids: &[&str]) -> Result<Vec<&'static Metric>, CoreError> {
     ids.iter()
         .map(|id| {
-            metric::metric(id).ok_or_else(|| {
-                CoreError::Invalid(format!("unknown metric `{id}` (see `vitrine metrics`)"))
-            })
+            metric::metric(id).ok_or_else(|| CoreError::Invalid(format!("unknown metric `{id}`")))
         })
         .collect()
 }

@@ -67,15 +67,21 @@ impl QueryOutput {
 }
 
 /// A read-only view of one lake version.
+#[derive(Clone)]
 pub struct Engine {
     lake: Lake,
-    manifest: Manifest,
+    manifest: Arc<Manifest>,
 }
 
 impl Engine {
     /// An engine over the live version; errors when the lake has no data.
     pub fn new(lake: &Lake) -> Result<Engine, LakeError> {
-        let manifest = lake.manifest()?;
+        Engine::at(lake, lake.manifest_shared()?)
+    }
+
+    /// An engine over one manifest version (a snapshot: later commits are not seen);
+    /// errors when that version has no data.
+    pub fn at(lake: &Lake, manifest: Arc<Manifest>) -> Result<Engine, LakeError> {
         if manifest.partitions.is_empty() {
             return Err(LakeError::Empty(lake.root().display().to_string()));
         }

@@ -4,6 +4,7 @@
 mod commit;
 mod engine;
 mod manifest;
+mod paid;
 mod state;
 mod summary;
 mod users;
@@ -29,10 +30,17 @@ pub enum LakeError {
     },
     #[error("lake is corrupt: {0}")]
     Corrupt(String),
-    #[error("the lake at {0} is empty: run `vitrine simulate` or `vitrine import` first")]
+    #[error("the lake at {0} is empty: import the shop's exports (or simulate a shop) first")]
     Empty(String),
+    /// A query our own code refused or could not read back.
     #[error("query failed: {0}")]
     Query(String),
+    /// The engine failed; the DataFusion error is kept as the source.
+    #[error("query failed")]
+    Engine(#[source] Box<datafusion::error::DataFusionError>),
+    /// Arrow failed reading or converting a result.
+    #[error("query failed")]
+    Arrow(#[source] Box<datafusion::arrow::error::ArrowError>),
     #[error("state database: {0}")]
     State(String),
     #[error(transparent)]
@@ -50,13 +58,13 @@ impl LakeError {
 
 impl From<datafusion::arrow::error::ArrowError> for LakeError {
     fn from(e: datafusion::arrow::error::ArrowError) -> Self {
-        LakeError::Query(e.to_string())
+        LakeError::Arrow(Box::new(e))
     }
 }
 
 impl From<datafusion::error::DataFusionError> for LakeError {
     fn from(e: datafusion::error::DataFusionError) -> Self {
-        LakeError::Query(e.to_string())
+        LakeError::Engine(Box::new(e))
     }
 }
 

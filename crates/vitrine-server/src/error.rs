@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-use crate::service::ServiceError;
+use vitrine_app::AppError;
 
 /// An error answer of the API.
 #[derive(Debug)]
@@ -171,11 +171,11 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-impl From<ServiceError> for ApiError {
-    fn from(e: ServiceError) -> Self {
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
         match e {
-            ServiceError::BadRequest(m) => ApiError::bad_request(m),
-            ServiceError::NotFound(m) => ApiError::not_found(m),
+            AppError::BadRequest(m) => ApiError::bad_request(m),
+            AppError::NotFound(m) => ApiError::not_found(m),
             other => ApiError::internal(other.to_string()),
         }
     }
@@ -183,7 +183,7 @@ impl From<ServiceError> for ApiError {
 
 impl From<vitrine_lake::LakeError> for ApiError {
     fn from(e: vitrine_lake::LakeError) -> Self {
-        ServiceError::from(e).into()
+        AppError::from(e).into()
     }
 }
 

@@ -1,17 +1,11 @@
 //! The web surface: the dashboard's pages (Chinese first, English switch, ECharts served
-//! from the binary), the `/api/v1` JSON API they read, accounts and roles per shop, and the
-//! services the CLI shares. Only this crate knows HTTP.
+//! from the binary), the `/api/v1` JSON API they read, sessions and roles per shop. Only
+//! this crate knows HTTP; what the pages show comes from `vitrine-app`.
 
 pub mod api;
 pub mod auth;
-pub mod bids;
 pub mod error;
-pub mod experiments;
 pub mod guard;
-mod mail;
-pub mod notify;
-pub mod service;
-pub mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use rust_embed::RustEmbed;
 
-pub use service::{ServiceError, Workspace};
+pub use vitrine_app::{AppError, Workspace};
 
 #[derive(RustEmbed)]
 #[folder = "assets/"]

@@ -44,7 +44,7 @@ impl SimConfig {
     pub fn validate(&self) -> Result<(), SimError> {
         if !(self.scale > 0.0 && self.scale <= 10.0) {
             return Err(SimError::Settings(format!(
-                "--scale must be in (0, 10], got {}",
+                "scale must be in (0, 10], got {}",
                 self.scale
             )));
         }

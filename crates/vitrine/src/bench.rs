@@ -11,7 +11,6 @@ use vitrine_analytics::ReviewRequest;
 use vitrine_core::query::compile;
 use vitrine_core::Lang;
 use vitrine_lake::{Engine, Lake};
-use vitrine_server::Workspace;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -68,7 +67,7 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         crate::simulate(data, &args)?;
         println!("simulate scale {scale}: {:.1} s", t.elapsed().as_secs_f64());
     }
-    let ws = Workspace::open(data)?;
+    let ws = crate::workspace(data)?;
     let (shop, date) = ws.resolve(None, None)?;
     let rows: u64 = lake
         .manifest()?

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
 use vitrine_analytics::bids::{BidsReport, Recommendation};
-use vitrine_server::Workspace;
 
 /// Show the day's recommendations.
 #[derive(Args)]
@@ -65,9 +64,9 @@ pub struct Decision {
 }
 
 pub async fn run(data: &Path, cmd: Option<BidsCommand>, show: ShowArgs) -> Result<()> {
-    let ws = Workspace::open(data)?;
+    let ws = crate::workspace(data)?;
     let decide = |d: Decision, status: &'static str| async move {
-        let ws = Workspace::open(data)?;
+        let ws = crate::workspace(data)?;
         let r = ws
             .decide_bid(
                 &d.shop,

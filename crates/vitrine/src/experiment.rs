@@ -9,9 +9,9 @@ use vitrine_analytics::experiment::{
     sample_size, Analysis, Correction, Difference, Method, Outcome, PowerRequest, Request,
     Settings, Variant,
 };
+use vitrine_app::experiments::rate_parts;
 use vitrine_core::Dim;
 use vitrine_lake::{ExperimentArm, ExperimentRecord};
-use vitrine_server::{experiments::rate_parts, Workspace};
 
 #[derive(Subcommand)]
 pub enum ExperimentCommand {
@@ -131,7 +131,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
             let out = match (input, id) {
                 (Some(path), None) => analyze_file(&path, &overrides)?,
                 (None, Some(id)) => {
-                    let ws = Workspace::open(data)?;
+                    let ws = crate::workspace(data)?;
                     let e = ws.state().await?.experiment(id).await?;
                     let as_of = date.as_deref().map(parse_day).transpose()?;
                     let apply = |s: &mut Settings| overrides.apply(s);

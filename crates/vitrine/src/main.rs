@@ -20,9 +20,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use vitrine_app::Workspace;
 use vitrine_core::Lang;
 use vitrine_lake::{AlertStatus, Engine, Lake, State};
-use vitrine_server::Workspace;
 use vitrine_sim::SimConfig;
 
 #[derive(Parser)]
@@ -307,6 +307,18 @@ pub(crate) enum ReviewFormat {
     Html,
 }
 
+impl From<ReviewFormat> for vitrine_app::render::Format {
+    fn from(f: ReviewFormat) -> Self {
+        use vitrine_app::render::Format;
+        match f {
+            ReviewFormat::Text => Format::Text,
+            ReviewFormat::Json => Format::Json,
+            ReviewFormat::Md => Format::Markdown,
+            ReviewFormat::Html => Format::Html,
+        }
+    }
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -316,10 +328,7 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Some(url) = &cli.database_url {
-        // Still single-threaded here: every Workspace opened below reads it.
-        std::env::set_var("VITRINE_DATABASE_URL", url);
-    }
+    let _ = DATABASE_URL.set(cli.database_url.clone().filter(|u| !u.is_empty()));
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -432,9 +441,18 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// `--database-url` (or `VITRINE_DATABASE_URL`), set once when the command line is read.
+static DATABASE_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// The workspace of a data directory, with the state database of `--database-url`.
+pub(crate) fn workspace(data: &Path) -> Result<Workspace> {
+    let url = DATABASE_URL.get().cloned().flatten();
+    Ok(Workspace::open_with(data, url)?)
+}
+
 /// The state database of a data directory (or of `--database-url`).
 pub(crate) async fn open_state(data: &Path) -> Result<State> {
-    Ok(Workspace::open(data)?.state().await?.clone())
+    Ok(crate::workspace(data)?.state().await?.clone())
 }
 
 fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>> {
@@ -549,48 +567,28 @@ async fn review(
     record: bool,
     notify: bool,
 ) -> Result<()> {
-    let ws = Workspace::open(data)?;
+    let ws = crate::workspace(data)?;
     let rv = ws.review(shop, date, lang).await?;
     if record {
         ws.record_alerts(&rv).await?;
     }
-    println!("{}", render::review(&rv, format)?);
+    println!("{}", vitrine_app::render::review(&rv, format.into())?);
     if notify {
-        push(data, &rv).await?;
+        push(&ws, &rv).await?;
     }
     Ok(())
 }
 
 /// Pushes the review card and each critical alert; delivery problems are reported on
-/// stderr and never fail the review (the whole push is bounded to 60 s).
-async fn push(data: &Path, rv: &vitrine_analytics::Review) -> Result<()> {
-    use vitrine_server::notify;
-    let channels = notify::load(&data.join("notify.toml"))?;
-    if channels.is_empty() {
-        eprintln!(
+/// stderr and never fail the review.
+async fn push(ws: &Workspace, rv: &vitrine_analytics::Review) -> Result<()> {
+    use vitrine_app::push::Pushed;
+    match ws.push(rv).await? {
+        Pushed::NoChannels => eprintln!(
             "no channels in {}: nothing pushed",
-            data.join("notify.toml").display()
-        );
-        return Ok(());
-    }
-    let n = notify::Notifier::new(channels);
-    let mut messages = vec![notify::review_message(rv)];
-    messages.extend(
-        rv.alerts
-            .iter()
-            .filter(|a| a.severity == vitrine_analytics::monitor::Severity::Critical)
-            .map(|a| notify::alert_message(rv, a)),
-    );
-    let sent = tokio::time::timeout(std::time::Duration::from_secs(60), async {
-        let mut all = Vec::new();
-        for m in &messages {
-            all.extend(n.send(m).await);
-        }
-        all
-    })
-    .await;
-    match sent {
-        Ok(deliveries) => {
+            ws.data_dir.join("notify.toml").display()
+        ),
+        Pushed::Sent(deliveries) => {
             for d in deliveries.iter().filter(|d| !d.ok) {
                 eprintln!(
                     "push to {} failed after {} attempts: {}",
@@ -602,13 +600,13 @@ async fn push(data: &Path, rv: &vitrine_analytics::Review) -> Result<()> {
             let ok = deliveries.iter().filter(|d| d.ok).count();
             eprintln!("pushed {ok}/{} messages", deliveries.len());
         }
-        Err(_) => eprintln!("push timed out after 60 s; the review above is complete"),
+        Pushed::TimedOut => eprintln!("push timed out after 60 s; the review above is complete"),
     }
     Ok(())
 }
 
 async fn serve(data: &Path, addr: SocketAddr) -> Result<()> {
-    let ws = Workspace::open(data)?;
+    let ws = crate::workspace(data)?;
     ws.shops()?.first().ok_or_else(|| {
         anyhow!(
             "the lake at {} is empty: run `vitrine simulate` or `vitrine demo` first",
@@ -654,7 +652,7 @@ async fn demo(data: &Path, no_serve: bool, addr: SocketAddr, lang: Lang) -> Resu
 async fn targets(data: &Path, action: TargetAction) -> Result<()> {
     match action {
         TargetAction::Show { shop, date, lang } => {
-            let ws = Workspace::open(data)?;
+            let ws = crate::workspace(data)?;
             let rv = ws
                 .review(
                     shop.as_deref(),
@@ -662,7 +660,7 @@ async fn targets(data: &Path, action: TargetAction) -> Result<()> {
                     Lang::parse(&lang)?,
                 )
                 .await?;
-            println!("{}", render::targets(&rv));
+            println!("{}", vitrine_app::render::text::targets(&rv));
         }
         TargetAction::Set {
             shop,
@@ -670,7 +668,7 @@ async fn targets(data: &Path, action: TargetAction) -> Result<()> {
             period,
             value,
         } => {
-            Workspace::open(data)?
+            crate::workspace(data)?
                 .set_target(&shop, &metric, &period, value)
                 .await?;
             println!("target {metric} {period} = {value} for shop {shop}");

@@ -5,9 +5,8 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
+use vitrine_app::accounts as auth;
 use vitrine_lake::Role;
-use vitrine_server::auth;
-use vitrine_server::Workspace;
 
 #[derive(Subcommand)]
 pub enum UserAction {
@@ -65,7 +64,7 @@ fn read_password(from_stdin: bool) -> Result<String> {
 }
 
 pub async fn run(data: &Path, action: UserAction) -> Result<()> {
-    let ws = Workspace::open(data)?;
+    let ws = crate::workspace(data)?;
     let state = ws.state().await?;
     match action {
         UserAction::Add {

@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use vitrine_analytics::users::{RfmCuts, UserSegment};
-use vitrine_server::users::parse_rfm_cuts;
-use vitrine_server::Workspace;
+use vitrine_app::users::parse_rfm_cuts;
 
 #[derive(Subcommand)]
 pub enum UsersCommand {
@@ -77,7 +76,7 @@ impl CutArgs {
 }
 
 pub async fn run(data: &Path, cmd: UsersCommand) -> Result<()> {
-    let ws = Workspace::open(data)?;
+    let ws = crate::workspace(data)?;
     match cmd {
         UsersCommand::Segments {
             shop,

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use diagnose::{diagnose, Flag, PlanDiagnosis};
 pub use guard::{guard, PastChange};
 pub use recommend::recommend;
+pub use vitrine_core::paid::{CreativeStat, PlanStat};
 
 /// A Qianchuan plan 计划 as of the day under review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,30 +39,6 @@ pub struct PlanInfo {
     /// 保本ROI: 1 / margin after product cost, platform fee and shipping; `None` when the
     /// product's cost is unknown.
     pub breakeven_roi: Option<f64>,
-}
-
-/// One plan-hour (or plan-day when `hour` is `None`) of the plan report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlanStat {
-    pub plan_id: String,
-    pub date: NaiveDate,
-    pub hour: Option<u8>,
-    pub spend: f64,
-    pub impressions: f64,
-    pub clicks: f64,
-    pub conversions: f64,
-    pub gmv: f64,
-}
-
-/// One creative-day of the creative report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreativeStat {
-    pub creative_id: String,
-    pub plan_id: String,
-    pub date: NaiveDate,
-    pub created_on: Option<NaiveDate>,
-    pub impressions: f64,
-    pub clicks: f64,
 }
 
 /// The knobs of diagnostics, recommendations and guardrails (`[thresholds] bid_*` keys).

@@ -20,7 +20,7 @@ pub(crate) async fn bids(
 ) -> Result<Response, ApiError> {
     a.require(&shop, Role::Viewer)?;
     let date = parse_date(p.date.as_deref())?;
-    Ok(Json(ws.bids_report(Some(&shop), date, false).await?).into_response())
+    Ok(Json(ws.bids_report(Some(&shop), date).await?).into_response())
 }
 
 /// `GET /api/v1/shops/{shop}/bids/audit`.

@@ -31,7 +31,7 @@ pub(crate) async fn users(
 ) -> Result<Response, ApiError> {
     a.require(&shop, Role::Viewer)?;
     let date = parse_date(p.date.as_deref())?;
-    let cuts = crate::users::parse_rfm_cuts(
+    let cuts = vitrine_app::users::parse_rfm_cuts(
         p.r_cuts.as_deref(),
         p.f_cuts.as_deref(),
         p.m_cuts.as_deref(),

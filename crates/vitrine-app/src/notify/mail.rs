@@ -4,7 +4,8 @@ use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
 
-use crate::notify::{Channel, Message};
+use super::channel::Channel;
+use super::message::Message;
 
 /// Sends one message; the error says whether retrying can help.
 pub(crate) async fn send(c: &Channel, msg: &Message) -> Result<(), (String, bool)> {

@@ -5,21 +5,17 @@ use chrono::NaiveDate;
 use vitrine_analytics::experiment::{analyze, Analysis, ExperimentVerdict, Settings, Variant};
 use vitrine_core::metric::{metric, Formula, METRICS};
 use vitrine_core::{Dim, MetricQuery};
-use vitrine_lake::ExperimentRecord;
+use vitrine_lake::{Engine, ExperimentRecord};
 
-use crate::service::{ServiceError, Workspace};
+use crate::{AppError, Snapshot, Workspace};
 
-fn bad(msg: String) -> ServiceError {
-    ServiceError::BadRequest(msg)
+fn bad(msg: String) -> AppError {
+    AppError::BadRequest(msg)
 }
 
 /// The catalog metrics holding the numerator and denominator of a rate metric.
-pub fn rate_parts(metric_id: &str) -> Result<(&'static str, &'static str), ServiceError> {
-    let m = metric(metric_id).ok_or_else(|| {
-        bad(format!(
-            "unknown metric `{metric_id}` (see `vitrine metrics`)"
-        ))
-    })?;
+pub fn rate_parts(metric_id: &str) -> Result<(&'static str, &'static str), AppError> {
+    let m = metric(metric_id).ok_or_else(|| bad(format!("unknown metric `{metric_id}`")))?;
     let Formula::Ratio { num, den, .. } = m.formula else {
         return Err(bad(format!(
             "metric `{metric_id}` is not a rate; lake experiments need a ratio metric such as ctr or cvr"
@@ -37,7 +33,7 @@ pub fn rate_parts(metric_id: &str) -> Result<(&'static str, &'static str), Servi
     Ok((find(num)?, find(den)?))
 }
 
-fn day(s: &str) -> Result<NaiveDate, ServiceError> {
+fn day(s: &str) -> Result<NaiveDate, AppError> {
     s.parse()
         .map_err(|_| bad(format!("`{s}` is not a date in YYYY-MM-DD form")))
 }
@@ -49,7 +45,19 @@ impl Workspace {
         e: &ExperimentRecord,
         as_of: Option<NaiveDate>,
         overrides: &(dyn Fn(&mut Settings) + Sync),
-    ) -> Result<(Analysis, f64), ServiceError> {
+    ) -> Result<(Analysis, f64), AppError> {
+        self.experiment_analysis_at(&self.engine()?, e, as_of, overrides)
+            .await
+    }
+
+    /// [`Workspace::experiment_analysis`] over one lake version.
+    async fn experiment_analysis_at(
+        &self,
+        engine: &Engine,
+        e: &ExperimentRecord,
+        as_of: Option<NaiveDate>,
+        overrides: &(dyn Fn(&mut Settings) + Sync),
+    ) -> Result<(Analysis, f64), AppError> {
         let (num, den) = rate_parts(&e.metric)?;
         let start = day(&e.start_date)?;
         let end = as_of.map_or(day(&e.end_date)?, |d| d.min(day(&e.end_date).unwrap_or(d)));
@@ -59,7 +67,6 @@ impl Workspace {
                 e.id
             )));
         }
-        let engine = self.engine()?;
         let mut variants = Vec::with_capacity(e.variants.len());
         for arm in &e.variants {
             let (dim, value) = arm
@@ -72,7 +79,7 @@ impl Workspace {
             let t = engine.metric(&q).await?;
             let (c, n) = (t.scalar(num).unwrap_or(0.0), t.scalar(den).unwrap_or(0.0));
             if n < 1.0 {
-                return Err(ServiceError::NotFound(format!(
+                return Err(AppError::NotFound(format!(
                     "experiment {}: variant {} ({}) has no {den} between {start} and {end}",
                     e.id, arm.name, arm.scope
                 )));
@@ -106,13 +113,12 @@ impl Workspace {
             analyze(&variants, &s).map_err(|err| bad(format!("experiment {}: {err}", e.id)))?;
         Ok((analysis, days_run))
     }
+}
 
+impl Snapshot {
     /// Verdicts of a shop's running experiments that have started by `date`.
-    pub async fn experiment_verdicts(
-        &self,
-        shop: &str,
-        date: NaiveDate,
-    ) -> Result<Vec<ExperimentVerdict>, ServiceError> {
+    pub async fn experiment_verdicts(&self) -> Result<Vec<ExperimentVerdict>, AppError> {
+        let (shop, date) = (self.shop.as_str(), self.date);
         let list = self.state().await?.experiments(Some(shop)).await?;
         let mut out = Vec::new();
         for e in list.into_iter().filter(|e| e.status == "running") {
@@ -120,8 +126,10 @@ impl Workspace {
                 continue;
             }
             // An arm without data yet is not an error of the review: skip that experiment.
-            if let Ok((analysis, days_run)) =
-                self.experiment_analysis(&e, Some(date), &|_| {}).await
+            if let Ok((analysis, days_run)) = self
+                .workspace()
+                .experiment_analysis_at(self.engine(), &e, Some(date), &|_| {})
+                .await
             {
                 out.push(ExperimentVerdict {
                     id: e.id,

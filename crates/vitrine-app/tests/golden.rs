@@ -1,10 +1,12 @@
 //! The JSON review of a fixed simulated shop and day, pinned. A change to what the review
 //! says shows up here as a snapshot diff that has to be explained.
 
+use vitrine_app::Workspace;
 use vitrine_core::Lang;
 use vitrine_lake::Lake;
-use vitrine_server::Workspace;
-use vitrine_sim::SimConfig;
+
+mod support;
+use support::simulate;
 
 /// Rounds every float to 9 significant digits: the engine may add floats in a different
 /// order between runs, and the last bits are not what the review says.
@@ -25,17 +27,7 @@ fn rounded(v: serde_json::Value) -> serde_json::Value {
 #[tokio::test]
 async fn review_of_seed_7_is_pinned() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::open(dir.path()).unwrap();
-    let mut c = lake.begin().unwrap();
-    let cfg = SimConfig {
-        seed: 7,
-        days: 45,
-        end: "2026-11-21".parse().unwrap(),
-        scale: 0.02,
-        shops: 1,
-    };
-    vitrine_sim::simulate(&cfg, &mut c, &mut |_, _| {}).unwrap();
-    c.finish().unwrap();
+    simulate(&Lake::open(dir.path()).unwrap(), 7);
     let ws = Workspace::open_with(
         dir.path(),
         Some(format!(

@@ -15,7 +15,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use vitrine_server::notify::{Channel, Kind, Message, Notifier};
+use vitrine_app::notify::{Channel, Kind, Message, Notifier};
 
 const SECRET: &str = "SEC-test-secret";
 

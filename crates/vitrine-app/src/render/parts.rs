@@ -1,0 +1,138 @@
+//! Pieces every review renderer shares: values with their unit, status and grade words,
+//! root causes, the order-mix line and the paid-traffic lines.
+
+use vitrine_analytics::Review;
+use vitrine_core::{Lang, Unit};
+
+pub(super) fn fmt(v: Option<f64>, unit: Unit) -> String {
+    let Some(v) = v else { return "–".into() };
+    match unit {
+        Unit::Ratio => format!("{:.2}%", v * 100.0),
+        Unit::Yuan => format!("¥{v:.2}"),
+        Unit::Count => format!("{v:.0}"),
+        _ => format!("{v:.2}"),
+    }
+}
+
+pub(super) fn status_label(s: &str, lang: Lang) -> &'static str {
+    match s {
+        "on_track" => lang.pick("达标", "on track"),
+        "behind" => lang.pick("略低", "behind"),
+        "alert" => lang.pick("预警", "ALERT"),
+        _ => lang.pick("—", "—"),
+    }
+}
+
+/// "主因：plan=p1 (92%) · category=beauty (12%)", the alert's ranked root causes.
+pub(super) fn causes(a: &vitrine_analytics::review::Alert, l: Lang) -> Option<String> {
+    if a.root_causes.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = a
+        .root_causes
+        .iter()
+        .take(3)
+        .map(|c| {
+            format!(
+                "{}={} ({:.0}%)",
+                c.dimension,
+                c.value,
+                100.0 * c.explanatory_power
+            )
+        })
+        .collect();
+    Some(format!(
+        "{}{}",
+        l.pick("主因：", "Root cause: "),
+        list.join(" · ")
+    ))
+}
+
+pub(super) fn grade_label(g: &str, l: Lang) -> &'static str {
+    match g {
+        "critical" => l.pick("极高", "critical"),
+        "high" => l.pick("高", "high"),
+        "medium" => l.pick("中", "medium"),
+        _ => l.pick("低", "low"),
+    }
+}
+
+pub(super) fn verdict(e: &vitrine_analytics::experiment::ExperimentVerdict, l: Lang) -> &str {
+    l.pick(&e.analysis.verdict.zh, &e.analysis.verdict.en)
+}
+
+/// The day's orders by region (top five) and their peak hours, on one line.
+pub(super) fn mix_line(rv: &Review) -> Option<String> {
+    let (l, m) = (rv.lang, &rv.order_mix);
+    if m.regions.is_empty() {
+        return None;
+    }
+    let regions: Vec<String> = m
+        .regions
+        .iter()
+        .take(5)
+        .map(|(r, n)| format!("{r} {n:.0}"))
+        .collect();
+    let mut peak = m.hours.clone();
+    peak.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let hours: Vec<String> = peak
+        .iter()
+        .take(3)
+        .map(|(h, n)| format!("{h}{} {n:.0}", l.pick("时", "h")))
+        .collect();
+    Some(format!(
+        "{}: {} · {}: {}",
+        l.pick("订单地域", "Orders by region"),
+        regions.join(", "),
+        l.pick("高峰时段", "Peak hours"),
+        hours.join(", ")
+    ))
+}
+
+/// The heading over the sections a shop has no source for.
+pub(super) fn missing_heading(l: Lang) -> &'static str {
+    l.pick(
+        "缺少的数据（下载后导入即可补全）",
+        "Missing data (download and import to fill in)",
+    )
+}
+
+/// The paid-traffic heading: plans, spend, ROI and how many changes are proposed.
+pub(super) fn paid_heading(p: &vitrine_analytics::bids::BidsReport, l: Lang) -> String {
+    let o = &p.overview;
+    format!(
+        "{} · {} {} · {} {:.0} · ROI {} · {} {}",
+        l.pick("千川投放", "Paid traffic"),
+        l.pick("计划", "plans"),
+        o.plans,
+        l.pick("消耗", "spend"),
+        o.spend,
+        o.roi.map_or("-".into(), |r| format!("{r:.2}")),
+        l.pick("待批建议", "changes to approve"),
+        p.recommendations
+            .iter()
+            .filter(|x| x.status == vitrine_analytics::bids::Status::Proposed)
+            .count()
+    )
+}
+
+/// The ten most urgent recommendations.
+pub(super) fn paid_lines(
+    p: &vitrine_analytics::bids::BidsReport,
+) -> impl Iterator<Item = &vitrine_analytics::bids::Recommendation> {
+    p.recommendations.iter().take(10)
+}
+
+pub(super) fn paid_line(x: &vitrine_analytics::bids::Recommendation, l: Lang) -> String {
+    let status = serde_json::to_value(x.status)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    format!(
+        "[{}] {} {} — {}",
+        x.decision.as_deref().unwrap_or(&status),
+        x.plan_id,
+        l.pick(x.action.label_zh(), x.action.id()),
+        l.pick(&x.reason_zh, &x.reason_en)
+    )
+}

@@ -1,0 +1,199 @@
+//! The daily review assembled from one snapshot — the analyses' review plus lineage,
+//! missing sources, experiments, users and paid traffic — and the cache that serves it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use chrono::NaiveDate;
+use vitrine_analytics::{Review, ReviewRequest};
+use vitrine_core::{Lang, Table};
+
+use crate::{AppError, Snapshot, Workspace};
+
+/// How long a cached review is served before it is rebuilt, so changes made by other
+/// processes (the CLI, a scheduled review) show up without a restart.
+pub const REVIEW_TTL: Duration = Duration::from_secs(60);
+
+type Key = (String, NaiveDate, Lang);
+
+/// Built reviews by shop, day and language, with one build at a time per key.
+#[derive(Default)]
+pub(crate) struct ReviewCache {
+    built: Mutex<HashMap<Key, CachedReview>>,
+    /// Concurrent misses wait for the one build instead of each building the same review
+    /// (after a write, a hundred readers would otherwise).
+    building: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+    /// Bumped by every invalidation; a review built before a request's last seen
+    /// invalidation is not served to it.
+    generation: AtomicU64,
+}
+
+#[derive(Clone)]
+struct CachedReview {
+    lake_version: u64,
+    /// The invalidation count when its build started: it shows every write acknowledged
+    /// before that.
+    generation: u64,
+    built: Instant,
+    review: Arc<Review>,
+    /// The review serialised, filled by the first API request.
+    json: Arc<OnceLock<Bytes>>,
+}
+
+impl Snapshot {
+    /// The review of this snapshot's shop and day: every section reads this snapshot.
+    pub async fn review(&self, lang: Lang) -> Result<Review, AppError> {
+        let (shop, date) = (self.shop.clone(), self.date);
+        let req = ReviewRequest {
+            shop: shop.clone(),
+            date,
+            lang,
+        };
+        let results = self.engine().metrics(&req.queries()).await?;
+        let stored: Vec<(String, String, f64)> = self
+            .state()
+            .await?
+            .targets(&shop)
+            .await?
+            .into_iter()
+            .filter(|t| t.1.is_empty())
+            .map(|t| (t.0, t.2, t.3))
+            .collect();
+        let mut review = req.build(&self.workspace().config, &results, &stored)?;
+        let manifest = self.manifest();
+        let held: BTreeSet<&str> = manifest
+            .partitions
+            .keys()
+            .filter(|k| k.shop == shop)
+            .map(|k| k.table.as_str())
+            .collect();
+        let present: Vec<Table> = held.iter().filter_map(|t| Table::from_name(t)).collect();
+        review.missing_sources = vitrine_analytics::sources::missing(&present, lang);
+        for k in &mut review.kpis {
+            for t in &k.sources {
+                k.lineage
+                    .extend(manifest.lineage_of(t, &shop, Some(date)).iter().cloned());
+            }
+        }
+        review.experiments = self.experiment_verdicts().await?;
+        // A shop without orders simply has no user section, one without paid plans no
+        // paid-traffic section; any other failure fails the review rather than hiding it.
+        review.users = absent_if_not_found(self.users(&Default::default()).await)?.map(|s| s.sizes);
+        review.paid_traffic =
+            absent_if_not_found(self.bids_report(false).await)?.filter(|b| b.overview.plans > 0);
+        Ok(review)
+    }
+}
+
+/// `Ok(None)` for a section with nothing to show, the error for anything else.
+fn absent_if_not_found<T>(r: Result<T, AppError>) -> Result<Option<T>, AppError> {
+    match r {
+        Ok(x) => Ok(Some(x)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl Workspace {
+    /// Builds the review of one shop and day from one snapshot.
+    pub async fn review(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+        lang: Lang,
+    ) -> Result<Review, AppError> {
+        self.snapshot(shop, date)?.review(lang).await
+    }
+
+    /// [`Workspace::review`], served from a cache while the lake version is unchanged, for
+    /// at most [`REVIEW_TTL`]; writes through this workspace clear it.
+    pub async fn review_cached(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+        lang: Lang,
+    ) -> Result<Arc<Review>, AppError> {
+        Ok(self.cached(shop, date, lang).await?.review)
+    }
+
+    /// The cached review as JSON, serialised once per build: what the API sends.
+    pub async fn review_json(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+        lang: Lang,
+    ) -> Result<Bytes, AppError> {
+        let c = self.cached(shop, date, lang).await?;
+        if let Some(j) = c.json.get() {
+            return Ok(j.clone());
+        }
+        let bytes = serde_json::to_vec(&*c.review)
+            .map(Bytes::from)
+            .map_err(|e| AppError::BadRequest(format!("cannot serialise the review: {e}")))?;
+        Ok(c.json.get_or_init(|| bytes).clone())
+    }
+
+    /// Forgets cached reviews after a write that changes what they show.
+    pub fn invalidate_reviews(&self) {
+        self.reviews.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    async fn cached(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+        lang: Lang,
+    ) -> Result<CachedReview, AppError> {
+        let snap = self.snapshot(shop, date)?;
+        let cache = &self.reviews;
+        let key = (snap.shop.clone(), snap.date, lang);
+        // A review built after the last write this request could have seen is good enough:
+        // readers queued behind one build all take its result.
+        let seen = cache.generation.load(Ordering::SeqCst);
+        let version = snap.version();
+        let hit = || {
+            cache.built.lock().ok().and_then(|c| {
+                c.get(&key)
+                    .filter(|e| {
+                        e.lake_version == version
+                            && e.generation >= seen
+                            && e.built.elapsed() < REVIEW_TTL
+                    })
+                    .cloned()
+            })
+        };
+        if let Some(entry) = hit() {
+            return Ok(entry);
+        }
+        let lock = cache
+            .building
+            .lock()
+            .map(|mut b| Arc::clone(b.entry(key.clone()).or_default()))
+            .unwrap_or_default();
+        let _one_build = lock.lock().await;
+        if let Some(entry) = hit() {
+            return Ok(entry);
+        }
+        let generation = cache.generation.load(Ordering::SeqCst);
+        let entry = CachedReview {
+            lake_version: version,
+            generation,
+            built: Instant::now(),
+            review: Arc::new(snap.review(lang).await?),
+            json: Default::default(),
+        };
+        if let Ok(mut c) = cache.built.lock() {
+            c.retain(|_, e| e.built.elapsed() < REVIEW_TTL);
+            if c.get(&key).is_none_or(|e| e.generation <= generation) {
+                c.insert(key, entry.clone());
+            }
+        }
+        if let Ok(mut b) = cache.building.lock() {
+            b.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        Ok(entry)
+    }
+}

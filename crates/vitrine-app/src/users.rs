@@ -1,0 +1,85 @@
+//! The users service: features from the lake, segmentation and cohorts from the analyses.
+
+use chrono::{Datelike, NaiveDate};
+use vitrine_analytics::users::{cohorts, segment, CohortMatrix, RfmCuts, Segmented, Windows};
+
+use crate::{AppError, Snapshot, Workspace};
+
+impl Snapshot {
+    /// Every buyer of the shop segmented as of the snapshot's day.
+    pub async fn users(&self, cuts: &RfmCuts) -> Result<Segmented, AppError> {
+        let (shop, date) = (&self.shop, self.date);
+        let users = self.engine().user_features(shop, date).await?;
+        if users.is_empty() {
+            return Err(AppError::NotFound(format!(
+                "shop {shop} has no orders up to {date}"
+            )));
+        }
+        let windows = Windows {
+            new_days: self.threshold("user_new_days", 30.0) as i64,
+            active_days: self.threshold("user_active_days", 90.0) as i64,
+            silent_days: self.threshold("user_silent_days", 180.0) as i64,
+        };
+        Ok(segment(&users, date, &windows, cuts))
+    }
+
+    /// Cohort retention and repurchase by first-purchase month and by acquisition source.
+    pub async fn cohorts(&self) -> Result<[CohortMatrix; 2], AppError> {
+        let date = self.date;
+        let rows = self.engine().cohort_rows(&self.shop, date).await?;
+        let last = date.year() * 12 + date.month0() as i32;
+        Ok(cohorts(&rows, last))
+    }
+}
+
+impl Workspace {
+    /// Every buyer of a shop segmented as of `date` (default: the shop's last day).
+    pub async fn users(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+        cuts: &RfmCuts,
+    ) -> Result<Segmented, AppError> {
+        self.snapshot(shop, date)?.users(cuts).await
+    }
+
+    /// Cohort retention and repurchase by first-purchase month and by acquisition source.
+    pub async fn cohorts(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+    ) -> Result<[CohortMatrix; 2], AppError> {
+        self.snapshot(shop, date)?.cohorts().await
+    }
+}
+
+/// Parses four ascending RFM cut points, e.g. `30,60,90,180` (the argument `name` is for the
+/// error message).
+pub fn parse_cuts(name: &str, text: &str) -> Result<[f64; 4], AppError> {
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| AppError::BadRequest(format!("{name}: `{text}` is not four numbers")))?;
+    match <[f64; 4]>::try_from(v) {
+        Ok(c) if c.windows(2).all(|w| w[0] < w[1]) => Ok(c),
+        _ => Err(AppError::BadRequest(format!(
+            "{name}: give four ascending cut points, got `{text}`"
+        ))),
+    }
+}
+
+/// RFM cut points from optional `a,b,c,d` strings (recency, frequency, monetary); a missing
+/// one keeps quintiles.
+pub fn parse_rfm_cuts(
+    r: Option<&str>,
+    f: Option<&str>,
+    m: Option<&str>,
+) -> Result<RfmCuts, AppError> {
+    let parse = |name: &str, v: Option<&str>| v.map(|t| parse_cuts(name, t)).transpose();
+    Ok(RfmCuts {
+        recency_days: parse("r_cuts", r)?,
+        frequency: parse("f_cuts", f)?,
+        monetary: parse("m_cuts", m)?,
+    })
+}

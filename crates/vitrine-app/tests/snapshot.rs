@@ -1,0 +1,41 @@
+//! A review reads one lake version: an import that commits after the snapshot was taken
+//! changes nothing in it, and the next snapshot sees the import.
+
+use vitrine_app::Workspace;
+use vitrine_core::Lang;
+use vitrine_lake::Lake;
+
+mod support;
+use support::simulate;
+
+#[tokio::test]
+async fn a_commit_after_the_snapshot_does_not_reach_its_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    simulate(&lake, 7);
+    let ws = Workspace::open(dir.path()).unwrap();
+    let day = Some("2026-11-20".parse().unwrap());
+    let snap = ws.snapshot(None, day).unwrap();
+    let before = serde_json::to_value(snap.review(Lang::Zh).await.unwrap()).unwrap();
+
+    // Another process imports: every partition of the shop is replaced by other numbers.
+    simulate(&lake, 8);
+    assert!(lake.manifest().unwrap().version > snap.version());
+
+    // Every section of a review built from the old snapshot still reads the old version
+    // (KPIs, users, paid traffic, experiments), even though it starts after the commit.
+    let again = serde_json::to_value(snap.review(Lang::Zh).await.unwrap()).unwrap();
+    assert_eq!(before, again, "the snapshot review changed after a commit");
+    for section in ["kpis", "users", "paid_traffic", "risk_index"] {
+        assert!(
+            !before[section].is_null(),
+            "{section} missing: the test would prove nothing"
+        );
+    }
+
+    // A new snapshot sees the import.
+    let after = serde_json::to_value(ws.review(None, day, Lang::Zh).await.unwrap()).unwrap();
+    assert_ne!(before["kpis"], after["kpis"]);
+    assert_ne!(before["paid_traffic"], after["paid_traffic"]);
+    assert_ne!(before["users"], after["users"]);
+}

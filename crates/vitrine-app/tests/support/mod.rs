@@ -1,0 +1,18 @@
+//! What the application layer's integration tests share: a simulated lake.
+
+use vitrine_lake::Lake;
+use vitrine_sim::SimConfig;
+
+/// Commits one simulated shop over 45 days to 2026-11-21 (scale 0.02) into `lake`.
+pub fn simulate(lake: &Lake, seed: u64) {
+    let mut c = lake.begin().unwrap();
+    let cfg = SimConfig {
+        seed,
+        days: 45,
+        end: "2026-11-21".parse().unwrap(),
+        scale: 0.02,
+        shops: 1,
+    };
+    vitrine_sim::simulate(&cfg, &mut c, &mut |_, _| {}).unwrap();
+    c.finish().unwrap();
+}
