@@ -8,6 +8,7 @@ mod alerts;
 pub mod bids;
 mod error;
 pub mod experiments;
+pub mod import;
 pub mod notify;
 pub mod push;
 pub mod render;

@@ -8,10 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use vitrine_core::batch::PartSink;
-use vitrine_ingest::{
-    content_hash, stream_file, Discard, FileOptions, FileSummary, ImportSummary, Problem, Progress,
-};
+use vitrine_app::import::{FileOutcome, ImportRequest};
+use vitrine_ingest::{FileOptions, FileSummary, ImportSummary, Progress};
 use vitrine_lake::Lake;
 
 /// How many problems are listed before the rest are only counted.
@@ -75,6 +73,7 @@ fn progress_bar(total: u64) -> (ProgressBar, Arc<Progress>) {
 /// into nothing, so every problem of the set is listed.
 pub fn run(data: &Path, paths: &[PathBuf], opts: &FileOptions, dry_run: bool) -> Result<()> {
     let lake = Lake::open(data)?;
+    let config = vitrine_core::config::Config::load(&data.join("vitrine.toml"))?;
     let files = expand(paths)?;
     let total: u64 = files
         .iter()
@@ -83,122 +82,57 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &FileOptions, dry_run: bool) ->
         .sum();
     let started = std::time::Instant::now();
     let (pb, done) = progress_bar(total);
-    let mut commit = if dry_run { None } else { Some(lake.begin()?) };
-    let mut problems: Vec<Problem> = Vec::new();
-    let (mut rows, mut imported) = (0usize, 0usize);
-    let config = vitrine_core::config::Config::load(&data.join("vitrine.toml"))?;
-    for f in &files {
-        if let Some(p) = shop_mismatch(f, opts.shop.as_deref(), &config, &pb) {
-            problems.push(p);
-            continue;
+    let req = ImportRequest {
+        files,
+        options: opts.clone(),
+        dry_run,
+        ..Default::default()
+    };
+    let mut on_file = |f: &FileOutcome| match f {
+        FileOutcome::Read { path, summary } => {
+            pb.suspend(|| eprintln!("{}", describe_file(path, summary)))
         }
-        let hash = content_hash(f).with_context(|| format!("reading {}", f.display()))?;
-        if lake.has_source(&hash)? {
-            done.bytes.fetch_add(file_len(f), Ordering::Relaxed);
-            pb.suspend(|| eprintln!("{}: already imported (same content), skipped", f.display()));
-            continue;
-        }
-        let sink: &dyn PartSink = match &commit {
-            Some(c) if problems.is_empty() => c,
-            _ => &Discard,
-        };
-        match stream_file(f, opts, Arc::clone(&done), sink) {
-            Err(p) => problems.extend(p),
-            Ok(r) => {
-                pb.suspend(|| eprintln!("{}", describe_file(f, &r)));
-                rows += r.rows();
-                imported += 1;
-                if let (Some(c), true) = (commit.as_mut(), problems.is_empty()) {
-                    let key_of = |table: &str| r.key_of(table);
-                    let adopted = c
-                        .adopt_by(&key_of)
-                        .with_context(|| format!("importing {}", f.display()));
-                    if let Err(e) = adopted {
-                        pb.finish_and_clear();
-                        if let Some(c) = commit {
-                            c.abort();
-                        }
-                        return Err(e.context("nothing was imported"));
-                    }
-                    let name = f
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    let now = chrono::Utc::now().to_rfc3339();
-                    for (table, shop, date, source) in r.lineage(&name, &hash, &now) {
-                        c.add_lineage(table, &shop, date, source);
-                    }
-                    let families: Vec<&str> = r.sheets.iter().map(|s| s.profile.id).collect();
-                    c.add_source(hash, format!("{} ({})", f.display(), families.join(", ")));
-                }
-            }
-        }
-    }
+        FileOutcome::AlreadyImported { path } => pb.suspend(|| {
+            eprintln!(
+                "{}: already imported (same content), skipped",
+                path.display()
+            )
+        }),
+    };
+    let out = vitrine_app::import::import(&lake, &config, &req, done, &mut on_file);
     pb.finish_and_clear();
-    if !problems.is_empty() {
-        if let Some(c) = commit {
-            c.abort();
-        }
-        for p in problems.iter().take(MAX_LISTED) {
+    let out = out.context("nothing was imported")?;
+    for n in &out.notes {
+        eprintln!("{}: {}", n.file, n.text);
+    }
+    if !out.problems.is_empty() {
+        for p in out.problems.iter().take(MAX_LISTED) {
             eprintln!("{p}");
         }
-        if problems.len() > MAX_LISTED {
-            eprintln!("… and {} more problems", problems.len() - MAX_LISTED);
+        if out.problems.len() > MAX_LISTED {
+            eprintln!("… and {} more problems", out.problems.len() - MAX_LISTED);
         }
-        bail!("{} problem(s) found; nothing was imported", problems.len());
+        bail!(
+            "{} problem(s) found; nothing was imported",
+            out.problems.len()
+        );
     }
-    let Some(commit) = commit else {
+    if dry_run {
         eprintln!("dry run: nothing was imported");
         return Ok(());
-    };
-    if imported == 0 {
-        commit.abort();
+    }
+    let Some(version) = out.version else {
         eprintln!("nothing new to import");
         return Ok(());
-    }
-    let m = commit.finish()?;
+    };
     let secs = started.elapsed().as_secs_f64().max(1e-6);
+    let (rows, imported) = (out.rows(), out.read().count());
     eprintln!(
-        "imported {imported} file(s), {rows} rows in {secs:.2} s ({:.0} rows/s, {:.1} MB/s); lake version {}",
+        "imported {imported} file(s), {rows} rows in {secs:.2} s ({:.0} rows/s, {:.1} MB/s); lake version {version}",
         rows as f64 / secs,
         total as f64 / 1e6 / secs,
-        m.version
     );
     Ok(())
-}
-
-/// A problem when `f`'s name carries a shop name that differs from the configured name of
-/// `shop`; with no name configured, a hint on how to record it.
-fn shop_mismatch(
-    f: &Path,
-    shop: Option<&str>,
-    config: &vitrine_core::config::Config,
-    pb: &ProgressBar,
-) -> Option<Problem> {
-    let named = vitrine_ingest::names::shop_in_file_name(f)?;
-    let shop = shop?;
-    match config.shop_name(shop) {
-        Some(known) if known != named => Some(Problem::whole(
-            &f.display().to_string(),
-            format!(
-                "the file name says shop 「{named}」 but shop {shop} is 「{known}」 (vitrine.toml): check --shop / 文件名中的店铺「{named}」与店铺 {shop} 的名称「{known}」不符，请检查 --shop"
-            ),
-        )),
-        Some(_) => None,
-        None => {
-            pb.suspend(|| {
-                eprintln!(
-                    "{}: the file name says shop 「{named}」; to have every import checked against it, add to vitrine.toml: [shop.\"{shop}\"] name = \"{named}\"",
-                    f.display()
-                )
-            });
-            None
-        }
-    }
-}
-
-fn file_len(f: &Path) -> u64 {
-    f.metadata().map(|m| m.len()).unwrap_or(0)
 }
 
 /// Lines on a file read cleanly: one per sheet, then the sheets skipped.

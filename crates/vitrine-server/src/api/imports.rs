@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use vitrine_core::batch::PartSink;
-use vitrine_ingest::{content_hash, stream_file, Discard, FileOptions, ImportSummary, Problem};
+use vitrine_app::import::{self, FileOutcome, ImportRequest, Imported};
+use vitrine_ingest::{FileOptions, Problem};
 use vitrine_lake::Role;
 
 use super::uploads;
@@ -43,6 +43,8 @@ struct Report {
     sheets: Vec<String>,
     /// Sheets that hold no known export, with why (not errors).
     skipped_sheets: Vec<String>,
+    /// Things worth knowing that are not problems (e.g. the shop name in the file name).
+    notes: Vec<String>,
     problems: Vec<String>,
     more_problems: usize,
     /// True when confirming would import it.
@@ -54,34 +56,26 @@ pub(crate) struct UploadParams {
     filename: Option<String>,
 }
 
-/// Reads an upload for `shop` into `sink`, adding a problem for rows of any other shop.
-fn read_for_shop(
-    path: &FsPath,
-    shop: &str,
-    sink: &dyn PartSink,
-) -> Result<ImportSummary, Vec<Problem>> {
-    let read = stream_file(
-        path,
-        &FileOptions::shop(Some(shop)),
-        Default::default(),
-        sink,
-    )?;
-    let others: Vec<&str> = read
-        .sheets
-        .iter()
-        .flat_map(|s| s.partitions.keys())
-        .map(|k| k.0.as_str())
-        .filter(|s| *s != shop)
-        .collect();
-    if let Some(other) = others.first() {
-        return Err(vec![Problem {
-            file: path.display().to_string(),
-            row: 0,
-            column: "店铺".into(),
-            reason: format!("the file has rows of shop {other}; this upload is for shop {shop}"),
-        }]);
+/// The import of one upload for `shop`: rows of any other shop are a problem.
+fn request(path: &FsPath, shop: &str, dry_run: bool) -> ImportRequest {
+    ImportRequest {
+        files: vec![path.to_path_buf()],
+        options: FileOptions::shop(Some(shop)),
+        dry_run,
+        only_that_shop: true,
+        origin: Some("web upload".into()),
     }
-    Ok(read)
+}
+
+/// Runs the import transaction on one upload.
+fn run(ws: &vitrine_app::Workspace, req: &ImportRequest) -> Result<Imported, ApiError> {
+    Ok(import::import(
+        &ws.lake,
+        &ws.config,
+        req,
+        Default::default(),
+        &mut |_| {},
+    )?)
 }
 
 /// Writes a request body to `path` as it arrives (memory holds one frame, not the file);
@@ -139,13 +133,15 @@ async fn save_body(
     }
 }
 
-fn report(
-    id: &str,
-    file: &str,
-    bytes: usize,
-    read: Result<ImportSummary, Vec<Problem>>,
-    already: bool,
-) -> Report {
+fn report(id: &str, file: &str, bytes: usize, out: &Imported) -> Report {
+    let already = out
+        .files
+        .iter()
+        .any(|f| matches!(f, FileOutcome::AlreadyImported { .. }));
+    let read = match out.read().next() {
+        Some((_, f)) if out.problems.is_empty() => Ok(f),
+        _ => Err(&out.problems),
+    };
     let mut r = Report {
         id: id.into(),
         file: file.into(),
@@ -161,6 +157,7 @@ fn report(
         already_imported: already,
         sheets: Vec::new(),
         skipped_sheets: Vec::new(),
+        notes: Vec::new(),
         problems: Vec::new(),
         more_problems: 0,
         importable: false,
@@ -191,6 +188,7 @@ fn report(
                 })
                 .collect();
             r.skipped_sheets.clone_from(&f.skipped);
+            r.notes = out.notes.iter().map(|n| n.text.clone()).collect();
             r.importable = !already && f.rows() > 0;
         }
         Err(p) => {
@@ -252,19 +250,12 @@ pub(crate) async fn upload(
     let ws2 = Arc::clone(&ws);
     let (shop2, path2) = (shop.clone(), path.clone());
     let r = tokio::task::spawn_blocking(move || -> Result<Report, ApiError> {
-        let hash = content_hash(&path2).map_err(|e| ApiError::internal(e.to_string()))?;
-        let already = ws2.lake.has_source(&hash)?;
+        let out = run(&ws2, &request(&path2, &shop2, true))?;
         let name = path2
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok(report(
-            &id,
-            &name,
-            bytes,
-            read_for_shop(&path2, &shop2, &Discard),
-            already,
-        ))
+        Ok(report(&id, &name, bytes, &out))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
@@ -305,43 +296,24 @@ pub(crate) async fn commit(
         .ok_or_else(|| ApiError::not_found(format!("no upload {id} for shop {shop}")))?;
     let ws2 = Arc::clone(&ws);
     let out = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, ApiError> {
-        let hash = content_hash(&path).map_err(|e| ApiError::internal(e.to_string()))?;
-        if ws2.lake.has_source(&hash)? {
+        let out = run(&ws2, &request(&path, &shop, false))?;
+        if !out.problems.is_empty() {
+            return Err(ApiError::bad_request(format!(
+                "{} problem(s); nothing was imported",
+                out.problems.len()
+            )));
+        }
+        let (Some(version), Some((_, read))) = (out.version, out.read().next()) else {
             return Err(ApiError::conflict("this file was already imported"));
-        }
-        let mut c = ws2.lake.begin()?;
-        let read = match read_for_shop(&path, &shop, &c) {
-            Ok(read) => read,
-            Err(p) => {
-                c.abort();
-                return Err(ApiError::bad_request(format!(
-                    "{} problem(s); nothing was imported",
-                    p.len()
-                )));
-            }
         };
-        let key_of = |table: &str| read.key_of(table);
-        if let Err(e) = c.adopt_by(&key_of) {
-            c.abort();
-            return Err(e.into());
-        }
         let label = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let now = chrono::Utc::now().to_rfc3339();
-        for (table, shop, date, source) in read.lineage(&label, &hash, &now) {
-            c.add_lineage(table, &shop, date, source);
-        }
         let families: Vec<&str> = read.sheets.iter().map(|s| s.profile.id).collect();
-        c.add_source(
-            hash,
-            format!("{label} ({}, web upload)", families.join(", ")),
-        );
-        let m = c.finish()?;
         Ok(serde_json::json!({
             "imported": label, "rows": read.rows(), "profile": families.join(", "),
-            "lake_version": m.version,
+            "lake_version": version,
         }))
     })
     .await
