@@ -14,6 +14,9 @@ pub enum AppError {
     /// Nothing matches (empty lake, no data on that day).
     #[error("{0}")]
     NotFound(String),
+    /// The request asks for more than is allowed (rows, bytes).
+    #[error("{0}")]
+    TooLarge(String),
     /// A second request of the same kind conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),

@@ -17,6 +17,7 @@ mod snapshot;
 mod targets;
 pub mod users;
 mod workspace;
+pub mod xlsx;
 
 pub use error::{chain, AppError};
 pub use snapshot::Snapshot;

@@ -176,7 +176,9 @@ impl From<AppError> for ApiError {
         match e {
             AppError::BadRequest(m) => ApiError::bad_request(m),
             AppError::NotFound(m) => ApiError::not_found(m),
-            other => ApiError::internal(other.to_string()),
+            AppError::TooLarge(m) => ApiError::too_large(m),
+            AppError::Conflict(m) => ApiError::conflict(m),
+            other => ApiError::internal(vitrine_app::chain(&other)),
         }
     }
 }

@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use vitrine_analytics::bids::{BidsReport, Recommendation};
+use vitrine_app::xlsx::{Cell, Sheet};
 
 /// Show the day's recommendations.
 #[derive(Args)]
@@ -209,86 +210,38 @@ const REC_HEADER: [&str; 15] = [
     "优先级 priority",
 ];
 
-fn rec_row(x: &Recommendation) -> [Cell; 15] {
-    use Cell::{N, T};
-    let n = |v: Option<f64>| v.map_or(T(String::new()), N);
-    [
-        T(x.id.clone()),
-        T(x.plan_id.clone()),
-        T(x.action.label_zh().into()),
-        T(x.action.id().into()),
-        n(x.from),
-        n(x.to),
-        T(x.target.clone().unwrap_or_default()),
-        T(serde_json::to_value(x.status)
+fn rec_row(x: &Recommendation) -> Vec<Cell> {
+    vec![
+        x.id.clone().into(),
+        x.plan_id.clone().into(),
+        x.action.label_zh().into(),
+        x.action.id().into(),
+        x.from.into(),
+        x.to.into(),
+        x.target.clone().unwrap_or_default().into(),
+        serde_json::to_value(x.status)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default()),
-        T(x.decision.clone().unwrap_or_default()),
-        T(x.reason_zh.clone()),
-        T(x.reason_en.clone()),
-        N(x.expected.spend),
-        N(x.expected.gmv),
-        n(x.expected.roi_after),
-        N(x.priority),
+            .unwrap_or_default()
+            .into(),
+        x.decision.clone().unwrap_or_default().into(),
+        x.reason_zh.clone().into(),
+        x.reason_en.clone().into(),
+        x.expected.spend.into(),
+        x.expected.gmv.into(),
+        x.expected.roi_after.into(),
+        x.priority.into(),
     ]
 }
 
-enum Cell {
-    T(String),
-    N(f64),
-}
-
-fn write_xlsx(r: &BidsReport, out: &Path) -> Result<()> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let sheet = book.add_worksheet().set_name("调价建议")?;
-    for (c, h) in REC_HEADER.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
-    for (i, x) in r.recommendations.iter().enumerate() {
-        for (c, v) in rec_row(x).into_iter().enumerate() {
-            let (row, col) = (i as u32 + 1, c as u16);
-            match v {
-                Cell::T(s) => sheet.write_string(row, col, s)?,
-                Cell::N(n) if n.is_finite() => sheet.write_number(row, col, n)?,
-                Cell::N(_) => sheet.write_string(row, col, "")?,
-            };
-        }
-    }
-    sheet.autofilter(
-        0,
-        0,
-        r.recommendations.len() as u32,
-        REC_HEADER.len() as u16 - 1,
-    )?;
-    sheet.set_freeze_panes(1, 0)?;
-    let plans = book.add_worksheet().set_name("计划诊断")?;
-    let head = [
-        "计划ID plan_id",
-        "类目 category",
-        "学习状态 learning",
-        "出价 bid",
-        "预算 budget",
-        "消耗 spend",
-        "ROI",
-        "近3天ROI roi_3d",
-        "近7天ROI roi_7d",
-        "目标ROI target",
-        "保本ROI breakeven",
-        "点击率 ctr",
-        "类目基准 ctr_baseline",
-        "标记 flags",
+fn plan_row(d: &vitrine_analytics::bids::PlanDiagnosis) -> Result<Vec<Cell>> {
+    let mut row: Vec<Cell> = vec![
+        d.plan_id.clone().into(),
+        d.category.clone().into(),
+        d.learning_status.clone().into(),
     ];
-    for (c, h) in head.iter().enumerate() {
-        plans.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
-    for (i, d) in r.plans.iter().enumerate() {
-        let row = i as u32 + 1;
-        plans.write_string(row, 0, &d.plan_id)?;
-        plans.write_string(row, 1, &d.category)?;
-        plans.write_string(row, 2, &d.learning_status)?;
-        for (c, v) in [
+    row.extend(
+        [
             Some(d.bid),
             Some(d.budget),
             Some(d.spend),
@@ -300,34 +253,52 @@ fn write_xlsx(r: &BidsReport, out: &Path) -> Result<()> {
             d.ctr,
             d.ctr_baseline,
         ]
-        .into_iter()
-        .enumerate()
-        {
-            if let Some(v) = v.filter(|v| v.is_finite()) {
-                plans.write_number(row, c as u16 + 3, v)?;
-            }
-        }
-        plans.write_string(row, 13, serde_json::to_string(&d.flags)?)?;
-    }
+        .map(Cell::from),
+    );
+    row.push(serde_json::to_string(&d.flags)?.into());
+    Ok(row)
+}
+
+const PLAN_HEADER: [&str; 14] = [
+    "计划ID plan_id",
+    "类目 category",
+    "学习状态 learning",
+    "出价 bid",
+    "预算 budget",
+    "消耗 spend",
+    "ROI",
+    "近3天ROI roi_3d",
+    "近7天ROI roi_7d",
+    "目标ROI target",
+    "保本ROI breakeven",
+    "点击率 ctr",
+    "类目基准 ctr_baseline",
+    "标记 flags",
+];
+
+fn write_xlsx(r: &BidsReport, out: &Path) -> Result<()> {
+    let mut recs = Sheet::new("调价建议", &REC_HEADER);
+    recs.rows = r.recommendations.iter().map(rec_row).collect();
+    let mut plans = Sheet::new("计划诊断", &PLAN_HEADER);
+    plans.rows = r.plans.iter().map(plan_row).collect::<Result<_>>()?;
+    let mut sheets = vec![recs, plans];
     if let Some(dp) = &r.daypart {
-        let sheet = book.add_worksheet().set_name("分时出价系数")?;
-        sheet.write_string_with_format(0, 0, "星期 weekday", &bold)?;
-        for h in 0..24u16 {
-            sheet.write_string_with_format(0, h + 1, format!("{h:02}:00"), &bold)?;
+        let hours: Vec<String> = (0..24).map(|h| format!("{h:02}:00")).collect();
+        let mut head = vec!["星期 weekday"];
+        head.extend(hours.iter().map(String::as_str));
+        let mut days = Sheet::new("分时出价系数", &head);
+        let names = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+        for (name, row) in names.iter().zip(&dp.multipliers) {
+            let mut cells = vec![Cell::from(*name)];
+            cells.extend(row.iter().map(|m| Cell::Number(*m)));
+            days.rows.push(cells);
         }
-        for (d, row) in dp.multipliers.iter().enumerate() {
-            sheet.write_string(
-                d as u32 + 1,
-                0,
-                ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d],
-            )?;
-            for (h, m) in row.iter().enumerate() {
-                sheet.write_number(d as u32 + 1, h as u16 + 1, *m)?;
-            }
-        }
-        sheet.write_string(9, 0, "schedule_time")?;
-        sheet.write_string(9, 1, &dp.schedule_time)?;
+        days.rows.push(vec![]);
+        days.rows.push(vec![
+            "schedule_time".into(),
+            dp.schedule_time.clone().into(),
+        ]);
+        sheets.push(days);
     }
-    book.save(out)
-        .map_err(|e| anyhow!("cannot write {}: {e}", out.display()))
+    Ok(vitrine_app::xlsx::save(&sheets, out)?)
 }

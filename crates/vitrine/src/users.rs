@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use clap::Subcommand;
 use vitrine_analytics::users::{RfmCuts, UserSegment};
 use vitrine_app::users::parse_rfm_cuts;
+use vitrine_app::xlsx::{Cell, Sheet};
 
 #[derive(Subcommand)]
 pub enum UsersCommand {
@@ -227,25 +228,21 @@ fn write_list(out: &Path, list: &[&UserSegment]) -> Result<()> {
             Ok(())
         }
         "xlsx" => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet().set_name("用户名单")?;
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            for (c, h) in HEADER.iter().enumerate() {
-                sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-            }
-            for (r, u) in list.iter().enumerate() {
-                for (c, v) in row(u).iter().enumerate() {
-                    let (rr, cc) = (r as u32 + 1, c as u16);
-                    match v.parse::<f64>() {
-                        Ok(x) if c != 0 => sheet.write_number(rr, cc, x)?,
-                        _ => sheet.write_string(rr, cc, v)?,
-                    };
-                }
-            }
-            sheet.autofilter(0, 0, list.len() as u32, HEADER.len() as u16 - 1)?;
-            sheet.set_freeze_panes(1, 0)?;
-            book.save(out)
-                .map_err(|e| anyhow!("cannot write {}: {e}", out.display()))
+            let mut sheet = Sheet::new("用户名单", &HEADER);
+            sheet.rows = list
+                .iter()
+                .map(|u| {
+                    row(u)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(c, v)| match v.parse::<f64>() {
+                            Ok(x) if c != 0 => Cell::Number(x),
+                            _ => Cell::Text(v),
+                        })
+                        .collect()
+                })
+                .collect();
+            Ok(vitrine_app::xlsx::save(&[sheet], out)?)
         }
         _ => bail!("--out must end in .csv or .xlsx"),
     }
