@@ -58,11 +58,29 @@ try {
   step("login");
   await login(page, process.env.E2E_USER, process.env.E2E_PASSWORD);
 
-  step("every page, Chinese, desktop");
+  step("every page, Chinese, desktop: no code on screen");
+  // Every code the label table knows (rules, actions, statuses, segments, sources…), and
+  // anything shaped like a code (snake_case), must not be visible text in Chinese mode.
+  const codes = await page.evaluate(async () => {
+    const l = await (await fetch("/api/v1/labels")).json();
+    return [...new Set(Object.values(l.zh).flatMap((kind) => Object.keys(kind)))];
+  });
+  assert.ok(codes.includes("raise_budget") && codes.includes("important_value"), "the label table lists the codes");
+  const escRe = (c) => c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const codeRe = new RegExp(`(?<![A-Za-z0-9_])(${codes.map(escRe).join("|")})(?![A-Za-z0-9_])`);
   for (const p of PAGES) {
     await page.goto(base + p);
     await ready(page);
     assert.equal(await page.getAttribute("html", "lang"), "zh-CN", p);
+    const text = await page.evaluate(() => document.body.innerText);
+    const snake = text.match(/\b[a-z]+_[a-z_]+\b/);
+    assert.equal(snake, null, `${p} shows a code: ${snake && snake[0]}`);
+    const bare = text.match(codeRe);
+    assert.equal(bare, null, `${p} shows the code ${bare && bare[1]}: …${bare && text.slice(Math.max(0, bare.index - 40), bare.index + 40)}…`);
+    if (p === "/users") {
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      assert.ok(height < 4000, `the users page is ${height}px tall at 1366px`);
+    }
     const active = await page.$eval("nav a.active", (a) => a.getAttribute("href"));
     assert.equal(active, p, `nav marks ${p}`);
     await page.screenshot({ path: `${out}/zh-desktop${p === "/" ? "-overview" : p.replace("/", "-")}.png`, fullPage: true });
@@ -96,7 +114,7 @@ try {
   await page.waitForFunction((id) => !document.querySelector(`button[data-act="ack"][data-id="${id}"]`), alertId);
   await page.click(`button[data-act="history"][data-id="${alertId}"]`);
   await page.waitForSelector("#history li");
-  assert.match(await page.textContent("#history"), /acknowledged/);
+  assert.match(await page.textContent("#history"), /已确认/);
   step("assign it");
   await page.click(`button[data-act="assign"][data-id="${alertId}"]`);
   await page.waitForFunction(() => document.querySelector("#list").textContent.includes("运营小王"));
@@ -111,7 +129,8 @@ try {
   await page.waitForFunction((id) => !document.querySelector(`button[data-verb="approve"][data-id="${id}"]`) &&
     document.querySelector(`button[data-verb="apply"][data-id="${id}"]`), recId);
   const audit = await page.textContent("#audit");
-  assert.ok(audit.includes(recId) && audit.includes("approved"), "the audit log shows the approval");
+  const recPlan = recId.split(":")[1];
+  assert.ok(audit.includes(recPlan) && audit.includes("已批准"), "the audit log shows the approval");
   await page.screenshot({ path: `${out}/zh-desktop-paid-approved.png`, fullPage: true });
 
   step("upload an import");

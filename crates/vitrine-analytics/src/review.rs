@@ -1191,17 +1191,20 @@ fn actions(alerts: &[Alert], plans: &MetricTable, date: NaiveDate, lang: Lang) -
         }
         if let Some(rc) = a.root_causes.iter().find(|r| r.surprise > 0.0) {
             detail.push_str(&format!(
-                "{}{}={} ({:.0}%)",
+                "{}{} ({:.0}%)",
                 lang.pick(" 主因：", " Main cause: "),
-                rc.dimension,
-                rc.value,
+                vitrine_core::words::scope(&format!("{}:{}", rc.dimension, rc.value), lang),
                 100.0 * rc.explanatory_power
             ));
         }
         out.push(Action {
             priority: 0,
             playbook: pb.id.into(),
-            title: format!("{} · {}", pb.title(lang), a.scope_id),
+            title: format!(
+                "{} · {}",
+                pb.title(lang),
+                vitrine_core::words::scope(&a.scope_id, lang)
+            ),
             detail,
             scope: a.scope_id.clone(),
         });

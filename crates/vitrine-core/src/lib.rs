@@ -10,6 +10,7 @@ pub mod metric;
 pub mod paid;
 pub mod query;
 pub mod table;
+pub mod words;
 
 pub use metric::{Direction, Metric, Unit};
 pub use query::{Dim, MetricQuery, MetricTable, TimeGrain};

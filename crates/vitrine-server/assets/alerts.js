@@ -18,7 +18,7 @@
   async function showHistory(id) {
     const h = await V.api(V.shopApi(`/alerts/${id}/history`));
     $("history-box").hidden = false;
-    $("history").innerHTML = h.history.map((x) => `<li>${esc(x.at)} · ${esc(x.from || "–")} → ${esc(x.to)} · ${esc(x.actor)}${x.note ? " · " + esc(x.note) : ""}</li>`).join("");
+    $("history").innerHTML = h.history.map((x) => `<li>${esc(x.at)} · ${esc(x.from ? V.label("alert_status", x.from) : "–")} → ${esc(V.label("alert_status", x.to))} · ${esc(x.actor)}${x.note ? " · " + esc(x.note) : ""}</li>`).join("");
   }
   async function load() {
     const status = $("status").value;
@@ -26,17 +26,19 @@
       V.api(V.shopApi("/review?" + new URLSearchParams({ date: V.date, lang: V.lang })))]);
     const ops = V.canOperate();
     V.table("list", "alerts", [
-      { key: "id", label: "#" }, { key: "severity", label: t("severity"), fmt: (v) => `<span class="sev-${esc(v)}">${esc(v)}</span>` },
-      { key: "rule", label: t("rule") }, { key: "metric", label: t("metric") }, { key: "scope", label: t("scope") }, { key: "message", label: t("message") },
+      { key: "id", label: "#" }, { key: "severity", label: t("severity"), value: (a) => V.label("severity", a.severity), fmt: (v, a) => `<span class="sev-${esc(a.severity)}">${esc(v)}</span>` },
+      { key: "rule", label: t("rule"), value: (a) => V.label("rule", a.rule) }, { key: "metric", label: t("metric"), value: (a) => V.label("metric", a.metric) },
+      { key: "scope", label: t("scope"), value: (a) => V.scope(a.scope) }, { key: "message", label: t("message") },
       { key: "status", label: t("status"), fmt: (v) => esc(t(v)) }, { key: "owner", label: t("owner") }, { key: "last_date", label: t("last") },
       { key: "occurrences", label: t("count") },
       { key: "actions", label: t("actions"), value: () => "", fmt: (_, a) => `<button type="button" data-act="history" data-id="${a.id}">${t("history")}</button>` +
         (ops && a.status === "open" ? ` <button type="button" data-act="ack" data-id="${a.id}">${t("ack")}</button>` : "") +
         (ops && a.status !== "resolved" ? ` <button type="button" data-act="resolve" data-id="${a.id}">${t("resolve")}</button> <button type="button" data-act="assign" data-id="${a.id}">${t("assign")}</button>` : "") },
     ], list);
-    const cause = (a) => (a.root_causes || []).slice(0, 3).map((c) => `${c.dimension}=${c.value} (${Math.round(c.explanatory_power * 100)}%)`).join(" · ");
+    const cause = (a) => (a.root_causes || []).slice(0, 3).map((c) => `${V.scope(c.dimension + ":" + c.value)} (${Math.round(c.explanatory_power * 100)}%)`).join(" · ");
     const today = rv.alerts.map((a) => Object.assign({ standing: "" }, a)).concat(rv.standing.map((a) => Object.assign({}, a, { standing: t("standing") })));
-    V.table("today", "diagnosis", [{ key: "severity", label: t("severity") }, { key: "rule", label: t("rule") }, { key: "scope_id", label: t("scope") },
+    V.table("today", "diagnosis", [{ key: "severity", label: t("severity"), value: (a) => V.label("severity", a.severity) },
+      { key: "rule", label: t("rule"), value: (a) => V.label("rule", a.rule) }, { key: "scope_id", label: t("scope"), value: (a) => V.scope(a.scope_id) },
       { key: "message", label: t("message") }, { key: "cause", label: t("rootCause"), value: cause }, { key: "playbook", label: t("playbook") },
       { key: "standing", label: "" }], today);
   }

@@ -28,7 +28,7 @@
       <div class="sub">${k.target != null ? t.target + " " + fmt(k.target, k.unit) : ""}
       ${k.vs_last_week != null ? " · " + t.vsLastWeek + " " + (k.vs_last_week * 100).toFixed(1) + "%" : ""}</div></div>`).join("");
     $("pacing").innerHTML = rv.pacing.map((p) => `<div class="card ${p.on_track ? "on_track" : "alert"}">
-      <div class="name">${esc(p.metric)} · ${esc(p.period)}</div><div class="value">${fmt(p.projected, "yuan")}</div>
+      <div class="name">${esc(V.label("metric", p.metric))} · ${esc(V.period(p.period))}</div><div class="value">${fmt(p.projected, "yuan")}</div>
       <div class="sub">${t.target} ${fmt(p.target, "yuan")} · ${t.actual} ${fmt(p.actual_to_date, "yuan")} · ${p.on_track ? t.onTrack : t.offTrack}</div></div>`).join("");
         $("trends").innerHTML = rv.trends.map((tr, i) => `<div id="trend${i}"></div>`).join("");
     rv.trends.forEach((tr, i) => {
@@ -37,17 +37,23 @@
         xAxis: { type: "category", data: tr.points.map((p) => p[0].slice(5)) }, yAxis: { type: "value", scale: true },
         series: [{ type: "line", smooth: true, showSymbol: false, data: tr.points.map((p) => p[1]) }] });
     });
+    // Step-to-step conversion: each bar is the share of the previous step that went on.
+    const steps = rv.funnel.slice(1).filter((x) => x.rate_from_previous != null);
     const f = V.chart("funnel");
-    f.setOption({ tooltip: { trigger: "item" }, series: [{ type: "funnel", sort: "none", gap: 2, minSize: "8%", label: { formatter: "{b}: {c}" },
-      data: rv.funnel.map((s, i) => ({ name: s.name, value: Math.round(s.value), itemStyle: { opacity: 1 - i * 0.12 } })) }] });
-    $("leak").textContent = rv.leakiest_step ? t.leak + rv.leakiest_step : "";
+    f.setOption({ tooltip: { trigger: "axis", valueFormatter: (v) => v + "%" }, grid: { left: 130, right: 60, top: 10, bottom: 24 },
+      xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
+      yAxis: { type: "category", inverse: true, data: steps.map((x, i) => `${rv.funnel[i].name}→${x.name}`) },
+      series: [{ type: "bar", label: { show: true, position: "right", formatter: "{c}%" },
+        data: steps.map((x) => +(x.rate_from_previous * 100).toFixed(2)) }] });
+    const leak = rv.funnel.find((x) => x.step === rv.leakiest_step);
+    $("leak").textContent = rv.leakiest_step ? t.leak + (leak ? leak.name : V.label("step", rv.leakiest_step)) : "";
     const tp = V.chart("traffic");
     tp.setOption({ tooltip: { trigger: "item", formatter: "{b}: {d}%" }, series: [{ type: "pie", radius: ["35%", "65%"],
-      data: rv.traffic.map((s) => ({ name: s.source, value: +(s.gmv_share * 100).toFixed(2) })) }] });
+      data: rv.traffic.map((s) => ({ name: V.label("source", s.source), value: +(s.gmv_share * 100).toFixed(2) })) }] });
     const body = $("alerts").querySelector("tbody");
-    const cause = (a) => a.root_causes.slice(0, 2).map((c) => `${c.dimension}=${c.value} (${Math.round(c.explanatory_power * 100)}%)`).join(" · ");
-    const row = (a, standing) => `<tr class="${standing ? "standing" : ""}"><td class="sev-${a.severity}">${esc(a.severity)}${standing ? " · " + t.standing : ""}</td><td>${esc(a.rule)}</td>
-      <td>${esc(a.scope_id)}</td><td>${esc(a.message)}</td><td>${esc(cause(a))}</td><td>${esc(a.playbook || "")}</td></tr>`;
+    const cause = (a) => a.root_causes.slice(0, 2).map((c) => `${V.scope(c.dimension + ":" + c.value)} (${Math.round(c.explanatory_power * 100)}%)`).join(" · ");
+    const row = (a, standing) => `<tr class="${standing ? "standing" : ""}"><td class="sev-${a.severity}">${esc(V.label("severity", a.severity))}${standing ? " · " + t.standing : ""}</td><td>${esc(V.label("rule", a.rule))}</td>
+      <td>${esc(V.scope(a.scope_id))}</td><td>${esc(a.message)}</td><td>${esc(cause(a))}</td><td>${esc(a.playbook || "")}</td></tr>`;
     const all = rv.alerts.map((a) => row(a, false)).concat(rv.standing.map((a) => row(a, true)));
     body.innerHTML = all.length ? all.join("") : `<tr><td colspan="6">${t.none}</td></tr>`;
     const ri = rv.risk_index;
@@ -69,7 +75,7 @@
       `<div class="card"><div class="name">${t.recall}</div><div class="value">${u.recall.toLocaleString()}</div>
       <div class="sub">${Object.entries(u.tiers).map(([k, v]) => t.tier + k + " " + v).join(" · ")}</div></div>` : "";
     $("experiments").innerHTML = rv.experiments.length ? rv.experiments.map((e) => `<li data-decision="${esc(e.analysis.verdict.decision)}">
-      <b>#${e.id} ${esc(e.name)}</b> (${esc(e.metric)}, ${e.days_run} ${t.days})<br>${esc(lang === "zh" ? e.analysis.verdict.zh : e.analysis.verdict.en)}</li>`).join("")
+      <b>#${e.id} ${esc(e.name)}</b> (${esc(V.label("metric", e.metric))}, ${e.days_run} ${t.days})<br>${esc(lang === "zh" ? e.analysis.verdict.zh : e.analysis.verdict.en)}</li>`).join("")
       : `<li>${t.noExperiments}</li>`;
   }
 

@@ -17,8 +17,8 @@
       const a = await V.api(V.shopApi(`/experiments/${e.id}?date=${V.date}`)).catch((x) => ({ error: x.message }));
       return Object.assign({}, e, { window: `${e.start_date} ~ ${e.end_date}`, verdict: a.analysis ? a.analysis.verdict[V.lang] : a.error || "" });
     }));
-    V.table("registry", "experiments", [{ key: "id", label: "#" }, { key: "name", label: t("name") }, { key: "metric", label: t("metric") },
-      { key: "window", label: t("window") }, { key: "status", label: t("status") }, { key: "verdict", label: t("verdict") }], rows);
+    V.table("registry", "experiments", [{ key: "id", label: "#" }, { key: "name", label: t("name") }, { key: "metric", label: t("metric"), value: (e) => V.label("metric", e.metric) },
+      { key: "window", label: t("window") }, { key: "status", label: t("status"), value: (e) => V.label("experiment_status", e.status) }, { key: "verdict", label: t("verdict") }], rows);
     await analyze();
   }
   async function analyze() {

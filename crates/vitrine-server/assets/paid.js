@@ -33,23 +33,23 @@
       [t("winners"), o.winners, "count"]].map(([n, v, u]) => `<div class="card"><div class="name">${esc(n)}</div><div class="value">${fmt(v, u)}</div></div>`).join("");
     const ops = V.canOperate();
     V.table("recs", "recommendations", [
-      { key: "id", label: "id" }, { key: "plan_id", label: t("plan") }, { key: "action", label: t("action") },
+      { key: "plan_id", label: t("plan") }, { key: "action", label: t("action"), value: (r) => V.label("action", r.action) },
       { key: "from", label: t("from"), fmt: (v) => fmt(v) }, { key: "to", label: t("to"), fmt: (v) => fmt(v) },
       { key: "reason", label: t("reason"), value: (r) => (V.lang === "zh" ? r.reason_zh : r.reason_en) },
-      { key: "status", label: t("status"), fmt: (v) => `<span class="status-${esc(v)}">${esc(v)}</span>` },
-      { key: "decision", label: t("decision") },
+      { key: "status", label: t("status"), value: (r) => V.label("rec_status", r.status), fmt: (v, r) => `<span class="status-${esc(r.status)}">${esc(v)}</span>` },
+      { key: "decision", label: t("decision"), value: (r) => V.label("rec_status", r.decision) },
       { key: "ops", label: t("ops"), value: () => "", fmt: (_, r) => !ops ? "" :
         (r.status === "proposed" && !r.decision ? `<button type="button" data-verb="approve" data-id="${esc(r.id)}" data-action="${esc(r.action)}">${t("approve")}</button> <button type="button" data-verb="reject" data-id="${esc(r.id)}">${t("reject")}</button>` : "") +
         (r.decision === "approved" ? ` <button type="button" data-verb="apply" data-id="${esc(r.id)}">${t("apply")}</button>` : "") +
         ` <button type="button" data-hold="${esc(r.plan_id)}">${holds.includes(r.plan_id) ? t("release") : t("hold")}</button>` },
     ], b.recommendations);
     V.table("plans", "plans", [
-      { key: "plan_id", label: t("plan") }, { key: "learning_status", label: t("learning") }, { key: "bid", label: t("bid"), fmt: (v) => fmt(v) },
+      { key: "plan_id", label: t("plan") }, { key: "learning_status", label: t("learning"), value: (p) => V.label("learning", p.learning_status) }, { key: "bid", label: t("bid"), fmt: (v) => fmt(v) },
       { key: "budget", label: t("budget"), fmt: (v) => fmt(v, "yuan") }, { key: "spend", label: t("spend"), fmt: (v) => fmt(v, "yuan") },
       { key: "gmv", label: t("gmv"), fmt: (v) => fmt(v, "yuan") }, { key: "roi", label: t("roi"), fmt: (v) => fmt(v) }, { key: "roi_3d", label: t("roi3"), fmt: (v) => fmt(v) },
       { key: "roi_7d", label: t("roi7"), fmt: (v) => fmt(v) }, { key: "target_roi", label: t("target"), fmt: (v) => fmt(v) },
       { key: "breakeven_roi", label: t("breakeven"), fmt: (v) => fmt(v) }, { key: "pace", label: t("pace"), fmt: (v) => fmt(v, "ratio") },
-      { key: "flags", label: t("flags"), value: (p) => (p.flags || []).map((f) => f.flag + (f.creative_id ? ":" + f.creative_id : "")).join(", ") },
+      { key: "flags", label: t("flags"), value: (p) => (p.flags || []).map((f) => V.label("flag", f.flag) + (f.creative_id ? " " + f.creative_id : "")).join("、") },
     ], b.plans);
     V.chart("spend-roi").setOption({ tooltip: { trigger: "axis" }, legend: { data: [t("spend"), t("roi")] }, grid: { left: 60, right: 50, top: 30, bottom: 60 },
       xAxis: { type: "category", data: b.plans.map((p) => p.plan_id), axisLabel: { rotate: 45 } },
@@ -58,10 +58,10 @@
         { name: t("roi"), type: "line", yAxisIndex: 1, data: b.plans.map((p) => (p.roi == null ? null : +p.roi.toFixed(2))) }] });
     const bp = b.budget_plan;
     $("budget").innerHTML = bp ? Object.entries(bp).filter(([, v]) => typeof v === "number").map(([k, v]) =>
-      `<div class="card"><div class="name">${esc(k)}</div><div class="value">${fmt(v, k.includes("share") ? "ratio" : "yuan")}</div></div>`).join("") : "";
+      `<div class="card"><div class="name">${esc(V.label("budget", k))}</div><div class="value">${fmt(v, k.includes("share") ? "ratio" : "yuan")}</div></div>`).join("") : "";
     const changes = Object.fromEntries(audit.changes.map((c) => [c.id, c]));
-    V.table("audit", "audit_log", [{ key: "at", label: t("at") }, { key: "change", label: t("change"), value: (e) => (changes[e.change_id] || {}).rec_id },
-      { key: "status", label: t("status") }, { key: "actor", label: t("actor") }, { key: "note", label: t("note") }], audit.log.slice().reverse());
+    V.table("audit", "audit_log", [{ key: "at", label: t("at") }, { key: "change", label: t("change"), value: (e) => { const c = changes[e.change_id] || {}; return [c.date, c.plan_id, V.label("action", c.action)].filter(Boolean).join(" · "); } },
+      { key: "status", label: t("status"), value: (e) => V.label("rec_status", e.status) }, { key: "actor", label: t("actor") }, { key: "note", label: t("note") }], audit.log.slice().reverse());
   }
   document.addEventListener("click", (e) => {
     const b = e.target.closest("button[data-verb],button[data-hold]"); if (!b) return;

@@ -23,7 +23,7 @@
         { name: t("forecast"), type: "line", showSymbol: false, lineStyle: { type: "dashed" }, data: hist.map(() => null).concat(ri.forecast.map((p) => +p.value.toFixed(1))) }] });
     V.table("indicators", "risk_indicators", [{ key: "name", label: t("indicator") }, { key: "score", label: t("score"), fmt: (v) => (v == null ? "–" : v.toFixed(0)) },
       { key: "probability", label: t("probability") }, { key: "impact", label: t("impact") },
-      { key: "grade", label: t("grade"), fmt: (v) => `<span class="grade-${esc(v)}">${esc(g[v] || v)}</span>` }, { key: "formula", label: t("formula") }], ri.indicators);
+      { key: "grade", label: t("grade"), fmt: (v) => `<span class="grade-${esc(v)}">${esc(g[v] || v)}</span>` }, ].concat(V.lang === "en" ? [{ key: "formula", label: t("formula") }] : []), ri.indicators);
     V.chart("matrix").setOption({ tooltip: { formatter: (p) => p.data[2] }, grid: { left: 60, right: 16, top: 16, bottom: 40 },
       xAxis: { type: "value", name: t("probability"), min: 0, max: 6 }, yAxis: { type: "value", name: t("impact"), min: 0, max: 6 },
       series: [{ type: "scatter", symbolSize: 14, data: ri.indicators.map((i) => [i.probability, i.impact, i.name]) }] });

@@ -7,10 +7,10 @@
   const COMMON = {
     zh: { brand: "Vitrine 运营看板", navOverview: "总览", navTargets: "目标进度", navAlerts: "预警", navPaid: "投放", navUsers: "用户分层",
       navExperiments: "实验", navRisk: "风险指数", navArchive: "复盘归档", navImport: "导入", shop: "店铺", date: "日期", switchTo: "English",
-      logout: "退出", filter: "筛选…", exportXlsx: "导出 XLSX", empty: "暂无数据", role: { admin: "管理员", operator: "运营", viewer: "只读" } },
+      logout: "退出", filter: "筛选…", exportXlsx: "导出全部（XLSX）", empty: "暂无数据", prev: "上一页", next: "下一页", pageOf: "第 {p} / {n} 页，共 {t} 行", role: { admin: "管理员", operator: "运营", viewer: "只读" } },
     en: { brand: "Vitrine", navOverview: "Overview", navTargets: "Targets", navAlerts: "Alerts", navPaid: "Paid traffic", navUsers: "Users",
       navExperiments: "Experiments", navRisk: "Risk", navArchive: "Reviews", navImport: "Import", shop: "Shop", date: "Date", switchTo: "中文",
-      logout: "Log out", filter: "Filter…", exportXlsx: "Export XLSX", empty: "No data", role: { admin: "admin", operator: "operator", viewer: "viewer" } },
+      logout: "Log out", filter: "Filter…", exportXlsx: "Export all (XLSX)", empty: "No data", prev: "Previous", next: "Next", pageOf: "page {p} of {n}, {t} rows", role: { admin: "admin", operator: "operator", viewer: "viewer" } },
   };
   const params = new URLSearchParams(location.search);
   const stored = localStorage.getItem("vitrine.lang");
@@ -35,6 +35,33 @@
       case "count": return Math.round(v).toLocaleString();
       default: return typeof v === "number" ? v.toFixed(2) : String(v);
     }
+  };
+  // The words for a code (`/api/v1/labels`): kind is rule, action, flag, rec_status, source…
+  V.labels = { zh: {}, en: {} };
+  V.label = (kind, code) => {
+    if (code === null || code === undefined || code === "") return "";
+    const k = (V.labels[V.lang] || {})[kind] || {};
+    return k[code] !== undefined ? k[code] : String(code);
+  };
+  // `plan:p0007` as 计划 p0007.
+  V.scope = (s) => {
+    const i = String(s || "").indexOf(":");
+    if (i < 0) return String(s || "");
+    const dims = s.slice(0, i).split("/"), vals = s.slice(i + 1).split("/");
+    const value = (d, v) => (d === "category" || d === "source" ? V.label(d, v) : v);
+    const vs = dims.length === vals.length ? vals.map((v, j) => value(dims[j], v)) : vals;
+    return dims.map((d) => V.label("dim", d)).join("/") + " " + vs.join("/");
+  };
+  // `month:2026-11` as 2026年11月.
+  V.period = (p) => {
+    const [unit, value] = String(p || "").split(":");
+    if (!value) return String(p || "");
+    if (V.lang !== "zh") return value;
+    const [y, m, d] = value.split("-");
+    if (unit === "year") return y + "年";
+    if (unit === "month") return `${y}年${+m}月`;
+    if (unit === "day") return `${y}年${+m}月${+d}日`;
+    return value;
   };
   V.role = () => {
     if (!V.me) return null;
@@ -116,7 +143,7 @@
     V.applyI18n();
     try {
       V.me = await V.api("/api/v1/me");
-      V.shops = await V.api("/api/v1/shops");
+      [V.shops, V.labels] = await Promise.all([V.api("/api/v1/shops"), V.api("/api/v1/labels")]);
     } catch (e) { if (e.message !== "401") V.error(e); return; }
     if (!V.shops.length) { V.error(V.lang === "zh" ? "没有可访问的店铺，请联系管理员授权。" : "No shop is granted to you; ask an admin."); return; }
     $("shop").innerHTML = V.shops.map((s) => `<option value="${V.esc(s.shop)}">${V.esc(s.shop)}</option>`).join("");
@@ -140,15 +167,18 @@
     await V.reload();
   };
 
-  // A table that sorts on header click, filters on typed text and exports what it shows.
-  // columns: [{key, label, fmt?(value,row) -> html, value?(row)}]
+  // A table that sorts on header click, filters on typed text, shows 50 rows a page and
+  // exports every row the filter keeps. columns: [{key, label, fmt?(value,row) -> html, value?(row)}]
+  const PAGE = 50;
   V.table = function (el, name, columns, rows) {
     el = typeof el === "string" ? $(el) : el;
-    let sortKey = null, asc = true, needle = "";
+    let sortKey = null, asc = true, needle = "", page = 0;
     const val = (c, r) => (c.value ? c.value(r) : r[c.key]);
     el.innerHTML = `<div class="tools"><input type="search" class="filter" placeholder="${V.esc(V.t("filter"))}">
       <button type="button" class="export">${V.esc(V.t("exportXlsx"))}</button> <span class="count"></span></div>
-      <table><thead><tr>${columns.map((c, i) => `<th data-col="${i}" class="sortable">${V.esc(c.label)}</th>`).join("")}</tr></thead><tbody></tbody></table>`;
+      <table><thead><tr>${columns.map((c, i) => `<th data-col="${i}" class="sortable">${V.esc(c.label)}</th>`).join("")}</tr></thead><tbody></tbody></table>
+      <div class="pager"><button type="button" class="prev">${V.esc(V.t("prev"))}</button> <span class="where"></span>
+      <button type="button" class="next">${V.esc(V.t("next"))}</button></div>`;
     const visible = () => {
       let out = rows.filter((r) => !needle || columns.some((c) => String(val(c, r) == null ? "" : val(c, r)).toLowerCase().includes(needle)));
       if (sortKey !== null) {
@@ -162,8 +192,14 @@
       return out;
     };
     const draw = () => {
-      const v = visible();
-      el.querySelector("tbody").innerHTML = v.length ? v.map((r) => `<tr>${columns.map((c) => `<td>${c.fmt ? c.fmt(val(c, r), r) : V.esc(val(c, r))}</td>`).join("")}</tr>`).join("")
+      const v = visible(), pages = Math.max(1, Math.ceil(v.length / PAGE));
+      page = Math.min(page, pages - 1);
+      const shown = v.slice(page * PAGE, (page + 1) * PAGE);
+      el.querySelector(".pager").hidden = v.length <= PAGE;
+      el.querySelector(".where").textContent = V.t("pageOf").replace("{p}", page + 1).replace("{n}", pages).replace("{t}", v.length);
+      el.querySelector(".prev").disabled = page === 0;
+      el.querySelector(".next").disabled = page >= pages - 1;
+      el.querySelector("tbody").innerHTML = shown.length ? shown.map((r) => `<tr>${columns.map((c) => `<td>${c.fmt ? c.fmt(val(c, r), r) : V.esc(val(c, r))}</td>`).join("")}</tr>`).join("")
         : `<tr><td colspan="${columns.length}">${V.esc(V.t("empty"))}</td></tr>`;
       el.querySelector(".count").textContent = `${v.length} / ${rows.length}`;
       el.querySelectorAll("th").forEach((th) => { th.dataset.sort = +th.dataset.col === sortKey ? (asc ? "asc" : "desc") : ""; });
@@ -171,9 +207,11 @@
     el.querySelectorAll("th").forEach((th) => th.addEventListener("click", () => {
       const i = +th.dataset.col; if (sortKey === i) asc = !asc; else { sortKey = i; asc = true; } draw();
     }));
-    el.querySelector(".filter").addEventListener("input", (e) => { needle = e.target.value.trim().toLowerCase(); draw(); });
+    el.querySelector(".filter").addEventListener("input", (e) => { needle = e.target.value.trim().toLowerCase(); page = 0; draw(); });
+    el.querySelector(".prev").addEventListener("click", () => { page -= 1; draw(); });
+    el.querySelector(".next").addEventListener("click", () => { page += 1; draw(); });
     el.querySelector(".export").addEventListener("click", async () => {
-      const body = { name, columns: columns.map((c) => c.label), rows: visible().map((r) => columns.map((c) => { const x = val(c, r); return x === undefined ? null : x; })) };
+      const body = { name, columns: columns.map((c) => c.label), rows: visible().map((r) => columns.map((c) => { const x = c.text ? c.text(val(c, r), r) : val(c, r); return x === undefined ? null : x; })) };
       try {
         const blob = await V.api("/api/v1/export/xlsx", { method: "POST", body, blob: true });
         const a = document.createElement("a"); a.href = URL.createObjectURL(blob); a.download = name + ".xlsx"; a.click();

@@ -4,10 +4,10 @@
   "use strict";
   const I18N = {
     zh: { title: "用户分层", stages: "生命周期", rfm: "RFM 分群", tiers: "五层分层", cohorts: "同期群留存（按首购月）", recall: "召回名单",
-      stage: "阶段", tier: "层级", value: "价值指数", clv: "预测 CLV", since: "未购天数", segment: "RFM 分群", tierPrefix: "层",
+      stage: "阶段", tier: "层级", value: "价值指数", clv: "预测 CLV", since: "未购天数", segment: "RFM 分群", tierPrefix: "层", user: "用户",
       names: { new: "新客", active: "活跃", silent: "沉默", churned: "流失", recalled: "召回" } },
     en: { title: "User segments", stages: "Lifecycle", rfm: "RFM segments", tiers: "Five tiers", cohorts: "Cohort retention (by first-purchase month)", recall: "Recall list",
-      stage: "Stage", tier: "Tier", value: "Value index", clv: "Predicted CLV", since: "Days since last", segment: "RFM segment", tierPrefix: "tier",
+      stage: "Stage", tier: "Tier", value: "Value index", clv: "Predicted CLV", since: "Days since last", segment: "RFM segment", tierPrefix: "tier", user: "User",
       names: { new: "new", active: "active", silent: "silent", churned: "churned", recalled: "recalled" } },
   };
   const $ = V.$, t = V.t, esc = V.esc;
@@ -18,7 +18,7 @@
       <div class="value">${v.toLocaleString()}</div><div class="sub">${(100 * v / s.users).toFixed(1)}%</div></div>`).join("");
     const bar = (id, entries) => V.chart(id).setOption({ tooltip: {}, grid: { left: 120, right: 16, top: 10, bottom: 24 }, xAxis: { type: "value" },
       yAxis: { type: "category", data: entries.map((e) => e[0]) }, series: [{ type: "bar", data: entries.map((e) => e[1]) }] });
-    bar("rfm", Object.entries(s.rfm_segments));
+    bar("rfm", Object.entries(s.rfm_segments).map(([k, v]) => [V.label("segment", k), v]));
     bar("tiers", Object.entries(s.tiers).map(([k, v]) => [t("tierPrefix") + " " + k, v]));
     const rows = cohort.rows.slice(-12), width = Math.min(13, Math.max(2, ...rows.map((r) => r.retention.length)));
     const data = [];
@@ -29,8 +29,8 @@
       visualMap: { min: 0, max: Math.max(1, ...data.map((d) => d[2])), calculable: true, orient: "horizontal", left: "center", bottom: 0 },
       series: [{ type: "heatmap", data, label: { show: true, fontSize: 10 } }] });
     const num = (d) => (v) => (v == null ? "–" : v.toFixed(d));
-    V.table("list", "recall", [{ key: "user_id", label: "user_id" }, { key: "stage", label: t("stage"), fmt: (v) => esc(names[v] || v) },
-      { key: "rfm", label: "RFM", value: (u) => `${u.r}${u.f}${u.m}` }, { key: "rfm_segment", label: t("segment") }, { key: "tier", label: t("tier") },
+    V.table("list", "recall", [{ key: "user_id", label: t("user") }, { key: "stage", label: t("stage"), value: (u) => V.label("stage", u.stage) },
+      { key: "rfm", label: "RFM", value: (u) => `${u.r}${u.f}${u.m}` }, { key: "rfm_segment", label: t("segment"), value: (u) => V.label("segment", u.rfm_segment) }, { key: "tier", label: t("tier") },
       { key: "value_index", label: t("value"), fmt: num(1) }, { key: "p_alive", label: "P(alive)", fmt: num(3) },
       { key: "expected_clv", label: t("clv"), fmt: num(2) }, { key: "days_since_last", label: t("since") }], seg.users.filter((u) => u.recall));
   }

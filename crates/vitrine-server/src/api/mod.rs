@@ -103,6 +103,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Revoke one of your API tokens",
     ),
     ep("GET", "/api/v1/metrics", None, "The metric catalog"),
+    ep(
+        "GET",
+        "/api/v1/labels",
+        None,
+        "The words (zh and en) for every code a user can see",
+    ),
     Endpoint {
         body: Some(
             r#"{"metric": "ctr", "variants": [{"name": "A", "n": 10000, "x": 300}, {"name": "B", "n": 10000, "x": 360}]}"#,
@@ -368,6 +374,7 @@ pub fn router(limits: &crate::guard::Limits) -> Router<Shared> {
         .route("/tokens", post(session::create_token))
         .route("/tokens/{id}", axum::routing::delete(session::revoke_token))
         .route("/metrics", get(shop::catalog))
+        .route("/labels", get(shop::labels))
         .route("/experiments/analyze", post(people::analyze))
         .route("/export/xlsx", post(export::xlsx))
         .route("/shops", get(shop::shops));

@@ -85,6 +85,12 @@ pub(crate) async fn catalog(_: Auth) -> Response {
     Json(vitrine_core::metric::METRICS).into_response()
 }
 
+/// `GET /api/v1/labels`: the words for every code, `{"zh": {kind: {code: words}}, "en": …}`.
+pub(crate) async fn labels(_: Auth) -> Response {
+    use vitrine_core::words::table;
+    Json(serde_json::json!({"zh": table(Lang::Zh), "en": table(Lang::En)})).into_response()
+}
+
 #[derive(Deserialize)]
 pub(crate) struct MetricParams {
     metrics: Option<String>,
