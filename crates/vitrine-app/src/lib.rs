@@ -13,6 +13,7 @@ pub mod notify;
 pub mod push;
 pub mod render;
 pub mod review;
+mod review_cache;
 mod snapshot;
 mod targets;
 pub mod users;

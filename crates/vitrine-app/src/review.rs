@@ -1,9 +1,9 @@
 //! The daily review assembled from one snapshot — the analyses' review plus lineage,
 //! missing sources, experiments, users and paid traffic — and the cache that serves it.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,37 +11,12 @@ use chrono::NaiveDate;
 use vitrine_analytics::{Review, ReviewRequest};
 use vitrine_core::{Lang, Table};
 
+use crate::review_cache::CachedReview;
 use crate::{AppError, Snapshot, Workspace};
 
 /// How long a cached review is served before it is rebuilt, so changes made by other
 /// processes (the CLI, a scheduled review) show up without a restart.
 pub const REVIEW_TTL: Duration = Duration::from_secs(60);
-
-type Key = (String, NaiveDate, Lang);
-
-/// Built reviews by shop, day and language, with one build at a time per key.
-#[derive(Default)]
-pub(crate) struct ReviewCache {
-    built: Mutex<HashMap<Key, CachedReview>>,
-    /// Concurrent misses wait for the one build instead of each building the same review
-    /// (after a write, a hundred readers would otherwise).
-    building: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
-    /// Bumped by every invalidation; a review built before a request's last seen
-    /// invalidation is not served to it.
-    generation: AtomicU64,
-}
-
-#[derive(Clone)]
-struct CachedReview {
-    lake_version: u64,
-    /// The invalidation count when its build started: it shows every write acknowledged
-    /// before that.
-    generation: u64,
-    built: Instant,
-    review: Arc<Review>,
-    /// The review serialised, filled by the first API request.
-    json: Arc<OnceLock<Bytes>>,
-}
 
 impl Snapshot {
     /// The review of this snapshot's shop and day: every section reads this snapshot.

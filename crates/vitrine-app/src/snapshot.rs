@@ -1,10 +1,13 @@
 //! One lake version, one engine and one state handle for one shop and day: what a review or
 //! a request reads, so an import that commits meanwhile cannot mix two versions into it.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use vitrine_lake::{Engine, Manifest, State};
 
-use crate::{AppError, Workspace};
+use crate::workspace::{resolve, shops, Workspace};
+use crate::AppError;
 
 /// A shop and day over one lake version.
 #[derive(Clone)]
@@ -57,9 +60,24 @@ impl Snapshot {
 
     /// The first day any source of headline GMV covers for this shop in this version.
     pub fn first_date(&self) -> Option<NaiveDate> {
-        crate::workspace::shops(self.manifest())
+        shops(self.manifest())
             .into_iter()
             .find(|s| s.shop == self.shop)
             .and_then(|s| s.first_date)
+    }
+}
+
+impl Workspace {
+    /// One lake version for one shop and day (default: the first shop, its last day): every
+    /// read of a review or a request goes through it, so a commit in between is not seen.
+    pub fn snapshot(
+        &self,
+        shop: Option<&str>,
+        date: Option<NaiveDate>,
+    ) -> Result<Snapshot, AppError> {
+        let manifest = self.lake.manifest_shared()?;
+        let (shop, date) = resolve(&self.lake, &manifest, shop, date)?;
+        let engine = Engine::at(&self.lake, Arc::clone(&manifest))?;
+        Ok(Snapshot::new(self.clone(), shop, date, engine))
     }
 }

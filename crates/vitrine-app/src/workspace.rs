@@ -9,8 +9,7 @@ use vitrine_core::config::{Config, Group};
 use vitrine_core::{MetricQuery, MetricTable, Table};
 use vitrine_lake::{Engine, Lake, Manifest, State};
 
-use crate::review::ReviewCache;
-use crate::snapshot::Snapshot;
+use crate::review_cache::ReviewCache;
 use crate::AppError;
 
 /// A data directory opened for reading and reviewing.
@@ -78,19 +77,6 @@ impl Workspace {
         Ok(Engine::new(&self.lake)?)
     }
 
-    /// One lake version for one shop and day (default: the first shop, its last day): every
-    /// read of a review or a request goes through it, so a commit in between is not seen.
-    pub fn snapshot(
-        &self,
-        shop: Option<&str>,
-        date: Option<NaiveDate>,
-    ) -> Result<Snapshot, AppError> {
-        let manifest = self.lake.manifest_shared()?;
-        let (shop, date) = resolve(&self.lake, &manifest, shop, date)?;
-        let engine = Engine::at(&self.lake, Arc::clone(&manifest))?;
-        Ok(Snapshot::new(self.clone(), shop, date, engine))
-    }
-
     /// Shops with their date ranges (the days any source of headline GMV covers).
     pub fn shops(&self) -> Result<Vec<ShopInfo>, AppError> {
         let m = self.lake.manifest_shared()?;
@@ -139,7 +125,7 @@ pub(crate) fn shops(m: &Manifest) -> Vec<ShopInfo> {
         .collect()
 }
 
-fn resolve(
+pub(crate) fn resolve(
     lake: &Lake,
     m: &Manifest,
     shop: Option<&str>,

@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex};
 use vitrine_core::batch::PartSink;
 
 use crate::boundary::BoundaryScanner;
-use crate::import::{
-    FileOptions, FileSummary, Outcome, Problem, Progress, RowMapper, SheetContext, HEADER_SCAN_ROWS,
-};
-use crate::profile::{detect, explain, Profile};
+use crate::detect::{detect, explain};
+use crate::mapper::{Outcome, RowMapper, SheetContext, WORKER_BUDGET};
+use crate::outcome::{FileOptions, FileSummary, Problem, Progress, HEADER_SCAN_ROWS};
+use crate::profile::Profile;
 use crate::text::open_utf8_counted;
 
 /// How a CSV file is cut up and how much each worker buffers; the defaults suit any file.
@@ -45,8 +45,6 @@ impl Default for ReadOptions {
 const MAX_HEAD: usize = 16 << 20;
 /// A record longer than this means an unclosed quote, not data.
 const MAX_RECORD: usize = 256 << 20;
-/// Bytes of parsed rows a worker buffers by default before handing its largest partitions on.
-pub(crate) const WORKER_BUDGET: usize = 48 << 20;
 
 /// A run of whole records and the file line it starts on.
 struct Chunk {

@@ -6,10 +6,13 @@
 pub mod boundary;
 pub mod csvfile;
 pub mod date;
+pub mod detect;
+pub mod dispatch;
 pub mod export;
 pub mod family;
-pub mod import;
+pub mod mapper;
 pub mod names;
+pub mod outcome;
 pub mod period;
 pub mod profile;
 pub mod text;
@@ -22,9 +25,10 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 pub use csvfile::{stream_csv, stream_csv_opts, stream_csv_with, ReadOptions};
-pub use import::{
-    read_csv, read_file, stream_file, Discard, FileImport, FileOptions, FileRead, FileSummary,
-    ImportSummary, Problem, Progress, MAX_PROBLEMS,
+pub use dispatch::{read_csv, read_file, stream_file};
+pub use outcome::{
+    Discard, FileImport, FileOptions, FileRead, FileSummary, ImportSummary, Problem, Progress,
+    MAX_PROBLEMS,
 };
 pub use period::{Period, PeriodOrigin};
 pub use xlsx::{read_xlsx, stream_xlsx};

@@ -8,7 +8,7 @@ use std::path::Path;
 use encoding_rs::{Encoding, GB18030, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use crate::import::Progress;
+use crate::outcome::Progress;
 
 /// The encoding a file was found to be in.
 pub fn sniff(head: &[u8]) -> &'static Encoding {

@@ -15,11 +15,12 @@ use chrono::{Duration, NaiveDate};
 
 use vitrine_core::batch::PartSink;
 
-use crate::import::{
-    collected, Cells, Collect, FileImport, FileOptions, FileSummary, ImportSummary, Problem,
-    RowMapper, SheetContext, HEADER_SCAN_ROWS,
+use crate::detect::{detect, explain};
+use crate::mapper::{Cells, RowMapper, SheetContext, WORKER_BUDGET};
+use crate::outcome::{
+    collected, Collect, FileImport, FileOptions, FileSummary, ImportSummary, Problem,
+    HEADER_SCAN_ROWS,
 };
-use crate::profile::{detect, explain};
 use rows::{Row, SheetRows};
 
 pub use guard::{MAX_PARTS, MAX_PART_BYTES, MAX_SHEET_BYTES, MAX_TOTAL_BYTES};
@@ -176,7 +177,7 @@ impl Sheet<'_> {
             .map_err(|reason| self.problem(0, reason))?;
         let mut push = |row: Row| {
             mapper.push(row.index as usize + 1, &row);
-            mapper.flush_over(crate::csvfile::WORKER_BUDGET);
+            mapper.flush_over(WORKER_BUDGET);
         };
         lead.into_iter().for_each(&mut push);
         while let Some(row) = next()? {

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use calamine::{DataRef, Dimensions, XlsxCellReader};
 
-use crate::import::Cells;
+use crate::mapper::Cells;
 
 /// Cells read from one workbook, all sheets together.
 pub const MAX_CELLS: u64 = 64_000_000;
