@@ -12,10 +12,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use vitrine_app::import::{self, FileOutcome, ImportRequest, Imported};
 use vitrine_ingest::{FileOptions, Problem};
-use vitrine_lake::Role;
 
+use super::access::ShopAccess;
 use super::uploads;
-use crate::auth::{self, Auth};
+use crate::auth;
 use crate::error::ApiError;
 use crate::Shared;
 
@@ -213,12 +213,10 @@ fn report(id: &str, file: &str, bytes: usize, out: &Imported) -> Report {
 /// `POST /api/v1/shops/{shop}/imports?filename=`: stores the body and validates it.
 pub(crate) async fn upload(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<UploadParams>,
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Operator)?;
     let name = uploads::safe_name(p.filename.as_deref().unwrap_or("upload.csv"));
     let id = auth::new_secret()[..16].to_string();
     uploads::sweep(&ws.data_dir, SystemTime::now());
@@ -270,10 +268,9 @@ pub(crate) async fn upload(
 /// nothing, then removes it.
 pub(crate) async fn commit(
     State(ws): State<Shared>,
-    a: Auth,
+    _: ShopAccess,
     Path((shop, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Operator)?;
     if id.len() != 16
         || !id
             .chars()

@@ -6,17 +6,16 @@ use axum::Json;
 use serde::Deserialize;
 use vitrine_lake::Role;
 
-use crate::auth::{self, Auth};
+use super::access::ShopAccess;
+use crate::auth;
 use crate::error::{json_body, ApiError};
 use crate::Shared;
 
 /// `GET /api/v1/shops/{shop}/members`: users with a role in the shop (directly or via `*`).
 pub(crate) async fn list(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Admin)?;
     let members: Vec<serde_json::Value> = ws
         .state()
         .await?
@@ -47,11 +46,9 @@ struct Member {
 /// new (with the given password).
 pub(crate) async fn grant(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Admin)?;
     let m: Member = json_body(&body)?;
     let role = Role::parse(&m.role).map_err(|e| ApiError::bad_request(e.to_string()))?;
     auth::check_name(&m.name).map_err(ApiError::bad_request)?;
@@ -76,10 +73,9 @@ pub(crate) async fn grant(
 /// `DELETE /api/v1/shops/{shop}/members/{name}`: removes the user's role in the shop.
 pub(crate) async fn revoke(
     State(ws): State<Shared>,
-    a: Auth,
+    _: ShopAccess,
     Path((shop, name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Admin)?;
     let state = ws.state().await?;
     let user = state
         .user_by_name(&name)

@@ -2,6 +2,7 @@
 //! the shops the caller is granted. [`ENDPOINTS`] lists it; the OpenAPI document and the
 //! access tests are built from that list.
 
+mod access;
 mod export;
 mod imports;
 mod members;

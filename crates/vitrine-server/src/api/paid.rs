@@ -4,21 +4,18 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use vitrine_lake::Role;
 
+use super::access::ShopAccess;
 use super::{parse_date, DateParam};
-use crate::auth::Auth;
 use crate::error::{json_body, ApiError};
 use crate::Shared;
 
 /// `GET /api/v1/shops/{shop}/bids`.
 pub(crate) async fn bids(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<DateParam>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let date = parse_date(p.date.as_deref())?;
     Ok(Json(ws.bids_report(Some(&shop), date).await?).into_response())
 }
@@ -26,10 +23,8 @@ pub(crate) async fn bids(
 /// `GET /api/v1/shops/{shop}/bids/audit`.
 pub(crate) async fn audit(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let state = ws.state().await?;
     let changes = state.bid_changes(&shop).await?;
     let log = state.bid_change_log(&shop).await?;
@@ -49,11 +44,10 @@ struct Decision {
 /// `POST /api/v1/shops/{shop}/bids/{approve|reject|apply}`; the actor is the caller.
 pub(crate) async fn decide(
     State(ws): State<Shared>,
-    a: Auth,
+    ShopAccess { auth: a, .. }: ShopAccess,
     Path((shop, verb)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Operator)?;
     let status = match verb.as_str() {
         "approve" => "approved",
         "reject" => "rejected",
@@ -83,11 +77,9 @@ struct Hold {
 /// `POST /api/v1/shops/{shop}/bids/hold`.
 pub(crate) async fn hold(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, auth: a }: ShopAccess,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Operator)?;
     let b: Hold = json_body(&body)?;
     if b.plan.trim().is_empty() {
         return Err(ApiError::bad_request("plan must not be empty"));

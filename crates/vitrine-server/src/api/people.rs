@@ -4,8 +4,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use vitrine_lake::Role;
 
+use super::access::ShopAccess;
 use super::{parse_date, DateParam};
 use crate::auth::Auth;
 use crate::error::{json_body, ApiError};
@@ -25,11 +25,9 @@ pub(crate) struct UserParams {
 /// `GET /api/v1/shops/{shop}/users`.
 pub(crate) async fn users(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<UserParams>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let date = parse_date(p.date.as_deref())?;
     let cuts = vitrine_app::users::parse_rfm_cuts(
         p.r_cuts.as_deref(),
@@ -49,11 +47,9 @@ pub(crate) async fn users(
 /// `GET /api/v1/shops/{shop}/users/cohorts`.
 pub(crate) async fn cohorts(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<DateParam>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let date = parse_date(p.date.as_deref())?;
     Ok(Json(ws.cohorts(Some(&shop), date).await?).into_response())
 }
@@ -61,21 +57,18 @@ pub(crate) async fn cohorts(
 /// `GET /api/v1/shops/{shop}/experiments`.
 pub(crate) async fn experiments(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     Ok(Json(ws.state().await?.experiments(Some(&shop)).await?).into_response())
 }
 
 /// `GET /api/v1/shops/{shop}/experiments/{id}`: the registration and its analysis.
 pub(crate) async fn experiment(
     State(ws): State<Shared>,
-    a: Auth,
+    _: ShopAccess,
     Path((shop, id)): Path<(String, i64)>,
     Query(p): Query<DateParam>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let date = parse_date(p.date.as_deref())?;
     let e = ws
         .state()

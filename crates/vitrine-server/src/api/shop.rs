@@ -5,8 +5,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use vitrine_core::{Dim, Lang, MetricQuery, TimeGrain};
-use vitrine_lake::{AlertStatus, Role};
+use vitrine_lake::AlertStatus;
 
+use super::access::ShopAccess;
 use super::{parse_date, parse_lang, DateParam};
 use crate::auth::Auth;
 use crate::error::{json_body, ApiError};
@@ -37,11 +38,9 @@ pub(crate) struct ReviewParams {
 /// `GET /api/v1/shops/{shop}/review`.
 pub(crate) async fn review(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<ReviewParams>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let date = parse_date(p.date.as_deref())?;
     let lang = parse_lang(p.lang.as_deref())?;
     let json = ws.review_json(Some(&shop), date, lang).await?;
@@ -56,10 +55,8 @@ pub(crate) async fn review(
 /// GMV and orders, for the review archive.
 pub(crate) async fn archive(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let (shop, last) = ws.resolve(Some(&shop), None)?;
     let first = ws
         .lake
@@ -106,11 +103,9 @@ const MAX_DIMS: usize = 4;
 /// `GET /api/v1/shops/{shop}/metric`.
 pub(crate) async fn metric(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<MetricParams>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let (shop, last) = ws.resolve(Some(&shop), None)?;
     let to = parse_date(p.to.as_deref())?.unwrap_or(last);
     let from = parse_date(p.from.as_deref())?.unwrap_or(to);
@@ -166,11 +161,9 @@ pub(crate) struct AlertParams {
 /// `GET /api/v1/shops/{shop}/alerts`.
 pub(crate) async fn alerts(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<AlertParams>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let status = p
         .status
         .as_deref()
@@ -194,10 +187,9 @@ async fn shop_alert(ws: &Shared, shop: &str, id: i64) -> Result<(), ApiError> {
 /// `GET /api/v1/shops/{shop}/alerts/{id}/history`.
 pub(crate) async fn alert_history(
     State(ws): State<Shared>,
-    a: Auth,
+    _: ShopAccess,
     Path((shop, id)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     shop_alert(&ws, &shop, id).await?;
     let rows = ws.state().await?.alert_history(id).await?;
     let out: Vec<serde_json::Value> = rows
@@ -217,11 +209,10 @@ struct ActionBody {
 /// `POST /api/v1/shops/{shop}/alerts/{id}/{ack|resolve|assign}`; the actor is the caller.
 pub(crate) async fn alert_action(
     State(ws): State<Shared>,
-    a: Auth,
+    ShopAccess { auth: a, .. }: ShopAccess,
     Path((shop, id, action)): Path<(String, i64, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Operator)?;
     let b: ActionBody = if body.is_empty() {
         ActionBody::default()
     } else {
@@ -261,11 +252,9 @@ pub(crate) async fn alert_action(
 /// `GET /api/v1/shops/{shop}/targets`.
 pub(crate) async fn targets(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<DateParam>,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Viewer)?;
     let date = parse_date(p.date.as_deref())?;
     let rv = ws.review_cached(Some(&shop), date, Lang::Zh).await?;
     let stored: Vec<serde_json::Value> = ws
@@ -299,11 +288,9 @@ struct TargetBody {
 /// `PUT /api/v1/shops/{shop}/targets`.
 pub(crate) async fn set_target(
     State(ws): State<Shared>,
-    a: Auth,
-    Path(shop): Path<String>,
+    ShopAccess { shop, .. }: ShopAccess,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    a.require(&shop, Role::Operator)?;
     let t: TargetBody = json_body(&body)?;
     ws.set_target(&shop, &t.metric, &t.period, t.value).await?;
     ws.invalidate_reviews();
