@@ -299,7 +299,7 @@ fn targets_can_be_set_and_drive_the_review() {
     simulate(data, "4", "40", "0.01");
     let before = ok(vitrine(data, &["targets", "show", "--lang", "en"]));
     assert!(
-        before.contains("Annual GMV target 2026") && before.contains("(derived)"),
+        before.contains("Annual GMV target 2026") && before.contains("(Derived from last year)"),
         "{before}"
     );
     ok(vitrine(
@@ -325,7 +325,7 @@ fn targets_can_be_set_and_drive_the_review() {
         ],
     ));
     let after = ok(vitrine(data, &["targets", "show", "--lang", "en"]));
-    assert!(after.contains("¥36500000 (stored)"), "{after}");
+    assert!(after.contains("¥36500000 (Set)"), "{after}");
     let rv = review_json(data, "2026-11-21");
     assert_eq!(rv["targets"]["annual"], 36_500_000.0);
     let ctr = rv["kpis"]

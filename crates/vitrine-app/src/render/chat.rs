@@ -58,12 +58,17 @@ pub fn alert_message(rv: &Review, a: &vitrine_analytics::review::Alert) -> Messa
         .map(|p| format!("\n{}{p}", l.pick("预案：", "Playbook: ")))
         .unwrap_or_default();
     Message {
-        title: format!("{} · {} · {}", a.severity.label(l), rv.shop, a.metric),
+        title: format!(
+            "{} · {} · {}",
+            a.severity.label(l),
+            rv.shop,
+            vitrine_core::words::label(vitrine_core::words::Kind::Metric, &a.metric, l)
+        ),
         markdown: format!(
             "{}\n{}{} {}h{playbook}",
             a.message,
             l.pick("范围：", "Scope: "),
-            a.scope_id,
+            vitrine_core::words::scope(&a.scope_id, l),
             a.due_hours
         ),
     }

@@ -36,10 +36,11 @@ pub fn review(rv: &Review) -> String {
         .alerts
         .iter()
         .map(|a| {
+            let (rule, _, scope) = alert_words(a, l);
             format!(
-                "<li><b>{}</b> <code>{}</code> {}<br><small>{}</small></li>",
-                esc(&a.rule),
-                esc(&a.scope_id),
+                "<li><b>{}</b> {} {}<br><small>{}</small></li>",
+                esc(&rule),
+                esc(&scope),
                 esc(&a.message),
                 esc(&causes(a, l).unwrap_or_default())
             )

@@ -40,25 +40,16 @@ pub fn review(rv: &Review) -> String {
     }
     let _ = writeln!(s, "\n## {}\n", l.pick("预警", "Alerts"));
     for a in &rv.alerts {
-        let _ = writeln!(
-            s,
-            "- **{}** `{}` {} — {}",
-            a.rule, a.scope_id, a.metric, a.message
-        );
+        let (rule, metric, scope) = alert_words(a, l);
+        let _ = writeln!(s, "- **{rule}** {scope} {metric} — {}", a.message);
         if let Some(c) = causes(a, l) {
             let _ = writeln!(s, "  - {c}");
         }
     }
     for a in &rv.standing {
-        let _ = writeln!(
-            s,
-            "- {} `{}` {} — {} ({})",
-            a.rule,
-            a.scope_id,
-            a.metric,
-            a.message,
-            l.pick("持续", "standing")
-        );
+        let (rule, metric, scope) = alert_words(a, l);
+        let standing = l.pick("持续", "standing");
+        let _ = writeln!(s, "- {rule} {scope} {metric} — {} ({standing})", a.message);
     }
     if let Some(line) = mix_line(rv) {
         let _ = writeln!(s, "\n{line}");
@@ -116,7 +107,7 @@ pub fn review(rv: &Review) -> String {
                 "- **#{} {}** ({}) — {}",
                 e.id,
                 e.name,
-                e.metric,
+                vitrine_core::words::label(vitrine_core::words::Kind::Metric, &e.metric, l),
                 verdict(e, l)
             );
         }

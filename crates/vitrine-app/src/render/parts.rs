@@ -2,6 +2,7 @@
 //! root causes, the order-mix line and the paid-traffic lines.
 
 use vitrine_analytics::Review;
+use vitrine_core::words::{self, label, Kind};
 use vitrine_core::{Lang, Unit};
 
 pub(super) fn fmt(v: Option<f64>, unit: Unit) -> String {
@@ -14,13 +15,20 @@ pub(super) fn fmt(v: Option<f64>, unit: Unit) -> String {
     }
 }
 
-pub(super) fn status_label(s: &str, lang: Lang) -> &'static str {
-    match s {
-        "on_track" => lang.pick("达标", "on track"),
-        "behind" => lang.pick("略低", "behind"),
-        "alert" => lang.pick("预警", "ALERT"),
-        _ => lang.pick("—", "—"),
-    }
+pub(super) fn status_label(s: &str, lang: Lang) -> String {
+    label(Kind::KpiStatus, s, lang)
+}
+
+/// An alert's rule, metric and scope in words.
+pub(super) fn alert_words(
+    a: &vitrine_analytics::review::Alert,
+    l: Lang,
+) -> (String, String, String) {
+    (
+        label(Kind::Rule, &a.rule, l),
+        label(Kind::Metric, &a.metric, l),
+        words::scope(&a.scope_id, l),
+    )
 }
 
 /// "主因：plan=p1 (92%) · category=beauty (12%)", the alert's ranked root causes.
@@ -34,9 +42,8 @@ pub(super) fn causes(a: &vitrine_analytics::review::Alert, l: Lang) -> Option<St
         .take(3)
         .map(|c| {
             format!(
-                "{}={} ({:.0}%)",
-                c.dimension,
-                c.value,
+                "{} ({:.0}%)",
+                words::scope(&format!("{}:{}", c.dimension, c.value), l),
                 100.0 * c.explanatory_power
             )
         })
@@ -130,7 +137,7 @@ pub(super) fn paid_line(x: &vitrine_analytics::bids::Recommendation, l: Lang) ->
         .unwrap_or_default();
     format!(
         "[{}] {} {} — {}",
-        x.decision.as_deref().unwrap_or(&status),
+        label(Kind::RecStatus, x.decision.as_deref().unwrap_or(&status), l),
         x.plan_id,
         l.pick(x.action.label_zh(), x.action.id()),
         l.pick(&x.reason_zh, &x.reason_en)

@@ -48,7 +48,7 @@ pub fn review(rv: &Review) -> String {
             s,
             "{} {}: {} ¥{:.0} / {} ¥{:.0} · {} ¥{:.0} · {}",
             l.pick("进度", "Pacing"),
-            p.period,
+            vitrine_core::words::period(&p.period, l),
             l.pick("实际", "actual"),
             p.actual_to_date,
             l.pick("应完成", "expected"),
@@ -64,15 +64,9 @@ pub fn review(rv: &Review) -> String {
     }
     let _ = writeln!(s, "\n{} ({})", l.pick("预警", "Alerts"), rv.alerts.len());
     for a in &rv.alerts {
-        let sev = serde_json::to_value(a.severity)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "  [{sev}] {} {} · {} — {}",
-            a.rule, a.metric, a.scope_id, a.message
-        );
+        let sev = a.severity.label(l);
+        let (rule, metric, scope) = alert_words(a, l);
+        let _ = writeln!(s, "  [{sev}] {rule} {metric} · {scope} — {}", a.message);
         if let Some(c) = causes(a, l) {
             let _ = writeln!(s, "      {c}");
         }
@@ -85,11 +79,8 @@ pub fn review(rv: &Review) -> String {
             rv.standing.len()
         );
         for a in &rv.standing {
-            let _ = writeln!(
-                s,
-                "  {} {} · {} — {}",
-                a.rule, a.metric, a.scope_id, a.message
-            );
+            let (rule, metric, scope) = alert_words(a, l);
+            let _ = writeln!(s, "  {rule} {metric} · {scope} — {}", a.message);
         }
     }
     if let Some(line) = mix_line(rv) {
@@ -172,7 +163,7 @@ pub fn review(rv: &Review) -> String {
                 "  #{} {} ({}, {} {}) — {}",
                 e.id,
                 e.name,
-                e.metric,
+                vitrine_core::words::label(vitrine_core::words::Kind::Metric, &e.metric, l),
                 e.days_run,
                 l.pick("天", "days"),
                 verdict(e, l)
@@ -192,7 +183,7 @@ pub fn targets(rv: &Review) -> String {
         t.year,
         rv.shop,
         t.annual,
-        t.source
+        vitrine_core::words::label(vitrine_core::words::Kind::TargetSource, &t.source, l)
     );
     for (i, q) in t.quarters.iter().enumerate() {
         let _ = writeln!(
