@@ -13,17 +13,7 @@ fn every_rule_and_action_has_words() {
     for r in vitrine_analytics::monitor::RULES {
         assert!(has(Kind::Rule, r), "rule {r}");
     }
-    for a in [
-        Action::Pause,
-        Action::LowerBid,
-        Action::RaiseBid,
-        Action::RaiseBudget,
-        Action::LowerBudget,
-        Action::RefreshCreative,
-        Action::DuplicateWinner,
-        Action::MoveBudget,
-        Action::Resume,
-    ] {
+    for a in Action::ALL {
         assert!(has(Kind::Action, a.id()), "action {}", a.id());
         assert_eq!(label(Kind::Action, a.id(), Lang::Zh), a.label_zh());
     }

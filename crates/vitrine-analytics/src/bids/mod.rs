@@ -123,21 +123,22 @@ impl Action {
         }
     }
 
+    /// Every action.
+    pub const ALL: [Action; 9] = [
+        Action::Pause,
+        Action::LowerBid,
+        Action::RaiseBid,
+        Action::RaiseBudget,
+        Action::LowerBudget,
+        Action::RefreshCreative,
+        Action::DuplicateWinner,
+        Action::MoveBudget,
+        Action::Resume,
+    ];
+
     /// Parses an [`Action::id`].
     pub fn parse(s: &str) -> Option<Action> {
-        [
-            Action::Pause,
-            Action::LowerBid,
-            Action::RaiseBid,
-            Action::RaiseBudget,
-            Action::LowerBudget,
-            Action::RefreshCreative,
-            Action::DuplicateWinner,
-            Action::MoveBudget,
-            Action::Resume,
-        ]
-        .into_iter()
-        .find(|a| a.id() == s)
+        Action::ALL.into_iter().find(|a| a.id() == s)
     }
 
     /// The Chinese label operators use.
