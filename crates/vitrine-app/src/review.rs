@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::NaiveDate;
+use vitrine_analytics::review::Inputs;
 use vitrine_analytics::{Review, ReviewRequest};
 use vitrine_core::{Lang, Table};
 
@@ -27,7 +28,8 @@ impl Snapshot {
             date,
             lang,
         };
-        let results = self.engine().metrics(&req.queries()).await?;
+        let answers = self.engine().metrics(&req.queries().into_vec()).await?;
+        let inputs = Inputs::from_vec(answers)?;
         let stored: Vec<(String, String, f64)> = self
             .state()
             .await?
@@ -37,7 +39,7 @@ impl Snapshot {
             .filter(|t| t.1.is_empty())
             .map(|t| (t.0, t.2, t.3))
             .collect();
-        let mut review = req.build(&self.workspace().config, &results, &stored)?;
+        let mut review = req.build(&self.workspace().config, &inputs, &stored)?;
         let manifest = self.manifest();
         let held: BTreeSet<&str> = manifest
             .partitions

@@ -93,11 +93,11 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
     let mut sql_t = Vec::new();
     for _ in 0..runs.max(1) {
         let t = Instant::now();
-        std::hint::black_box(engine.metrics(&req.queries()).await?);
+        std::hint::black_box(engine.metrics(&req.queries().into_vec()).await?);
         sql_t.push(t.elapsed().as_secs_f64());
     }
     let mut per_query = Vec::new();
-    for q in req.queries() {
+    for q in req.queries().into_vec() {
         let t = Instant::now();
         std::hint::black_box(engine.metric(&q).await?);
         per_query.push(t.elapsed().as_secs_f64());
@@ -136,7 +136,7 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         .context("reading the DuckDB time")?;
     let duck_per: Vec<f64> = lines.filter_map(|l| l.trim().parse().ok()).collect();
     println!("per query (one run each): DataFusion vs DuckDB, seconds");
-    for (i, (q, t)) in req.queries().iter().zip(&per_query).enumerate() {
+    for (i, (q, t)) in req.queries().into_vec().iter().zip(&per_query).enumerate() {
         let tables: Vec<&str> = compile(q)?.iter().map(|tq| tq.table.name()).collect();
         println!(
             "  q{i} {:<40} {t:.3}  {:.3}",
@@ -156,7 +156,7 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
 fn write_plan(lake: &Lake, req: &ReviewRequest, data: &Path) -> Result<PathBuf> {
     let m = lake.manifest()?;
     let mut statements = Vec::new();
-    for (i, q) in req.queries().into_iter().enumerate() {
+    for (i, q) in req.queries().into_vec().into_iter().enumerate() {
         for tq in compile(&q)? {
             let files: Vec<String> = m
                 .files(tq.table.name(), Some(&req.shop), Some((q.from, q.to)))

@@ -1,5 +1,6 @@
 //! The review as group-chat cards: the daily summary and one card per critical alert.
 
+use vitrine_analytics::review::KpiStatus;
 use vitrine_analytics::Review;
 
 use crate::notify::Message;
@@ -12,7 +13,7 @@ pub fn review_message(rv: &Review) -> Message {
     let off: Vec<_> = rv
         .kpis
         .iter()
-        .filter(|k| k.status == "alert" || k.status == "behind")
+        .filter(|k| matches!(k.status, KpiStatus::Alert | KpiStatus::Behind))
         .collect();
     let _ = writeln!(
         md,

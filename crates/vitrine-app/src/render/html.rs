@@ -25,11 +25,11 @@ pub fn review(rv: &Review) -> String {
         let _ = write!(
             rows,
             "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{dev}</td><td>{}</td></tr>",
-            k.status,
+            k.status.code(),
             esc(&k.name),
             fmt(k.value, k.unit),
             fmt(k.target, k.unit),
-            status_label(&k.status, l)
+            k.status.label(l)
         );
     }
     let alerts: String = rv

@@ -35,7 +35,7 @@ pub fn review(rv: &Review) -> String {
             k.name,
             fmt(k.value, k.unit),
             fmt(k.target, k.unit),
-            status_label(&k.status, l)
+            k.status.label(l)
         );
     }
     let _ = writeln!(s, "\n## {}\n", l.pick("预警", "Alerts"));

@@ -15,10 +15,6 @@ pub(super) fn fmt(v: Option<f64>, unit: Unit) -> String {
     }
 }
 
-pub(super) fn status_label(s: &str, lang: Lang) -> String {
-    label(Kind::KpiStatus, s, lang)
-}
-
 /// An alert's rule, metric and scope in words.
 pub(super) fn alert_words(
     a: &vitrine_analytics::review::Alert,

@@ -36,7 +36,7 @@ pub fn review(rv: &Review) -> String {
             k.deviation
                 .map(|d| format!("{:+.1}%", d * 100.0))
                 .unwrap_or_else(|| "–".into()),
-            status_label(&k.status, l).to_string(),
+            k.status.label(l),
             k.vs_last_week
                 .map(|d| format!("{:+.1}%", d * 100.0))
                 .unwrap_or_else(|| "–".into()),
@@ -183,7 +183,7 @@ pub fn targets(rv: &Review) -> String {
         t.year,
         rv.shop,
         t.annual,
-        vitrine_core::words::label(vitrine_core::words::Kind::TargetSource, &t.source, l)
+        t.source.label(l)
     );
     for (i, q) in t.quarters.iter().enumerate() {
         let _ = writeln!(
