@@ -87,7 +87,7 @@ impl Workspace {
         let c = self.bid_change(shop, rec_id).await?;
         if c.action == "resume" && status == "approved" && !confirm {
             return Err(AppError::BadRequest(format!(
-                "`{rec_id}` resumes a paused plan: confirm that creative, bid and stock were checked (--confirm / \"confirm\": true)"
+                "`{rec_id}` resumes a paused plan: check its creative, bid and stock, then approve it with confirmation"
             )));
         }
         let legal = matches!(

@@ -298,7 +298,7 @@ impl<'s> RowMapper<'s> {
                 }
                 Err(reason) => {
                     let reason = if parse_hour(cells.cell(*idx)).is_some() {
-                        format!("{reason}: an hour without a day; pass --date YYYY-MM-DD / 只有小时没有日期：请用 --date 指定日期")
+                        format!("{reason}: an hour without a day: give the date the file covers / 只有小时没有日期：请指定日期")
                     } else {
                         reason
                     };
@@ -353,7 +353,7 @@ impl<'s> RowMapper<'s> {
                         continue; // Already reported as unreadable.
                     }
                     let why = if fp.name == "shop_id" {
-                        "no shop id: pass --shop or add a 店铺ID column".to_string()
+                        "no shop id: choose the shop the file belongs to, or add a 店铺ID column / 没有店铺ID：请指定店铺或添加店铺ID列".to_string()
                     } else {
                         format!("required value `{}` is empty", fp.name)
                     };
@@ -625,7 +625,7 @@ fn date_plan(
         Partitioning::Period => {
             let (p, origin) = found.ok_or_else(|| {
                 format!(
-                    "{} is a period snapshot (区间累计) and its period is neither above the header nor in the file name (like `商品卡列表数据_2026_06_30~2026_07_06.xlsx`): keep the period in the file name, or pass --date for a one-day file / 未找到统计周期：请保留文件名中的日期区间，或用 --date 指定单日",
+                    "{} is a period snapshot (区间累计) and its period is neither above the header nor in the file name (like `商品卡列表数据_2026_06_30~2026_07_06.xlsx`): keep the period in the file name, or give the date of a one-day file / 未找到统计周期：请保留文件名中的日期区间，或指定单日日期",
                     profile.name_zh
                 )
             })?;
@@ -647,7 +647,7 @@ fn date_plan(
                     Ok((Some(p), origin))
                 }
                 other => Err(format!(
-                    "{} has no date column{}: pass --date YYYY-MM-DD for the day it covers / 文件没有日期列，也无法从文件名得到单日：请用 --date 指定日期",
+                    "{} has no date column{}: give the date it covers / 文件没有日期列，也无法从文件名得到单日：请指定日期",
                     profile.name_zh,
                     match other {
                         Some((p, o)) => format!(" and {o} names {p}, not one day"),

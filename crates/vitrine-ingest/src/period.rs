@@ -58,7 +58,7 @@ impl std::fmt::Display for PeriodOrigin {
                 write!(f, "period cell in row {row} / 第 {row} 行的周期 `{text}`")
             }
             PeriodOrigin::FileName(n) => write!(f, "file name / 文件名 `{n}`"),
-            PeriodOrigin::Given => write!(f, "--date / 指定日期"),
+            PeriodOrigin::Given => write!(f, "the given date / 指定日期"),
         }
     }
 }

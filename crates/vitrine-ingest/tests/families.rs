@@ -482,7 +482,7 @@ fn an_hour_only_sheet_asks_for_the_day_and_takes_it_from_date() {
     )
     .unwrap();
     let err = errors(&f, &opts());
-    assert!(err.contains("--date"), "{err}");
+    assert!(err.contains("give the date"), "{err}");
     let with_day = FileOptions {
         shop: Some("s1".into()),
         date: Some("2026-07-09".parse().unwrap()),
@@ -1047,5 +1047,8 @@ fn a_snapshot_without_a_period_is_refused_and_asks_for_one() {
     )
     .unwrap();
     let err = errors(&f, &opts());
-    assert!(err.contains("period") && err.contains("--date"), "{err}");
+    assert!(
+        err.contains("period") && err.contains("give the date"),
+        "{err}"
+    );
 }

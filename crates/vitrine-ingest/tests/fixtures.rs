@@ -155,7 +155,7 @@ fn a_broken_file_lists_every_problem_with_row_and_column() {
 #[test]
 fn missing_shop_and_unknown_files_are_explained() {
     let err = read_csv(&fixture("qianchuan_plan_hourly.csv"), None).unwrap_err();
-    assert!(err[0].reason.contains("--shop"), "{:?}", err[0]);
+    assert!(err[0].reason.contains("choose the shop"), "{:?}", err[0]);
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("x.csv");
     std::fs::write(&p, "a,b\n1,2\n").unwrap();

@@ -41,8 +41,29 @@ pub enum LakeError {
     /// Arrow failed reading or converting a result.
     #[error("query failed")]
     Arrow(#[source] Box<datafusion::arrow::error::ArrowError>),
+    /// The state database refused a request our code made (no such row, a duplicate name).
     #[error("state database: {0}")]
     State(String),
+    /// The state database failed; the driver's error is kept as the source.
+    #[error("state database")]
+    Database(#[source] sqlx::Error),
+    /// The state database could not be opened.
+    #[error("cannot open the state database {url}")]
+    Open {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The state database could not be brought to the current schema.
+    #[error("state database migration")]
+    Migration(#[source] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back.
+    #[error("state database holds an unreadable {what}")]
+    Stored {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error(transparent)]
     Core(#[from] vitrine_core::CoreError),
 }

@@ -50,13 +50,13 @@ impl SimConfig {
         }
         if self.days == 0 || self.days > 3 * 366 {
             return Err(SimError::Settings(format!(
-                "--days must be in 1..=1098, got {}",
+                "days must be in 1..=1098, got {}",
                 self.days
             )));
         }
         if self.shops == 0 || self.shops > 100 {
             return Err(SimError::Settings(format!(
-                "--shops must be in 1..=100, got {}",
+                "shops must be in 1..=100, got {}",
                 self.shops
             )));
         }

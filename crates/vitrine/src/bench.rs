@@ -60,7 +60,7 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
             seed: 7,
             scale,
             shops: 1,
-            end: Some("2026-11-21".into()),
+            end: chrono::NaiveDate::from_ymd_opt(2026, 11, 21),
             format: crate::SimFormat::Lake,
         };
         let t = Instant::now();

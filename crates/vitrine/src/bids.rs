@@ -3,21 +3,25 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use vitrine_analytics::bids::{BidsReport, Recommendation};
 use vitrine_app::xlsx::{Cell, Sheet};
+
+use vitrine_core::words::{label, Kind};
+use vitrine_core::Lang;
+
+use crate::args::BidsFormat;
 
 /// Show the day's recommendations.
 #[derive(Args)]
 pub struct ShowArgs {
     #[arg(long)]
     shop: Option<String>,
-    #[arg(long)]
-    date: Option<String>,
-    /// `table`, `json` or `xlsx`.
-    #[arg(long, default_value = "table")]
-    format: String,
+    #[arg(long, value_parser = crate::args::day)]
+    date: Option<chrono::NaiveDate>,
+    #[arg(long, value_enum, default_value_t = BidsFormat::Table)]
+    format: BidsFormat,
     /// Where the XLSX goes (default `bids-<shop>-<date>.xlsx`).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -78,9 +82,14 @@ pub async fn run(data: &Path, cmd: Option<BidsCommand>, show: ShowArgs) -> Resul
                 d.note.as_deref(),
             )
             .await?;
+        let word = |kind, code: &str| label(kind, code, Lang::En);
         println!(
-            "{} {} → {} by {} at {}",
-            r.rec_id, r.action, r.status, r.actor, r.at
+            "{} ({}) → {} by {} at {}",
+            r.rec_id,
+            word(Kind::Action, &r.action),
+            word(Kind::RecStatus, &r.status),
+            r.actor,
+            r.at
         );
         anyhow::Ok(())
     };
@@ -115,16 +124,11 @@ pub async fn run(data: &Path, cmd: Option<BidsCommand>, show: ShowArgs) -> Resul
             Ok(())
         }
         None => {
-            let r = ws
-                .bids(
-                    show.shop.as_deref(),
-                    crate::parse_date(show.date.as_deref())?,
-                )
-                .await?;
-            match show.format.as_str() {
-                "json" => println!("{}", serde_json::to_string_pretty(&r)?),
-                "table" => print!("{}", table(&r)),
-                "xlsx" => {
+            let r = ws.bids(show.shop.as_deref(), show.date).await?;
+            match show.format {
+                BidsFormat::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+                BidsFormat::Table => print!("{}", table(&r)),
+                BidsFormat::Xlsx => {
                     let out = show.out.unwrap_or_else(|| {
                         PathBuf::from(format!("bids-{}-{}.xlsx", r.shop, r.date))
                     });
@@ -135,7 +139,6 @@ pub async fn run(data: &Path, cmd: Option<BidsCommand>, show: ShowArgs) -> Resul
                         out.display()
                     );
                 }
-                other => bail!("--format must be table, json or xlsx, got `{other}`"),
             }
             Ok(())
         }

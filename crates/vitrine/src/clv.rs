@@ -1,6 +1,7 @@
 //! `vitrine clv`: customer summaries from a transaction log (SQL in the engine), model
 //! fitting and per-customer predictions.
 
+use crate::args::Shown;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -22,8 +23,8 @@ pub enum ClvCommand {
         tx: TxArgs,
         #[arg(long, value_enum, default_value_t = Model::Bgnbd)]
         model: Model,
-        #[arg(long, default_value = "json")]
-        format: String,
+        #[arg(long, value_enum, default_value_t = Shown::Json)]
+        format: Shown,
     },
     /// Per-customer P(alive), expected purchases, expected spend and CLV as CSV.
     Predict {
@@ -157,7 +158,7 @@ pub async fn run(cmd: ClvCommand) -> Result<()> {
         } => {
             let file = customers(summary.as_deref(), &tx).await?;
             let out = fit(&file.customers, model)?;
-            if format == "json" {
+            if format == Shown::Json {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 for (k, v) in out.as_object().into_iter().flatten() {

@@ -1,5 +1,6 @@
 //! `vitrine experiment`: registry, analysis (from a summary file or from the lake) and power.
 
+use crate::args::Shown;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -32,10 +33,10 @@ pub enum ExperimentCommand {
         #[arg(long)]
         alpha: Option<f64>,
         /// Correction across treatments and metrics: holm (default), bh, none.
-        #[arg(long)]
-        correction: Option<String>,
-        #[arg(long, default_value = "json")]
-        format: String,
+        #[arg(long, value_enum)]
+        correction: Option<CorrectionArg>,
+        #[arg(long, value_enum, default_value_t = Shown::Json)]
+        format: Shown,
     },
     /// Sample size per variant for a two-sided test.
     Power {
@@ -57,8 +58,8 @@ pub enum ExperimentCommand {
         /// Units per variant per day, to print the days needed (at least 7).
         #[arg(long)]
         daily_units: Option<f64>,
-        #[arg(long, default_value = "json")]
-        format: String,
+        #[arg(long, value_enum, default_value_t = Shown::Json)]
+        format: Shown,
     },
     /// Register an experiment: `--variant A=creative:C1 --variant B=creative:C2` (control first).
     Create {
@@ -90,8 +91,8 @@ pub enum ExperimentCommand {
     List {
         #[arg(long)]
         shop: Option<String>,
-        #[arg(long, default_value = "table")]
-        format: String,
+        #[arg(long, value_enum, default_value_t = Shown::Table)]
+        format: Shown,
     },
     /// Set an experiment's status: running, stopped, shipped.
     Status { id: i64, status: String },
@@ -126,7 +127,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
                 method,
                 difference,
                 alpha,
-                correction: correction.as_deref().map(parse_correction).transpose()?,
+                correction: correction.map(Correction::from),
             };
             let out = match (input, id) {
                 (Some(path), None) => analyze_file(&path, &overrides)?,
@@ -139,7 +140,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
                 }
                 _ => bail!("give --input FILE.json or --id ID"),
             };
-            print_analysis(&out, &format)
+            print_analysis(&out, format)
         }
         ExperimentCommand::Power {
             baseline,
@@ -160,7 +161,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
                 sd,
                 daily_units,
             })?;
-            if format == "json" {
+            if format == Shown::Json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 println!(
@@ -227,7 +228,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
                 .await?
                 .experiments(shop.as_deref())
                 .await?;
-            if format == "json" {
+            if format == Shown::Json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
                 return Ok(());
             }
@@ -293,12 +294,24 @@ impl Overrides {
     }
 }
 
-fn parse_correction(s: &str) -> Result<Correction> {
-    match s {
-        "holm" => Ok(Correction::Holm),
-        "bh" | "benjamini-hochberg" | "fdr" => Ok(Correction::BenjaminiHochberg),
-        "none" => Ok(Correction::None),
-        _ => bail!("--correction `{s}`: use holm, bh or none"),
+/// A correction across treatments and metrics.
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum CorrectionArg {
+    /// Holm–Bonferroni (family-wise error).
+    Holm,
+    /// Benjamini–Hochberg (false discovery rate).
+    #[value(alias = "benjamini-hochberg", alias = "fdr")]
+    Bh,
+    None,
+}
+
+impl From<CorrectionArg> for Correction {
+    fn from(c: CorrectionArg) -> Correction {
+        match c {
+            CorrectionArg::Holm => Correction::Holm,
+            CorrectionArg::Bh => Correction::BenjaminiHochberg,
+            CorrectionArg::None => Correction::None,
+        }
     }
 }
 
@@ -324,8 +337,8 @@ fn analyze_file(path: &Path, o: &Overrides) -> Result<Outcome> {
         .map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
-fn print_analysis(out: &Outcome, format: &str) -> Result<()> {
-    if format == "json" {
+fn print_analysis(out: &Outcome, format: Shown) -> Result<()> {
+    if format == Shown::Json {
         println!("{}", serde_json::to_string_pretty(out)?);
         return Ok(());
     }

@@ -1,5 +1,6 @@
 //! `vitrine`: the command line of the Vitrine operations command center.
 
+mod args;
 mod bench;
 mod bids;
 mod cells;
@@ -17,307 +18,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
+use args::*;
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use vitrine_app::Workspace;
 use vitrine_core::Lang;
 use vitrine_lake::{AlertStatus, Engine, Lake, State};
 use vitrine_sim::SimConfig;
-
-#[derive(Parser)]
-#[command(
-    name = "vitrine",
-    version,
-    about = "Operations command center for Douyin shops · 抖音电商运营指挥中心"
-)]
-struct Cli {
-    /// Data directory (lake + state); also VITRINE_DATA.
-    #[arg(
-        long,
-        global = true,
-        env = "VITRINE_DATA",
-        default_value = "./vitrine-data"
-    )]
-    data_dir: PathBuf,
-    /// State database URL (`sqlite://…` or `postgres://…`); default `<data-dir>/state.db`.
-    /// Also VITRINE_DATABASE_URL.
-    #[arg(long, global = true, env = "VITRINE_DATABASE_URL")]
-    database_url: Option<String>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum SimCommand {
-    /// Run the auto-bid controller, a fixed bid and the pacing rule on the same scenarios.
-    Auction {
-        #[arg(long, default_value_t = 20)]
-        scenarios: usize,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// table or json
-        #[arg(long, default_value = "table")]
-        format: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Simulate a believable shop (or several) into a data directory.
-    Simulate(SimulateArgs),
-    /// Import merchant exports (Compass, Qianchuan, 抖店; CSV or workbooks, every known
-    /// sheet), recognised by their headers.
-    Import {
-        /// Files or folders.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Shop id for files without a 店铺ID column.
-        #[arg(long)]
-        shop: Option<String>,
-        /// The day of files whose rows and names carry no date (an hour-only sheet).
-        #[arg(long)]
-        date: Option<chrono::NaiveDate>,
-        /// Print what would be imported and every problem; change nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// List the metric catalog.
-    Metrics {
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
-    /// List the lake's tables and their columns.
-    Tables,
-    /// What a shop has in the lake (per table: exports, days or periods, last import) and
-    /// which exports it is missing.
-    Sources {
-        #[arg(long)]
-        shop: Option<String>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        #[arg(long, default_value = "zh")]
-        lang: String,
-    },
-    /// Run SQL over the lake's tables.
-    Query {
-        sql: String,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
-    /// The daily review 复盘 of one shop and day.
-    Review {
-        /// Day to review (default: the latest day with data).
-        #[arg(long)]
-        date: Option<String>,
-        #[arg(long)]
-        shop: Option<String>,
-        #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
-        format: ReviewFormat,
-        #[arg(long, default_value = "zh")]
-        lang: String,
-        /// Do not record the alerts in the state database.
-        #[arg(long)]
-        no_record: bool,
-        /// Push the summary card and critical alerts to the channels in `<data>/notify.toml`.
-        #[arg(long)]
-        notify: bool,
-    },
-    /// Targets: show the tree behind a day, or set a target.
-    Targets {
-        #[command(subcommand)]
-        action: TargetAction,
-    },
-    /// Accounts for the web app and the API.
-    User {
-        #[command(subcommand)]
-        action: user::UserAction,
-    },
-    /// Serve the web dashboard.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-    },
-    /// Simulate a demo shop, review its latest day and serve the dashboard.
-    Demo {
-        /// Stop after printing the review.
-        #[arg(long)]
-        no_serve: bool,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-        #[arg(long, default_value = "zh")]
-        lang: String,
-    },
-    /// Alert lifecycle: list, acknowledge, resolve.
-    Alerts {
-        #[command(subcommand)]
-        action: Option<AlertAction>,
-    },
-    /// Customer lifetime value: summarise transactions, fit BG/NBD or Pareto/NBD + Gamma-Gamma, predict.
-    Clv {
-        #[command(subcommand)]
-        action: clv::ClvCommand,
-    },
-    /// Root cause over a cube (Adtributor): which dimension values explain the move.
-    Rca {
-        /// CSV, one row per leaf cell.
-        #[arg(long)]
-        input: PathBuf,
-        /// Dimension columns, comma-separated.
-        #[arg(long)]
-        dimensions: String,
-        /// Actual column, or NUM/DEN columns for a ratio metric.
-        #[arg(long)]
-        actual: String,
-        /// Expected (forecast) column, or NUM/DEN columns.
-        #[arg(long)]
-        expected: String,
-        #[arg(long, default_value = "table")]
-        format: String,
-    },
-    /// Users: lifecycle segments, RFM, tiers, cohorts and recall lists (REQUIREMENTS §9).
-    Users {
-        #[command(subcommand)]
-        action: users::UsersCommand,
-    },
-    /// Paid traffic 千川: plan diagnostics and guarded bid/budget/creative recommendations
-    /// (table, JSON or XLSX); approve, reject, apply, hold, audit log (REQUIREMENTS §10).
-    #[command(args_conflicts_with_subcommands = true)]
-    Bids {
-        #[command(subcommand)]
-        action: Option<bids::BidsCommand>,
-        #[command(flatten)]
-        show: bids::ShowArgs,
-    },
-    /// A/B experiments: analyse, size, register (REQUIREMENTS §8).
-    Experiment {
-        #[command(subcommand)]
-        action: experiment::ExperimentCommand,
-    },
-    /// Benchmarks (print figures; never part of the test suite).
-    Bench {
-        #[command(subcommand)]
-        what: bench::BenchCommand,
-    },
-    /// Remove files left by aborted commits and superseded manifests.
-    Vacuum,
-    /// Simulators for policies: `sim auction` runs bidding policies in a seeded auction market.
-    Sim {
-        #[command(subcommand)]
-        what: SimCommand,
-    },
-}
-
-#[derive(clap::Args)]
-struct SimulateArgs {
-    /// Output data directory (default: --data-dir).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    #[arg(long, default_value_t = 365)]
-    days: u32,
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    #[arg(long, default_value_t = 0.05)]
-    scale: f64,
-    #[arg(long, default_value_t = 1)]
-    shops: u32,
-    /// Last simulated day (default: yesterday).
-    #[arg(long)]
-    end: Option<String>,
-    /// `lake` fills the data directory; `exports` writes the data as merchant export CSVs
-    /// (罗盘/千川/抖店 headers) under `<out>/exports/` to be brought in with `vitrine import`.
-    #[arg(long, value_enum, default_value_t = SimFormat::Lake)]
-    format: SimFormat,
-}
-
-#[derive(Clone, Copy, ValueEnum, PartialEq)]
-enum SimFormat {
-    Lake,
-    Exports,
-}
-
-#[derive(Subcommand)]
-enum TargetAction {
-    /// The GMV tree (year → quarters → month → day) and the KPI targets of a day.
-    Show {
-        #[arg(long)]
-        shop: Option<String>,
-        #[arg(long)]
-        date: Option<String>,
-        #[arg(long, default_value = "zh")]
-        lang: String,
-    },
-    /// Set a target: `--metric gmv --period year:2026 --value 50000000` (yuan), or a KPI
-    /// default such as `--metric ctr --period default --value 0.05`.
-    Set {
-        #[arg(long)]
-        shop: String,
-        #[arg(long)]
-        metric: String,
-        #[arg(long)]
-        period: String,
-        #[arg(long)]
-        value: f64,
-    },
-}
-
-#[derive(Subcommand)]
-enum AlertAction {
-    /// List alerts (default).
-    List {
-        #[arg(long)]
-        shop: Option<String>,
-        #[arg(long)]
-        status: Option<String>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
-    /// Acknowledge an alert: someone owns it now.
-    Ack {
-        id: i64,
-        #[arg(long, default_value = "operator")]
-        by: String,
-        #[arg(long)]
-        note: Option<String>,
-    },
-    /// Resolve an alert.
-    Resolve {
-        id: i64,
-        #[arg(long, default_value = "operator")]
-        by: String,
-        #[arg(long)]
-        note: Option<String>,
-    },
-    /// Show an alert's history.
-    History { id: i64 },
-}
-
-#[derive(Clone, Copy, ValueEnum, PartialEq)]
-enum Format {
-    Table,
-    Csv,
-    Json,
-}
-
-#[derive(Clone, Copy, ValueEnum, PartialEq)]
-pub(crate) enum ReviewFormat {
-    Text,
-    Json,
-    Md,
-    Html,
-}
-
-impl From<ReviewFormat> for vitrine_app::render::Format {
-    fn from(f: ReviewFormat) -> Self {
-        use vitrine_app::render::Format;
-        match f {
-            ReviewFormat::Text => Format::Text,
-            ReviewFormat::Json => Format::Json,
-            ReviewFormat::Md => Format::Markdown,
-            ReviewFormat::Html => Format::Html,
-        }
-    }
-}
 
 fn main() {
     tracing_subscriber::fmt()
@@ -359,13 +67,7 @@ async fn run(cli: Cli) -> Result<()> {
         ),
         Command::Metrics { format } => render::metrics(format == Format::Json),
         Command::Sources { shop, format, lang } => {
-            sources::run(
-                &data,
-                shop.as_deref(),
-                format == Format::Json,
-                Lang::parse(&lang)?,
-            )
-            .await
+            sources::run(&data, shop.as_deref(), format == Format::Json, lang.into()).await
         }
         Command::Tables => {
             render::tables();
@@ -380,14 +82,12 @@ async fn run(cli: Cli) -> Result<()> {
             no_record,
             notify,
         } => {
-            let date = parse_date(date.as_deref())?;
-            let lang = Lang::parse(&lang)?;
             review(
                 &data,
                 shop.as_deref(),
                 date,
                 format,
-                lang,
+                lang.into(),
                 !no_record,
                 notify,
             )
@@ -399,7 +99,7 @@ async fn run(cli: Cli) -> Result<()> {
             no_serve,
             addr,
             lang,
-        } => demo(&data, no_serve, addr, Lang::parse(&lang)?).await,
+        } => demo(&data, no_serve, addr, lang.into()).await,
         Command::Alerts { action } => alerts(&data, action).await,
         Command::Targets { action } => targets(&data, action).await,
         Command::Clv { action } => clv::run(action).await,
@@ -411,7 +111,7 @@ async fn run(cli: Cli) -> Result<()> {
             actual,
             expected,
             format,
-        } => rca::run(&input, &dimensions, &actual, &expected, &format),
+        } => rca::run(&input, &dimensions, &actual, &expected, format),
         Command::Experiment { action } => experiment::run(&data, action).await,
         Command::Bench { what } => bench::run(&data, what).await,
         Command::Sim {
@@ -426,10 +126,9 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("--scenarios must be at least 1");
             }
             let c = vitrine_sim::auction::compare(scenarios, seed)?;
-            match format.as_str() {
-                "json" => println!("{}", serde_json::to_string_pretty(&c)?),
-                "table" => print!("{}", render::auction(&c)),
-                other => bail!("--format must be table or json, got `{other}`"),
+            match format {
+                Shown::Json => println!("{}", serde_json::to_string_pretty(&c)?),
+                Shown::Table => print!("{}", render::auction(&c)),
             }
             Ok(())
         }
@@ -455,14 +154,6 @@ pub(crate) async fn open_state(data: &Path) -> Result<State> {
     Ok(crate::workspace(data)?.state().await?.clone())
 }
 
-fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>> {
-    s.map(|x| {
-        x.parse::<NaiveDate>()
-            .map_err(|_| anyhow!("--date `{x}` is not a date in YYYY-MM-DD form"))
-    })
-    .transpose()
-}
-
 fn bar(len: u64, what: &str) -> ProgressBar {
     let pb = if std::env::var_os("CI").is_some() {
         ProgressBar::hidden()
@@ -480,10 +171,9 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 
 /// Simulates into `out` and returns the ground truth path.
 fn simulate(out: &Path, a: &SimulateArgs) -> Result<PathBuf> {
-    let end = match parse_date(a.end.as_deref())? {
-        Some(d) => d,
-        None => chrono::Local::now().date_naive() - chrono::Duration::days(1),
-    };
+    let end = a
+        .end
+        .unwrap_or_else(|| chrono::Local::now().date_naive() - chrono::Duration::days(1));
     let cfg = SimConfig {
         seed: a.seed,
         days: a.days,
@@ -653,13 +343,7 @@ async fn targets(data: &Path, action: TargetAction) -> Result<()> {
     match action {
         TargetAction::Show { shop, date, lang } => {
             let ws = crate::workspace(data)?;
-            let rv = ws
-                .review(
-                    shop.as_deref(),
-                    parse_date(date.as_deref())?,
-                    Lang::parse(&lang)?,
-                )
-                .await?;
+            let rv = ws.review(shop.as_deref(), date, lang.into()).await?;
             println!("{}", vitrine_app::render::text::targets(&rv));
         }
         TargetAction::Set {
@@ -689,7 +373,7 @@ async fn alerts(data: &Path, action: Option<AlertAction>) -> Result<()> {
             status,
             format,
         } => {
-            let status = status.as_deref().map(AlertStatus::parse).transpose()?;
+            let status = status.map(AlertStatus::from);
             let list = state.alerts(shop.as_deref(), status).await?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&list)?),

@@ -1,5 +1,6 @@
 //! `vitrine users`: segments, cohorts and target lists for the SCRM (CSV or XLSX).
 
+use crate::args::Shown;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
@@ -14,24 +15,24 @@ pub enum UsersCommand {
     Segments {
         #[arg(long)]
         shop: Option<String>,
-        #[arg(long)]
-        date: Option<String>,
+        #[arg(long, value_parser = crate::args::day)]
+        date: Option<chrono::NaiveDate>,
         #[command(flatten)]
         cuts: CutArgs,
-        #[arg(long, default_value = "table")]
-        format: String,
+        #[arg(long, value_enum, default_value_t = Shown::Table)]
+        format: Shown,
     },
     /// Cohort retention and repurchase by first-purchase month or source.
     Cohorts {
         #[arg(long)]
         shop: Option<String>,
-        #[arg(long)]
-        date: Option<String>,
+        #[arg(long, value_parser = crate::args::day)]
+        date: Option<chrono::NaiveDate>,
         /// `month` or `source`.
         #[arg(long, default_value = "month")]
         by: String,
-        #[arg(long, default_value = "table")]
-        format: String,
+        #[arg(long, value_enum, default_value_t = Shown::Table)]
+        format: Shown,
     },
     /// Export users (or only recall candidates) as CSV or XLSX, by file extension.
     Export {
@@ -39,8 +40,8 @@ pub enum UsersCommand {
         out: PathBuf,
         #[arg(long)]
         shop: Option<String>,
-        #[arg(long)]
-        date: Option<String>,
+        #[arg(long, value_parser = crate::args::day)]
+        date: Option<chrono::NaiveDate>,
         /// Only high-value users whose P(alive) is falling.
         #[arg(long)]
         recall: bool,
@@ -85,14 +86,8 @@ pub async fn run(data: &Path, cmd: UsersCommand) -> Result<()> {
             cuts,
             format,
         } => {
-            let seg = ws
-                .users(
-                    shop.as_deref(),
-                    crate::parse_date(date.as_deref())?,
-                    &cuts.cuts()?,
-                )
-                .await?;
-            if format == "json" {
+            let seg = ws.users(shop.as_deref(), date, &cuts.cuts()?).await?;
+            if format == Shown::Json {
                 println!("{}", serde_json::to_string_pretty(&seg.sizes)?);
                 return Ok(());
             }
@@ -122,15 +117,13 @@ pub async fn run(data: &Path, cmd: UsersCommand) -> Result<()> {
             by,
             format,
         } => {
-            let [month, source] = ws
-                .cohorts(shop.as_deref(), crate::parse_date(date.as_deref())?)
-                .await?;
+            let [month, source] = ws.cohorts(shop.as_deref(), date).await?;
             let m = match by.as_str() {
                 "month" => month,
                 "source" => source,
                 _ => bail!("--by must be month or source"),
             };
-            if format == "json" {
+            if format == Shown::Json {
                 println!("{}", serde_json::to_string_pretty(&m)?);
                 return Ok(());
             }
@@ -153,13 +146,7 @@ pub async fn run(data: &Path, cmd: UsersCommand) -> Result<()> {
             stage,
             cuts,
         } => {
-            let seg = ws
-                .users(
-                    shop.as_deref(),
-                    crate::parse_date(date.as_deref())?,
-                    &cuts.cuts()?,
-                )
-                .await?;
+            let seg = ws.users(shop.as_deref(), date, &cuts.cuts()?).await?;
             let mut list: Vec<&UserSegment> = seg
                 .users
                 .iter()

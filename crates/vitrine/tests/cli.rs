@@ -208,7 +208,7 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
         (vec!["simulate", "--scale=-1"], "scale"),
         (vec!["simulate", "--days", "0"], "days"),
         (vec!["review", "--date", "2026-13-45"], "YYYY-MM-DD"),
-        (vec!["review", "--lang", "fr"], "language"),
+        (vec!["review", "--lang", "fr"], "possible values: zh, en"),
         (vec!["review", "--format", "pdf"], "invalid value"),
     ];
     for (args, expect) in cases {

@@ -597,7 +597,7 @@ fn compare(
 ) -> Result<Comparison, ExperimentError> {
     if s.difference == Difference::Relative && control.mean == 0.0 {
         return invalid(
-            "the control mean is 0, so a relative lift is undefined; use --difference absolute",
+            "the control mean is 0, so a relative lift is undefined; compare the absolute difference instead",
         );
     }
     match s.method {
