@@ -11,14 +11,14 @@ use vitrine_app::xlsx::{Cell, Sheet};
 use vitrine_core::words::{label, Kind};
 use vitrine_core::Lang;
 
-use crate::args::BidsFormat;
+use crate::args::values::BidsFormat;
 
 /// Show the day's recommendations.
 #[derive(Args)]
 pub struct ShowArgs {
     #[arg(long)]
     shop: Option<String>,
-    #[arg(long, value_parser = crate::args::day)]
+    #[arg(long, value_parser = crate::args::values::day)]
     date: Option<chrono::NaiveDate>,
     #[arg(long, value_enum, default_value_t = BidsFormat::Table)]
     format: BidsFormat,

@@ -1,7 +1,7 @@
 //! `vitrine clv`: customer summaries from a transaction log (SQL in the engine), model
 //! fitting and per-customer predictions.
 
-use crate::args::Shown;
+use crate::args::values::Shown;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

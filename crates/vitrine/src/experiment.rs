@@ -1,6 +1,6 @@
 //! `vitrine experiment`: registry, analysis (from a summary file or from the lake) and power.
 
-use crate::args::Shown;
+use crate::args::values::Shown;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};

@@ -41,7 +41,7 @@ pub fn run(
     dimensions: &str,
     actual: &str,
     expected: &str,
-    format: crate::args::Shown,
+    format: crate::args::values::Shown,
 ) -> Result<()> {
     let mut r = csv::Reader::from_path(input)
         .with_context(|| format!("cannot read {}", input.display()))?;
@@ -95,7 +95,7 @@ pub fn run(
     }
     let out = adtributor(&dims, &cells, &Params::default())
         .map_err(|e| anyhow!("{}: {e}", input.display()))?;
-    if format == crate::args::Shown::Json {
+    if format == crate::args::values::Shown::Json {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }

@@ -1,6 +1,6 @@
 //! `vitrine users`: segments, cohorts and target lists for the SCRM (CSV or XLSX).
 
-use crate::args::Shown;
+use crate::args::values::Shown;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
@@ -15,7 +15,7 @@ pub enum UsersCommand {
     Segments {
         #[arg(long)]
         shop: Option<String>,
-        #[arg(long, value_parser = crate::args::day)]
+        #[arg(long, value_parser = crate::args::values::day)]
         date: Option<chrono::NaiveDate>,
         #[command(flatten)]
         cuts: CutArgs,
@@ -26,7 +26,7 @@ pub enum UsersCommand {
     Cohorts {
         #[arg(long)]
         shop: Option<String>,
-        #[arg(long, value_parser = crate::args::day)]
+        #[arg(long, value_parser = crate::args::values::day)]
         date: Option<chrono::NaiveDate>,
         /// `month` or `source`.
         #[arg(long, default_value = "month")]
@@ -40,7 +40,7 @@ pub enum UsersCommand {
         out: PathBuf,
         #[arg(long)]
         shop: Option<String>,
-        #[arg(long, value_parser = crate::args::day)]
+        #[arg(long, value_parser = crate::args::values::day)]
         date: Option<chrono::NaiveDate>,
         /// Only high-value users whose P(alive) is falling.
         #[arg(long)]

@@ -1,16 +1,18 @@
 //! The command line's arguments: commands, their options, and the value sets of formats,
 //! languages and statuses (each a `ValueEnum`, so clap rejects a wrong value and lists
-//! the right ones).
+//! the right ones; they live in [`values`], which the commands' own argument types use).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
-use vitrine_core::Lang;
-use vitrine_lake::AlertStatus;
 
 use crate::{bench, bids, clv, experiment, user, users};
+
+pub mod values;
+
+pub use values::*;
 
 #[derive(Parser)]
 #[command(
@@ -301,63 +303,6 @@ impl From<ReviewFormat> for vitrine_app::render::Format {
             ReviewFormat::Json => Format::Json,
             ReviewFormat::Md => Format::Markdown,
             ReviewFormat::Html => Format::Html,
-        }
-    }
-}
-
-/// A day in `YYYY-MM-DD` form.
-pub fn day(s: &str) -> Result<NaiveDate, String> {
-    s.parse()
-        .map_err(|_| format!("`{s}` is not a date in YYYY-MM-DD form"))
-}
-
-/// How a listing prints: a table for people, JSON for programs.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum Shown {
-    Table,
-    Json,
-}
-
-/// How `vitrine bids` prints: a table, JSON, or an XLSX an optimizer can apply.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum BidsFormat {
-    Table,
-    Json,
-    Xlsx,
-}
-
-/// The language of what the command prints.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum LangArg {
-    /// 中文
-    Zh,
-    /// English
-    En,
-}
-
-impl From<LangArg> for Lang {
-    fn from(l: LangArg) -> Lang {
-        match l {
-            LangArg::Zh => Lang::Zh,
-            LangArg::En => Lang::En,
-        }
-    }
-}
-
-/// An alert status to list.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum AlertStatusArg {
-    Open,
-    Acknowledged,
-    Resolved,
-}
-
-impl From<AlertStatusArg> for AlertStatus {
-    fn from(s: AlertStatusArg) -> AlertStatus {
-        match s {
-            AlertStatusArg::Open => AlertStatus::Open,
-            AlertStatusArg::Acknowledged => AlertStatus::Acknowledged,
-            AlertStatusArg::Resolved => AlertStatus::Resolved,
         }
     }
 }
