@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use vitrine_app::import::{self, FileOutcome, ImportRequest, Imported};
 use vitrine_ingest::{FileOptions, Problem};
 
 use super::access::ShopAccess;
+use super::replies::Committed;
 use super::uploads;
 use crate::auth;
 use crate::error::ApiError;
@@ -26,7 +27,7 @@ const MAX_LISTED: usize = 50;
 
 /// What an upload would import, and every problem found.
 #[derive(Serialize)]
-struct Report {
+pub(crate) struct Report {
     id: String,
     file: String,
     bytes: usize,
@@ -216,7 +217,7 @@ pub(crate) async fn upload(
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<UploadParams>,
     body: axum::body::Body,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Report>, ApiError> {
     let name = uploads::safe_name(p.filename.as_deref().unwrap_or("upload.csv"));
     let id = auth::new_secret()[..16].to_string();
     uploads::sweep(&ws.data_dir, SystemTime::now());
@@ -261,7 +262,7 @@ pub(crate) async fn upload(
         // Nothing to confirm: keep no copy.
         let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
     }
-    Ok(Json(r).into_response())
+    Ok(Json(r))
 }
 
 /// `POST /api/v1/shops/{shop}/imports/{id}/commit`: imports a validated upload, all or
@@ -270,7 +271,7 @@ pub(crate) async fn commit(
     State(ws): State<Shared>,
     _: ShopAccess,
     Path((shop, id)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Committed>, ApiError> {
     if id.len() != 16
         || !id
             .chars()
@@ -292,7 +293,7 @@ pub(crate) async fn commit(
         .map(|e| e.path())
         .ok_or_else(|| ApiError::not_found(format!("no upload {id} for shop {shop}")))?;
     let ws2 = Arc::clone(&ws);
-    let out = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, ApiError> {
+    let out = tokio::task::spawn_blocking(move || -> Result<Committed, ApiError> {
         let out = run(&ws2, &request(&path, &shop, false))?;
         if !out.problems.is_empty() {
             return Err(ApiError::bad_request(format!(
@@ -308,14 +309,16 @@ pub(crate) async fn commit(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let families: Vec<&str> = read.sheets.iter().map(|s| s.profile.id).collect();
-        Ok(serde_json::json!({
-            "imported": label, "rows": read.rows(), "profile": families.join(", "),
-            "lake_version": version,
-        }))
+        Ok(Committed {
+            imported: label,
+            rows: read.rows(),
+            profile: families.join(", "),
+            lake_version: version,
+        })
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
     let _ = std::fs::remove_dir_all(&dir);
     ws.invalidate_reviews();
-    Ok(Json(out).into_response())
+    Ok(Json(out))
 }

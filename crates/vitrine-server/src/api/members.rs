@@ -1,12 +1,12 @@
 //! Shop members: a shop's admin lists who has access, grants roles and revokes them.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use vitrine_lake::Role;
 
 use super::access::ShopAccess;
+use super::replies::*;
 use crate::auth;
 use crate::error::{json_body, ApiError};
 use crate::Shared;
@@ -15,8 +15,8 @@ use crate::Shared;
 pub(crate) async fn list(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
-) -> Result<Response, ApiError> {
-    let members: Vec<serde_json::Value> = ws
+) -> Result<Json<Vec<MemberEntry>>, ApiError> {
+    let members = ws
         .state()
         .await?
         .users()
@@ -27,10 +27,14 @@ pub(crate) async fn list(
                 .into_iter()
                 .filter(|g| g.shop == shop || g.shop == "*")
                 .max_by_key(|g| g.role)?;
-            Some(serde_json::json!({ "name": name, "role": g.role, "via": g.shop }))
+            Some(MemberEntry {
+                name,
+                role: g.role,
+                via: g.shop,
+            })
         })
         .collect();
-    Ok(Json(members).into_response())
+    Ok(Json(members))
 }
 
 #[derive(Deserialize)]
@@ -48,7 +52,7 @@ pub(crate) async fn grant(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Granted>, ApiError> {
     let m: Member = json_body(&body)?;
     let role = Role::parse(&m.role).map_err(|e| ApiError::bad_request(e.to_string()))?;
     auth::check_name(&m.name).map_err(ApiError::bad_request)?;
@@ -67,7 +71,11 @@ pub(crate) async fn grant(
     };
     state.grant(id, &shop, role).await?;
     crate::auth::forget_identities();
-    Ok(Json(serde_json::json!({ "name": m.name, "shop": shop, "role": role })).into_response())
+    Ok(Json(Granted {
+        name: m.name,
+        shop,
+        role,
+    }))
 }
 
 /// `DELETE /api/v1/shops/{shop}/members/{name}`: removes the user's role in the shop.
@@ -75,7 +83,7 @@ pub(crate) async fn revoke(
     State(ws): State<Shared>,
     _: ShopAccess,
     Path((shop, name)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Revoked>, ApiError> {
     let state = ws.state().await?;
     let user = state
         .user_by_name(&name)
@@ -83,5 +91,9 @@ pub(crate) async fn revoke(
         .ok_or_else(|| ApiError::not_found(format!("no user `{name}`")))?;
     state.revoke_grant(user.id, &shop).await?;
     crate::auth::forget_identities();
-    Ok(Json(serde_json::json!({ "name": name, "shop": shop, "revoked": true })).into_response())
+    Ok(Json(Revoked {
+        name,
+        shop,
+        revoked: true,
+    }))
 }

@@ -9,6 +9,7 @@ mod members;
 mod openapi;
 mod paid;
 mod people;
+mod replies;
 mod session;
 mod shop;
 mod uploads;

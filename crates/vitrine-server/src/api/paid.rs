@@ -1,11 +1,12 @@
 //! Paid traffic: plan diagnostics, recommendations to approve or hold, and the audit log.
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+
 use axum::Json;
 use serde::Deserialize;
 
 use super::access::ShopAccess;
+use super::replies::{Audit, HoldSet};
 use super::{parse_date, DateParam};
 use crate::error::{json_body, ApiError};
 use crate::Shared;
@@ -15,21 +16,22 @@ pub(crate) async fn bids(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<DateParam>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<vitrine_analytics::bids::BidsReport>, ApiError> {
     let date = parse_date(p.date.as_deref())?;
-    Ok(Json(ws.bids_report(Some(&shop), date).await?).into_response())
+    Ok(Json(ws.bids_report(Some(&shop), date).await?))
 }
 
 /// `GET /api/v1/shops/{shop}/bids/audit`.
 pub(crate) async fn audit(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Audit>, ApiError> {
     let state = ws.state().await?;
-    let changes = state.bid_changes(&shop).await?;
-    let log = state.bid_change_log(&shop).await?;
-    let holds = state.plan_holds(&shop).await?;
-    Ok(Json(serde_json::json!({ "changes": changes, "log": log, "holds": holds })).into_response())
+    Ok(Json(Audit {
+        changes: state.bid_changes(&shop).await?,
+        log: state.bid_change_log(&shop).await?,
+        holds: state.plan_holds(&shop).await?,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -47,7 +49,7 @@ pub(crate) async fn decide(
     ShopAccess { auth: a, .. }: ShopAccess,
     Path((shop, verb)): Path<(String, String)>,
     body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Json<vitrine_lake::BidChangeRecord>, ApiError> {
     let status = match verb.as_str() {
         "approve" => "approved",
         "reject" => "rejected",
@@ -63,7 +65,7 @@ pub(crate) async fn decide(
         .decide_bid(&shop, &b.id, status, &a.name, b.confirm, b.note.as_deref())
         .await?;
     ws.invalidate_reviews();
-    Ok(Json(rec).into_response())
+    Ok(Json(rec))
 }
 
 #[derive(Deserialize)]
@@ -79,7 +81,7 @@ pub(crate) async fn hold(
     State(ws): State<Shared>,
     ShopAccess { shop, auth: a }: ShopAccess,
     body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Json<HoldSet>, ApiError> {
     let b: Hold = json_body(&body)?;
     if b.plan.trim().is_empty() {
         return Err(ApiError::bad_request("plan must not be empty"));
@@ -89,5 +91,9 @@ pub(crate) async fn hold(
         .set_plan_hold(&shop, &b.plan, b.hold, &a.name, b.note.as_deref())
         .await?;
     ws.invalidate_reviews();
-    Ok(Json(serde_json::json!({ "shop": shop, "plan": b.plan, "hold": b.hold })).into_response())
+    Ok(Json(HoldSet {
+        shop,
+        plan: b.plan,
+        hold: b.hold,
+    }))
 }

@@ -1,11 +1,11 @@
 //! Users and segments, cohorts, and experiments.
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
 use super::access::ShopAccess;
+use super::replies::*;
 use super::{parse_date, DateParam};
 use crate::auth::Auth;
 use crate::error::{json_body, ApiError};
@@ -27,7 +27,7 @@ pub(crate) async fn users(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<UserParams>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<vitrine_analytics::users::Segmented>, ApiError> {
     let date = parse_date(p.date.as_deref())?;
     let cuts = vitrine_app::users::parse_rfm_cuts(
         p.r_cuts.as_deref(),
@@ -41,7 +41,7 @@ pub(crate) async fn users(
             .then(b.value_index.total_cmp(&a.value_index))
     });
     seg.users.truncate(p.limit.unwrap_or(200));
-    Ok(Json(seg).into_response())
+    Ok(Json(seg))
 }
 
 /// `GET /api/v1/shops/{shop}/users/cohorts`.
@@ -49,17 +49,17 @@ pub(crate) async fn cohorts(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<DateParam>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<[vitrine_analytics::users::CohortMatrix; 2]>, ApiError> {
     let date = parse_date(p.date.as_deref())?;
-    Ok(Json(ws.cohorts(Some(&shop), date).await?).into_response())
+    Ok(Json(ws.cohorts(Some(&shop), date).await?))
 }
 
 /// `GET /api/v1/shops/{shop}/experiments`.
 pub(crate) async fn experiments(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
-) -> Result<Response, ApiError> {
-    Ok(Json(ws.state().await?.experiments(Some(&shop)).await?).into_response())
+) -> Result<Json<Vec<vitrine_lake::ExperimentRecord>>, ApiError> {
+    Ok(Json(ws.state().await?.experiments(Some(&shop)).await?))
 }
 
 /// `GET /api/v1/shops/{shop}/experiments/{id}`: the registration and its analysis.
@@ -68,7 +68,7 @@ pub(crate) async fn experiment(
     _: ShopAccess,
     Path((shop, id)): Path<(String, i64)>,
     Query(p): Query<DateParam>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<ExperimentResult>, ApiError> {
     let date = parse_date(p.date.as_deref())?;
     let e = ws
         .state()
@@ -79,15 +79,19 @@ pub(crate) async fn experiment(
         .filter(|e| e.shop == shop)
         .ok_or_else(|| ApiError::not_found(format!("shop {shop} has no experiment {id}")))?;
     let (analysis, days_run) = ws.experiment_analysis(&e, date, &|_| {}).await?;
-    Ok(
-        Json(serde_json::json!({ "experiment": e, "days_run": days_run, "analysis": analysis }))
-            .into_response(),
-    )
+    Ok(Json(ExperimentResult {
+        experiment: e,
+        days_run,
+        analysis,
+    }))
 }
 
 /// `POST /api/v1/experiments/analyze`: analyses summary counts posted as the CLI's
 /// `--input` JSON.
-pub(crate) async fn analyze(_: Auth, body: axum::body::Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn analyze(
+    _: Auth,
+    body: axum::body::Bytes,
+) -> Result<Json<vitrine_analytics::experiment::Outcome>, ApiError> {
     let req: vitrine_analytics::experiment::Request = json_body(&body)?;
     // Bounded work, but CPU work: off the async runtime, within its own time limit.
     let job = tokio::task::spawn_blocking(move || req.run(&req.settings()));
@@ -96,7 +100,7 @@ pub(crate) async fn analyze(_: Auth, body: axum::body::Bytes) -> Result<Response
         .map_err(|_| ApiError::timed_out(ANALYZE_LIMIT.as_secs()))?
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    Ok(Json(out).into_response())
+    Ok(Json(out))
 }
 
 /// How long an analysis of posted counts may take.

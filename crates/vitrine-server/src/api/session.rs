@@ -11,6 +11,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use vitrine_lake::utc_stamp;
 
+use super::replies::*;
 use crate::auth::{self, Auth, Credential};
 use crate::error::{json_body, ApiError};
 use crate::Shared;
@@ -114,7 +115,7 @@ pub(crate) async fn logout(State(ws): State<Shared>, a: Auth) -> Result<Response
     }
     Ok((
         [(header::SET_COOKIE, auth::session_clear_cookie())],
-        Json(serde_json::json!({ "logged_out": a.name })),
+        Json(LoggedOut { logged_out: a.name }),
     )
         .into_response())
 }
@@ -135,7 +136,7 @@ pub(crate) async fn create_token(
     State(ws): State<Shared>,
     a: Auth,
     body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Json<TokenIssued>, ApiError> {
     let t: NewToken = json_body(&body)?;
     if t.name.trim().is_empty() || t.name.chars().count() > auth::MAX_NAME {
         return Err(ApiError::bad_request(format!(
@@ -144,7 +145,11 @@ pub(crate) async fn create_token(
         )));
     }
     let (id, token) = auth::issue_token(ws.state().await?, a.user_id, &t.name).await?;
-    Ok(Json(serde_json::json!({ "id": id, "name": t.name, "token": token })).into_response())
+    Ok(Json(TokenIssued {
+        id,
+        name: t.name,
+        token,
+    }))
 }
 
 /// `DELETE /api/v1/tokens/{id}`.
@@ -152,10 +157,10 @@ pub(crate) async fn revoke_token(
     State(ws): State<Shared>,
     a: Auth,
     Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<TokenRevoked>, ApiError> {
     if !ws.state().await?.revoke_api_token(a.user_id, id).await? {
         return Err(ApiError::not_found(format!("you have no token {id}")));
     }
     auth::forget_identities();
-    Ok(Json(serde_json::json!({ "revoked": id })).into_response())
+    Ok(Json(TokenRevoked { revoked: id }))
 }

@@ -8,25 +8,30 @@ use vitrine_core::{Dim, Lang, MetricQuery, TimeGrain};
 use vitrine_lake::AlertStatus;
 
 use super::access::ShopAccess;
+use super::replies::*;
 use super::{parse_date, parse_lang, DateParam};
 use crate::auth::Auth;
 use crate::error::{json_body, ApiError};
 use crate::Shared;
 
 /// `GET /api/v1/shops`: the shops the caller may see, with dates and role.
-pub(crate) async fn shops(State(ws): State<Shared>, a: Auth) -> Result<Response, ApiError> {
-    let list: Vec<serde_json::Value> = ws
+pub(crate) async fn shops(
+    State(ws): State<Shared>,
+    a: Auth,
+) -> Result<Json<Vec<ShopEntry>>, ApiError> {
+    let list = ws
         .shops()?
         .into_iter()
         .filter_map(|s| {
-            let role = a.role(&s.shop)?;
-            Some(serde_json::json!({
-                "shop": s.shop, "first_date": s.first_date, "last_date": s.last_date,
-                "role": role,
-            }))
+            Some(ShopEntry {
+                role: a.role(&s.shop)?,
+                shop: s.shop,
+                first_date: s.first_date,
+                last_date: s.last_date,
+            })
         })
         .collect();
-    Ok(Json(list).into_response())
+    Ok(Json(list))
 }
 
 #[derive(Deserialize)]
@@ -56,7 +61,7 @@ pub(crate) async fn review(
 pub(crate) async fn archive(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Archive>, ApiError> {
     let (shop, last) = ws.resolve(Some(&shop), None)?;
     let first = ws
         .lake
@@ -66,15 +71,14 @@ pub(crate) async fn archive(
     let q = MetricQuery::new(&["gmv", "orders"], first, last)
         .per(TimeGrain::Day)
         .filter(Dim::Shop, shop.clone());
-    let t = ws.metric(&q).await?;
-    let mut days = serde_json::to_value(&t).map_err(|e| ApiError::internal(e.to_string()))?;
-    if let Some(rows) = days.get_mut("rows").and_then(|r| r.as_array_mut()) {
-        rows.reverse();
-    }
-    Ok(Json(
-        serde_json::json!({ "shop": shop, "first_date": first, "last_date": last, "days": days }),
-    )
-    .into_response())
+    let mut days = ws.metric(&q).await?;
+    days.rows.reverse();
+    Ok(Json(Archive {
+        shop,
+        first_date: first,
+        last_date: last,
+        days,
+    }))
 }
 
 /// `GET /api/v1/metrics`: the catalog.
@@ -105,7 +109,7 @@ pub(crate) async fn metric(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<MetricParams>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<vitrine_core::MetricTable>, ApiError> {
     let (shop, last) = ws.resolve(Some(&shop), None)?;
     let to = parse_date(p.to.as_deref())?.unwrap_or(last);
     let from = parse_date(p.from.as_deref())?.unwrap_or(to);
@@ -150,7 +154,7 @@ pub(crate) async fn metric(
         .by(&dims)
         .per(grain)
         .filter(Dim::Shop, shop);
-    Ok(Json(ws.metric(&q).await?).into_response())
+    Ok(Json(ws.metric(&q).await?))
 }
 
 #[derive(Deserialize)]
@@ -163,7 +167,7 @@ pub(crate) async fn alerts(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<AlertParams>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Vec<vitrine_lake::AlertRecord>>, ApiError> {
     let status = p
         .status
         .as_deref()
@@ -171,7 +175,7 @@ pub(crate) async fn alerts(
         .map(AlertStatus::parse)
         .transpose()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    Ok(Json(ws.state().await?.alerts(Some(&shop), status).await?).into_response())
+    Ok(Json(ws.state().await?.alerts(Some(&shop), status).await?))
 }
 
 /// The alert `id` if it belongs to `shop`; other shops' alerts are not found.
@@ -189,14 +193,20 @@ pub(crate) async fn alert_history(
     State(ws): State<Shared>,
     _: ShopAccess,
     Path((shop, id)): Path<(String, i64)>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<AlertHistory>, ApiError> {
     shop_alert(&ws, &shop, id).await?;
     let rows = ws.state().await?.alert_history(id).await?;
-    let out: Vec<serde_json::Value> = rows
+    let history = rows
         .into_iter()
-        .map(|(at, from, to, actor, note)| serde_json::json!({ "at": at, "from": from, "to": to, "actor": actor, "note": note }))
+        .map(|(at, from, to, actor, note)| AlertChange {
+            at,
+            from,
+            to,
+            actor,
+            note,
+        })
         .collect();
-    Ok(Json(serde_json::json!({ "id": id, "history": out })).into_response())
+    Ok(Json(AlertHistory { id, history }))
 }
 
 #[derive(Deserialize, Default)]
@@ -212,7 +222,7 @@ pub(crate) async fn alert_action(
     ShopAccess { auth: a, .. }: ShopAccess,
     Path((shop, id, action)): Path<(String, i64, String)>,
     body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Option<vitrine_lake::AlertRecord>>, ApiError> {
     let b: ActionBody = if body.is_empty() {
         ActionBody::default()
     } else {
@@ -246,7 +256,7 @@ pub(crate) async fn alert_action(
     }
     ws.invalidate_reviews();
     let alert = state.alert(id).await?;
-    Ok(Json(alert).into_response())
+    Ok(Json(alert))
 }
 
 /// `GET /api/v1/shops/{shop}/targets`.
@@ -254,27 +264,39 @@ pub(crate) async fn targets(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<DateParam>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Targets>, ApiError> {
     let date = parse_date(p.date.as_deref())?;
     let rv = ws.review_cached(Some(&shop), date, Lang::Zh).await?;
-    let stored: Vec<serde_json::Value> = ws
+    let stored = ws
         .state()
         .await?
         .targets(&rv.shop)
         .await?
         .into_iter()
-        .map(|(metric, _, period, value)| serde_json::json!({ "metric": metric, "period": period, "value": value }))
+        .map(|(metric, _, period, value)| StoredTarget {
+            metric,
+            period,
+            value,
+        })
         .collect();
-    let kpis: Vec<serde_json::Value> = rv
+    let kpis = rv
         .kpis
         .iter()
-        .map(|k| serde_json::json!({ "metric": k.metric, "value": k.value, "target": k.target, "status": k.status }))
+        .map(|k| KpiTarget {
+            metric: k.metric.clone(),
+            value: k.value,
+            target: k.target,
+            status: k.status,
+        })
         .collect();
-    Ok(Json(serde_json::json!({
-        "shop": rv.shop, "date": rv.date, "tree": rv.targets, "pacing": rv.pacing,
-        "kpis": kpis, "stored": stored,
+    Ok(Json(Targets {
+        shop: rv.shop.clone(),
+        date: rv.date.clone(),
+        tree: rv.targets.clone(),
+        pacing: rv.pacing.clone(),
+        kpis,
+        stored,
     }))
-    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -290,9 +312,14 @@ pub(crate) async fn set_target(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Json<TargetSet>, ApiError> {
     let t: TargetBody = json_body(&body)?;
     ws.set_target(&shop, &t.metric, &t.period, t.value).await?;
     ws.invalidate_reviews();
-    Ok(Json(serde_json::json!({ "shop": shop, "metric": t.metric, "period": t.period, "value": t.value })).into_response())
+    Ok(Json(TargetSet {
+        shop,
+        metric: t.metric,
+        period: t.period,
+        value: t.value,
+    }))
 }
