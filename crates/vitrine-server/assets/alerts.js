@@ -3,10 +3,10 @@
 (function () {
   "use strict";
   const I18N = {
-    zh: { title: "预警", status: "状态", all: "全部", open: "待处理", acknowledged: "已确认", resolved: "已解决", lifecycle: "预警处理", history: "处理记录",
+    zh: { title: "预警", status: "状态", all: "全部", lifecycle: "预警处理", history: "处理记录",
       today: "今日诊断（主因与预案）", severity: "级别", rule: "规则", metric: "指标", scope: "范围", message: "说明", owner: "负责人", last: "最近日期",
       count: "次数", actions: "操作", ack: "确认", resolve: "解决", assign: "指派", assignTo: "指派给：", rootCause: "主因", playbook: "预案", standing: "持续" },
-    en: { title: "Alerts", status: "Status", all: "All", open: "Open", acknowledged: "Acknowledged", resolved: "Resolved", lifecycle: "Alert handling", history: "History",
+    en: { title: "Alerts", status: "Status", all: "All", lifecycle: "Alert handling", history: "History",
       today: "Today's diagnosis (root causes and playbooks)", severity: "Severity", rule: "Rule", metric: "Metric", scope: "Scope", message: "Message", owner: "Owner",
       last: "Last day", count: "Count", actions: "Actions", ack: "Acknowledge", resolve: "Resolve", assign: "Assign", assignTo: "Assign to:", rootCause: "Root cause",
       playbook: "Playbook", standing: "standing" },
@@ -29,7 +29,7 @@
       { key: "id", label: "#" }, { key: "severity", label: t("severity"), value: (a) => V.label("severity", a.severity), fmt: (v, a) => `<span class="sev-${esc(a.severity)}">${esc(v)}</span>` },
       { key: "rule", label: t("rule"), value: (a) => V.label("rule", a.rule) }, { key: "metric", label: t("metric"), value: (a) => V.label("metric", a.metric) },
       { key: "scope", label: t("scope"), value: (a) => V.scope(a.scope) }, { key: "message", label: t("message") },
-      { key: "status", label: t("status"), fmt: (v) => esc(t(v)) }, { key: "owner", label: t("owner") }, { key: "last_date", label: t("last") },
+      { key: "status", label: t("status"), value: (a) => V.label("alert_status", a.status) }, { key: "owner", label: t("owner") }, { key: "last_date", label: t("last") },
       { key: "occurrences", label: t("count") },
       { key: "actions", label: t("actions"), value: () => "", fmt: (_, a) => `<button type="button" data-act="history" data-id="${a.id}">${t("history")}</button>` +
         (ops && a.status === "open" ? ` <button type="button" data-act="ack" data-id="${a.id}">${t("ack")}</button>` : "") +

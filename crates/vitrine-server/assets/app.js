@@ -7,17 +7,17 @@
       message: "说明", playbook: "预案", target: "目标", vsLastWeek: "周同比", none: "今日无预警", leak: "漏损最大环节：",
       actual: "实际", expected: "应完成", projected: "预计", onTrack: "达标", offTrack: "落后", switchTo: "English",
       users: "用户分层", experiments: "实验", navUsers: "用户分层", navExperiments: "实验", noExperiments: "暂无进行中的实验", recall: "召回候选", days: "天",
-      stage: { new: "新客", active: "活跃", silent: "沉默", churned: "流失", recalled: "召回" }, tier: "层",
+      tier: "层",
       rootCause: "主因", standing: "持续", risk: "风险指数", riskIndicators: "风险因子（概率×影响）", indicator: "因子", score: "分值", grade: "等级",
-      grades: { low: "低", medium: "中", high: "高", critical: "极高" }, forecast: "30 天预测", history: "近 4 周", reserve: "风险准备金" },
+      forecast: "30 天预测", history: "近 4 周", reserve: "风险准备金" },
     en: { title: "Overview", shop: "Shop", date: "Date", kpis: "KPIs vs targets", pacing: "Target pacing", trends: "Last 30 days",
       funnel: "Conversion funnel", traffic: "Traffic mix", alerts: "Alerts", actions: "Today's actions", severity: "Severity", rule: "Rule", scope: "Scope",
       message: "Message", playbook: "Playbook", target: "target", vsLastWeek: "vs last week", none: "No alerts today", leak: "Leakiest step: ",
       actual: "actual", expected: "expected", projected: "projected", onTrack: "on track", offTrack: "behind", switchTo: "中文",
       users: "User segments", experiments: "Experiments", navUsers: "Users", navExperiments: "Experiments", noExperiments: "No running experiments", recall: "recall candidates", days: "days",
-      stage: { new: "new", active: "active", silent: "silent", churned: "churned", recalled: "recalled" }, tier: "tier",
+      tier: "tier",
       rootCause: "Root cause", standing: "standing", risk: "Risk index", riskIndicators: "Risk factors (probability × impact)", indicator: "Factor", score: "Score", grade: "Grade",
-      grades: { low: "low", medium: "medium", high: "high", critical: "critical" }, forecast: "30-day forecast", history: "last 4 weeks", reserve: "risk reserve" },
+      forecast: "30-day forecast", history: "last 4 weeks", reserve: "risk reserve" },
   };
   const $ = V.$;
 
@@ -58,7 +58,7 @@
     body.innerHTML = all.length ? all.join("") : `<tr><td colspan="6">${t.none}</td></tr>`;
     const ri = rv.risk_index;
     $("risk-value").innerHTML = `<div class="card" data-grade="${esc(ri.grade)}"><div class="name">${t.risk}</div><div class="value">${ri.value.toFixed(0)}</div>
-      <div class="sub">${esc(t.grades[ri.grade] || ri.grade)} · ${t.forecast} ${(ri.forecast.length ? ri.forecast[ri.forecast.length - 1].value : ri.value).toFixed(0)} · ${t.reserve} ${fmt(ri.reserve_yuan, "yuan")}</div></div>`;
+      <div class="sub">${esc(V.label("grade", ri.grade))} · ${t.forecast} ${(ri.forecast.length ? ri.forecast[ri.forecast.length - 1].value : ri.value).toFixed(0)} · ${t.reserve} ${fmt(ri.reserve_yuan, "yuan")}</div></div>`;
     const rc = V.chart("risk-chart");
     const hist = ri.history.concat([{ date: rv.date, value: ri.value }]);
     rc.setOption({ tooltip: { trigger: "axis" }, legend: { data: [t.history, t.forecast] }, xAxis: { type: "category", data: hist.map((p) => p.date).concat(ri.forecast.map((p) => p.date)) },
@@ -66,11 +66,11 @@
         { name: t.history, type: "line", showSymbol: false, data: hist.map((p) => +p.value.toFixed(1)) },
         { name: t.forecast, type: "line", showSymbol: false, lineStyle: { type: "dashed" }, data: hist.map(() => null).concat(ri.forecast.map((p) => +p.value.toFixed(1))) }] });
     $("risk-indicators").querySelector("tbody").innerHTML = ri.indicators.map((i) => `<tr title="${esc(i.formula)}"><td>${esc(i.name)}</td>
-      <td>${i.score === null ? "–" : i.score.toFixed(0)}</td><td>${i.probability}×${i.impact}</td><td class="grade-${esc(i.grade)}">${esc(t.grades[i.grade] || i.grade)}</td></tr>`).join("");
+      <td>${i.score === null ? "–" : i.score.toFixed(0)}</td><td>${i.probability}×${i.impact}</td><td class="grade-${esc(i.grade)}">${esc(V.label("grade", i.grade))}</td></tr>`).join("");
     $("actions").innerHTML = rv.actions.map((a) => `<li><b>${esc(a.title)}</b><br>${esc(a.detail)}</li>`).join("");
     const u = rv.users;
     $("users").innerHTML = u ? Object.entries(u.stages).map(([k, v]) => `<div class="card" data-stage="${esc(k)}">
-      <div class="name">${esc(t.stage[k] || k)}</div><div class="value">${v.toLocaleString()}</div>
+      <div class="name">${esc(V.label("stage", k))}</div><div class="value">${v.toLocaleString()}</div>
       <div class="sub">${(100 * v / u.users).toFixed(1)}%</div></div>`).join("") +
       `<div class="card"><div class="name">${t.recall}</div><div class="value">${u.recall.toLocaleString()}</div>
       <div class="sub">${Object.entries(u.tiers).map(([k, v]) => t.tier + k + " " + v).join(" · ")}</div></div>` : "";

@@ -4,10 +4,10 @@
   "use strict";
   const I18N = {
     zh: { title: "A/B 实验", registry: "实验列表", name: "名称", metric: "指标", window: "周期", verdict: "结论", status: "状态",
-      calc: "快速分析（按汇总数据）", hint: "每行一个组：名称, 样本量, 转化数（第一行为对照组）", method: "方法", analyze: "分析",
+      calc: "快速分析（按汇总数据）", hint: "每行一个组：名称, 样本量, 转化数（第一行为对照组）", method: "方法", frequentist: "频率学派检验", bayesian: "贝叶斯分析", analyze: "分析",
       lift: "提升", p: "p 值", win: "胜出概率" },
     en: { title: "A/B experiments", registry: "Registered experiments", name: "Name", metric: "Metric", window: "Window", verdict: "Verdict", status: "Status",
-      calc: "Quick analysis (summary counts)", hint: "One variant per line: name, units, conversions (control first)", method: "Method", analyze: "Analyze",
+      calc: "Quick analysis (summary counts)", hint: "One variant per line: name, units, conversions (control first)", method: "Method", frequentist: "Frequentist test", bayesian: "Bayesian", analyze: "Analyze",
       lift: "lift", p: "p-value", win: "chance to win" },
   };
   const $ = V.$, t = V.t, esc = V.esc;

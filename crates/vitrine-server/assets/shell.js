@@ -114,6 +114,11 @@
   V.applyI18n = function () {
     document.documentElement.lang = V.lang === "zh" ? "zh-CN" : "en";
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = V.t(el.dataset.i18n); });
+    // `data-label="kind:code"`: the label table's words for a code (select options, legends).
+    document.querySelectorAll("[data-label]").forEach((el) => {
+      const [kind, code] = el.dataset.label.split(":");
+      el.textContent = V.label(kind, code);
+    });
     document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = V.t(el.dataset.i18nPlaceholder); });
     if ($("lang")) $("lang").textContent = V.t("switchTo");
     if (V.page) document.title = V.t("title") + " · Vitrine";

@@ -4,17 +4,15 @@
   "use strict";
   const I18N = {
     zh: { title: "用户分层", stages: "生命周期", rfm: "RFM 分群", tiers: "五层分层", cohorts: "同期群留存（按首购月）", recall: "召回名单",
-      stage: "阶段", tier: "层级", value: "价值指数", clv: "预测 CLV", since: "未购天数", segment: "RFM 分群", tierPrefix: "层", user: "用户",
-      names: { new: "新客", active: "活跃", silent: "沉默", churned: "流失", recalled: "召回" } },
+      stage: "阶段", tier: "层级", value: "价值指数", clv: "预测 CLV", since: "未购天数", segment: "RFM 分群", tierPrefix: "层", user: "用户" },
     en: { title: "User segments", stages: "Lifecycle", rfm: "RFM segments", tiers: "Five tiers", cohorts: "Cohort retention (by first-purchase month)", recall: "Recall list",
-      stage: "Stage", tier: "Tier", value: "Value index", clv: "Predicted CLV", since: "Days since last", segment: "RFM segment", tierPrefix: "tier", user: "User",
-      names: { new: "new", active: "active", silent: "silent", churned: "churned", recalled: "recalled" } },
+      stage: "Stage", tier: "Tier", value: "Value index", clv: "Predicted CLV", since: "Days since last", segment: "RFM segment", tierPrefix: "tier", user: "User" },
   };
   const $ = V.$, t = V.t, esc = V.esc;
   async function load() {
     const [seg, cohorts] = await Promise.all([V.api(V.shopApi("/users?limit=500&date=" + V.date)), V.api(V.shopApi("/users/cohorts?date=" + V.date))]);
-    const s = seg.sizes, names = t("names"), cohort = cohorts[0];
-    $("stages").innerHTML = Object.entries(s.stages).map(([k, v]) => `<div class="card" data-stage="${esc(k)}"><div class="name">${esc(names[k] || k)}</div>
+    const s = seg.sizes, cohort = cohorts[0];
+    $("stages").innerHTML = Object.entries(s.stages).map(([k, v]) => `<div class="card" data-stage="${esc(k)}"><div class="name">${esc(V.label("stage", k))}</div>
       <div class="value">${v.toLocaleString()}</div><div class="sub">${(100 * v / s.users).toFixed(1)}%</div></div>`).join("");
     const bar = (id, entries) => V.chart(id).setOption({ tooltip: {}, grid: { left: 120, right: 16, top: 10, bottom: 24 }, xAxis: { type: "value" },
       yAxis: { type: "category", data: entries.map((e) => e[0]) }, series: [{ type: "bar", data: entries.map((e) => e[1]) }] });
