@@ -131,18 +131,19 @@ impl Workspace {
         // readers queued behind one build all take its result.
         let seen = cache.generation.load(Ordering::SeqCst);
         let version = snap.version();
-        let hit = || {
+        // A current entry; with `fresh`, also younger than the TTL.
+        let hit = |fresh: bool| {
             cache.built.lock().ok().and_then(|c| {
                 c.get(&key)
                     .filter(|e| {
                         e.lake_version == version
                             && e.generation >= seen
-                            && e.built.elapsed() < REVIEW_TTL
+                            && (!fresh || e.built.elapsed() < REVIEW_TTL)
                     })
                     .cloned()
             })
         };
-        if let Some(entry) = hit() {
+        if let Some(entry) = hit(true) {
             return Ok(entry);
         }
         let lock = cache
@@ -150,8 +151,16 @@ impl Workspace {
             .lock()
             .map(|mut b| Arc::clone(b.entry(key.clone()).or_default()))
             .unwrap_or_default();
-        let _one_build = lock.lock().await;
-        if let Some(entry) = hit() {
+        // Past its TTL only (same lake version, no write since): one request rebuilds while
+        // the others keep getting the old entry instead of queueing behind the rebuild.
+        let _one_build = match lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => match hit(false) {
+                Some(stale) => return Ok(stale),
+                None => lock.lock().await,
+            },
+        };
+        if let Some(entry) = hit(true) {
             return Ok(entry);
         }
         let generation = cache.generation.load(Ordering::SeqCst);

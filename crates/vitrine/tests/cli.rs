@@ -335,11 +335,15 @@ fn targets_can_be_set_and_drive_the_review() {
         .find(|k| k["metric"] == "ctr")
         .unwrap();
     assert_eq!(ctr["target"], 0.05);
-    for q in rv["targets"]["quarters"].as_array().unwrap() {
+    // The quarters split the year: a quarter of it each, ± 10 % by season, adding up to it.
+    let quarters = rv["targets"]["quarters"].as_array().unwrap();
+    let sum: f64 = quarters.iter().map(|q| q.as_f64().unwrap()).sum();
+    assert!((sum / 36_500_000.0 - 1.0).abs() < 1e-9, "quarters sum to {sum}");
+    for q in quarters {
         let share = q.as_f64().unwrap() / 36_500_000.0;
         assert!(
-            (0.252 - 1e-9..=0.308 + 1e-9).contains(&share),
-            "each quarter gets 28 % ± 10 %: {share}"
+            (0.25 * 0.9 / 1.1..=0.25 * 1.1 / 0.9).contains(&share),
+            "each quarter gets a quarter ± 10 %: {share}"
         );
     }
     let bad = vitrine(

@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde_json::json;
-use vitrine_core::{metric, Lang};
+use vitrine_core::Lang;
 
 use super::context::Ctx;
-use super::findings::stock_findings_on;
-use super::{days, Alert, KpiStatus};
+use super::{days, Alert};
 use crate::diagnosis::Cubes;
 use crate::monitor::{Finding, Rules};
 use crate::playbook;
@@ -19,8 +18,9 @@ use crate::targets::{month_of, pace, TargetTree};
 type Condition = (&'static str, &'static str, String);
 
 impl Ctx<'_> {
-    /// Conditions alerted on one of the `alert_repeat_days` days before the review day:
-    /// if they still hold today they are standing alerts, not new ones.
+    /// Conditions alerted on one of the `alert_repeat_days` days before the review day (by
+    /// every rule that can be judged on an earlier day): if they still hold today they are
+    /// standing alerts, not new ones.
     pub fn earlier_conditions(
         &self,
         rules: &Rules<'_>,
@@ -36,12 +36,9 @@ impl Ctx<'_> {
         let mut before = Vec::new();
         for back in 1..=repeat {
             let day = days(self.req.date, back);
-            for k in self.kpis_on(day, tree, main_category) {
-                if k.status == KpiStatus::Alert {
-                    if let Some(m) = metric::metric(&k.metric) {
-                        before.push(("target_deviation", m.id, format!("shop:{}", self.req.shop)));
-                    }
-                }
+            let kpis = self.kpis_on(day, tree, main_category);
+            for f in self.day_findings(rules, day, &kpis) {
+                before.push((f.rule, f.metric, f.scope));
             }
             let (dms, dme) = month_of(day);
             if day >= dms.max(first) {
@@ -58,9 +55,6 @@ impl Ctx<'_> {
                 {
                     before.push((f.rule, f.metric, f.scope));
                 }
-            }
-            for f in stock_findings_on(rules, &self.inputs.stock_cube, Some(day)) {
-                before.push((f.rule, f.metric, f.scope));
             }
         }
         before

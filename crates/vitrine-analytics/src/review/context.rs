@@ -46,10 +46,9 @@ impl Ctx<'_> {
             .collect()
     }
 
-    /// Median of the same weekday over the previous `baseline_weeks` weeks.
-    pub fn weekday_baseline(&self, metric: &str) -> Option<f64> {
-        let vals = self.same_weekday(metric, self.req.date);
-        median(&vals)
+    /// Median of `d`'s weekday over the `baseline_weeks` weeks before it.
+    pub fn weekday_baseline(&self, metric: &str, d: NaiveDate) -> Option<f64> {
+        median(&self.same_weekday(metric, d))
     }
 
     /// `metric` on the same weekday of the `baseline_weeks` weeks before `d`.
@@ -60,17 +59,18 @@ impl Ctx<'_> {
             .collect()
     }
 
-    /// Σ num / Σ den of two additive daily metrics over the `n` days before the review date
-    /// (the ratio-of-sums baseline of the rate they form); `None` without volume.
+    /// Σ num / Σ den of two additive daily metrics over the `n` days before `day` (the
+    /// ratio-of-sums baseline of the rate they form); `None` without volume.
     pub fn baseline_sum_ratio_opt(
         &self,
         num_metric: &str,
         den_metric: &str,
+        day: NaiveDate,
         n: i64,
     ) -> Option<f64> {
         let (mut num, mut den) = (0.0, 0.0);
         for i in 1..=n {
-            let d = days(self.req.date, i);
+            let d = days(day, i);
             if let (Some(a), Some(b)) =
                 (self.day_value(num_metric, d), self.day_value(den_metric, d))
             {
@@ -81,8 +81,14 @@ impl Ctx<'_> {
         (den > 0.0).then(|| num / den)
     }
 
-    pub fn baseline_sum_ratio(&self, num_metric: &str, den_metric: &str, n: i64) -> f64 {
-        self.baseline_sum_ratio_opt(num_metric, den_metric, n)
+    pub fn baseline_sum_ratio(
+        &self,
+        num_metric: &str,
+        den_metric: &str,
+        day: NaiveDate,
+        n: i64,
+    ) -> f64 {
+        self.baseline_sum_ratio_opt(num_metric, den_metric, day, n)
             .unwrap_or(0.0)
     }
 

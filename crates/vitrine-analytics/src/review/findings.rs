@@ -12,15 +12,40 @@ use super::{days, Kpi, KpiStatus};
 use crate::monitor::{Finding, Rules};
 
 impl Ctx<'_> {
-    /// Shop-level rules: CPA and complaint rises, level limits, traffic quality.
-    pub fn shop_findings(&self, rules: &Rules<'_>) -> Vec<Finding> {
-        let d = self.req.date;
+    /// Every finding of day `d` that can be judged on any day of the inputs (everything but
+    /// the category rule, whose table holds the review day only); the review day's, or an
+    /// earlier day's to tell standing alerts from new ones.
+    pub fn day_findings(&self, rules: &Rules<'_>, d: NaiveDate, kpis: &[Kpi]) -> Vec<Finding> {
+        let i = self.inputs;
+        let today = d == self.req.date;
+        let mut out = super::kpis::kpi_findings(rules, kpis);
+        out.extend(self.shop_findings(rules, d));
+        out.extend(plan_findings(rules, &i.plans, d));
+        out.extend(segment_findings(rules, &i.regions, "region", d));
+        out.extend(segment_findings(rules, &i.devices, "device", d));
+        out.extend(if today {
+            stock_findings_on(rules, &i.stock, None)
+        } else {
+            stock_findings_on(rules, &i.stock_cube, Some(d))
+        });
+        let base_rate = self.baseline_sum_ratio("complaints", "order_count", d, 28);
+        out.extend(if today {
+            complaint_findings(rules, &i.complaints, None, base_rate)
+        } else {
+            complaint_findings(rules, &i.complaint_cube, Some(d), base_rate)
+        });
+        out.extend(self.trend_findings(rules, d, kpis));
+        out
+    }
+
+    /// Shop-level rules on day `d`: CPA and complaint rises, level limits, traffic quality.
+    fn shop_findings(&self, rules: &Rules<'_>, d: NaiveDate) -> Vec<Finding> {
         let scope = format!("shop:{}", self.req.shop);
         let mut out = Vec::new();
         let v = |m: &str| self.day_value(m, d);
         if let (Some(spend), Some(cpa_base)) = (
             v("spend"),
-            self.baseline_sum_ratio_opt("spend", "conversions", 14),
+            self.baseline_sum_ratio_opt("spend", "conversions", d, 14),
         ) {
             out.extend(rules.cpa_rise(
                 scope.clone(),
@@ -34,7 +59,7 @@ impl Ctx<'_> {
                 scope,
                 c,
                 o,
-                self.baseline_sum_ratio("complaints", "order_count", 28),
+                self.baseline_sum_ratio("complaints", "order_count", d, 28),
             ));
         }
         for (key, id, below) in LEVELS {
@@ -44,7 +69,7 @@ impl Ctx<'_> {
         }
         let parts: Vec<f64> = ["cvr", "avg_dwell", "interaction_rate"]
             .iter()
-            .filter_map(|m| Some(v(m)? / self.weekday_baseline(m).filter(|b| *b > 0.0)?))
+            .filter_map(|m| Some(v(m)? / self.weekday_baseline(m, d).filter(|b| *b > 0.0)?))
             .collect();
         if parts.len() == 3 {
             out.extend(rules.traffic_quality(100.0 * parts.iter().sum::<f64>() / 3.0));
@@ -52,9 +77,9 @@ impl Ctx<'_> {
         out
     }
 
-    /// Relative-change rules on the headline KPIs and 72-hour forecasts on the level limits.
-    pub fn trend_findings(&self, rules: &Rules<'_>, kpis: &[Kpi]) -> Vec<Finding> {
-        let d = self.req.date;
+    /// Relative-change rules on the headline KPIs and 72-hour forecasts on the level limits,
+    /// on day `d` (whose KPI cards are `kpis`).
+    fn trend_findings(&self, rules: &Rules<'_>, d: NaiveDate, kpis: &[Kpi]) -> Vec<Finding> {
         let mut out = Vec::new();
         for id in ["gmv", "orders", "ctr", "cvr", "roi"] {
             // A KPI already off target has its alert; a relative drop adds nothing.
@@ -104,12 +129,8 @@ const LEVELS: [(&str, &str, bool); 3] = [
     ("cost_per_exposure_max", "cost_per_exposure", false),
 ];
 
-/// CTR floors and CPA rises of the day's paid plans.
-pub(super) fn plan_findings(
-    rules: &Rules<'_>,
-    plans: &MetricTable,
-    date: NaiveDate,
-) -> Vec<Finding> {
+/// CTR floors and CPA rises of the paid plans on `date`, against the days before it.
+fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec<Finding> {
     let today = date.to_string();
     let (spend, imp, ctr, conv) = (
         col(plans, "spend"),
@@ -121,7 +142,7 @@ pub(super) fn plan_findings(
     for r in plans
         .rows
         .iter()
-        .filter(|r| r.period.as_deref() != Some(today.as_str()))
+        .filter(|r| r.period.as_deref().is_some_and(|p| p < today.as_str()))
     {
         let e = base.entry(r.key[0].as_str()).or_default();
         e.0 += val(r, spend);
@@ -148,8 +169,9 @@ pub(super) fn plan_findings(
     out
 }
 
-/// Segments (regions, devices) whose share of the day's orders fell below their baseline.
-pub(super) fn segment_findings(
+/// Segments (regions, devices) whose share of the orders on `date` fell below their share
+/// over the days before it.
+fn segment_findings(
     rules: &Rules<'_>,
     t: &MetricTable,
     dim: &str,
@@ -160,10 +182,13 @@ pub(super) fn segment_findings(
     let mut base: BTreeMap<&str, f64> = BTreeMap::new();
     let mut now: BTreeMap<&str, f64> = BTreeMap::new();
     for r in &t.rows {
-        let target = if r.period.as_deref() == Some(today.as_str()) {
-            &mut now
-        } else {
-            &mut base
+        let Some(p) = r.period.as_deref() else {
+            continue;
+        };
+        let target = match p.cmp(today.as_str()) {
+            std::cmp::Ordering::Equal => &mut now,
+            std::cmp::Ordering::Less => &mut base,
+            std::cmp::Ordering::Greater => continue,
         };
         *target.entry(r.key[0].as_str()).or_default() += val(r, c);
     }
@@ -201,15 +226,19 @@ pub(super) fn stock_findings_on(
         .collect()
 }
 
-/// Products whose complaint rate rose against the shop's baseline rate.
-pub(super) fn complaint_findings(
+/// Products whose complaint rate rose against the shop's baseline rate: the rows of a
+/// table without periods, or those of `date` in a per-day cube.
+fn complaint_findings(
     rules: &Rules<'_>,
     t: &MetricTable,
+    date: Option<NaiveDate>,
     base_rate: f64,
 ) -> Vec<Finding> {
     let (c, o) = (col(t, "complaints"), col(t, "order_count"));
+    let day = date.map(|d| d.to_string());
     t.rows
         .iter()
+        .filter(|r| day.is_none() || r.period == day)
         .filter_map(|r| {
             rules.complaint_rise(
                 format!("product:{}", r.key[0]),

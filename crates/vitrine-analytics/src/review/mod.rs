@@ -137,20 +137,8 @@ impl Ctx<'_> {
 
     /// Every monitor's findings of the review day, before execution deviation.
     fn findings(&self, rules: &Rules<'_>, kpis: &[Kpi]) -> Vec<crate::monitor::Finding> {
-        let (i, d) = (self.inputs, self.req.date);
-        let mut out = kpis::kpi_findings(rules, kpis);
-        out.extend(self.shop_findings(rules));
-        out.extend(findings::plan_findings(rules, &i.plans, d));
-        out.extend(findings::segment_findings(rules, &i.regions, "region", d));
-        out.extend(findings::segment_findings(rules, &i.devices, "device", d));
-        out.extend(findings::stock_findings_on(rules, &i.stock, None));
-        out.extend(findings::complaint_findings(
-            rules,
-            &i.complaints,
-            self.baseline_sum_ratio("complaints", "order_count", 28),
-        ));
-        out.extend(findings::category_findings(rules, &i.categories));
-        out.extend(self.trend_findings(rules, kpis));
+        let mut out = self.day_findings(rules, self.req.date, kpis);
+        out.extend(findings::category_findings(rules, &self.inputs.categories));
         out
     }
 
@@ -205,3 +193,6 @@ impl Ctx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
