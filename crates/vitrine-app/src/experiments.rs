@@ -2,7 +2,9 @@
 //! catalog rate (e.g. clicks / impressions for `ctr`) over the experiment's window.
 
 use chrono::NaiveDate;
-use vitrine_analytics::experiment::{analyze, Analysis, ExperimentVerdict, Settings, Variant};
+use vitrine_analytics::experiment::{
+    analyze, Analysis, ExperimentVerdict, Method, Settings, Variant,
+};
 use vitrine_core::metric::{metric, Formula, METRICS};
 use vitrine_core::{Dim, MetricQuery};
 use vitrine_lake::{Engine, ExperimentRecord};
@@ -102,8 +104,11 @@ impl Workspace {
             });
         }
         let days_run = ((end - start).num_days() + 1) as f64;
+        let higher_is_better = metric(&e.metric)
+            .is_none_or(|m| m.direction == vitrine_core::metric::Direction::HigherIsBetter);
         let mut s = Settings {
             days_run: Some(days_run),
+            higher_is_better,
             min_days: e.min_days as f64,
             planned_n: e.planned_n,
             ..Settings::default()
@@ -116,7 +121,9 @@ impl Workspace {
 }
 
 impl Snapshot {
-    /// Verdicts of a shop's running experiments that have started by `date`.
+    /// Verdicts of a shop's running experiments that have started by `date`, with the
+    /// always-valid sequential test: the review looks every day, and a fixed-horizon test
+    /// looked at daily would call a winner in far more than 5 % of A/A tests.
     pub async fn experiment_verdicts(&self) -> Result<Vec<ExperimentVerdict>, AppError> {
         let (shop, date) = (self.shop.as_str(), self.date);
         let list = self.state().await?.experiments(Some(shop)).await?;
@@ -128,7 +135,9 @@ impl Snapshot {
             // An arm without data yet is not an error of the review: skip that experiment.
             if let Ok((analysis, days_run)) = self
                 .workspace()
-                .experiment_analysis_at(self.engine(), &e, Some(date), &|_| {})
+                .experiment_analysis_at(self.engine(), &e, Some(date), &|s| {
+                    s.method = Method::Sequential
+                })
                 .await
             {
                 out.push(ExperimentVerdict {

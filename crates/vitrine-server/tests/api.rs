@@ -525,7 +525,10 @@ async fn targets_and_the_alert_lifecycle() {
     assert!((sum / 12_000_000.0 - 1.0).abs() < 1e-9, "{sum}");
     for q in quarters {
         let share = q.as_f64().unwrap() / 12_000_000.0;
-        assert!((0.25 * 0.9 / 1.1..=0.25 * 1.1 / 0.9).contains(&share), "{share}");
+        assert!(
+            (0.25 * 0.9 / 1.1..=0.25 * 1.1 / 0.9).contains(&share),
+            "{share}"
+        );
     }
     let (s, e) = send(
         &f.ws,

@@ -338,7 +338,10 @@ fn targets_can_be_set_and_drive_the_review() {
     // The quarters split the year: a quarter of it each, ± 10 % by season, adding up to it.
     let quarters = rv["targets"]["quarters"].as_array().unwrap();
     let sum: f64 = quarters.iter().map(|q| q.as_f64().unwrap()).sum();
-    assert!((sum / 36_500_000.0 - 1.0).abs() < 1e-9, "quarters sum to {sum}");
+    assert!(
+        (sum / 36_500_000.0 - 1.0).abs() < 1e-9,
+        "quarters sum to {sum}"
+    );
     for q in quarters {
         let share = q.as_f64().unwrap() / 36_500_000.0;
         assert!(

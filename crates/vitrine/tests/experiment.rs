@@ -268,8 +268,28 @@ fn a_registered_creative_test_is_read_from_the_lake_and_reaches_the_review() {
         ],
     ))
     .expect("json");
+    // The review looks every day, so it judges with the always-valid sequential test: the
+    // same counts, the same analysis as asking for that method.
+    let sequential: Value = serde_json::from_str(&vitrine_in(
+        data,
+        &[
+            "experiment",
+            "analyze",
+            "--id",
+            "1",
+            "--date",
+            "2026-11-21",
+            "--method",
+            "sequential",
+            "--format",
+            "json",
+        ],
+    ))
+    .expect("json");
     assert_eq!(review["experiments"][0]["id"], 1);
-    assert_eq!(review["experiments"][0]["analysis"], got);
+    assert_eq!(review["experiments"][0]["analysis"]["method"], "sequential");
+    assert_eq!(review["experiments"][0]["analysis"], sequential);
+    assert_eq!(sequential["control"], got["control"]);
     let users = &review["users"];
     assert!(users["users"].as_u64().unwrap_or(0) > 0, "{users}");
 

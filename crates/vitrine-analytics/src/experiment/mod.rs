@@ -104,6 +104,9 @@ pub struct Settings {
     /// Mixing variance τ² of the sequential test (on the effect's scale); default: the
     /// square of 10 % of the pooled mean (absolute; the pooled unit sd when that is 0) or 0.1² (relative).
     pub mixing_variance: Option<f64>,
+    /// Which way the metric improves: a significant move that way ships, the other way
+    /// stops (a complaint rate or a CPA improves downwards).
+    pub higher_is_better: bool,
 }
 
 impl Default for Settings {
@@ -119,6 +122,7 @@ impl Default for Settings {
             days_run: None,
             min_days: 7.0,
             mixing_variance: None,
+            higher_is_better: true,
         }
     }
 }
@@ -240,6 +244,9 @@ pub struct Request {
     pub days_run: Option<f64>,
     pub min_days: Option<f64>,
     pub mixing_variance: Option<f64>,
+    /// `false` for a metric that improves downwards (complaint rate, CPA).
+    #[serde(default)]
+    pub higher_is_better: Option<bool>,
 }
 
 /// One metric's variants in a multi-metric request.
@@ -284,6 +291,7 @@ impl Request {
             days_run: None,
             min_days: None,
             mixing_variance: None,
+            higher_is_better: None,
         }
     }
 
@@ -300,6 +308,7 @@ impl Request {
             days_run: self.days_run,
             min_days: self.min_days.unwrap_or(d.min_days),
             mixing_variance: self.mixing_variance,
+            higher_is_better: self.higher_is_better.unwrap_or(d.higher_is_better),
             ..d
         }
     }

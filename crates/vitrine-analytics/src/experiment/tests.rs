@@ -306,3 +306,37 @@ fn bad_input_is_named() {
     );
     assert!(analyze(&[prop("A", 10.0, 1.0)], &Settings::default()).is_err());
 }
+
+/// A metric that improves downwards (complaint rate, CPA): a significant rise is a loss and
+/// never ships; a significant fall is the win.
+#[test]
+fn verdicts_follow_the_metric_direction() {
+    let lower = Settings {
+        higher_is_better: false,
+        ..Settings::default()
+    };
+    // Complaint rate 10 % in control, 13 % in treatment: significantly worse.
+    let up = analyze(
+        &[prop("A", 1000.0, 100.0), prop("B", 1000.0, 130.0)],
+        &lower,
+    )
+    .unwrap();
+    assert!(up.treatments[0].significant);
+    assert_eq!(up.verdict.decision, "stop");
+    assert_eq!(up.verdict.winner.as_deref(), Some("A"));
+    // 13 % down to 10 %: the treatment wins.
+    let down = analyze(
+        &[prop("A", 1000.0, 130.0), prop("B", 1000.0, 100.0)],
+        &lower,
+    )
+    .unwrap();
+    assert_eq!(down.verdict.decision, "ship");
+    assert_eq!(down.verdict.winner.as_deref(), Some("B"));
+    // Higher is better (the default) reads the same data the other way.
+    let ctr = analyze(
+        &[prop("A", 1000.0, 130.0), prop("B", 1000.0, 100.0)],
+        &Settings::default(),
+    )
+    .unwrap();
+    assert_eq!(ctr.verdict.decision, "stop");
+}

@@ -33,11 +33,19 @@ impl Verdict {
             };
         }
         let immature = !warnings.is_empty();
+        // The estimate in the metric's better direction: a falling CPA is a gain.
+        let gain = |t: &Comparison| {
+            if s.higher_is_better {
+                t.estimate
+            } else {
+                -t.estimate
+            }
+        };
         let best = treatments
             .iter()
-            .filter(|t| t.significant && t.estimate > 0.0)
-            .max_by(|a, b| a.estimate.total_cmp(&b.estimate));
-        let worse = treatments.iter().all(|t| t.significant && t.estimate < 0.0);
+            .filter(|t| t.significant && gain(t) > 0.0)
+            .max_by(|a, b| gain(a).total_cmp(&gain(b)));
+        let worse = treatments.iter().all(|t| t.significant && gain(t) < 0.0);
         let effect = |t: &Comparison| describe(t, s);
         match (best, immature) {
             (Some(t), false) => Verdict {
@@ -92,20 +100,30 @@ fn describe(t: &Comparison, s: &Settings) -> (String, String) {
     match (s.method, t.chance_to_win) {
         (Method::Bayesian, Some(w)) => (
             format!(
-                "提升 {}，胜出概率 {:.1}%（{level} 可信区间 {interval}）",
+                "变化 {}，胜出概率 {:.1}%（{level} 可信区间 {interval}）",
                 fmt(t.estimate),
                 w * 100.0
             ),
             format!(
-                "lift {}, chance to win {:.1}% ({level} credible interval {interval})",
+                "change {}, chance to win {:.1}% ({level} credible interval {interval})",
                 fmt(t.estimate),
                 w * 100.0
             ),
         ),
-        _ => (
-            format!("提升 {}（{level} 置信区间 {interval}）", fmt(t.estimate)),
+        (Method::Sequential, _) => (
             format!(
-                "lift {} ({level} confidence interval {interval})",
+                "变化 {}（{level} 随时有效置信区间 {interval}，可每日查看）",
+                fmt(t.estimate)
+            ),
+            format!(
+                "change {} ({level} always-valid confidence interval {interval}, safe to check daily)",
+                fmt(t.estimate)
+            ),
+        ),
+        _ => (
+            format!("变化 {}（{level} 置信区间 {interval}）", fmt(t.estimate)),
+            format!(
+                "change {} ({level} confidence interval {interval})",
                 fmt(t.estimate)
             ),
         ),
