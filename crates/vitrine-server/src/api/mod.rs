@@ -14,7 +14,7 @@ mod session;
 mod shop;
 mod uploads;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
 use chrono::NaiveDate;
 use vitrine_core::Lang;
@@ -25,6 +25,24 @@ pub use openapi::openapi;
 use crate::error::ApiError;
 use crate::guard::time_limit;
 use crate::Shared;
+
+/// The handler of an endpoint and its time limit.
+#[derive(Clone, Copy)]
+pub enum Route {
+    /// Within the ordinary request time limit.
+    Normal(fn() -> MethodRouter<Shared>),
+    /// Uploads and imports, which stream to disk: within the import time limit.
+    Long(fn() -> MethodRouter<Shared>),
+}
+
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Route::Normal(_) => "Normal",
+            Route::Long(_) => "Long",
+        })
+    }
+}
 
 /// One endpoint of the API.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +59,8 @@ pub struct Endpoint {
     pub query: &'static [(&'static str, &'static str)],
     /// A JSON body example, for state-changing endpoints.
     pub body: Option<&'static str>,
+    /// The handler the router mounts at `path` for `method`.
+    pub route: Route,
 }
 
 const fn ep(
@@ -48,6 +68,7 @@ const fn ep(
     path: &'static str,
     role: Option<Role>,
     summary: &'static str,
+    route: Route,
 ) -> Endpoint {
     Endpoint {
         method,
@@ -57,6 +78,7 @@ const fn ep(
         summary,
         query: &[],
         body: None,
+        route,
     }
 }
 
@@ -76,18 +98,32 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/login",
             None,
             "Log in; sets the session cookie and returns the CSRF token",
+            Route::Normal(|| post(session::login)),
         )
     },
     Endpoint {
         public: true,
-        ..ep("GET", "/api/v1/openapi.json", None, "This document")
+        ..ep(
+            "GET",
+            "/api/v1/openapi.json",
+            None,
+            "This document",
+            Route::Normal(|| get(openapi::document)),
+        )
     },
-    ep("POST", "/api/v1/logout", None, "End the session"),
+    ep(
+        "POST",
+        "/api/v1/logout",
+        None,
+        "End the session",
+        Route::Normal(|| post(session::logout)),
+    ),
     ep(
         "GET",
         "/api/v1/me",
         None,
         "The caller, their grants and CSRF token",
+        Route::Normal(|| get(session::me)),
     ),
     Endpoint {
         body: Some(r#"{"name": "etl"}"#),
@@ -96,6 +132,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/tokens",
             None,
             "Create an API token (shown once)",
+            Route::Normal(|| post(session::create_token)),
         )
     },
     ep(
@@ -103,13 +140,21 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/v1/tokens/{id}",
         None,
         "Revoke one of your API tokens",
+        Route::Normal(|| delete(session::revoke_token)),
     ),
-    ep("GET", "/api/v1/metrics", None, "The metric catalog"),
+    ep(
+        "GET",
+        "/api/v1/metrics",
+        None,
+        "The metric catalog",
+        Route::Normal(|| get(shop::catalog)),
+    ),
     ep(
         "GET",
         "/api/v1/labels",
         None,
         "The words (zh and en) for every code a user can see",
+        Route::Normal(|| get(shop::labels)),
     ),
     Endpoint {
         body: Some(
@@ -120,6 +165,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/experiments/analyze",
             None,
             "Analyse posted experiment counts",
+            Route::Normal(|| post(people::analyze)),
         )
     },
     Endpoint {
@@ -129,6 +175,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/export/xlsx",
             None,
             "A table (as sorted and filtered on the page) as an XLSX file",
+            Route::Normal(|| post(export::xlsx)),
         )
     },
     ep(
@@ -136,6 +183,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/v1/shops",
         None,
         "Shops the caller may see, with their date ranges and role",
+        Route::Normal(|| get(shop::shops)),
     ),
     Endpoint {
         query: &[DATE, LANG],
@@ -144,6 +192,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/review",
             V,
             "The daily review (overview page)",
+            Route::Normal(|| get(shop::review)),
         )
     },
     ep(
@@ -151,6 +200,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/v1/shops/{shop}/reviews",
         V,
         "Review archive: every day with data, newest first, with GMV and orders",
+        Route::Normal(|| get(shop::archive)),
     ),
     Endpoint {
         query: &[
@@ -160,7 +210,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
             ("from", "First day"),
             ("to", "Last day"),
         ],
-        ..ep("GET", "/api/v1/shops/{shop}/metric", V, "Query metrics")
+        ..ep(
+            "GET",
+            "/api/v1/shops/{shop}/metric",
+            V,
+            "Query metrics",
+            Route::Normal(|| get(shop::metric)),
+        )
     },
     Endpoint {
         query: &[("status", "open, acknowledged or resolved")],
@@ -169,6 +225,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/alerts",
             V,
             "Alerts, newest first",
+            Route::Normal(|| get(shop::alerts)),
         )
     },
     ep(
@@ -176,6 +233,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/v1/shops/{shop}/alerts/{id}/history",
         V,
         "An alert's status changes",
+        Route::Normal(|| get(shop::alert_history)),
     ),
     Endpoint {
         body: Some(r#"{"note": "checking stock"}"#),
@@ -184,6 +242,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/alerts/{id}/ack",
             OP,
             "Acknowledge an alert",
+            Route::Normal(|| post(shop::alert_action)),
         )
     },
     Endpoint {
@@ -193,6 +252,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/alerts/{id}/resolve",
             OP,
             "Resolve an alert",
+            Route::Normal(|| post(shop::alert_action)),
         )
     },
     Endpoint {
@@ -202,6 +262,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/alerts/{id}/assign",
             OP,
             "Assign an alert to someone",
+            Route::Normal(|| post(shop::alert_action)),
         )
     },
     Endpoint {
@@ -211,11 +272,18 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/targets",
             V,
             "Target tree, pacing, KPI targets and stored targets",
+            Route::Normal(|| get(shop::targets)),
         )
     },
     Endpoint {
         body: Some(r#"{"metric": "gmv", "period": "year:2026", "value": 12000000}"#),
-        ..ep("PUT", "/api/v1/shops/{shop}/targets", OP, "Set a target")
+        ..ep(
+            "PUT",
+            "/api/v1/shops/{shop}/targets",
+            OP,
+            "Set a target",
+            Route::Normal(|| put(shop::set_target)),
+        )
     },
     Endpoint {
         query: &[DATE],
@@ -224,6 +292,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/bids",
             V,
             "Paid traffic: plan diagnostics and recommendations",
+            Route::Normal(|| get(paid::bids)),
         )
     },
     ep(
@@ -231,6 +300,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/v1/shops/{shop}/bids/audit",
         V,
         "Every recommended change, its decision trail and holds",
+        Route::Normal(|| get(paid::audit)),
     ),
     Endpoint {
         body: Some(r#"{"plan": "P001", "hold": true, "note": "promo running"}"#),
@@ -239,6 +309,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/bids/hold",
             OP,
             "Put a plan on hold or release it",
+            Route::Normal(|| post(paid::hold)),
         )
     },
     Endpoint {
@@ -248,6 +319,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/bids/approve",
             OP,
             "Approve a recommendation",
+            Route::Normal(|| post(paid::decide)),
         )
     },
     Endpoint {
@@ -257,6 +329,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/bids/reject",
             OP,
             "Reject a recommendation",
+            Route::Normal(|| post(paid::decide)),
         )
     },
     Endpoint {
@@ -266,6 +339,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/bids/apply",
             OP,
             "Mark an approved recommendation applied",
+            Route::Normal(|| post(paid::decide)),
         )
     },
     Endpoint {
@@ -275,6 +349,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/users",
             V,
             "User segments (RFM, lifecycle) and recall lists",
+            Route::Normal(|| get(people::users)),
         )
     },
     Endpoint {
@@ -284,6 +359,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/users/cohorts",
             V,
             "Cohort retention",
+            Route::Normal(|| get(people::cohorts)),
         )
     },
     ep(
@@ -291,6 +367,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/v1/shops/{shop}/experiments",
         V,
         "Registered experiments",
+        Route::Normal(|| get(people::experiments)),
     ),
     Endpoint {
         query: &[DATE],
@@ -299,6 +376,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/experiments/{id}",
             V,
             "One experiment with its analysis",
+            Route::Normal(|| get(people::experiment)),
         )
     },
     Endpoint {
@@ -312,6 +390,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/imports",
             OP,
             "Upload an export file and validate it (nothing is imported yet)",
+            Route::Long(|| post(imports::upload)),
         )
     },
     ep(
@@ -319,12 +398,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/v1/shops/{shop}/imports/{id}/commit",
         OP,
         "Import a validated upload into the lake",
+        Route::Long(|| post(imports::commit)),
     ),
     ep(
         "GET",
         "/api/v1/shops/{shop}/members",
         AD,
         "Users with a role in the shop",
+        Route::Normal(|| get(members::list)),
     ),
     Endpoint {
         body: Some(r#"{"name": "wang", "role": "operator", "password": "…"}"#),
@@ -333,6 +414,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "/api/v1/shops/{shop}/members",
             AD,
             "Grant a role in the shop (creates the user when new)",
+            Route::Normal(|| put(members::grant)),
         )
     },
     ep(
@@ -340,49 +422,28 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/v1/shops/{shop}/members/{name}",
         AD,
         "Remove a user's role in the shop",
+        Route::Normal(|| delete(members::revoke)),
     ),
 ];
 
-/// The `/api/v1` routes, each within its time limit.
+/// The `/api/v1` routes, built from [`ENDPOINTS`], each within its time limit.
 pub fn router(limits: &crate::guard::Limits) -> Router<Shared> {
-    let shop = Router::new()
-        .route("/review", get(shop::review))
-        .route("/reviews", get(shop::archive))
-        .route("/metric", get(shop::metric))
-        .route("/alerts", get(shop::alerts))
-        .route("/alerts/{id}/history", get(shop::alert_history))
-        .route("/alerts/{id}/{action}", post(shop::alert_action))
-        .route("/targets", get(shop::targets).put(shop::set_target))
-        .route("/bids", get(paid::bids))
-        .route("/bids/audit", get(paid::audit))
-        .route("/bids/hold", post(paid::hold))
-        .route("/bids/{verb}", post(paid::decide))
-        .route("/users", get(people::users))
-        .route("/users/cohorts", get(people::cohorts))
-        .route("/experiments", get(people::experiments))
-        .route("/experiments/{id}", get(people::experiment))
-        .route("/members", get(members::list).put(members::grant))
-        .route("/members/{name}", axum::routing::delete(members::revoke));
-    // The upload streams to disk and enforces `imports::MAX_UPLOAD` itself.
-    let imports = Router::new()
-        .route("/imports", post(imports::upload))
-        .route("/imports/{id}/commit", post(imports::commit));
-    let shop = time_limit(shop, limits.timeout).merge(time_limit(imports, limits.import_timeout));
-    let top = Router::new()
-        .route("/openapi.json", get(openapi::document))
-        .route("/login", post(session::login))
-        .route("/logout", post(session::logout))
-        .route("/me", get(session::me))
-        .route("/tokens", post(session::create_token))
-        .route("/tokens/{id}", axum::routing::delete(session::revoke_token))
-        .route("/metrics", get(shop::catalog))
-        .route("/labels", get(shop::labels))
-        .route("/experiments/analyze", post(people::analyze))
-        .route("/export/xlsx", post(export::xlsx))
-        .route("/shops", get(shop::shops));
-    time_limit(top, limits.timeout)
-        .nest("/shops/{shop}", shop)
+    let (mut normal, mut long) = (Router::new(), Router::new());
+    for e in ENDPOINTS {
+        let path = e.path.strip_prefix("/api/v1").unwrap_or(e.path);
+        match e.route {
+            Route::Normal(h) => normal = normal.route(path, h()),
+            Route::Long(h) => long = long.route(path, h()),
+        }
+    }
+    time_limit(normal, limits.timeout)
+        .merge(time_limit(long, limits.import_timeout))
         .fallback(|| async { ApiError::not_found("no such endpoint (see /api/v1/openapi.json)") })
+}
+
+/// The last segment of a request path: the verb of a verb route (`…/alerts/7/ack`).
+fn last_segment(uri: &axum::http::Uri) -> &str {
+    uri.path().rsplit('/').next().unwrap_or("")
 }
 
 /// Removes uploads left unconfirmed past their time (24 h).

@@ -1,6 +1,6 @@
 //! Paid traffic: plan diagnostics, recommendations to approve or hold, and the audit log.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 
 use axum::Json;
 use serde::Deserialize;
@@ -47,10 +47,12 @@ struct Decision {
 pub(crate) async fn decide(
     State(ws): State<Shared>,
     ShopAccess { auth: a, .. }: ShopAccess,
-    Path((shop, verb)): Path<(String, String)>,
+    Path(shop): Path<String>,
+    OriginalUri(uri): OriginalUri,
     body: axum::body::Bytes,
 ) -> Result<Json<vitrine_lake::BidChangeRecord>, ApiError> {
-    let status = match verb.as_str() {
+    // The route is the verb: `…/bids/approve`, `/reject` or `/apply` (see ENDPOINTS).
+    let status = match super::last_segment(&uri) {
         "approve" => "approved",
         "reject" => "rejected",
         "apply" => "applied",

@@ -1,6 +1,6 @@
 //! Shops, the review and its archive, metric queries, targets and the alert lifecycle.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -220,7 +220,8 @@ struct ActionBody {
 pub(crate) async fn alert_action(
     State(ws): State<Shared>,
     ShopAccess { auth: a, .. }: ShopAccess,
-    Path((shop, id, action)): Path<(String, i64, String)>,
+    Path((shop, id)): Path<(String, i64)>,
+    OriginalUri(uri): OriginalUri,
     body: axum::body::Bytes,
 ) -> Result<Json<Option<vitrine_lake::AlertRecord>>, ApiError> {
     let b: ActionBody = if body.is_empty() {
@@ -230,7 +231,9 @@ pub(crate) async fn alert_action(
     };
     shop_alert(&ws, &shop, id).await?;
     let state = ws.state().await?;
-    match action.as_str() {
+    // The route is the verb: `…/alerts/{id}/ack`, `/resolve` or `/assign` (see ENDPOINTS).
+    let action = super::last_segment(&uri);
+    match action {
         "ack" | "resolve" => {
             let status = if action == "ack" {
                 AlertStatus::Acknowledged
