@@ -290,7 +290,7 @@ pub fn denoise(cells: &mut [Cell], z: f64) {
 }
 
 impl Cubes<'_> {
-    /// Root causes of a move of `metric` (a catalog id, or `segment_cvr`/`shop_cvr`), or
+    /// Root causes of a move of `metric` (a catalog id, or `segment_share`/`shop_cvr`), or
     /// nothing when no cube carries the metric.
     pub fn explain(&self, metric: &str) -> Vec<RootCause> {
         let up = vitrine_core::metric::metric(metric)
@@ -324,7 +324,7 @@ impl Cubes<'_> {
                 &plan,
             ),
             "roi" => ratio(self.plans, "pay_gmv", "spend", week, &plan),
-            "cvr" | "segment_cvr" => {
+            "cvr" | "segment_share" => {
                 let n = column(self.orders, "order_count");
                 let c = cells(self.orders, &self.today, Baseline::Shortfall, &|r| {
                     (at(r, n), None)

@@ -41,7 +41,7 @@ pub const RULES: [&str; 15] = [
     "days_of_cover_min",
     "stock_forecast",
     "on_time_min",
-    "segment_cvr_drop",
+    "segment_share_drop",
     "execution_deviation",
     "relative_change",
     "forecast",
@@ -209,8 +209,11 @@ impl Rules<'_> {
         })
     }
 
-    /// A region's or device's share of orders down more than `segment_cvr_drop`, significantly.
-    pub fn segment_cvr_drop(
+    /// A region's or device's share of the day's orders down more than `segment_share_drop`
+    /// against its baseline share, significantly. The share falls when that segment's traffic,
+    /// conversion or shipping changes; order counts alone cannot tell which, so the alert
+    /// says share, not conversion.
+    pub fn segment_share_drop(
         &self,
         dim: &str,
         value: &str,
@@ -218,15 +221,15 @@ impl Rules<'_> {
         today_total: f64,
         base_share: f64,
     ) -> Option<Finding> {
-        let drop = self.t("segment_cvr_drop");
+        let drop = self.t("segment_share_drop");
         if today_total <= 0.0 || base_share <= 0.0 {
             return None;
         }
         let share = today / today_total;
         let p = binomial_lower(today, today_total, base_share * (1.0 - drop));
         (share < base_share * (1.0 - drop) && p < self.t("significance")).then(|| Finding {
-            rule: "segment_cvr_drop",
-            metric: "cvr",
+            rule: "segment_share_drop",
+            metric: "order_count",
             scope: format!("{dim}:{value}"),
             severity: Severity::Critical,
             observed: share,
@@ -234,13 +237,13 @@ impl Rules<'_> {
             threshold: drop,
             p_value: Some(p),
             message_zh: format!(
-                "{value} 的成交占比 {}，基线 {}，转化骤降 {}",
+                "{value} 的订单占比 {}，基线 {}，下降 {}（该细分的流量、转化或发货发生了变化）",
                 pct(share),
                 pct(base_share),
                 pct(1.0 - share / base_share)
             ),
             message_en: format!(
-                "{value} accounts for {} of orders against a {} baseline: conversion down {}",
+                "{value}'s share of orders is {} against a {} baseline, down {} (its traffic, conversion or shipping changed)",
                 pct(share),
                 pct(base_share),
                 pct(1.0 - share / base_share)
@@ -563,15 +566,33 @@ mod tests {
         assert!(f.p_value.unwrap() < 1e-4);
     }
 
+    /// Order counts by region cannot tell traffic from conversion: the alert speaks of the
+    /// share of orders, and names the possible causes.
+    #[test]
+    fn a_segment_drop_is_a_share_of_orders_not_a_conversion_claim() {
+        let cfg = Config::default();
+        let f = rules(&cfg)
+            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14)
+            .expect("fires");
+        assert_eq!((f.rule, f.metric), ("segment_share_drop", "order_count"));
+        assert!(f.message_en.contains("share of orders"), "{}", f.message_en);
+        assert!(
+            !f.message_en.contains("conversion down"),
+            "{}",
+            f.message_en
+        );
+        assert!(f.message_zh.contains("订单占比") && !f.message_zh.contains("转化骤降"));
+    }
+
     #[test]
     fn segment_drop_and_cover_and_complaints() {
         let cfg = Config::default();
         let r = rules(&cfg);
         assert!(r
-            .segment_cvr_drop("region", "广东", 30.0, 700.0, 0.14)
+            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14)
             .is_some());
         assert!(r
-            .segment_cvr_drop("region", "广东", 90.0, 700.0, 0.14)
+            .segment_share_drop("region", "广东", 90.0, 700.0, 0.14)
             .is_none());
         assert_eq!(
             r.days_of_cover("x", 10.0, 0.0, 20.0).map(|f| f.rule),
@@ -710,18 +731,18 @@ mod tests {
             r.execution_deviation(100.0 * (1.0 - ex - 0.01), 100.0),
             r.execution_deviation(100.0 * (1.0 - ex + 0.01), 100.0),
         );
-        let seg = t("segment_cvr_drop");
+        let seg = t("segment_share_drop");
         let total = 100_000.0;
         fires(
-            "segment_cvr_drop",
-            r.segment_cvr_drop(
+            "segment_share_drop",
+            r.segment_share_drop(
                 "region",
                 "广东",
                 total * 0.2 * (1.0 - seg - 0.03),
                 total,
                 0.2,
             ),
-            r.segment_cvr_drop(
+            r.segment_share_drop(
                 "region",
                 "广东",
                 total * 0.2 * (1.0 - seg + 0.03),

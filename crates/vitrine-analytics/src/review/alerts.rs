@@ -87,7 +87,7 @@ fn to_alert(f: &Finding, lang: Lang, due: f64, cubes: &Cubes<'_>) -> Alert {
         .split_once(':')
         .unwrap_or(("shop", f.scope.as_str()));
     let cube = match (f.rule, f.metric) {
-        ("segment_cvr_drop", _) => "segment_cvr",
+        ("segment_share_drop", _) => "segment_share",
         (_, "cvr") => "shop_cvr",
         (_, m) => m,
     };
@@ -111,7 +111,7 @@ fn to_alert(f: &Finding, lang: Lang, due: f64, cubes: &Cubes<'_>) -> Alert {
 fn kind_of(rule: &'static str) -> &'static str {
     match rule {
         "plan_ctr_floor" => "plan_ctr_collapse",
-        "segment_cvr_drop" => "segment_cvr_drop",
+        "segment_share_drop" => "segment_cvr_drop",
         "days_of_cover_min" | "stock_forecast" => "stock_out",
         "cpa_rise" => "cpa_spike",
         "complaint_rate_rise" => "complaint_surge",

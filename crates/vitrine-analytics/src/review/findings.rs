@@ -195,7 +195,7 @@ fn segment_findings(
     let (base_total, now_total): (f64, f64) = (base.values().sum(), now.values().sum());
     base.iter()
         .filter_map(|(k, b)| {
-            rules.segment_cvr_drop(
+            rules.segment_share_drop(
                 dim,
                 k,
                 now.get(k).copied().unwrap_or(0.0),
