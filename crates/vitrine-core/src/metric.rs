@@ -44,6 +44,9 @@ pub struct Measure {
     pub table: Table,
     /// Aggregate SQL over the table's columns, e.g. `SUM(clicks)`.
     pub sql: &'static str,
+    /// A count of persons stored per row: a buyer of two products, or on two days, is in two
+    /// rows, so the sum is only right at the grain the source stores (see `query::answers`).
+    pub persons: bool,
 }
 
 fn ser_table<S: serde::Serializer>(t: &Table, s: S) -> Result<S::Ok, S::Error> {
@@ -127,6 +130,19 @@ macro_rules! m {
             id: $id,
             table: Table::$t,
             sql: $sql,
+            persons: false,
+        }
+    };
+}
+
+/// A person measure (see [`Measure::persons`]).
+macro_rules! persons {
+    ($id:literal, $t:ident, $sql:expr) => {
+        Measure {
+            id: $id,
+            table: Table::$t,
+            sql: $sql,
+            persons: true,
         }
     };
 }
@@ -142,9 +158,21 @@ const REFUNDED_ORDERS: &str = "COUNT(DISTINCT CASE WHEN status NOT IN ('cancelle
 /// Every base measure. An id listed more than once has several sources, best first.
 pub static MEASURES: &[Measure] = &[
     m!("exposure", ProductDay, "SUM(exposure)"),
-    m!("exposure_users", ProductDay, "SUM(exposure_users)"),
+    // Persons come from the shop row of 交易分析 (the platform counted them once), and from
+    // product rows only when asked per product and source.
+    persons!(
+        "exposure_users",
+        TradeDay,
+        "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN exposure_users END)"
+    ),
+    persons!("exposure_users", ProductDay, "SUM(exposure_users)"),
     m!("clicks", ProductDay, "SUM(clicks)"),
-    m!("click_users", ProductDay, "SUM(click_users)"),
+    persons!(
+        "click_users",
+        TradeDay,
+        "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN click_users END)"
+    ),
+    persons!("click_users", ProductDay, "SUM(click_users)"),
     m!("detail_views", ProductDay, "SUM(detail_views)"),
     m!("bounces", ProductDay, "SUM(bounces)"),
     m!("dwell_seconds", ProductDay, "SUM(dwell_seconds)"),
@@ -163,7 +191,7 @@ pub static MEASURES: &[Measure] = &[
     m!("orders", TradeDay, "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN orders END)"),
     m!("orders", Orders, PAID_ORDERS),
     m!("orders", ProductDay, "SUM(orders)"),
-    m!(
+    persons!(
         "paying_users",
         TradeDay,
         "SUM(CASE WHEN sheet = 'overview' AND is_shop_total THEN paying_users END)"
@@ -219,8 +247,8 @@ pub static MEASURES: &[Measure] = &[
         "SUM(CASE WHEN source = 'showcase' THEN store_jumps ELSE 0 END)"
     ),
     m!("card_user_paid_fen", ProductCardPeriod, "SUM(user_paid_fen)"),
-    m!("card_exposure_users", ProductCardPeriod, "SUM(exposure_users)"),
-    m!("card_click_users", ProductCardPeriod, "SUM(click_users)"),
+    persons!("card_exposure_users", ProductCardPeriod, "SUM(exposure_users)"),
+    persons!("card_click_users", ProductCardPeriod, "SUM(click_users)"),
     m!("video_views", VideoPeriod, "SUM(views)"),
     m!("video_user_paid_fen", VideoPeriod, "SUM(user_paid_fen)"),
     m!("material_spend_fen", MaterialPeriod, "SUM(spend_fen)"),
@@ -664,6 +692,16 @@ pub static METRICS: &[Metric] = &[
         ratio("orders", "clicks", 1.0),
         "orders / clicks",
         Ratio,
+        Up,
+        false
+    ),
+    metric!(
+        "click_users",
+        "商品点击人数",
+        "Product click users",
+        sum("click_users", 1.0),
+        "商品点击人数 of the shop row (persons are never summed over rows)",
+        Count,
         Up,
         false
     ),

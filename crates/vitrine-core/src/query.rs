@@ -243,16 +243,12 @@ pub fn compile(q: &MetricQuery) -> Result<Vec<TableQuery>, CoreError> {
             let able: Vec<(u8, &metric::Measure)> = sources
                 .iter()
                 .enumerate()
-                .filter(|(_, me)| answers(q, me.table))
+                .filter(|(_, me)| answers(q, me))
                 .map(|(rank, me)| (rank as u8, *me))
                 .collect();
             if able.is_empty() {
                 // No source can answer: say why for each.
-                let why: Vec<String> = sources
-                    .iter()
-                    .filter_map(|me| compile_table(q, me.table, vec![(me.id, 0)]).err())
-                    .map(|e| e.to_string())
-                    .collect();
+                let why: Vec<String> = sources.iter().map(|me| why_not(q, me)).collect();
                 return Err(CoreError::Invalid(format!(
                     "no source of `{}` can answer: {}",
                     first.id,
@@ -270,9 +266,13 @@ pub fn compile(q: &MetricQuery) -> Result<Vec<TableQuery>, CoreError> {
         .collect()
 }
 
-/// Whether `table` has every dimension the request groups or filters by, and can be read
-/// at its time grain (period snapshots answer only per day or for the whole range).
-fn answers(q: &MetricQuery, table: Table) -> bool {
+/// Whether the measure's table has every dimension the request groups or filters by, and can
+/// be read at its time grain (period snapshots answer only per day or for the whole range).
+/// A person measure answers only at the grain its table stores persons: every key dimension
+/// fixed and one day (or one snapshot), since a person in two rows would be counted twice.
+fn answers(q: &MetricQuery, measure: &metric::Measure) -> bool {
+    let table = measure.table;
+    let persons_ok = !measure.persons || persons_answer(q, table);
     let dims_ok = q
         .dims
         .iter()
@@ -280,7 +280,40 @@ fn answers(q: &MetricQuery, table: Table) -> bool {
         .all(|d| d.column(table).is_some());
     let grain_ok = table.partitioning() != Partitioning::Period
         || matches!(q.time, TimeGrain::Day | TimeGrain::Total);
-    dims_ok && grain_ok
+    dims_ok && grain_ok && persons_ok
+}
+
+/// Why `measure` cannot answer `q`.
+fn why_not(q: &MetricQuery, measure: &metric::Measure) -> String {
+    if let Err(e) = compile_table(q, measure.table, vec![(measure.id, 0)]) {
+        return e.to_string();
+    }
+    let grain: Vec<&str> = stored_grain(measure.table).iter().map(|d| d.id()).collect();
+    format!(
+        "table {} counts persons once per {} and day; a sum over rows would count a person twice",
+        measure.table.name(),
+        grain.join(" × ")
+    )
+}
+
+/// The dimensions that identify a row of `table` within a day (or snapshot).
+fn stored_grain(table: Table) -> &'static [Dim] {
+    match table {
+        Table::ProductDay => &[Dim::Shop, Dim::Product, Dim::Source],
+        Table::ProductCardPeriod => &[Dim::Shop, Dim::Product],
+        _ => &[Dim::Shop],
+    }
+}
+
+/// Whether a request reads `table`'s person counts one row per group (never a sum of them).
+fn persons_answer(q: &MetricQuery, table: Table) -> bool {
+    let fixed = |d: &Dim| q.dims.contains(d) || q.filters.iter().any(|(f, _)| f == d);
+    let one_day = match q.time {
+        TimeGrain::Day => true,
+        TimeGrain::Total => table.partitioning() == Partitioning::Period || q.from == q.to,
+        TimeGrain::Week | TimeGrain::Month => false,
+    };
+    one_day && stored_grain(table).iter().all(fixed)
 }
 
 fn compile_table(

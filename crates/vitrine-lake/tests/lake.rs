@@ -587,3 +587,87 @@ async fn a_weekly_snapshot_is_never_a_day_and_one_day_snapshots_form_a_series() 
         None
     );
 }
+
+/// The 成交概览 shop row of one day: `paying` buyers and `clickers` persons who clicked.
+fn shop_row(b: &mut BatchBuilder, date: &str, paying: i64, clickers: i64) {
+    let mut v = vec![
+        Val::Str("s1"),
+        Val::Date(d(date)),
+        Val::Str("overview"),
+        Val::Str("全部"),
+        Val::Str("不限"),
+        Val::Str(""),
+        Val::Str(""),
+        Val::Bool(true),
+        Val::Bool(true),
+    ];
+    // user_paid, gmv, net_gmv, orders, paying_users, items, exposure, clicks,
+    // exposure_users, click_users, refund_fen, refund_orders, ad_spend, aov_fen.
+    v.extend(
+        [
+            0, 0, 0, paying, paying, paying, 1_000, 40, 800, clickers, 0, 0, 0, 0,
+        ]
+        .map(Val::Int),
+    );
+    v.push(Val::Float(0.0));
+    b.push(&v).unwrap();
+}
+
+#[tokio::test]
+async fn persons_come_from_the_shop_row_never_from_summed_product_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = fixture(dir.path());
+    let mut c = lake.begin().unwrap();
+    let mut t = BatchBuilder::new(Table::TradeDay);
+    // 40 product clicks by 35 persons on the 20th (five clicked both products), 8 by 8 on the
+    // 21st, and one of the 21st's three buyers also bought on the 20th.
+    shop_row(&mut t, "2026-11-20", 3, 35);
+    c.write(
+        Table::TradeDay,
+        "s1",
+        Some(d("2026-11-20")),
+        &t.finish().unwrap(),
+    )
+    .unwrap();
+    shop_row(&mut t, "2026-11-21", 3, 8);
+    c.write(
+        Table::TradeDay,
+        "s1",
+        Some(d("2026-11-21")),
+        &t.finish().unwrap(),
+    )
+    .unwrap();
+    c.finish().unwrap();
+    let e = Engine::new(&lake).unwrap();
+    let day =
+        MetricQuery::new(&["cvr_users"], d("2026-11-20"), d("2026-11-20")).filter(Dim::Shop, "s1");
+    let t = e.metric(&day).await.unwrap();
+    // 3 buyers over 35 clicking persons, not over the 40 person-rows of the products.
+    assert!((t.scalar("cvr_users").unwrap() - 3.0 / 35.0).abs() < 1e-12);
+    // Per product and source the product rows are the grain persons were counted at.
+    let per = e
+        .metric(
+            &MetricQuery::new(&["click_users"], d("2026-11-20"), d("2026-11-20"))
+                .by(&[Dim::Product, Dim::Source])
+                .filter(Dim::Shop, "s1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(per.get(&["p2", "search"], None, "click_users"), Some(30.0));
+    // Two days of daily 成交人数 are not two days' buyers (5, not 6): the trade rows do not
+    // answer a week, and without buyer ids in an order export nothing else can.
+    let week = MetricQuery::new(&["paying_users"], d("2026-11-20"), d("2026-11-21"))
+        .per(TimeGrain::Week)
+        .filter(Dim::Shop, "s1");
+    let w = e.metric(&week).await.unwrap();
+    assert!(w.rows.iter().all(|r| r.values[0].is_none()), "{w:?}");
+    // A shop's clicking persons cannot be had from product rows at all.
+    let by_product = MetricQuery::new(&["click_users"], d("2026-11-20"), d("2026-11-20"))
+        .by(&[Dim::Product])
+        .filter(Dim::Shop, "s1");
+    let err = e.metric(&by_product).await.unwrap_err().to_string();
+    assert!(err.contains("counts persons"), "{err}");
+    // Per day each row is one day's persons.
+    let daily = e.metric(&week.clone().per(TimeGrain::Day)).await.unwrap();
+    assert_eq!(daily.rows.len(), 2);
+}

@@ -41,8 +41,9 @@ impl Agg {
 struct Day {
     /// (sheet, levels) → row.
     rows: BTreeMap<(&'static str, Vec<String>), Agg>,
-    /// exposure, clicks, exposure persons, click persons of the shop (from the funnel).
-    funnel: [i64; 4],
+    /// Exposure and clicks of the shop (from the funnel). Persons are not kept: the product
+    /// rows' persons cannot be summed into the shop's, so the shop row leaves them empty.
+    funnel: [i64; 2],
 }
 
 /// Collects what the workbooks need while the simulator runs.
@@ -121,10 +122,7 @@ impl TradeBook {
     /// Adds a day's product funnel (exposure and clicks of the shop row).
     pub(crate) fn add_funnel(&mut self, shop: &str, date: NaiveDate, b: &RecordBatch) {
         let day = self.days.entry((shop.to_string(), date)).or_default();
-        for (i, col) in ["exposure", "clicks", "exposure_users", "click_users"]
-            .iter()
-            .enumerate()
-        {
+        for (i, col) in ["exposure", "clicks"].iter().enumerate() {
             day.funnel[i] += (0..b.num_rows())
                 .filter_map(|r| int(b, col, r))
                 .sum::<i64>();
@@ -220,12 +218,9 @@ fn write_book(path: &Path, days: &[(NaiveDate, &Day)]) -> Result<(), String> {
                     continue;
                 }
                 let shop_row = keys.iter().all(|k| k == ALL || k == "不限" || k == "整体");
-                let funnel = |i: usize| {
-                    if shop_row {
-                        day.funnel[i].to_string()
-                    } else {
-                        String::new()
-                    }
+                let funnel = |i: usize| match day.funnel.get(i) {
+                    Some(n) if shop_row => n.to_string(),
+                    _ => String::new(),
                 };
                 let buyers = agg.buyers.len() as i64;
                 let aov = if buyers > 0 {
