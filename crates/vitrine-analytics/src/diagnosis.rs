@@ -343,7 +343,7 @@ impl Cubes<'_> {
                 "on_hand",
                 "daily_sales",
                 Baseline::Drawdown,
-                &["product"],
+                &["product", "category"],
             ),
             "on_time_rate" => ratio(
                 self.deliveries,

@@ -6,8 +6,7 @@
 //! does not page anyone; shop-level rules compare against robust baselines.
 
 use serde::Serialize;
-use vitrine_core::config::Config;
-use vitrine_core::metric::baseline;
+use vitrine_core::config::{Config, Group};
 
 use crate::stats::{binomial_lower, median, poisson_lower, poisson_upper};
 
@@ -98,6 +97,17 @@ impl Rules<'_> {
         self.cfg.threshold(key, Some(self.shop))
     }
 
+    /// A threshold for an item of `category` (its category's override first).
+    fn tc(&self, key: &str, category: Option<&str>) -> f64 {
+        self.cfg
+            .value(Group::Thresholds, key, Some(self.shop), category)
+            .unwrap_or(f64::NAN)
+    }
+
+    fn baseline(&self, category: &str, metric: &str) -> Option<f64> {
+        self.cfg.baseline(category, metric, Some(self.shop))
+    }
+
     /// A KPI more than `target_deviation` worse than its target.
     pub fn target_deviation(
         &self,
@@ -118,7 +128,7 @@ impl Rules<'_> {
             rule: "target_deviation",
             metric,
             scope: format!("shop:{}", self.shop),
-            severity: if worse > 2.5 * limit {
+            severity: if worse > self.t("target_critical_multiple") * limit {
                 Severity::Critical
             } else {
                 Severity::Warning
@@ -146,14 +156,16 @@ impl Rules<'_> {
         impressions: f64,
         clicks: f64,
     ) -> Option<Finding> {
-        let base = baseline(category, "ad_ctr")?;
-        let floor = self.t("plan_ctr_floor") * base;
-        if impressions < self.t("plan_min_impressions") {
+        let t = |k: &str| self.tc(k, Some(category));
+        let base = self.baseline(category, "ad_ctr")?;
+        let share = t("plan_ctr_floor");
+        let floor = share * base;
+        if impressions < t("plan_min_impressions") {
             return None;
         }
         let ctr = clicks / impressions;
         let p = binomial_lower(clicks, impressions, floor);
-        (ctr < floor && p < self.t("significance")).then(|| Finding {
+        (ctr < floor && p < t("significance")).then(|| Finding {
             rule: "plan_ctr_floor",
             metric: "ad_ctr",
             scope: format!("plan:{plan}"),
@@ -163,14 +175,18 @@ impl Rules<'_> {
             threshold: floor,
             p_value: Some(p),
             message_zh: format!(
-                "计划 {plan} 点击率 {} 低于行业基准 {} 的一半",
+                "计划 {plan} 点击率 {} 低于行业基准 {} 的 {}（{}）",
                 pct(ctr),
-                pct(base)
+                pct(base),
+                pct(share),
+                pct(floor)
             ),
             message_en: format!(
-                "Plan {plan} CTR {} is below half the {category} baseline {}",
+                "Plan {plan} CTR {} is below {} of the {category} baseline {} ({})",
                 pct(ctr),
-                pct(base)
+                pct(share),
+                pct(base),
+                pct(floor)
             ),
         })
     }
@@ -179,11 +195,13 @@ impl Rules<'_> {
     pub fn cpa_rise(
         &self,
         scope: String,
+        category: Option<&str>,
         spend_yuan: f64,
         conversions: f64,
         baseline_cpa: f64,
     ) -> Option<Finding> {
-        let rise = self.t("cpa_rise");
+        let t = |k: &str| self.tc(k, category);
+        let rise = t("cpa_rise");
         if !(baseline_cpa > 0.0) || spend_yuan <= 0.0 {
             return None;
         }
@@ -195,11 +213,11 @@ impl Rules<'_> {
         // Under a CPA exactly at the limit we would expect this many conversions.
         let at_limit = spend_yuan / (baseline_cpa * (1.0 + rise));
         let p = poisson_lower(conversions, at_limit);
-        (cpa > baseline_cpa * (1.0 + rise) && p < self.t("significance")).then(|| Finding {
+        (cpa > baseline_cpa * (1.0 + rise) && p < t("significance")).then(|| Finding {
             rule: "cpa_rise",
             metric: "cpa",
             scope: scope.clone(),
-            severity: if cpa > baseline_cpa * 2.0 { Severity::Critical } else { Severity::Warning },
+            severity: if cpa > baseline_cpa * t("cpa_critical_multiple") { Severity::Critical } else { Severity::Warning },
             observed: cpa,
             expected: Some(baseline_cpa),
             threshold: rise,
@@ -256,19 +274,21 @@ impl Rules<'_> {
     pub fn days_of_cover(
         &self,
         product: &str,
+        category: Option<&str>,
         on_hand: f64,
         in_transit: f64,
         daily_sales: f64,
     ) -> Option<Finding> {
-        let min = self.t("days_of_cover_min");
-        if daily_sales < self.t("cover_min_daily_sales") {
+        let t = |k: &str| self.tc(k, category);
+        let min = t("days_of_cover_min");
+        if daily_sales < t("cover_min_daily_sales") {
             return None;
         }
         let cover = on_hand / daily_sales;
         let (rule, severity, zh, en) = if cover < min {
             (
                 "days_of_cover_min",
-                if cover < min / 3.0 {
+                if cover < min * t("cover_critical_share") {
                     Severity::Critical
                 } else {
                     Severity::Warning
@@ -276,12 +296,15 @@ impl Rules<'_> {
                 format!("商品 {product} 可售天数仅 {cover:.1} 天（阈值 {min}）"),
                 format!("Product {product} has {cover:.1} days of cover (threshold {min})"),
             )
-        } else if (on_hand + in_transit) / daily_sales < min + self.t("forecast_hours") / 24.0 {
+        } else if (on_hand + in_transit) / daily_sales < min + t("forecast_hours") / 24.0 {
+            let hours = t("forecast_hours");
             (
                 "stock_forecast",
                 Severity::Info,
-                format!("商品 {product} 预计 72 小时内可售天数跌破 {min} 天"),
-                format!("Product {product} will fall below {min} days of cover within 72 h"),
+                format!("商品 {product} 预计 {hours:.0} 小时内可售天数跌破 {min} 天"),
+                format!(
+                    "Product {product} will fall below {min} days of cover within {hours:.0} h"
+                ),
             )
         } else {
             return None;
@@ -304,17 +327,19 @@ impl Rules<'_> {
     pub fn complaint_rise(
         &self,
         scope: String,
+        category: Option<&str>,
         complaints: f64,
         orders: f64,
         base_rate: f64,
     ) -> Option<Finding> {
-        let rise = self.t("complaint_rate_rise");
-        if complaints < 5.0 || orders <= 0.0 || base_rate <= 0.0 {
+        let t = |k: &str| self.tc(k, category);
+        let rise = t("complaint_rate_rise");
+        if complaints < t("complaint_min_count") || orders <= 0.0 || base_rate <= 0.0 {
             return None;
         }
         let p = poisson_upper(complaints, orders * base_rate * (1.0 + rise));
         let rate = complaints / orders;
-        (rate > base_rate * (1.0 + rise) && p < self.t("significance")).then(|| Finding {
+        (rate > base_rate * (1.0 + rise) && p < t("significance")).then(|| Finding {
             rule: "complaint_rate_rise",
             metric: "complaint_rate",
             scope: scope.clone(),
@@ -437,7 +462,7 @@ impl Rules<'_> {
         }
         let m = median(same_weekday)?;
         let dev: Vec<f64> = same_weekday.iter().map(|x| (x - m).abs()).collect();
-        let sigma = (1.4826 * median(&dev)?).max(0.05 * m.abs());
+        let sigma = (1.4826 * median(&dev)?).max(self.t("relative_change_sigma_floor") * m.abs());
         if m == 0.0 || sigma == 0.0 {
             return None;
         }
@@ -494,26 +519,28 @@ impl Rules<'_> {
 
     /// A category converting below its industry average (advice: +20 % temporary budget).
     pub fn category_cvr(&self, category: &str, cvr: f64, clicks: f64) -> Option<Finding> {
-        let base = baseline(category, "cvr")?;
-        (clicks >= 1000.0 && cvr < base).then(|| Finding {
-            rule: "category_cvr_below_industry",
-            metric: "cvr",
-            scope: format!("category:{category}"),
-            severity: Severity::Info,
-            observed: cvr,
-            expected: Some(base),
-            threshold: 0.0,
-            p_value: None,
-            message_zh: format!(
-                "品类 {category} 转化率 {} 低于行业均值 {}",
-                pct(cvr),
-                pct(base)
-            ),
-            message_en: format!(
-                "Category {category} converts at {}, below the industry {}",
-                pct(cvr),
-                pct(base)
-            ),
+        let base = self.baseline(category, "cvr")?;
+        (clicks >= self.tc("category_cvr_min_clicks", Some(category)) && cvr < base).then(|| {
+            Finding {
+                rule: "category_cvr_below_industry",
+                metric: "cvr",
+                scope: format!("category:{category}"),
+                severity: Severity::Info,
+                observed: cvr,
+                expected: Some(base),
+                threshold: 0.0,
+                p_value: None,
+                message_zh: format!(
+                    "品类 {category} 转化率 {} 低于行业均值 {}",
+                    pct(cvr),
+                    pct(base)
+                ),
+                message_en: format!(
+                    "Category {category} converts at {}, below the industry {}",
+                    pct(cvr),
+                    pct(base)
+                ),
+            }
         })
     }
 }
@@ -524,6 +551,48 @@ mod tests {
 
     fn rules(cfg: &Config) -> Rules<'_> {
         Rules { cfg, shop: "s1" }
+    }
+
+    #[test]
+    fn product_and_plan_rules_take_their_categorys_override() {
+        let mut cfg = Config::default();
+        cfg.overlay(
+            "[category.food.thresholds]\ndays_of_cover_min = 3.0\nplan_ctr_floor = 0.9\n\
+             [shop.s1.thresholds]\ndays_of_cover_min = 1.0\n",
+        )
+        .unwrap();
+        let r = rules(&cfg);
+        // 2.5 days of cover with a delivery coming: short for food (3 days), fine for the
+        // shop's other products (1 day).
+        let cover = |c| {
+            r.days_of_cover("x", c, 25.0, 100.0, 10.0)
+                .map(|f| f.threshold)
+        };
+        assert_eq!(cover(Some("food")), Some(3.0));
+        assert_eq!(cover(Some("beauty")), None);
+        assert_eq!(cover(None), None);
+        // A food plan at 75 % of its 2.0 % baseline CTR is under food's 90 % floor; a beauty
+        // plan at 75 % of its 1.5 % is above the shipped 50 %.
+        let ctr = |c: &str, base: f64| r.plan_ctr_floor("p", c, 1e6, 0.75 * base * 1e6);
+        assert!(ctr("food", 0.020).is_some_and(|f| (f.threshold - 0.018).abs() < 1e-12));
+        assert!(ctr("beauty", 0.015).is_none());
+        // The message states the configured share, not "half".
+        let f = ctr("food", 0.020).unwrap();
+        assert!(f.message_zh.contains("90.0%"), "{}", f.message_zh);
+    }
+
+    #[test]
+    fn a_category_baseline_is_a_setting() {
+        let mut cfg = Config::default();
+        cfg.overlay("[baselines.pets]\ncvr = 0.05\n").unwrap();
+        let r = rules(&cfg);
+        assert!(r.category_cvr("pets", 0.04, 5_000.0).is_some());
+        assert!(r.category_cvr("pets", 0.06, 5_000.0).is_none());
+        // Below the configured click floor nothing is judged.
+        assert!(r.category_cvr("pets", 0.04, 500.0).is_none());
+        assert!(rules(&Config::default())
+            .category_cvr("pets", 0.04, 5_000.0)
+            .is_none());
     }
 
     #[test]
@@ -559,9 +628,13 @@ mod tests {
         let cfg = Config::default();
         let r = rules(&cfg);
         // 400 yuan at a 40-yuan baseline: 10 expected; 6 observed is noise.
-        assert!(r.cpa_rise("plan:p".into(), 400.0, 6.0, 40.0).is_none());
+        assert!(r
+            .cpa_rise("plan:p".into(), None, 400.0, 6.0, 40.0)
+            .is_none());
         // 4,000 yuan: 100 expected, 40 observed is a real spike.
-        let f = r.cpa_rise("plan:p".into(), 4000.0, 40.0, 40.0).unwrap();
+        let f = r
+            .cpa_rise("plan:p".into(), None, 4000.0, 40.0, 40.0)
+            .unwrap();
         assert_eq!(f.metric, "cpa");
         assert!(f.p_value.unwrap() < 1e-4);
     }
@@ -595,21 +668,21 @@ mod tests {
             .segment_share_drop("region", "广东", 90.0, 700.0, 0.14)
             .is_none());
         assert_eq!(
-            r.days_of_cover("x", 10.0, 0.0, 20.0).map(|f| f.rule),
+            r.days_of_cover("x", None, 10.0, 0.0, 20.0).map(|f| f.rule),
             Some("days_of_cover_min")
         );
         assert_eq!(
-            r.days_of_cover("x", 80.0, 0.0, 20.0).map(|f| f.rule),
+            r.days_of_cover("x", None, 80.0, 0.0, 20.0).map(|f| f.rule),
             Some("stock_forecast")
         );
-        assert!(r.days_of_cover("x", 0.0, 0.0, 0.2).is_none());
+        assert!(r.days_of_cover("x", None, 0.0, 0.0, 0.2).is_none());
         // A reorder on its way: no 72-hour warning.
-        assert!(r.days_of_cover("x", 80.0, 400.0, 20.0).is_none());
+        assert!(r.days_of_cover("x", None, 80.0, 400.0, 20.0).is_none());
         assert!(r
-            .complaint_rise("product:x".into(), 12.0, 40.0, 0.005)
+            .complaint_rise("product:x".into(), None, 12.0, 40.0, 0.005)
             .is_some());
         assert!(r
-            .complaint_rise("product:x".into(), 1.0, 40.0, 0.005)
+            .complaint_rise("product:x".into(), None, 1.0, 40.0, 0.005)
             .is_none());
     }
 
@@ -661,10 +734,10 @@ mod tests {
         let conv = |x: f64| 1e7 / (40.0 * (1.0 + rise + x));
         fires(
             "cpa_rise",
-            r.cpa_rise("shop:s1".into(), 1e7, conv(0.05).floor(), 40.0),
-            r.cpa_rise("shop:s1".into(), 1e7, conv(-0.05).ceil(), 40.0),
+            r.cpa_rise("shop:s1".into(), None, 1e7, conv(0.05).floor(), 40.0),
+            r.cpa_rise("shop:s1".into(), None, 1e7, conv(-0.05).ceil(), 40.0),
         );
-        let floor = t("plan_ctr_floor") * baseline("beauty", "ad_ctr").unwrap_or(0.0);
+        let floor = t("plan_ctr_floor") * cfg.baseline("beauty", "ad_ctr", None).unwrap_or(0.0);
         let imp = 1_000_000.0;
         fires(
             "plan_ctr_floor",
@@ -684,12 +757,14 @@ mod tests {
             "complaint_rate_rise",
             r.complaint_rise(
                 "shop:s1".into(),
+                None,
                 orders * base * (1.0 + cr) * 1.1,
                 orders,
                 base,
             ),
             r.complaint_rise(
                 "shop:s1".into(),
+                None,
                 orders * base * (1.0 + cr) * 0.95,
                 orders,
                 base,
@@ -714,9 +789,9 @@ mod tests {
         let cover = t("days_of_cover_min");
         fires(
             "days_of_cover_min",
-            r.days_of_cover("x", (cover - 0.1) * 10.0, 0.0, 10.0)
+            r.days_of_cover("x", None, (cover - 0.1) * 10.0, 0.0, 10.0)
                 .filter(|f| f.rule == "days_of_cover_min"),
-            r.days_of_cover("x", (cover + 0.1) * 10.0, 0.0, 10.0)
+            r.days_of_cover("x", None, (cover + 0.1) * 10.0, 0.0, 10.0)
                 .filter(|f| f.rule == "days_of_cover_min"),
         );
         let ot = t("on_time_min");
@@ -750,7 +825,7 @@ mod tests {
                 0.2,
             ),
         );
-        let ind = baseline("beauty", "cvr").unwrap_or(0.0);
+        let ind = cfg.baseline("beauty", "cvr", None).unwrap_or(0.0);
         fires(
             "category_cvr_below_industry",
             r.category_cvr("beauty", ind * 0.9, 10_000.0),

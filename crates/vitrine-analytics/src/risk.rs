@@ -3,10 +3,13 @@
 //! 30-day forecast of the index.
 //!
 //! Every indicator turns one raw reading into a score by a linear ramp between a *calm*
-//! level (score 0) and an *alarm* level (score 100); the readings and ramps are listed in
-//! [`INDICATORS`] so the score of any day can be recomputed by hand.
+//! level (score 0) and an *alarm* level (score 100). The readings are listed in
+//! [`INDICATORS`]; ramps, weights, impacts and grade cut-offs are settings (`[risk]` in
+//! `defaults.toml`, overridable per shop and category), so the score of any day can be
+//! recomputed by hand.
 
 use serde::Serialize;
+use vitrine_core::config::{Config, Group, Scope};
 use vitrine_core::Lang;
 
 /// One indicator of the model.
@@ -17,53 +20,91 @@ pub struct Indicator {
     pub name_en: &'static str,
     /// How the raw reading is computed.
     pub formula: &'static str,
-    /// Raw reading that scores 0.
-    pub calm: f64,
-    /// Raw reading that scores 100 (may be below `calm` when lower is riskier).
-    pub alarm: f64,
-    /// Weight in the composite index (the weights sum to 1).
-    pub weight: f64,
-    /// Impact if the risk materialises, 1 (minor) to 5 (severe).
-    pub impact: u8,
 }
 
 macro_rules! ind {
-    ($id:literal, $zh:literal, $en:literal, $f:literal, $calm:expr, $alarm:expr, $w:expr, $i:expr) => {
+    ($id:literal, $zh:literal, $en:literal, $f:literal) => {
         Indicator {
             id: $id,
             name_zh: $zh,
             name_en: $en,
             formula: $f,
-            calm: $calm,
-            alarm: $alarm,
-            weight: $w,
-            impact: $i,
         }
     };
 }
 
+/// One indicator's ramp and place in the matrix (`[risk.<indicator>]`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Ramp {
+    /// Raw reading that scores 0.
+    pub calm: f64,
+    /// Raw reading that scores 100 (may be below `calm` when lower is riskier).
+    pub alarm: f64,
+    /// Weight in the composite index (normalised over the indicators with data).
+    pub weight: f64,
+    /// Impact if the risk materialises, 1 (minor) to 5 (severe).
+    pub impact: u8,
+}
+
+/// The risk model's settings for one shop and category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskSettings {
+    /// One ramp per indicator, in [`INDICATORS`] order.
+    pub ramps: [Ramp; 15],
+    /// Width of a probability level's band of scores (20: 0–20 → 1, …, 80–100 → 5).
+    pub probability_band: f64,
+    /// probability × impact from which a cell is medium, high and critical.
+    pub cells: [f64; 3],
+    /// Holt's damped-trend smoothing of the index: α, β, φ.
+    pub holt: (f64, f64, f64),
+}
+
+impl RiskSettings {
+    /// The settings of `scope` (a category's override first, then the shop's, then global).
+    pub fn from_config(cfg: &Config, scope: Scope) -> Self {
+        let n = |k: &str| cfg.num(Group::Risk, k, scope);
+        RiskSettings {
+            ramps: INDICATORS.map(|i| Ramp {
+                calm: n(&format!("{}.calm", i.id)),
+                alarm: n(&format!("{}.alarm", i.id)),
+                weight: n(&format!("{}.weight", i.id)),
+                impact: n(&format!("{}.impact", i.id)).clamp(1.0, 5.0) as u8,
+            }),
+            probability_band: n("probability_band"),
+            cells: [n("cell_medium"), n("cell_high"), n("cell_critical")],
+            holt: (n("forecast_alpha"), n("forecast_beta"), n("forecast_phi")),
+        }
+    }
+}
+
+impl Default for RiskSettings {
+    fn default() -> Self {
+        RiskSettings::from_config(&Config::default(), Scope::default())
+    }
+}
+
 /// The 15 indicators of REQUIREMENTS §6, in its order.
 pub static INDICATORS: [Indicator; 15] = [
-    ind!("industry_traffic_growth", "行业流量增速", "Industry traffic growth", "decline of competitors' estimated sales, last 7 days vs the 7 before: −(Σ7d / Σprev7d − 1)", 0.0, 0.30, 0.07, 3),
-    ind!("competitor_bid_level", "竞品出价水平", "Competitor bid level", "mean competitor bid today / its 28-day mean − 1", 0.0, 0.30, 0.07, 3),
-    ind!("platform_policy_change", "平台政策变化", "Platform policy change", "operator's assessment 0–100 (threshold `risk_policy_change`, set when Douyin announces rule changes)", 0.0, 100.0, 0.06, 5),
-    ind!("audience_profile_change", "人群画像变化", "Audience-profile change", "|returning-buyer share today / its 28-day mean − 1|", 0.05, 0.50, 0.06, 3),
-    ind!("conversion_cost_volatility", "转化成本波动", "Conversion-cost volatility", "coefficient of variation of daily CPA over 14 days", 0.10, 0.50, 0.10, 4),
-    ind!("account_health", "账户健康度", "Account health", "store experience score 店铺体验分 today, on Compass's 0–5 scale (no risk at 4.8 and above, full risk at 4.0 and below)", 4.8, 4.0, 0.10, 5),
-    ind!("content_compliance", "内容合规指数", "Content compliance", "penalty-risk index today", 30.0, 90.0, 0.10, 5),
-    ind!("complaint_volume", "投诉量", "Complaint volume", "complaint rate today / its 28-day rate − 1", 0.0, 1.0, 0.08, 4),
-    ind!("device_mix_shift", "设备结构变化", "Device mix shift", "Jensen–Shannon divergence (bits) of device order shares today vs 28 days, minus its sampling bias (k−1)(1/n + 1/m)/(8 ln 2) for n orders today and m in the baseline", 0.0, 0.05, 0.04, 2),
-    ind!("region_mix_shift", "地域结构变化", "Region mix shift", "bias-corrected JS divergence of region order shares today vs 28 days", 0.0, 0.05, 0.05, 2),
-    ind!("hour_mix_shift", "时段结构变化", "Hour-of-day mix shift", "bias-corrected JS divergence of hourly order shares today vs 28 days", 0.0, 0.05, 0.04, 2),
-    ind!("targeting_precision", "定向精准度", "Targeting precision", "1 − ad CTR today / category CTR baseline", 0.0, 0.50, 0.07, 3),
-    ind!("creative_ctr_change", "创意点击率变化", "Creative CTR change", "−(creative CTR today / its 7-day mean − 1)", 0.0, 0.30, 0.06, 3),
-    ind!("conversion_path_length", "转化路径长度", "Conversion path length", "detail views per order today / its 28-day mean − 1", 0.0, 0.50, 0.04, 2),
-    ind!("aov_volatility", "客单价波动", "AOV volatility", "coefficient of variation of daily AOV over 14 days", 0.05, 0.30, 0.06, 3),
+    ind!("industry_traffic_growth", "行业流量增速", "Industry traffic growth", "decline of competitors' estimated sales, last 7 days vs the 7 before: −(Σ7d / Σprev7d − 1)"),
+    ind!("competitor_bid_level", "竞品出价水平", "Competitor bid level", "mean competitor bid today / its 28-day mean − 1"),
+    ind!("platform_policy_change", "平台政策变化", "Platform policy change", "operator's assessment 0–100 (threshold `risk_policy_change`, set when Douyin announces rule changes)"),
+    ind!("audience_profile_change", "人群画像变化", "Audience-profile change", "|returning-buyer share today / its 28-day mean − 1|"),
+    ind!("conversion_cost_volatility", "转化成本波动", "Conversion-cost volatility", "coefficient of variation of daily CPA over 14 days"),
+    ind!("account_health", "账户健康度", "Account health", "store experience score 店铺体验分 today, on Compass's 0–5 scale (lower is riskier)"),
+    ind!("content_compliance", "内容合规指数", "Content compliance", "penalty-risk index today"),
+    ind!("complaint_volume", "投诉量", "Complaint volume", "complaint rate today / its 28-day rate − 1"),
+    ind!("device_mix_shift", "设备结构变化", "Device mix shift", "Jensen–Shannon divergence (bits) of device order shares today vs 28 days, minus its sampling bias (k−1)(1/n + 1/m)/(8 ln 2) for n orders today and m in the baseline"),
+    ind!("region_mix_shift", "地域结构变化", "Region mix shift", "bias-corrected JS divergence of region order shares today vs 28 days"),
+    ind!("hour_mix_shift", "时段结构变化", "Hour-of-day mix shift", "bias-corrected JS divergence of hourly order shares today vs 28 days"),
+    ind!("targeting_precision", "定向精准度", "Targeting precision", "1 − ad CTR today / category CTR baseline"),
+    ind!("creative_ctr_change", "创意点击率变化", "Creative CTR change", "−(creative CTR today / its 7-day mean − 1)"),
+    ind!("conversion_path_length", "转化路径长度", "Conversion path length", "detail views per order today / its 28-day mean − 1"),
+    ind!("aov_volatility", "客单价波动", "AOV volatility", "coefficient of variation of daily AOV over 14 days"),
 ];
 
 /// Score 0–100 of a raw reading on the indicator's ramp.
-pub fn score(ind: &Indicator, raw: f64) -> f64 {
-    let t = (raw - ind.calm) / (ind.alarm - ind.calm);
+pub fn score(ramp: &Ramp, raw: f64) -> f64 {
+    let t = (raw - ramp.calm) / (ramp.alarm - ramp.calm);
     if t.is_finite() {
         100.0 * t.clamp(0.0, 1.0)
     } else {
@@ -71,19 +112,14 @@ pub fn score(ind: &Indicator, raw: f64) -> f64 {
     }
 }
 
-/// Probability level 1–5 of a 0–100 score (20-point bands).
-pub fn probability_level(score: f64) -> u8 {
-    ((score / 20.0).ceil() as u8).clamp(1, 5)
+/// Probability level 1–5 of a 0–100 score (bands of `band` points, 20 by default).
+pub fn probability_level(score: f64, band: f64) -> u8 {
+    ((score / band).ceil() as u8).clamp(1, 5)
 }
 
-/// Grade of a probability × impact cell (1–25).
-pub fn cell_grade(probability: u8, impact: u8) -> &'static str {
-    match u16::from(probability) * u16::from(impact) {
-        15.. => "critical",
-        8..=14 => "high",
-        4..=7 => "medium",
-        _ => "low",
-    }
+/// Grade of a probability × impact cell (1–25) against the `[medium, high, critical]` cuts.
+pub fn cell_grade(probability: u8, impact: u8, cells: [f64; 3]) -> &'static str {
+    index_grade(f64::from(probability) * f64::from(impact), cells)
 }
 
 /// Grade of the composite index against the industry's thresholds `[medium, high, critical]`.
@@ -143,44 +179,49 @@ pub struct RiskIndex {
 }
 
 /// Composite of raw readings (one per indicator, in [`INDICATORS`] order).
-pub fn composite(raw: &[Option<f64>; 15]) -> Option<f64> {
+pub fn composite(raw: &[Option<f64>; 15], set: &RiskSettings) -> Option<f64> {
     let (mut sum, mut weight) = (0.0, 0.0);
-    for (ind, r) in INDICATORS.iter().zip(raw) {
+    for (ramp, r) in set.ramps.iter().zip(raw) {
         if let Some(x) = r.filter(|x| x.is_finite()) {
-            sum += ind.weight * score(ind, x);
-            weight += ind.weight;
+            sum += ramp.weight * score(ramp, x);
+            weight += ramp.weight;
         }
     }
     (weight > 0.0).then(|| sum / weight)
 }
 
 /// Scores of one day's readings with their matrix cells.
-pub fn indicator_scores(raw: &[Option<f64>; 15], lang: Lang) -> Vec<IndicatorScore> {
+pub fn indicator_scores(
+    raw: &[Option<f64>; 15],
+    set: &RiskSettings,
+    lang: Lang,
+) -> Vec<IndicatorScore> {
     INDICATORS
         .iter()
+        .zip(&set.ramps)
         .zip(raw)
-        .map(|(ind, r)| {
-            let s = r.filter(|x| x.is_finite()).map(|x| score(ind, x));
-            let p = probability_level(s.unwrap_or(0.0));
+        .map(|((ind, ramp), r)| {
+            let s = r.filter(|x| x.is_finite()).map(|x| score(ramp, x));
+            let p = probability_level(s.unwrap_or(0.0), set.probability_band);
             IndicatorScore {
                 id: ind.id.into(),
                 name: lang.pick(ind.name_zh, ind.name_en).into(),
                 formula: ind.formula.into(),
                 raw: *r,
                 score: s,
-                weight: ind.weight,
+                weight: ramp.weight,
                 probability: p,
-                impact: ind.impact,
-                grade: cell_grade(p, ind.impact).into(),
+                impact: ramp.impact,
+                grade: cell_grade(p, ramp.impact, set.cells).into(),
             }
         })
         .collect()
 }
 
-/// Forecasts `series` `horizon` steps ahead with Holt's damped-trend smoothing
-/// (α = 0.5, β = 0.2, φ = 0.9), clamped to 0–100, with a band from the one-step residuals.
-pub fn forecast(series: &[f64], horizon: usize) -> Vec<(f64, f64, f64)> {
-    let (alpha, beta, phi) = (0.5, 0.2, 0.9);
+/// Forecasts `series` `horizon` steps ahead with Holt's damped-trend smoothing (`holt` =
+/// α, β, φ), clamped to 0–100, with a band from the one-step residuals.
+pub fn forecast(series: &[f64], horizon: usize, holt: (f64, f64, f64)) -> Vec<(f64, f64, f64)> {
+    let (alpha, beta, phi) = holt;
     let Some(&first) = series.first() else {
         return Vec::new();
     };
@@ -275,7 +316,13 @@ pub fn rule_impact(rule: &str, metric: &str) -> u8 {
 
 /// Grades an alert: the probability is 5 for a significant or beyond-limit finding that is
 /// critical, and falls with severity; a p-value, when known, caps it (p ≥ 0.05 → 2).
-pub fn alert_risk(rule: &str, metric: &str, severity_rank: u8, p_value: Option<f64>) -> AlertRisk {
+pub fn alert_risk(
+    rule: &str,
+    metric: &str,
+    severity_rank: u8,
+    p_value: Option<f64>,
+    cells: [f64; 3],
+) -> AlertRisk {
     let mut probability = match severity_rank {
         0 => 5,
         1 => 4,
@@ -289,7 +336,7 @@ pub fn alert_risk(rule: &str, metric: &str, severity_rank: u8, p_value: Option<f
         probability,
         impact,
         level: probability * impact,
-        grade: cell_grade(probability, impact).into(),
+        grade: cell_grade(probability, impact, cells).into(),
     }
 }
 
@@ -297,9 +344,36 @@ pub fn alert_risk(rule: &str, metric: &str, severity_rank: u8, p_value: Option<f
 mod tests {
     use super::*;
 
+    const CELLS: [f64; 3] = [4.0, 8.0, 15.0];
+    const HOLT: (f64, f64, f64) = (0.5, 0.2, 0.9);
+
+    #[test]
+    fn the_settings_are_the_shipped_matrix() {
+        let set = RiskSettings::default();
+        assert_eq!(set.cells, CELLS);
+        assert_eq!(set.holt, HOLT);
+        assert_eq!(set.probability_band, 20.0);
+        assert!(set.ramps.iter().all(|r| r.calm.is_finite()
+            && r.alarm.is_finite()
+            && r.calm != r.alarm
+            && (1..=5).contains(&r.impact)));
+    }
+
+    #[test]
+    fn a_category_override_changes_its_ramp_only() {
+        let mut cfg = Config::default();
+        cfg.overlay("[category.food.risk.account_health]\ncalm = 4.9\nalarm = 4.5\n")
+            .unwrap();
+        let food = RiskSettings::from_config(&cfg, Scope::shop("s1").in_category("food"));
+        let beauty = RiskSettings::from_config(&cfg, Scope::shop("s1").in_category("beauty"));
+        // 4.7 is healthy on the shipped ramp, half-way to alarm on the food shop's.
+        assert!(score(&beauty.ramps[5], 4.7) < 20.0);
+        assert!((score(&food.ramps[5], 4.7) - 50.0).abs() < 1e-9);
+    }
+
     #[test]
     fn weights_sum_to_one_and_ids_are_unique() {
-        let w: f64 = INDICATORS.iter().map(|i| i.weight).sum();
+        let w: f64 = RiskSettings::default().ramps.iter().map(|r| r.weight).sum();
         assert!((w - 1.0).abs() < 1e-12, "{w}");
         let mut ids: Vec<_> = INDICATORS.iter().map(|i| i.id).collect();
         ids.sort();
@@ -310,47 +384,49 @@ mod tests {
     #[test]
     fn ramps_run_both_ways() {
         // 店铺体验分 is on a 0–5 scale: Compass's typical 4.78 is a healthy shop.
-        let health = &INDICATORS[5];
+        let set = RiskSettings::default();
+        let health = &set.ramps[5];
         assert!(score(health, 4.78) < 10.0, "{}", score(health, 4.78));
         assert_eq!(score(health, 4.9), 0.0);
         assert!((score(health, 4.4) - 50.0).abs() < 1e-9);
         assert_eq!(score(health, 3.9), 100.0);
-        let cost = &INDICATORS[4];
+        let cost = &set.ramps[4];
         assert!((score(cost, 0.3) - 50.0).abs() < 1e-9);
     }
 
     #[test]
     fn composite_reweights_over_available_indicators() {
+        let set = RiskSettings::default();
         let mut raw = [None; 15];
-        assert_eq!(composite(&raw), None);
+        assert_eq!(composite(&raw, &set), None);
         raw[4] = Some(0.5); // 100
         raw[5] = Some(90.0); // 0
                              // Equal weights (0.10 each) → 50.
-        assert!((composite(&raw).unwrap() - 50.0).abs() < 1e-9);
+        assert!((composite(&raw, &set).unwrap() - 50.0).abs() < 1e-9);
     }
 
     #[test]
     fn matrix_and_grades() {
-        assert_eq!(cell_grade(5, 5), "critical");
-        assert_eq!(cell_grade(2, 4), "high");
-        assert_eq!(cell_grade(2, 2), "medium");
-        assert_eq!(cell_grade(1, 3), "low");
+        assert_eq!(cell_grade(5, 5, CELLS), "critical");
+        assert_eq!(cell_grade(2, 4, CELLS), "high");
+        assert_eq!(cell_grade(2, 2, CELLS), "medium");
+        assert_eq!(cell_grade(1, 3, CELLS), "low");
         assert_eq!(index_grade(72.0, [30.0, 50.0, 70.0]), "critical");
         assert_eq!(index_grade(10.0, [30.0, 50.0, 70.0]), "low");
-        assert_eq!(probability_level(0.0), 1);
-        assert_eq!(probability_level(100.0), 5);
+        assert_eq!(probability_level(0.0, 20.0), 1);
+        assert_eq!(probability_level(100.0, 20.0), 5);
     }
 
     #[test]
     fn forecast_follows_a_trend_but_damps_it() {
         let rising: Vec<f64> = (0..28).map(|i| 20.0 + i as f64).collect();
-        let f = forecast(&rising, 30);
+        let f = forecast(&rising, 30, HOLT);
         assert_eq!(f.len(), 30);
         assert!(f[0].0 > 47.0 && f[0].0 < 49.5, "{:?}", f[0]);
         // Damped: the 30-day step adds at most φ/(1−φ) = 9 trend units.
         assert!(f[29].0 < 48.0 + 10.0, "{:?}", f[29]);
         assert!(f[29].0 > f[0].0);
-        let flat = forecast(&[40.0; 20], 30);
+        let flat = forecast(&[40.0; 20], 30, HOLT);
         assert!(flat.iter().all(|x| (x.0 - 40.0).abs() < 1e-9 && x.1 == x.2));
     }
 

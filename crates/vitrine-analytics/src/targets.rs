@@ -9,15 +9,15 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
-use vitrine_core::calendar::day_weight;
+use vitrine_core::calendar::Calendar;
 
 fn days_between(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
     let n = (to - from).num_days().max(-1) + 1;
     (0..n).map(move |i| from + Duration::days(i))
 }
 
-fn weight_sum(from: NaiveDate, to: NaiveDate) -> f64 {
-    days_between(from, to).map(day_weight).sum()
+fn weight_sum(cal: &Calendar, from: NaiveDate, to: NaiveDate) -> f64 {
+    days_between(from, to).map(|d| cal.day_weight(d)).sum()
 }
 
 fn quarter_bounds(year: i32, q: u32) -> (NaiveDate, NaiveDate) {
@@ -47,6 +47,9 @@ pub struct TargetTree {
     pub annual: f64,
     pub quarter_share: f64,
     pub elasticity: f64,
+    /// The weights that split quarters into months and months into days.
+    #[serde(skip)]
+    pub calendar: Calendar,
 }
 
 impl TargetTree {
@@ -57,7 +60,17 @@ impl TargetTree {
             annual,
             quarter_share,
             elasticity,
+            calendar: Calendar::default(),
         }
+    }
+
+    /// The same tree split by `calendar` (a shop's own settings).
+    pub fn with_calendar(self, calendar: Calendar) -> Self {
+        TargetTree { calendar, ..self }
+    }
+
+    fn weights(&self, from: NaiveDate, to: NaiveDate) -> f64 {
+        weight_sum(&self.calendar, from, to)
     }
 
     /// Target of quarter `q` (0-based): its stretched share, normalised over the four.
@@ -77,7 +90,7 @@ impl TargetTree {
             NaiveDate::from_ymd_opt(self.year, 12, 31).unwrap_or_default(),
         );
         let (qs, qe) = quarter_bounds(self.year, q);
-        let rel = weight_sum(qs, qe) / (weight_sum(ys, ye) / 4.0);
+        let rel = self.weights(qs, qe) / (self.weights(ys, ye) / 4.0);
         self.quarter_share * rel.clamp(1.0 - self.elasticity, 1.0 + self.elasticity)
     }
 
@@ -86,13 +99,13 @@ impl TargetTree {
         let q = date.month0() / 3;
         let (qs, qe) = quarter_bounds(self.year, q);
         let (ms, me) = month_bounds(date);
-        self.quarter(q) * weight_sum(ms, me) / weight_sum(qs, qe)
+        self.quarter(q) * self.weights(ms, me) / self.weights(qs, qe)
     }
 
     /// Target of one day.
     pub fn day(&self, date: NaiveDate) -> f64 {
         let (ms, me) = month_bounds(date);
-        self.month(date) * day_weight(date) / weight_sum(ms, me)
+        self.month(date) * self.calendar.day_weight(date) / self.weights(ms, me)
     }
 
     /// Sum of day targets over an inclusive range.
@@ -103,8 +116,8 @@ impl TargetTree {
 
 /// Estimates an annual value from observed daily values by their calendar weights, so a
 /// window containing 双11 is not mistaken for the normal run rate.
-pub fn annualise(observed: &[(NaiveDate, f64)], year: i32) -> Option<f64> {
-    let w: f64 = observed.iter().map(|(d, _)| day_weight(*d)).sum();
+pub fn annualise(observed: &[(NaiveDate, f64)], year: i32, cal: &Calendar) -> Option<f64> {
+    let w: f64 = observed.iter().map(|(d, _)| cal.day_weight(*d)).sum();
     if w <= 0.0 || observed.len() < 14 {
         return None;
     }
@@ -113,7 +126,7 @@ pub fn annualise(observed: &[(NaiveDate, f64)], year: i32) -> Option<f64> {
         NaiveDate::from_ymd_opt(year, 1, 1)?,
         NaiveDate::from_ymd_opt(year, 12, 31)?,
     );
-    Some(total / w * weight_sum(ys, ye))
+    Some(total / w * weight_sum(cal, ys, ye))
 }
 
 /// Progress of an additive target over a period.
@@ -230,11 +243,12 @@ mod tests {
     #[test]
     fn annualise_discounts_campaign_days() {
         // A flat business observed only through 双11 is not annualised at the peak rate.
+        let cal = Calendar::default();
         let obs: Vec<_> = days_between(d("2025-10-20"), d("2025-11-11"))
-            .map(|x| (x, day_weight(x) * 100.0))
+            .map(|x| (x, cal.day_weight(x) * 100.0))
             .collect();
-        let a = annualise(&obs, 2026).unwrap();
-        let expected = weight_sum(d("2026-01-01"), d("2026-12-31")) * 100.0;
+        let a = annualise(&obs, 2026, &cal).unwrap();
+        let expected = weight_sum(&cal, d("2026-01-01"), d("2026-12-31")) * 100.0;
         assert!((a - expected).abs() / expected < 1e-9);
     }
 }

@@ -107,34 +107,9 @@ impl Workspace {
             .await?)
     }
 
-    /// The guardrail and threshold settings of a shop (`[thresholds] bid_*`).
+    /// The guardrail and threshold settings of a shop (`[bids]`).
     pub fn bid_policy(&self, shop: &str) -> BidPolicy {
-        let d = BidPolicy::default();
-        let t = |k: &str, v: f64| self.threshold(shop, k, v);
-        BidPolicy {
-            target_roi: self
-                .config
-                .value(
-                    vitrine_core::config::Group::Targets,
-                    "roi",
-                    Some(shop),
-                    None,
-                )
-                .unwrap_or(d.target_roi),
-            observe_days: t("bid_observe_days", d.observe_days as f64) as i64,
-            min_conversions: t("bid_min_conversions", d.min_conversions),
-            cooldown_hours: t("bid_cooldown_hours", d.cooldown_hours as f64) as i64,
-            max_changes_per_day: t("bid_max_changes_per_day", d.max_changes_per_day as f64)
-                as usize,
-            max_step: t("bid_max_step", d.max_step),
-            runaway_spend: t("bid_runaway_spend", d.runaway_spend),
-            runaway_roi: t("bid_runaway_roi", d.runaway_roi),
-            starve_share: t("bid_starve_share", d.starve_share),
-            fatigue_drop: t("bid_fatigue_drop", d.fatigue_drop),
-            winner_margin: t("bid_winner_margin", d.winner_margin),
-            ctr_floor: t("bid_ctr_floor", d.ctr_floor),
-            cold_start_share: t("bid_cold_start_share", d.cold_start_share),
-        }
+        BidPolicy::from_config(&self.config, Some(shop))
     }
 }
 
@@ -177,7 +152,7 @@ impl Snapshot {
 
     /// The §10 budget split for the next 30 days, from the last 30 days' sales: a shop with
     /// less than 90 days of data is launching, else mature; categories converting below their
-    /// industry baseline get the boost. Shares and boost are `[thresholds] budget_*`.
+    /// industry baseline get the boost. Shares and boost are `[bids] budget_*`.
     async fn budget_plan(&self) -> Result<BudgetPlan, AppError> {
         let (shop, date) = (self.shop.as_str(), self.date);
         let from = date - Duration::days(29);
@@ -189,7 +164,7 @@ impl Snapshot {
                 let c = r.category.clone()?;
                 let cvr = (r.clicks > 0.0).then(|| r.orders / r.clicks);
                 let share = if sales > 0.0 { r.gmv / sales } else { 0.0 };
-                let industry = vitrine_core::metric::baseline(&c, "cvr");
+                let industry = self.workspace().config.baseline(&c, "cvr", Some(shop));
                 Some((c, share, cvr, industry))
             })
             .collect();
@@ -201,21 +176,7 @@ impl Snapshot {
         } else {
             Phase::Launch
         };
-        let d = BudgetPolicy::default();
-        let t = |k: &str, v: f64| self.threshold(k, v);
-        let policy = BudgetPolicy {
-            paid_share_launch: (
-                t("budget_launch_low", d.paid_share_launch.0),
-                t("budget_launch_high", d.paid_share_launch.1),
-            ),
-            paid_share_mature: (
-                t("budget_mature_low", d.paid_share_mature.0),
-                t("budget_mature_high", d.paid_share_mature.1),
-            ),
-            test_share: t("budget_test_share", d.test_share),
-            underperformer_boost: t("budget_underperformer_boost", d.underperformer_boost),
-            ..d
-        };
+        let policy = BudgetPolicy::from_config(&self.workspace().config, Some(shop));
         Ok(plan_budget(sales, phase, Stage::Precision, &cats, &policy))
     }
 
@@ -223,8 +184,8 @@ impl Snapshot {
     /// the product's margin after platform fee and shipping.
     async fn plan_infos(&self) -> Result<Vec<PlanInfo>, AppError> {
         let rows = self.engine().plan_rows(&self.shop, self.date).await?;
-        let fee = self.threshold("platform_fee_rate", 0.05);
-        let shipping = self.threshold("shipping_cost", 5.0);
+        let fee = self.threshold("platform_fee_rate");
+        let shipping = self.threshold("shipping_cost");
         Ok(rows
             .into_iter()
             .map(|r| plan_info(r, fee, shipping))

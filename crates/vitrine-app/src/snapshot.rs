@@ -53,9 +53,9 @@ impl Snapshot {
         self.ws.state().await
     }
 
-    /// A `[thresholds]` setting of this shop, else `default`.
-    pub fn threshold(&self, key: &str, default: f64) -> f64 {
-        self.ws.threshold(&self.shop, key, default)
+    /// A `[thresholds]` setting of this shop.
+    pub fn threshold(&self, key: &str) -> f64 {
+        self.ws.config.threshold(key, Some(&self.shop))
     }
 
     /// The first day any source of headline GMV covers for this shop in this version.

@@ -1,7 +1,7 @@
 //! The users service: features from the lake, segmentation and cohorts from the analyses.
 
 use chrono::{Datelike, NaiveDate};
-use vitrine_analytics::users::{cohorts, segment, CohortMatrix, RfmCuts, Segmented, Windows};
+use vitrine_analytics::users::{cohorts, segment, CohortMatrix, RfmCuts, Segmented, UserSettings};
 
 use crate::{AppError, Snapshot, Workspace};
 
@@ -15,12 +15,8 @@ impl Snapshot {
                 "shop {shop} has no orders up to {date}"
             )));
         }
-        let windows = Windows {
-            new_days: self.threshold("user_new_days", 30.0) as i64,
-            active_days: self.threshold("user_active_days", 90.0) as i64,
-            silent_days: self.threshold("user_silent_days", 180.0) as i64,
-        };
-        Ok(segment(&users, date, &windows, cuts))
+        let settings = UserSettings::from_config(&self.workspace().config, Some(shop));
+        Ok(segment(&users, date, &settings, cuts))
     }
 
     /// Cohort retention and repurchase by first-purchase month and by acquisition source.

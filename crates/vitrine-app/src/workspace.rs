@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use vitrine_core::config::{Config, Group};
+use vitrine_core::config::Config;
 use vitrine_core::{MetricQuery, MetricTable, Table};
 use vitrine_lake::{Engine, Lake, Manifest, State};
 
@@ -91,13 +91,6 @@ impl Workspace {
     ) -> Result<(String, NaiveDate), AppError> {
         let m = self.lake.manifest_shared()?;
         resolve(&self.lake, &m, shop, date)
-    }
-
-    /// A `[thresholds]` setting of a shop, else `default`.
-    pub fn threshold(&self, shop: &str, key: &str, default: f64) -> f64 {
-        self.config
-            .value(Group::Thresholds, key, Some(shop), None)
-            .unwrap_or(default)
     }
 
     /// Answers one metric query over the live version.

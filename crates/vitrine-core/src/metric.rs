@@ -1126,17 +1126,8 @@ pub fn measure_sources(id: &str) -> impl Iterator<Item = &'static Measure> + '_ 
     MEASURES.iter().filter(move |m| m.id == id)
 }
 
-/// Industry baselines per category for the metrics that have them (category averages the
-/// plans quote; beauty plan CTR 1.5%, apparel 1.2%).
-pub fn baseline(category: &str, metric_id: &str) -> Option<f64> {
-    BASELINES
-        .iter()
-        .find(|(c, _)| *c == category)
-        .and_then(|(_, vals)| vals.iter().find(|(m, _)| *m == metric_id))
-        .map(|(_, v)| *v)
-}
-
-/// The product categories the catalog knows baselines for, with their Chinese names.
+/// The product categories the shipped settings have baselines for, with their Chinese names
+/// (`[baselines.<category>]` in `defaults.toml`).
 pub const CATEGORIES: [(&str, &str); 6] = [
     ("beauty", "美妆"),
     ("apparel", "服饰"),
@@ -1144,83 +1135,6 @@ pub const CATEGORIES: [(&str, &str); 6] = [
     ("home", "家居"),
     ("digital", "数码"),
     ("baby", "母婴"),
-];
-
-type Baselines = (&'static str, &'static [(&'static str, f64)]);
-
-static BASELINES: &[Baselines] = &[
-    (
-        "beauty",
-        &[
-            ("ad_ctr", 0.015),
-            ("ctr", 0.045),
-            ("cvr", 0.035),
-            ("aov", 128.0),
-            ("roi", 3.0),
-            ("completion_rate", 0.35),
-            ("refund_rate", 0.12),
-        ],
-    ),
-    (
-        "apparel",
-        &[
-            ("ad_ctr", 0.012),
-            ("ctr", 0.040),
-            ("cvr", 0.030),
-            ("aov", 168.0),
-            ("roi", 2.6),
-            ("completion_rate", 0.30),
-            ("refund_rate", 0.25),
-        ],
-    ),
-    (
-        "food",
-        &[
-            ("ad_ctr", 0.020),
-            ("ctr", 0.050),
-            ("cvr", 0.045),
-            ("aov", 69.0),
-            ("roi", 3.2),
-            ("completion_rate", 0.38),
-            ("refund_rate", 0.06),
-        ],
-    ),
-    (
-        "home",
-        &[
-            ("ad_ctr", 0.013),
-            ("ctr", 0.038),
-            ("cvr", 0.028),
-            ("aov", 109.0),
-            ("roi", 2.8),
-            ("completion_rate", 0.33),
-            ("refund_rate", 0.10),
-        ],
-    ),
-    (
-        "digital",
-        &[
-            ("ad_ctr", 0.010),
-            ("ctr", 0.032),
-            ("cvr", 0.020),
-            ("aov", 329.0),
-            ("roi", 2.4),
-            ("completion_rate", 0.28),
-            ("refund_rate", 0.08),
-        ],
-    ),
-    (
-        "baby",
-        &[
-            ("ad_ctr", 0.014),
-            ("ctr", 0.042),
-            ("cvr", 0.038),
-            ("aov", 139.0),
-            ("roi", 3.1),
-            ("completion_rate", 0.34),
-            ("refund_rate", 0.07),
-        ],
-    ),
 ];
 
 #[cfg(test)]
@@ -1322,12 +1236,5 @@ mod tests {
             _ => None,
         });
         assert!((v.unwrap() - 250.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn baselines_follow_the_plans() {
-        assert_eq!(baseline("beauty", "ad_ctr"), Some(0.015));
-        assert_eq!(baseline("apparel", "ad_ctr"), Some(0.012));
-        assert_eq!(baseline("nope", "ad_ctr"), None);
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use vitrine_core::config::{Config, Group, Scope};
 
 /// Where the shop is: a launch spends 8–10 % of sales on paid traffic, a mature shop 5–7 %.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,27 +41,54 @@ pub struct BudgetPolicy {
     pub underperformer_boost: f64,
 }
 
-impl Default for BudgetPolicy {
-    fn default() -> Self {
+impl BudgetPolicy {
+    /// The policy of `shop` from the `[bids]` settings.
+    pub fn from_config(cfg: &Config, shop: Option<&str>) -> Self {
+        let scope = Scope::of(shop);
+        let n = |k: &str| cfg.num(Group::Bids, k, scope);
+        let channel = |stage: Stage, id: &str| {
+            (
+                stage,
+                ["feed", "search", "live"].map(|c| n(&format!("channel.{id}.{c}"))),
+            )
+        };
+        let total = |id: &'static str| {
+            (
+                id,
+                n(&format!("total.{id}.low")),
+                n(&format!("total.{id}.high")),
+            )
+        };
         BudgetPolicy {
-            paid_share_launch: (0.08, 0.10),
-            paid_share_mature: (0.05, 0.07),
-            plan_split: [0.3, 0.4, 0.3],
-            test_share: 0.2,
+            paid_share_launch: (n("budget_launch_low"), n("budget_launch_high")),
+            paid_share_mature: (n("budget_mature_low"), n("budget_mature_high")),
+            plan_split: [
+                n("budget_cold_start"),
+                n("budget_core"),
+                n("budget_optimisation"),
+            ],
+            test_share: n("budget_test_share"),
             channels: [
-                (Stage::Base, [0.5, 0.4, 0.1]),
-                (Stage::Precision, [0.6, 0.3, 0.1]),
-                (Stage::DeepConversion, [0.5, 0.3, 0.2]),
+                channel(Stage::Base, "base"),
+                channel(Stage::Precision, "precision"),
+                channel(Stage::DeepConversion, "deep_conversion"),
             ],
             total_split: [
-                ("content", 0.30, 0.40),
-                ("traffic", 0.20, 0.30),
-                ("user_operations", 0.15, 0.25),
-                ("tools", 0.05, 0.10),
-                ("contingency", 0.10, 0.15),
+                total("content"),
+                total("traffic"),
+                total("user_operations"),
+                total("tools"),
+                total("contingency"),
             ],
-            underperformer_boost: 0.2,
+            underperformer_boost: n("budget_underperformer_boost"),
         }
+    }
+}
+
+/// The seed of REQUIREMENTS §10, as shipped in `defaults.toml`.
+impl Default for BudgetPolicy {
+    fn default() -> Self {
+        BudgetPolicy::from_config(&Config::default(), None)
     }
 }
 

@@ -6,17 +6,13 @@ use serde::Serialize;
 
 use super::PlanStat;
 
-/// A slot below break-even is switched off when its shrunk ROI is also below this share of
-/// the pooled ROI.
-const OFF_SHARE: f64 = 0.75;
-
 /// Bid multipliers per weekday (Monday = 0) and hour, and the delivery schedule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Schedule {
     /// `multipliers[weekday][hour]`, rounded to 0.05, within [floor, cap].
     pub multipliers: Vec<Vec<f64>>,
     /// 336 characters of 0/1: a half-hour slot is off when the cell's shrunk ROI is below
-    /// break-even and below 75 % of the pooled ROI.
+    /// break-even and below `off_share` (75 %) of the pooled ROI.
     pub schedule_time: String,
     pub slots_off: usize,
     /// The pooled ROI every cell is compared with.
@@ -31,6 +27,7 @@ pub fn daypart(
     breakeven_roi: Option<f64>,
     prior_conversions: f64,
     (floor, cap): (f64, f64),
+    off_share: f64,
 ) -> Option<Schedule> {
     let mut cells = [[(0.0f64, 0.0f64, 0.0f64); 24]; 7];
     for s in stats {
@@ -61,7 +58,7 @@ pub fn daypart(
             multipliers[d][h] = m;
             // Off only where the slot both loses money and trails the account: when every
             // hour is below break-even the fix is the plans (pause, bid), not the clock.
-            let on = breakeven_roi.is_none_or(|be| shrunk >= be || shrunk >= OFF_SHARE * mean);
+            let on = breakeven_roi.is_none_or(|be| shrunk >= be || shrunk >= off_share * mean);
             if !on {
                 off += 2;
             }
@@ -113,7 +110,7 @@ mod tests {
                 }
             }
         }
-        let s = daypart(&rows, Some(1.5), 30.0, (0.5, 1.5)).unwrap();
+        let s = daypart(&rows, Some(1.5), 30.0, (0.5, 1.5), 0.75).unwrap();
         assert_eq!(s.schedule_time.len(), 336);
         assert!(s.multipliers[0][20] > 1.4, "{:?}", s.multipliers[0]);
         assert!(

@@ -162,7 +162,7 @@ fn plan_diagnosis(
         policy.target_roi
     };
     let ctr = (today.impressions > 0.0).then(|| today.clicks / today.impressions);
-    let ctr_baseline = vitrine_core::metric::baseline(&p.category, "ad_ctr");
+    let ctr_baseline = policy.ctr_baselines.get(&p.category).copied();
     let spend_prior_avg = (prior.days > 0).then(|| prior.spend / prior.days as f64);
     let mut d = PlanDiagnosis {
         plan_id: p.plan_id.clone(),

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use vitrine_core::config::{Config, Group, Scope};
 
 pub use diagnose::{diagnose, Flag, PlanDiagnosis};
 pub use guard::{guard, PastChange};
@@ -41,7 +42,7 @@ pub struct PlanInfo {
     pub breakeven_roi: Option<f64>,
 }
 
-/// The knobs of diagnostics, recommendations and guardrails (`[thresholds] bid_*` keys).
+/// The knobs of diagnostics, recommendations and guardrails (`[bids]` in the settings).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BidPolicy {
     /// ROI target for plans without their own 支付ROI目标.
@@ -70,25 +71,59 @@ pub struct BidPolicy {
     pub ctr_floor: f64,
     /// Share of the paid budget cold-start (learning) plans should take.
     pub cold_start_share: f64,
+    /// Elasticity of ROI to the bid (ROI × factor^elasticity after a bid change).
+    pub roi_bid_elasticity: f64,
+    /// Marginal ROI of added budget as a share of the plan's average ROI.
+    pub marginal_roi_share: f64,
+    /// A half-hour below break-even and below this share of the pooled ROI is switched off.
+    pub daypart_off_share: f64,
+    /// Daypart bid multipliers stay within [floor, cap].
+    pub daypart_range: (f64, f64),
+    /// Plan CTR baselines (`[baselines.<category>] ad_ctr`) per category.
+    pub ctr_baselines: BTreeMap<String, f64>,
+}
+
+impl BidPolicy {
+    /// The policy of `shop`: `[bids]` settings, the shop's ROI target and the categories'
+    /// plan CTR baselines.
+    pub fn from_config(cfg: &Config, shop: Option<&str>) -> Self {
+        let scope = Scope::of(shop);
+        let n = |k: &str| cfg.num(Group::Bids, k, scope);
+        let ctr_baselines = cfg
+            .entries(Group::Baselines)
+            .into_iter()
+            .filter_map(|(k, _)| {
+                let (category, metric) = k.split_once('.')?;
+                (metric == "ad_ctr").then(|| category.to_string())
+            })
+            .filter_map(|c| Some((c.clone(), cfg.baseline(&c, "ad_ctr", shop)?)))
+            .collect();
+        BidPolicy {
+            target_roi: cfg.num(Group::Targets, "roi", scope),
+            observe_days: n("observe_days") as i64,
+            min_conversions: n("min_conversions"),
+            cooldown_hours: n("cooldown_hours") as i64,
+            max_changes_per_day: n("max_changes_per_day").max(0.0) as usize,
+            max_step: n("max_step"),
+            runaway_spend: n("runaway_spend"),
+            runaway_roi: n("runaway_roi"),
+            starve_share: n("starve_share"),
+            fatigue_drop: n("fatigue_drop"),
+            winner_margin: n("winner_margin"),
+            ctr_floor: n("ctr_floor"),
+            cold_start_share: n("cold_start_share"),
+            roi_bid_elasticity: n("roi_bid_elasticity"),
+            marginal_roi_share: n("marginal_roi_share"),
+            daypart_off_share: n("daypart_off_share"),
+            daypart_range: (n("daypart_floor"), n("daypart_cap")),
+            ctr_baselines,
+        }
+    }
 }
 
 impl Default for BidPolicy {
     fn default() -> Self {
-        BidPolicy {
-            target_roi: 3.0,
-            observe_days: 3,
-            min_conversions: 10.0,
-            cooldown_hours: 24,
-            max_changes_per_day: 10,
-            max_step: 0.2,
-            runaway_spend: 1.5,
-            runaway_roi: 0.8,
-            starve_share: 0.2,
-            fatigue_drop: 0.3,
-            winner_margin: 1.3,
-            ctr_floor: 0.7,
-            cold_start_share: 0.3,
-        }
+        BidPolicy::from_config(&Config::default(), None)
     }
 }
 
@@ -294,7 +329,13 @@ pub fn report(
         overview: overview(&diags, policy),
         plans: diags,
         recommendations: recs,
-        daypart: daypart::daypart(stats, breakeven, policy.min_conversions, (0.5, 1.5)),
+        daypart: daypart::daypart(
+            stats,
+            breakeven,
+            policy.min_conversions,
+            policy.daypart_range,
+            policy.daypart_off_share,
+        ),
         curves,
         allocation: response::allocate(&fitted, total),
         budget_plan: None,

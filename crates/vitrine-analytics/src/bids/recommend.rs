@@ -14,9 +14,6 @@ use super::{
     Action, BidPolicy, Effect, Flag, PastChange, PlanDiagnosis, PlanInfo, Recommendation, Status,
 };
 
-const ROI_BID_ELASTICITY: f64 = -0.5;
-const MARGINAL_ROI_SHARE: f64 = 0.8;
-
 /// Recommends changes for every diagnosed plan (guardrails are applied afterwards).
 pub fn recommend(
     date: NaiveDate,
@@ -255,9 +252,9 @@ fn lower_bid(
     let spend = d.spend_3d_avg;
     r.expected = Effect {
         spend: spend * (factor - 1.0),
-        gmv: spend * factor * roi.unwrap_or(0.0) * factor.powf(ROI_BID_ELASTICITY)
+        gmv: spend * factor * roi.unwrap_or(0.0) * factor.powf(policy.roi_bid_elasticity)
             - spend * roi.unwrap_or(0.0),
-        roi_after: roi.map(|x| x * factor.powf(ROI_BID_ELASTICITY)),
+        roi_after: roi.map(|x| x * factor.powf(policy.roi_bid_elasticity)),
     };
     r.priority = spend * (1.0 - ratio).max(0.0) + 1.0;
     r
@@ -277,9 +274,9 @@ fn raise_bid(date: NaiveDate, d: &PlanDiagnosis, policy: &BidPolicy) -> Recommen
         .max(0.0);
     r.expected = Effect {
         spend: added,
-        gmv: (d.spend_3d_avg + added) * roi * factor.powf(ROI_BID_ELASTICITY)
+        gmv: (d.spend_3d_avg + added) * roi * factor.powf(policy.roi_bid_elasticity)
             - d.spend_3d_avg * roi,
-        roi_after: Some(roi * factor.powf(ROI_BID_ELASTICITY)),
+        roi_after: Some(roi * factor.powf(policy.roi_bid_elasticity)),
     };
     r.priority = (d.budget - d.spend).max(0.0) * 0.2;
     r
@@ -297,13 +294,13 @@ fn raise_budget(date: NaiveDate, d: &PlanDiagnosis, policy: &BidPolicy) -> Recom
     let added = to - d.budget;
     r.expected = Effect {
         spend: added,
-        gmv: added * roi * MARGINAL_ROI_SHARE,
+        gmv: added * roi * policy.marginal_roi_share,
         roi_after: Some(
-            (d.spend_3d_avg * roi + added * roi * MARGINAL_ROI_SHARE)
+            (d.spend_3d_avg * roi + added * roi * policy.marginal_roi_share)
                 / (d.spend_3d_avg + added).max(1e-9),
         ),
     };
-    r.priority = added * (roi * MARGINAL_ROI_SHARE - 1.0).max(0.0);
+    r.priority = added * (roi * policy.marginal_roi_share - 1.0).max(0.0);
     r
 }
 
@@ -366,7 +363,7 @@ fn budget_moves(
             }
             *room -= amount;
             left -= amount;
-            let roi_to = w.roi_7d.unwrap_or(0.0) * MARGINAL_ROI_SHARE;
+            let roi_to = w.roi_7d.unwrap_or(0.0) * policy.marginal_roi_share;
             let mut r = rec(date, src, Action::MoveBudget);
             r.id = format!("{date}:{}:move_budget:{}", src.plan_id, w.plan_id);
             r.target = Some(w.plan_id.clone());

@@ -68,20 +68,21 @@ pub(super) fn split_alerts(
     lang: Lang,
     due_hours: f64,
     cubes: &Cubes<'_>,
+    cells: [f64; 3],
 ) -> (Vec<Alert>, Vec<Alert>) {
     let (standing, fresh): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| {
         before
             .iter()
             .any(|b| b.0 == f.rule && b.1 == f.metric && b.2 == f.scope)
     });
-    let alert = |f: &Finding| to_alert(f, lang, due_hours, cubes);
+    let alert = |f: &Finding| to_alert(f, lang, due_hours, cubes, cells);
     (
         fresh.into_iter().map(alert).collect(),
         standing.into_iter().map(alert).collect(),
     )
 }
 
-fn to_alert(f: &Finding, lang: Lang, due: f64, cubes: &Cubes<'_>) -> Alert {
+fn to_alert(f: &Finding, lang: Lang, due: f64, cubes: &Cubes<'_>, cells: [f64; 3]) -> Alert {
     let (dim, value) = f
         .scope
         .split_once(':')
@@ -103,7 +104,7 @@ fn to_alert(f: &Finding, lang: Lang, due: f64, cubes: &Cubes<'_>) -> Alert {
         playbook: playbook::for_alert(f.rule, f.metric).map(|p| p.id.to_string()),
         due_hours: due,
         root_causes: cubes.explain(cube),
-        risk: crate::risk::alert_risk(f.rule, f.metric, f.severity as u8, f.p_value),
+        risk: crate::risk::alert_risk(f.rule, f.metric, f.severity as u8, f.p_value, cells),
     }
 }
 

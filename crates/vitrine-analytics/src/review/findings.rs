@@ -29,10 +29,18 @@ impl Ctx<'_> {
             stock_findings_on(rules, &i.stock_cube, Some(d))
         });
         let base_rate = self.baseline_sum_ratio("complaints", "order_count", d, 28);
+        // Complaints and orders come from two tables, so their query is by product only;
+        // the inventory rows say each product's category.
+        let categories: BTreeMap<&str, &str> = i
+            .stock
+            .rows
+            .iter()
+            .filter_map(|r| Some((r.key.first()?.as_str(), r.key.get(1)?.as_str())))
+            .collect();
         out.extend(if today {
-            complaint_findings(rules, &i.complaints, None, base_rate)
+            complaint_findings(rules, &i.complaints, None, base_rate, &categories)
         } else {
-            complaint_findings(rules, &i.complaint_cube, Some(d), base_rate)
+            complaint_findings(rules, &i.complaint_cube, Some(d), base_rate, &categories)
         });
         out.extend(self.trend_findings(rules, d, kpis));
         out
@@ -49,6 +57,7 @@ impl Ctx<'_> {
         ) {
             out.extend(rules.cpa_rise(
                 scope.clone(),
+                None,
                 spend,
                 v("conversions").unwrap_or(0.0),
                 cpa_base,
@@ -57,6 +66,7 @@ impl Ctx<'_> {
         if let (Some(c), Some(o)) = (v("complaints"), v("order_count")) {
             out.extend(rules.complaint_rise(
                 scope,
+                None,
                 c,
                 o,
                 self.baseline_sum_ratio("complaints", "order_count", d, 28),
@@ -163,7 +173,13 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
             (val(r, ctr) * impressions).round(),
         ));
         if let Some((s, c)) = base.get(plan).filter(|(_, c)| *c >= 20.0) {
-            out.extend(rules.cpa_rise(format!("plan:{plan}"), val(r, spend), val(r, conv), s / c));
+            out.extend(rules.cpa_rise(
+                format!("plan:{plan}"),
+                Some(category),
+                val(r, spend),
+                val(r, conv),
+                s / c,
+            ));
         }
     }
     out
@@ -222,7 +238,10 @@ pub(super) fn stock_findings_on(
     t.rows
         .iter()
         .filter(|r| day.is_none() || r.period == day)
-        .filter_map(|r| rules.days_of_cover(&r.key[0], val(r, oh), val(r, it), val(r, ds)))
+        .filter_map(|r| {
+            let category = r.key.get(1).map(String::as_str);
+            rules.days_of_cover(&r.key[0], category, val(r, oh), val(r, it), val(r, ds))
+        })
         .collect()
 }
 
@@ -233,6 +252,7 @@ fn complaint_findings(
     t: &MetricTable,
     date: Option<NaiveDate>,
     base_rate: f64,
+    categories: &BTreeMap<&str, &str>,
 ) -> Vec<Finding> {
     let (c, o) = (col(t, "complaints"), col(t, "order_count"));
     let day = date.map(|d| d.to_string());
@@ -242,6 +262,7 @@ fn complaint_findings(
         .filter_map(|r| {
             rules.complaint_rise(
                 format!("product:{}", r.key[0]),
+                categories.get(r.key[0].as_str()).copied(),
                 val(r, c),
                 val(r, o),
                 base_rate,

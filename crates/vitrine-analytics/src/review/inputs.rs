@@ -160,7 +160,8 @@ impl ReviewRequest {
             .per(TimeGrain::Day),
             regions: order_count(&[Dim::Region]),
             devices: order_count(&[Dim::Device]),
-            stock: q(&["on_hand", "daily_sales", "in_transit"], d).by(&[Dim::Product]),
+            stock: q(&["on_hand", "daily_sales", "in_transit"], d)
+                .by(&[Dim::Product, Dim::Category]),
             complaints: q(&["complaints", "order_count"], d).by(&[Dim::Product]),
             categories: q(&["cvr", "clicks", "gmv"], d).by(&[Dim::Category]),
             sources: q(&["exposure", "gmv"], d).by(&[Dim::Source]),
@@ -174,7 +175,7 @@ impl ReviewRequest {
                 .by(&[Dim::Product])
                 .per(TimeGrain::Day),
             stock_cube: q(&["on_hand", "daily_sales", "in_transit"], days(d, 7))
-                .by(&[Dim::Product])
+                .by(&[Dim::Product, Dim::Category])
                 .per(TimeGrain::Day),
             delivery_cube: q(&["on_time_deliveries", "deliveries"], days(d, 28))
                 .by(&[Dim::Region, Dim::Category])

@@ -1,8 +1,9 @@
 //! The KPI cards: each metric's day value against its target, and the GMV target tree.
 
 use chrono::{Datelike, NaiveDate};
+use vitrine_core::calendar::Calendar;
 use vitrine_core::config::Group;
-use vitrine_core::metric::{self, baseline, Direction};
+use vitrine_core::metric::{self, Direction};
 use vitrine_core::MetricTable;
 
 use super::context::Ctx;
@@ -66,6 +67,7 @@ impl Ctx<'_> {
         let year = self.req.date.year();
         let share = self.cfg.target("quarter_share", self.shop());
         let elasticity = self.cfg.target("quarter_elasticity", self.shop());
+        let calendar = Calendar::from_config(self.cfg, self.shop());
         let annual = self
             .stored_target("gmv", &format!("year:{year}"))
             .unwrap_or_else(|| {
@@ -80,10 +82,10 @@ impl Ctx<'_> {
                         .filter(|(d, _)| *d < self.req.date && *d >= days(self.req.date, 90))
                         .collect()
                 };
-                annualise(&basis, year).unwrap_or(0.0)
+                annualise(&basis, year, &calendar).unwrap_or(0.0)
                     * (1.0 + self.cfg.target("gmv_growth", self.shop()))
             });
-        TargetTree::new(year, annual, share, elasticity)
+        TargetTree::new(year, annual, share, elasticity).with_calendar(calendar)
     }
 
     /// KPI cards of day `date` (the review day, or an earlier one to tell new alerts from
@@ -145,7 +147,7 @@ impl Ctx<'_> {
             KpiTarget::None => None,
             KpiTarget::GmvTree => Some(tree.day(date)).filter(|t| *t > 0.0),
             KpiTarget::IndustryAov => main_category
-                .and_then(|c| baseline(c, "aov"))
+                .and_then(|c| self.cfg.baseline(c, "aov", self.shop()))
                 .map(|b| b * self.cfg.target("aov_vs_industry", self.shop())),
             KpiTarget::Setting => self.stored_target(id, "default").or_else(|| {
                 self.cfg

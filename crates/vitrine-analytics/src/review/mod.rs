@@ -18,7 +18,7 @@ mod sections;
 mod value;
 
 use chrono::{Datelike, Duration, NaiveDate};
-use vitrine_core::config::Config;
+use vitrine_core::config::{Config, Scope};
 use vitrine_core::{Lang, MetricTable};
 
 pub use inputs::Inputs;
@@ -27,6 +27,7 @@ pub use value::*;
 
 use crate::diagnosis::Cubes;
 use crate::monitor::Rules;
+use crate::risk::RiskSettings;
 use crate::targets::{month_of, pace, Pacing, TargetTree};
 use crate::AnalyticsError;
 use context::Ctx;
@@ -89,7 +90,9 @@ impl ReviewRequest {
             traffic: &inputs.traffic_cube,
         };
         let due = cfg.threshold("alert_due_hours", ctx.shop());
-        let (alerts, standing) = alerts::split_alerts(&findings, &before, self.lang, due, &cubes);
+        let cells = RiskSettings::from_config(cfg, Scope::shop(&self.shop)).cells;
+        let (alerts, standing) =
+            alerts::split_alerts(&findings, &before, self.lang, due, &cubes, cells);
         let all: Vec<Alert> = alerts.iter().chain(&standing).cloned().collect();
         let (funnel, leakiest_step) = ctx.funnel();
         Ok(Review {

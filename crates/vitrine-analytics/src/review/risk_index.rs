@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
-use vitrine_core::config::Group;
-use vitrine_core::metric::baseline;
+use vitrine_core::config::{Group, Scope};
 use vitrine_core::MetricTable;
 
 use super::context::{col, val, Ctx};
@@ -102,7 +101,7 @@ impl Ctx<'_> {
                 .map(|r| r / mean - 1.0)
         };
         let targeting = category
-            .and_then(|c| baseline(c, "ad_ctr"))
+            .and_then(|c| self.cfg.baseline(c, "ad_ctr", Some(&self.req.shop)))
             .zip(v("ad_ctr"))
             .map(|(b, x)| 1.0 - x / b);
         [
@@ -128,9 +127,12 @@ impl Ctx<'_> {
     }
 
     pub fn risk_index(&self, category: Option<&str>) -> crate::risk::RiskIndex {
-        use crate::risk::{composite, forecast, index_grade, indicator_scores, IndexPoint};
+        use crate::risk::{
+            composite, forecast, index_grade, indicator_scores, IndexPoint, RiskSettings,
+        };
         let d = self.req.date;
         let shop = Some(self.req.shop.as_str());
+        let set = RiskSettings::from_config(self.cfg, Scope { shop, category });
         let th = |k: &str| {
             self.cfg
                 .value(Group::Thresholds, k, shop, category)
@@ -138,12 +140,12 @@ impl Ctx<'_> {
         };
         let thresholds = [th("risk_medium"), th("risk_high"), th("risk_critical")];
         let readings = self.risk_readings(d, category);
-        let value = composite(&readings).unwrap_or(0.0);
+        let value = composite(&readings, &set).unwrap_or(0.0);
         let history: Vec<IndexPoint> = (1..=27)
             .rev()
             .filter_map(|i| {
                 let day = days(d, i);
-                let x = composite(&self.risk_readings(day, category))?;
+                let x = composite(&self.risk_readings(day, category), &set)?;
                 Some(IndexPoint {
                     date: day.to_string(),
                     value: x,
@@ -154,7 +156,7 @@ impl Ctx<'_> {
             .collect();
         let mut series: Vec<f64> = history.iter().map(|p| p.value).collect();
         series.push(value);
-        let fc = forecast(&series, 30)
+        let fc = forecast(&series, 30, set.holt)
             .into_iter()
             .enumerate()
             .map(|(i, (v, lo, hi))| IndexPoint {
@@ -171,7 +173,7 @@ impl Ctx<'_> {
             value,
             grade: index_grade(value, thresholds).into(),
             thresholds,
-            indicators: indicator_scores(&readings, self.req.lang),
+            indicators: indicator_scores(&readings, &set, self.req.lang),
             history,
             forecast: fc,
             tolerance_exceeded: series.len() >= 8 && value > mean * (1.0 + th("risk_tolerance")),

@@ -1,6 +1,7 @@
 //! The descriptive sections: funnel, trends, traffic sources and the order mix.
 
 use chrono::NaiveDate;
+use vitrine_core::config::{Group, Scope};
 use vitrine_core::{metric, MetricTable};
 
 use super::context::{col, val, Ctx};
@@ -9,13 +10,14 @@ use super::{days, FunnelStep, OrderMix, SourceShare, Trend};
 /// Metrics drawn as 30-day trends on the dashboard.
 pub const TREND_METRICS: [&str; 6] = ["gmv", "orders", "ctr", "cvr", "roi", "spend"];
 
-/// The funnel's steps with their names, and a category-typical pass rate from the previous one.
-const FUNNEL: [(&str, &str, &str, f64); 5] = [
-    ("exposure", "曝光", "Exposure", 1.0),
-    ("detail_views", "详情页", "Detail page", 0.04),
-    ("add_to_cart", "加购", "Add to cart", 0.10),
-    ("orders", "支付", "Payment", 0.35),
-    ("reviews", "评价", "Review", 0.30),
+/// The funnel's steps with their names; each step's typical pass rate from the previous one
+/// is the setting `[funnel] <step>`.
+const FUNNEL: [(&str, &str, &str); 5] = [
+    ("exposure", "曝光", "Exposure"),
+    ("detail_views", "详情页", "Detail page"),
+    ("add_to_cart", "加购", "Add to cart"),
+    ("orders", "支付", "Payment"),
+    ("reviews", "评价", "Review"),
 ];
 
 impl Ctx<'_> {
@@ -23,7 +25,7 @@ impl Ctx<'_> {
     pub fn funnel(&self) -> (Vec<FunnelStep>, Option<String>) {
         let lang = self.req.lang;
         let mut out: Vec<FunnelStep> = Vec::new();
-        for (id, zh, en, _) in FUNNEL {
+        for (id, zh, en) in FUNNEL {
             let value = self.day_value(id, self.req.date).unwrap_or(0.0);
             let rate = out
                 .last()
@@ -41,7 +43,12 @@ impl Ctx<'_> {
             .iter()
             .zip(FUNNEL)
             .skip(1)
-            .filter_map(|(s, f)| Some((s.name.clone(), s.rate_from_previous? / f.3)))
+            .filter_map(|(s, f)| {
+                let typical = self
+                    .cfg
+                    .num(Group::Funnel, f.0, Scope::shop(&self.req.shop));
+                Some((s.name.clone(), s.rate_from_previous? / typical))
+            })
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|x| x.0);
         (out, leak)

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use vitrine_core::config::{Config, Group, Scope};
 
 use super::{clv_summary, UserFeatures};
 use crate::clv::{predict, BgNbd, CountModel, GammaGamma};
@@ -19,13 +20,48 @@ pub struct Windows {
     pub silent_days: i64,
 }
 
-impl Default for Windows {
-    fn default() -> Self {
-        Windows {
-            new_days: 30,
-            active_days: 90,
-            silent_days: 180,
+/// Lifecycle windows, value tiers and the recall list (`[thresholds] user_*`, `[users]`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct UserSettings {
+    pub windows: Windows,
+    /// Value-index percentiles where tiers 1–4 end (95, 80, 50, 20: top 5 %, next 15 %, …).
+    pub tier_cuts: [f64; 4],
+    /// CLV horizon of the value index, in days.
+    pub clv_horizon_days: f64,
+    /// Recall users with at least this value index …
+    pub recall_value_min: f64,
+    /// … whose probability of being alive fell below this.
+    pub recall_p_alive_max: f64,
+}
+
+impl UserSettings {
+    /// The settings of `shop`.
+    pub fn from_config(cfg: &Config, shop: Option<&str>) -> Self {
+        let scope = Scope::of(shop);
+        let t = |k: &str| cfg.num(Group::Thresholds, k, scope);
+        let u = |k: &str| cfg.num(Group::Users, k, scope);
+        UserSettings {
+            windows: Windows {
+                new_days: t("user_new_days") as i64,
+                active_days: t("user_active_days") as i64,
+                silent_days: t("user_silent_days") as i64,
+            },
+            tier_cuts: [
+                u("tier_core"),
+                u("tier_high"),
+                u("tier_medium"),
+                u("tier_low"),
+            ],
+            clv_horizon_days: u("clv_horizon_days"),
+            recall_value_min: u("recall_value_min"),
+            recall_p_alive_max: u("recall_p_alive_max"),
         }
+    }
+}
+
+impl Default for UserSettings {
+    fn default() -> Self {
+        UserSettings::from_config(&Config::default(), None)
     }
 }
 
@@ -87,13 +123,14 @@ pub struct Segmented {
     pub users: Vec<UserSegment>,
 }
 
-/// Tier boundaries on the value-index percentile: top 5 %, next 15 %, 30 %, 30 %, last 20 %.
-const TIER_CUTS: [f64; 4] = [95.0, 80.0, 50.0, 20.0];
-/// CLV horizon for the value index (days).
-const HORIZON_DAYS: f64 = 365.0;
-
 /// Segments `users` as of `as_of`.
-pub fn segment(users: &[UserFeatures], as_of: NaiveDate, w: &Windows, cuts: &RfmCuts) -> Segmented {
+pub fn segment(
+    users: &[UserFeatures],
+    as_of: NaiveDate,
+    set: &UserSettings,
+    cuts: &RfmCuts,
+) -> Segmented {
+    let w = &set.windows;
     let since: Vec<f64> = users
         .iter()
         .map(|u| (as_of - u.last).num_days() as f64)
@@ -103,7 +140,7 @@ pub fn segment(users: &[UserFeatures], as_of: NaiveDate, w: &Windows, cuts: &Rfm
     let r = score(&since, cuts.recency_days, true);
     let f = score(&freq, cuts.frequency, false);
     let m = score(&money, cuts.monetary, false);
-    let (value, p_alive, clv, value_model) = value_index(users, as_of);
+    let (value, p_alive, clv, value_model) = value_index(users, as_of, set.clv_horizon_days);
     let mut sizes = SegmentSizes {
         users: users.len(),
         ..SegmentSizes::default()
@@ -112,10 +149,10 @@ pub fn segment(users: &[UserFeatures], as_of: NaiveDate, w: &Windows, cuts: &Rfm
         .iter()
         .enumerate()
         .map(|(i, u)| {
-            let tier = tier(value[i]);
+            let tier = tier(value[i], &set.tier_cuts);
             let stage = stage(u, as_of, w);
-            let recall = value[i] >= 70.0
-                && p_alive[i].is_some_and(|p| p < 0.5)
+            let recall = value[i] >= set.recall_value_min
+                && p_alive[i].is_some_and(|p| p < set.recall_p_alive_max)
                 && matches!(stage, "silent" | "churned" | "active");
             let s = UserSegment {
                 user_id: u.user_id.clone(),
@@ -224,15 +261,15 @@ pub(crate) fn rfm_segment(r: u8, f: u8, m: u8) -> &'static str {
     }
 }
 
-fn tier(value_index: f64) -> u8 {
-    1 + TIER_CUTS.iter().filter(|c| value_index < **c).count() as u8
+fn tier(value_index: f64, cuts: &[f64; 4]) -> u8 {
+    1 + cuts.iter().filter(|c| value_index < **c).count() as u8
 }
 
 type Values = (Vec<f64>, Vec<Option<f64>>, Vec<Option<f64>>, String);
 
 /// Value index = percentile of 365-day CLV from BG/NBD + Gamma-Gamma fitted on the shop's
 /// own users; when they cannot be fitted (too few repeaters), percentile of spend.
-fn value_index(users: &[UserFeatures], as_of: NaiveDate) -> Values {
+fn value_index(users: &[UserFeatures], as_of: NaiveDate, horizon_days: f64) -> Values {
     let summaries: Vec<_> = users.iter().map(|u| clv_summary(u, as_of)).collect();
     let fitted = BgNbd::fit(&summaries).and_then(|bg| {
         let gg = GammaGamma::fit(&summaries)?;
@@ -240,7 +277,7 @@ fn value_index(users: &[UserFeatures], as_of: NaiveDate) -> Values {
             &bg as &dyn CountModel,
             Some(&gg),
             &summaries,
-            HORIZON_DAYS,
+            horizon_days,
             0.0,
         )?;
         Ok(preds)
@@ -321,7 +358,7 @@ mod tests {
     #[test]
     fn stages_follow_the_windows() {
         let d: NaiveDate = "2026-11-21".parse().unwrap();
-        let w = Windows::default();
+        let w = UserSettings::default().windows;
         assert_eq!(
             stage(&user("a", "2026-11-01", "2026-11-01", 1, 10.0, None), d, &w),
             "new"
@@ -378,8 +415,17 @@ mod tests {
             percentiles(&[3.0, 1.0, 2.0, 2.0]),
             vec![100.0, 0.0, 50.0, 50.0]
         );
+        // The shipped cuts: top 5 %, next 15 %, 30 %, 30 %, last 20 %.
+        const C: [f64; 4] = [95.0, 80.0, 50.0, 20.0];
+        assert_eq!(UserSettings::default().tier_cuts, C);
         assert_eq!(
-            (tier(99.0), tier(90.0), tier(60.0), tier(30.0), tier(5.0)),
+            (
+                tier(99.0, &C),
+                tier(90.0, &C),
+                tier(60.0, &C),
+                tier(30.0, &C),
+                tier(5.0, &C)
+            ),
             (1, 2, 3, 4, 5)
         );
     }

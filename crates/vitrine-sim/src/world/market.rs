@@ -11,7 +11,7 @@ impl ShopSim {
         let cat = CATEGORIES[self.main_category].0;
         let aov = baseline(cat, "aov").unwrap_or(120.0);
         let mut b = BatchBuilder::new(Table::Competitors);
-        let w = calendar::day_weight(date);
+        let w = day_weight(date);
         for c in 0..5 {
             for k in 0..3 {
                 let rng = &mut self.rng;

@@ -9,8 +9,10 @@ use rand::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, Exp, Gamma, LogNormal, Normal, Poisson};
 use vitrine_core::batch::{date32, BatchBuilder, TableSink, Val};
-use vitrine_core::metric::{baseline, CATEGORIES};
-use vitrine_core::{calendar, CoreError, Table};
+use vitrine_core::calendar::Calendar;
+use vitrine_core::config::Config;
+use vitrine_core::metric::CATEGORIES;
+use vitrine_core::{CoreError, Table};
 
 use crate::incident::{schedule, Incident, IncidentKind};
 use crate::{BtydTruth, SimConfig};
@@ -20,12 +22,14 @@ mod buyers;
 mod content;
 mod dimensions;
 mod draw;
+mod industry;
 mod market;
 mod orders;
 mod setup;
 mod stock;
 
 use draw::*;
+use industry::{baseline, day_weight};
 
 /// Pareto/NBD parameters of every simulated buyer (days as time unit): mean purchase rate
 /// r/α = 1 per 200 days; dropout rate mean s/β = 1 per 300 days (mean lifetime β/(s−1) = 600 days).
@@ -190,8 +194,7 @@ impl ShopSim {
         sink: &mut dyn TableSink,
     ) -> Result<(), CoreError> {
         let t = (date - self.start).num_days() as f64;
-        let weight =
-            calendar::day_weight(date) * (1.0 + 0.25 * t / 365.0) * lognormal(&mut self.rng, 0.03);
+        let weight = day_weight(date) * (1.0 + 0.25 * t / 365.0) * lognormal(&mut self.rng, 0.03);
         self.receive_stock(date);
         let mut cells = vec![[Cell::default(); 7]; self.products.len()];
         let mut orders = Vec::new();
