@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::NaiveDate;
-use vitrine_analytics::review::Inputs;
+use vitrine_analytics::review::{actions, Inputs};
 use vitrine_analytics::{Review, ReviewRequest};
+use vitrine_core::config::{Group, Scope};
 use vitrine_core::{Lang, Table};
 
 use crate::review_cache::CachedReview;
@@ -58,9 +59,22 @@ impl Snapshot {
         review.experiments = self.experiment_verdicts().await?;
         // A shop without orders simply has no user section, one without paid plans no
         // paid-traffic section; any other failure fails the review rather than hiding it.
-        review.users = absent_if_not_found(self.users(&Default::default()).await)?.map(|s| s.sizes);
+        let segmented = absent_if_not_found(self.users(&Default::default()).await)?;
         review.paid_traffic =
             absent_if_not_found(self.bids_report(false).await)?.filter(|b| b.overview.plans > 0);
+        // Bid moves and the recall list are among today's actions, ranked with the rest.
+        if let Some(b) = &review.paid_traffic {
+            review.actions.extend(actions::from_bids(b, lang));
+        }
+        if let Some(seg) = &segmented {
+            let config = &self.workspace().config;
+            let response = config.num(Group::Users, "recall_response", Scope::shop(&shop));
+            review
+                .actions
+                .extend(actions::recall(seg, response, date, lang));
+        }
+        actions::rank(&mut review.actions);
+        review.users = segmented.map(|s| s.sizes);
         Ok(review)
     }
 }

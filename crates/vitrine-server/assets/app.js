@@ -9,7 +9,7 @@
       users: "用户分层", experiments: "实验", navUsers: "用户分层", navExperiments: "实验", noExperiments: "暂无进行中的实验", recall: "召回候选", days: "天",
       tier: "层",
       rootCause: "主因", standing: "持续", risk: "风险指数", riskIndicators: "风险因子（概率×影响）", indicator: "因子", score: "分值", grade: "等级",
-      forecast: "30 天预测", history: "近 4 周", reserve: "风险准备金" },
+      forecast: "30 天预测", history: "近 4 周", reserve: "风险准备金", atStake: "涉及约", noStake: "金额无法估算", owner: "负责", due: "截止" },
     en: { title: "Overview", shop: "Shop", date: "Date", kpis: "KPIs vs targets", pacing: "Target pacing", trends: "Last 30 days",
       funnel: "Conversion funnel", traffic: "Traffic mix", alerts: "Alerts", actions: "Today's actions", severity: "Severity", rule: "Rule", scope: "Scope",
       message: "Message", playbook: "Playbook", target: "target", vsLastWeek: "vs last week", none: "No alerts today", leak: "Leakiest step: ",
@@ -17,7 +17,7 @@
       users: "User segments", experiments: "Experiments", navUsers: "Users", navExperiments: "Experiments", noExperiments: "No running experiments", recall: "recall candidates", days: "days",
       tier: "tier",
       rootCause: "Root cause", standing: "standing", risk: "Risk index", riskIndicators: "Risk factors (probability × impact)", indicator: "Factor", score: "Score", grade: "Grade",
-      forecast: "30-day forecast", history: "last 4 weeks", reserve: "risk reserve" },
+      forecast: "30-day forecast", history: "last 4 weeks", reserve: "risk reserve", atStake: "At stake about", noStake: "No money estimate", owner: "Owner", due: "Due" },
   };
   const $ = V.$;
 
@@ -67,7 +67,10 @@
         { name: t.forecast, type: "line", showSymbol: false, lineStyle: { type: "dashed" }, data: hist.map(() => null).concat(ri.forecast.map((p) => +p.value.toFixed(1))) }] });
     $("risk-indicators").querySelector("tbody").innerHTML = ri.indicators.map((i) => `<tr title="${esc(i.formula)}"><td>${esc(i.name)}</td>
       <td>${i.score === null ? "–" : i.score.toFixed(0)}</td><td>${i.probability}×${i.impact}</td><td class="grade-${esc(i.grade)}">${esc(V.label("grade", i.grade))}</td></tr>`).join("");
-    $("actions").innerHTML = rv.actions.map((a) => `<li><b>${esc(a.title)}</b><br>${esc(a.detail)}</li>`).join("");
+    const stake = (a) => a.at_stake_yuan === null ? t.noStake
+      : `${t.atStake} ¥${Math.round(a.at_stake_yuan).toLocaleString()} (${esc(a.basis)})`;
+    $("actions").innerHTML = rv.actions.map((a) => `<li data-source="${esc(a.source)}"><b>${esc(a.title)}</b>
+      <div class="sub">${stake(a)} · ${t.owner} ${esc(a.owner)} · ${t.due} ${esc(a.due)}</div>${esc(a.detail)}</li>`).join("");
     const u = rv.users;
     $("users").innerHTML = u ? Object.entries(u.stages).map(([k, v]) => `<div class="card" data-stage="${esc(k)}">
       <div class="name">${esc(V.label("stage", k))}</div><div class="value">${v.toLocaleString()}</div>

@@ -227,23 +227,28 @@ fn lower_bid(
     zh: &str,
     en: &str,
 ) -> Recommendation {
-    let ratio = roi.map_or(1.0 - policy.max_step, |r| r / d.target_roi);
+    // The level being missed: break-even when that is what the plan is below, else target.
+    let (goal, goal_zh, goal_en) = match (roi, d.breakeven_roi) {
+        (Some(r), Some(be)) if r < be && be > d.target_roi => (be, "保本", "break-even"),
+        _ => (d.target_roi, "目标", "target"),
+    };
+    let ratio = roi.map_or(1.0 - policy.max_step, |r| r / goal);
     let factor = ratio.clamp(1.0 - policy.max_step, 0.95);
     let mut r = rec(date, d, Action::LowerBid);
     r.from = Some(d.bid);
     r.to = Some((d.bid * factor * 100.0).round() / 100.0);
     r.reason_zh = format!(
-        "{zh}：ROI {} 低于目标{:.2}，出价{:.2}→{:.2}（单次调整不超过{:.0}%）",
+        "{zh}：ROI {} 低于{goal_zh}{:.2}，出价{:.2}→{:.2}（单次调整不超过{:.0}%）",
         fmt(roi),
-        d.target_roi,
+        goal,
         d.bid,
         d.bid * factor,
         policy.max_step * 100.0
     );
     r.reason_en = format!(
-        "{en}: ROI {} below target {:.2}; bid {:.2} → {:.2} (steps of at most {:.0}%)",
+        "{en}: ROI {} below {goal_en} {:.2}; bid {:.2} → {:.2} (steps of at most {:.0}%)",
         fmt(roi),
-        d.target_roi,
+        goal,
         d.bid,
         d.bid * factor,
         policy.max_step * 100.0

@@ -83,6 +83,10 @@ pub struct Inputs<T> {
     pub hours: T,
     /// GMV, exposure, clicks and orders by source × category per day (root-cause cube).
     pub traffic_cube: T,
+    /// GMV and orders by product over the last 7 days (money at stake of product actions).
+    pub products: T,
+    /// Impressions and CTR by plan × creative over the last 7 days (which creative to replace).
+    pub creatives: T,
 }
 
 impl<T> Inputs<T> {
@@ -104,16 +108,18 @@ impl<T> Inputs<T> {
             self.delivery_cube,
             self.hours,
             self.traffic_cube,
+            self.products,
+            self.creatives,
         ]
     }
 
     /// Reads back a list made by [`Inputs::into_vec`] (answers in question order).
     pub fn from_vec(v: Vec<T>) -> Result<Self, AnalyticsError> {
         let got = v.len();
-        let arr: [T; 15] = v
+        let arr: [T; 17] = v
             .try_into()
-            .map_err(|_| AnalyticsError::MissingResults { expected: 15, got })?;
-        let [daily, plans, regions, devices, stock, complaints, categories, sources, year, order_cube, complaint_cube, stock_cube, delivery_cube, hours, traffic_cube] =
+            .map_err(|_| AnalyticsError::MissingResults { expected: 17, got })?;
+        let [daily, plans, regions, devices, stock, complaints, categories, sources, year, order_cube, complaint_cube, stock_cube, delivery_cube, hours, traffic_cube, products, creatives] =
             arr;
         Ok(Inputs {
             daily,
@@ -131,6 +137,8 @@ impl<T> Inputs<T> {
             delivery_cube,
             hours,
             traffic_cube,
+            products,
+            creatives,
         })
     }
 }
@@ -184,6 +192,9 @@ impl ReviewRequest {
             traffic_cube: q(&["gmv", "exposure", "clicks", "orders"], days(d, 28))
                 .by(&[Dim::Source, Dim::Category])
                 .per(TimeGrain::Day),
+            products: q(&["gmv", "orders"], days(d, 6)).by(&[Dim::Product]),
+            creatives: q(&["creative_impressions", "creative_ctr"], days(d, 6))
+                .by(&[Dim::Plan, Dim::Creative]),
         }
     }
 }
@@ -219,7 +230,7 @@ mod tests {
         assert!(matches!(
             Inputs::from_vec(vec![1, 2, 3]),
             Err(AnalyticsError::MissingResults {
-                expected: 15,
+                expected: 17,
                 got: 3
             })
         ));

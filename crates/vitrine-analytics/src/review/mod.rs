@@ -7,7 +7,7 @@
 //! alerts ([`alerts`]), today's actions ([`actions`]), the descriptive sections
 //! ([`sections`]) and the risk index ([`risk_index`]).
 
-mod actions;
+pub mod actions;
 mod alerts;
 mod context;
 mod findings;
@@ -102,7 +102,7 @@ impl ReviewRequest {
             kpis,
             targets: ctx.target_summary(&tree),
             pacing,
-            actions: actions::actions(&all, &inputs.plans, self.date, self.lang),
+            actions: ctx.actions(&all),
             alerts,
             standing,
             funnel,

@@ -163,3 +163,128 @@ fn a_lasting_plan_ctr_collapse_is_new_once_then_standing() {
         "(new, standing) on the onset day and the two days after"
     );
 }
+
+/// A row of `t` keyed by `key` (no period) with `values` for the named metrics.
+fn keyed_row(t: &MetricTable, key: &[&str], values: &[(&str, f64)]) -> MetricRow {
+    MetricRow {
+        key: key.iter().map(|k| k.to_string()).collect(),
+        period: None,
+        ..day_row(t, NaiveDate::MIN, values)
+    }
+}
+
+/// A plan whose CTR collapsed and a product about to run out: each action says what exactly
+/// to do (the creative to replace, the units to reorder), what is at stake and on what
+/// assumption, who and by when; the larger stake comes first.
+#[test]
+fn actions_say_how_much_of_what_and_are_ranked_by_money() {
+    use vitrine_core::calendar::Calendar;
+    let cfg = Config::default();
+    let date: NaiveDate = "2026-11-21".parse().unwrap();
+    let req = ReviewRequest {
+        shop: "s1".into(),
+        date,
+        lang: Lang::En,
+    };
+    let mut inputs = empty(&req);
+    for i in (0..=14).rev() {
+        let d = days(date, i);
+        let ctr = if i == 0 { 0.002 } else { 0.03 };
+        let mut row = day_row(
+            &inputs.plans,
+            d,
+            &[
+                ("ad_impressions", 200_000.0),
+                ("ad_ctr", ctr),
+                ("spend", 5_000.0),
+                ("conversions", 100.0),
+                ("pay_gmv", 15_000.0),
+                ("ad_clicks", 200_000.0 * ctr),
+            ],
+        );
+        row.key = vec!["p1".into(), "beauty".into()];
+        inputs.plans.rows.push(row);
+    }
+    for i in (0..=59).rev() {
+        let row = day_row(&inputs.daily, days(date, i), &[("gmv", 1e5)]);
+        inputs.daily.rows.push(row);
+    }
+    let creatives = &inputs.creatives;
+    inputs.creatives.rows = vec![
+        keyed_row(
+            creatives,
+            &["p1", "c1"],
+            &[("creative_impressions", 1e5), ("creative_ctr", 0.001)],
+        ),
+        keyed_row(
+            creatives,
+            &["p1", "c2"],
+            &[("creative_impressions", 1e5), ("creative_ctr", 0.003)],
+        ),
+        // Too few impressions to judge.
+        keyed_row(
+            creatives,
+            &["p1", "c3"],
+            &[("creative_impressions", 100.0), ("creative_ctr", 0.0)],
+        ),
+    ];
+    let stock = &inputs.stock;
+    inputs.stock.rows = vec![keyed_row(
+        stock,
+        &["x", "beauty"],
+        &[
+            ("on_hand", 10.0),
+            ("daily_sales", 10.0),
+            ("in_transit", 0.0),
+        ],
+    )];
+    let products = &inputs.products;
+    inputs.products.rows = vec![keyed_row(
+        products,
+        &["x"],
+        &[("gmv", 7_000.0), ("orders", 70.0)],
+    )];
+    let rv = req.build(&cfg, &inputs, &[]).unwrap();
+    let find = |pb: &str| rv.actions.iter().find(|a| a.playbook == pb).unwrap();
+
+    // The plan: GMV proportional to CTR, back at the baseline, capped at doubling.
+    let plan = find("PB09");
+    assert_eq!(plan.at_stake_yuan, Some(15_000.0));
+    assert!(plan.detail.contains("creative c1"), "{}", plan.detail);
+    assert_eq!(plan.owner, "Paid traffic");
+
+    // The product: demand over 7 days' lead time and 21 days' cover, weighted by the
+    // calendar (双12 falls in the window) against the last 7 days' weight.
+    let cal = Calendar::default();
+    let recent: f64 = (0..7).map(|i| cal.day_weight(days(date, i))).sum::<f64>() / 7.0;
+    let ahead: f64 = (1..=28)
+        .map(|i| cal.day_weight(date + chrono::Duration::days(i)))
+        .sum();
+    let units = (10.0 * ahead / recent - 10.0).ceil();
+    assert!(
+        units > 280.0,
+        "双12 lifts demand above the flat 270: {units}"
+    );
+    let stockout = find("PB14");
+    assert!(
+        stockout
+            .detail
+            .contains(&format!("Reorder {units:.0} units")),
+        "{}",
+        stockout.detail
+    );
+    // One day of cover, seven days' lead: six days without stock at 1,000 yuan a day.
+    assert_eq!(stockout.at_stake_yuan, Some(6_000.0));
+    assert_eq!(stockout.owner, "Supply chain");
+    assert!(stockout.due >= date.to_string());
+
+    // Ranked by money, numbered in that order.
+    let stakes: Vec<f64> = rv.actions.iter().filter_map(|a| a.at_stake_yuan).collect();
+    assert!(stakes.windows(2).all(|w| w[0] >= w[1]), "{stakes:?}");
+    assert!(rv
+        .actions
+        .iter()
+        .enumerate()
+        .all(|(i, a)| a.priority == i + 1));
+    assert!(plan.priority < stockout.priority);
+}

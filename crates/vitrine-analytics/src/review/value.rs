@@ -104,14 +104,38 @@ pub struct Alert {
     pub risk: AlertRisk,
 }
 
+/// Where an action comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionSource {
+    /// An alert's playbook.
+    Alert,
+    /// A paid-traffic recommendation that passed the guardrails.
+    Bid,
+    /// The recall list of high-value users drifting away.
+    Recall,
+}
+
 /// Something to do today.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Action {
+    /// 1 = most money at stake.
     pub priority: usize,
+    pub source: ActionSource,
+    /// The playbook id, the paid-traffic action, or `recall`.
     pub playbook: String,
     pub title: String,
+    /// The concrete steps: units, yuan, plans, creatives, then the playbook.
     pub detail: String,
     pub scope: String,
+    /// Yuan at stake (GMV or cost), `None` where it cannot be estimated.
+    pub at_stake_yuan: Option<f64>,
+    /// How `at_stake_yuan` was estimated, in words.
+    pub basis: String,
+    /// Who does it (a role), in words.
+    pub owner: String,
+    /// The day by which it must start.
+    pub due: String,
 }
 
 /// One step of the 5-node funnel.

@@ -3,6 +3,7 @@
 use vitrine_analytics::review::KpiStatus;
 use vitrine_analytics::Review;
 
+use super::parts::action_terms;
 use crate::notify::Message;
 
 /// The daily review as a summary card: KPIs off target, the top alerts and actions.
@@ -36,7 +37,7 @@ pub fn review_message(rv: &Review) -> Message {
     if !rv.actions.is_empty() {
         let _ = writeln!(md, "\n**{}**", l.pick("今日行动", "Today's actions"));
         for a in rv.actions.iter().take(3) {
-            let _ = writeln!(md, "{}. {}", a.priority, a.title);
+            let _ = writeln!(md, "{}. {} — {}", a.priority, a.title, action_terms(a, l));
         }
     }
     Message {

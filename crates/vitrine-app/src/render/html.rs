@@ -49,7 +49,14 @@ pub fn review(rv: &Review) -> String {
     let actions: String = rv
         .actions
         .iter()
-        .map(|a| format!("<li><b>{}</b><br>{}</li>", esc(&a.title), esc(&a.detail)))
+        .map(|a| {
+            format!(
+                "<li><b>{}</b><br><i>{}</i><br>{}</li>",
+                esc(&a.title),
+                esc(&action_terms(a, l)),
+                esc(&a.detail)
+            )
+        })
         .collect();
     let paid: String = rv
         .paid_traffic

@@ -97,7 +97,14 @@ pub fn review(rv: &Review) -> String {
     }
     let _ = writeln!(s, "\n## {}\n", l.pick("今日行动", "Today's actions"));
     for a in &rv.actions {
-        let _ = writeln!(s, "{}. **{}** — {}", a.priority, a.title, a.detail);
+        let _ = writeln!(
+            s,
+            "{}. **{}** — {} {}",
+            a.priority,
+            a.title,
+            action_terms(a, l),
+            a.detail
+        );
     }
     if !rv.experiments.is_empty() {
         let _ = writeln!(s, "\n## {}\n", l.pick("实验", "Experiments"));

@@ -139,3 +139,41 @@ pub(super) fn paid_line(x: &vitrine_analytics::bids::Recommendation, l: Lang) ->
         l.pick(&x.reason_zh, &x.reason_en)
     )
 }
+
+/// An action's money, owner and due date on one line: `涉及约 ¥1,234（依据）· 负责：投放 · 截止 2026-11-21`.
+pub(super) fn action_terms(a: &vitrine_analytics::review::Action, l: Lang) -> String {
+    let money = match a.at_stake_yuan {
+        Some(y) => format!(
+            "{} ¥{} ({})",
+            l.pick("涉及约", "At stake about"),
+            thousands(y),
+            a.basis
+        ),
+        None => l.pick("金额无法估算", "No money estimate").into(),
+    };
+    format!(
+        "{money} · {} {} · {} {}",
+        l.pick("负责：", "Owner:"),
+        a.owner,
+        l.pick("截止", "Due"),
+        a.due
+    )
+}
+
+/// Whole yuan with thousands separators.
+fn thousands(y: f64) -> String {
+    let n = y.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}

@@ -132,8 +132,11 @@ pub fn review(rv: &Review) -> String {
     for a in &rv.actions {
         let _ = writeln!(
             s,
-            "  {}. [{}] {}\n     {}",
-            a.priority, a.playbook, a.title, a.detail
+            "  {}. {}\n     {}\n     {}",
+            a.priority,
+            a.title,
+            action_terms(a, l),
+            a.detail
         );
     }
     if let Some(leak) = &rv.leakiest_step {
