@@ -61,17 +61,15 @@ pub static PLAYBOOKS: &[Playbook] = &[
     pb!("PB18", "stock_forecast", "72 小时内将断货：提前补货", "Stock-out within 72 h: reorder now", "按近 7 日日均销量补足 21 天库存；优先走快速调拨。", "Reorder 21 days of stock at the 7-day average rate; use a fast transfer if possible."),
     pb!("PB19", "target_deviation:completion_rate", "完播率低于目标：缩短视频至 15-25 秒", "Completion below target: cut videos to 15-25 s", "前 3 秒放结果或冲突；视频控制在 15-25 秒；删减铺垫。", "Show the result or conflict in the first 3 s; keep videos 15-25 s; cut the build-up."),
     pb!("PB20", "target_deviation:repurchase_rate", "复购率低于目标：老客召回", "Repurchase below target: win back customers", "导出沉默老客名单；发放老客专享券；本月安排 2 场老客专场活动。", "Export the silent-customer list; send returning-customer coupons; run two customer-only events this month."),
+    pb!("PB21", "forecast", "按趋势将触线：提前预防", "Trending toward a limit: act before it is crossed", "查看主因定位趋势来源；今天先做轻量预防（出价先降 5%、先联系仓库或物流、先排查素材），不要等触线后再上应急预案；明日复核趋势是否拐头。", "Use the main cause to find where the trend comes from; take a light preventive step today (lower bids 5%, call the warehouse or carrier, audit creatives) rather than waiting for the limit's emergency playbook; check tomorrow whether the trend turned."),
 ];
 
 /// The playbook for a rule (and metric, for target deviations).
 pub fn for_alert(rule: &str, metric: &str) -> Option<&'static Playbook> {
-    // A relative drop is answered like a target miss; a forecast like the limit it nears.
-    let rule = match (rule, metric) {
-        ("relative_change", _) => "target_deviation",
-        ("forecast", "on_time_rate") => "on_time_min",
-        ("forecast", "penalty_risk") => "penalty_risk_max",
-        ("forecast", "cost_per_exposure") => "cost_per_exposure_max",
-        ("forecast", _) => "target_deviation",
+    // A relative drop is answered like a target miss; a forecast has its own preventive
+    // playbook (the limit's emergency steps would be premature).
+    let rule = match rule {
+        "relative_change" => "target_deviation",
         _ => rule,
     };
     let key = format!("{rule}:{metric}");
@@ -95,8 +93,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn twenty_unique_playbooks_and_every_rule_has_one() {
-        assert_eq!(PLAYBOOKS.len(), 20);
+    fn unique_playbooks_and_every_rule_has_one() {
+        assert_eq!(PLAYBOOKS.len(), 21);
         for p in PLAYBOOKS {
             assert_eq!(PLAYBOOKS.iter().filter(|o| o.id == p.id).count(), 1);
         }
@@ -110,6 +108,11 @@ mod tests {
         assert_eq!(
             for_alert("target_deviation", "ctr").map(|p| p.id),
             Some("PB02")
+        );
+        // A projected crossing is prevented, not treated as the crossing itself.
+        assert_eq!(
+            for_alert("forecast", "on_time_rate").map(|p| p.id),
+            Some("PB21")
         );
     }
 }

@@ -495,3 +495,80 @@ pub fn recall(
         due: (date + Duration::days(3)).to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::users::{SegmentSizes, Segmented, UserSegment};
+
+    fn user(id: &str, recall: bool, clv: Option<f64>) -> UserSegment {
+        UserSegment {
+            user_id: id.into(),
+            stage: "silent",
+            r: 2,
+            f: 4,
+            m: 5,
+            rfm_segment: "important_recall",
+            spending_power: "high",
+            interest: None,
+            interaction: "low",
+            member_tier: None,
+            value_index: 90.0,
+            tier: 2,
+            p_alive: Some(0.3),
+            expected_clv: clv,
+            days_since_last: 120,
+            total: 900.0,
+            recall,
+        }
+    }
+
+    #[test]
+    fn the_recall_list_is_an_action_worth_its_expected_response() {
+        let date: NaiveDate = "2026-11-21".parse().unwrap();
+        let mut seg = Segmented {
+            as_of: date,
+            value_model: "bgnbd+gamma-gamma".into(),
+            sizes: SegmentSizes::default(),
+            users: vec![
+                user("a", true, Some(600.0)),
+                user("b", true, Some(400.0)),
+                user("c", false, Some(5_000.0)),
+            ],
+        };
+        let a = recall(&seg, 0.1, date, Lang::Zh).unwrap();
+        // 10 % of the two recall users' 1,000 yuan of expected value; the third is not on it.
+        assert_eq!(a.at_stake_yuan, Some(100.0));
+        assert!(a.title.contains('2'), "{}", a.title);
+        assert_eq!(a.source, ActionSource::Recall);
+        assert_eq!(a.due, "2026-11-24");
+        seg.users.retain(|u| !u.recall);
+        assert!(recall(&seg, 0.1, date, Lang::Zh).is_none());
+    }
+
+    #[test]
+    fn unknown_stakes_rank_last_in_their_incoming_order() {
+        let act = |scope: &str, y: Option<f64>| Action {
+            priority: 0,
+            source: ActionSource::Alert,
+            playbook: "PB06".into(),
+            title: String::new(),
+            detail: String::new(),
+            scope: scope.into(),
+            at_stake_yuan: y,
+            basis: String::new(),
+            owner: String::new(),
+            due: String::new(),
+        };
+        let mut v = vec![
+            act("a", None),
+            act("b", Some(10.0)),
+            act("c", None),
+            act("d", Some(300.0)),
+        ];
+        rank(&mut v);
+        let order: Vec<&str> = v.iter().map(|a| a.scope.as_str()).collect();
+        assert_eq!(order, ["d", "b", "a", "c"]);
+        assert_eq!(v[3].priority, 4);
+    }
+}
