@@ -1,133 +1,142 @@
 #!/usr/bin/env python3
-"""Scores the monitors and the root-cause step against the simulator's ground truth.
+"""Scores the monitors against incidents planted by the simulator, over many seeds.
 
-usage: scripts/incident_scan.py [--json] VITRINE_BIN DATA_DIR [DATA_DIR ...]
+usage: scripts/incident_scan.py [--seeds 20] [--lengths 120,150,180]
+                                [--ends 2026-06-30,2026-09-15,2026-11-21]
+                                [--effects realistic] [--scale 0.05] [--json] VITRINE_BIN
 
-Each DATA_DIR comes from `vitrine simulate --out DATA_DIR ...`. For every day after the
-36-day warm-up it runs `vitrine review --format json` and reports:
+Seed i simulates one shop of lengths[i % L] days ending on ends[i % E] with the given effect
+sizes (realistic: plan CTR ×0.7, a region's conversion ×0.7, a plan's CPA +40 %, a fifth of
+orders late, a product's complaints ×3; and a stock-out), then reviews every day after the
+36-day warm-up in one process (`vitrine review --date D --through E`). It reports:
 
-* recall: a planted incident is caught when an alert with the incident's kind, metric and
-  scope appears on its start date or up to 3 days earlier;
+* recall within 72 h: an incident is caught when an alert of its kind and scope is raised
+  on its first day or one of the two after it (new or standing), per kind and overall;
 * root cause: on the day it is caught, whether the alert's first root cause names the
-  planted scope (dimension and value);
-* precision: of the alerts whose kind is an incident kind, the share that a planted incident
-  explains (same scope, or any scope of the same kind, from 3 days before it starts to 7 days
-  after it ends);
-* false alerts: alerts raised on incident-free days (no incident active from 3 days before
-  its start to 7 days after its end), per shop-week, counting every alert in `alerts`
-  (standing conditions already alerted on earlier days are listed under `standing` and not
-  counted again).
+  planted scope;
+* false alerts: new alerts of every rule (target rules included) raised on incident-free
+  days (no incident active from 3 days before its start to 7 days after its end), per
+  shop-week, with the rules that raise them.
 """
+import argparse
 import collections
 import datetime as dt
 import json
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import tempfile
 
 KINDS = ["plan_ctr_collapse", "segment_cvr_drop", "stock_out", "cpa_spike", "complaint_surge", "delivery_delay"]
-
-
-def review(binary, data, day):
-    out = subprocess.run([binary, "--data-dir", data, "review", "--date", str(day), "--format", "json", "--no-record"],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)["alerts"]
+EFFECT = {
+    "realistic": {"plan_ctr_collapse": "CTR ×0.7", "segment_cvr_drop": "conversion ×0.7",
+                  "stock_out": "stock-out", "cpa_spike": "CPA +40%", "complaint_surge": "complaints ×3",
+                  "delivery_delay": "20% late"},
+    "strong": {"plan_ctr_collapse": "CTR ×0.2", "segment_cvr_drop": "conversion ×0.3",
+               "stock_out": "stock-out", "cpa_spike": "CPA ×5", "complaint_surge": "¼ of buyers complain",
+               "delivery_delay": "45% late"},
+}
+WARM_UP = 36
 
 
 def scope_of(x):
     return tuple(sorted(x["scope"].items()))
 
 
-def scan(binary, data):
-    truth = json.load(open(f"{data}/ground_truth.json", encoding="utf-8"))
+def run(binary, seed, days, end, effects, scale):
+    """Simulates one shop and reviews its days; returns (ground truth, {date: review line})."""
+    with tempfile.TemporaryDirectory() as data:
+        subprocess.run([binary, "--data-dir", data, "simulate", "--seed", str(seed), "--days", str(days),
+                        "--end", end, "--scale", str(scale), "--effects", effects],
+                       check=True, capture_output=True)
+        truth = json.load(open(f"{data}/ground_truth.json", encoding="utf-8"))
+        first = dt.date.fromisoformat(end) - dt.timedelta(days=days - 1 - WARM_UP)
+        out = subprocess.run([binary, "--data-dir", data, "review", "--date", str(first), "--through", end,
+                              "--lang", "en"], check=True, capture_output=True, text=True)
+    lines = [json.loads(x) for x in out.stdout.splitlines() if x.strip()]
+    return truth, {dt.date.fromisoformat(x["date"]): x for x in lines}
+
+
+def score(truth, reviews):
     incidents = truth["incidents"]
-    end = dt.date.fromisoformat(truth["config"]["end"])
-    first = end - dt.timedelta(days=truth["config"]["days"] - 1 - 36)
-    days = [first + dt.timedelta(days=i) for i in range((end - first).days + 1)]
-    with ThreadPoolExecutor(2) as pool:
-        alerts = dict(zip(days, pool.map(lambda d: review(binary, data, d), days)))
-    rows = []
+    caught = []
     for inc in incidents:
         start = dt.date.fromisoformat(inc["date"])
-        caught, top1 = None, False
-        for back in range(3, -1, -1):
-            day = start - dt.timedelta(days=back)
-            for a in alerts.get(day, []):
-                if a["kind"] == inc["kind"] and a["metric"] == inc["metric"] and scope_of(a) == scope_of(inc):
-                    caught = day
+        hit, top1 = None, False
+        for k in range(3):
+            day = start + dt.timedelta(days=k)
+            line = reviews.get(day)
+            if not line:
+                continue
+            for a in line["alerts"] + line["standing"]:
+                if a["kind"] == inc["kind"] and scope_of(a) == scope_of(inc):
+                    hit = day
                     rc = a["root_causes"]
                     top1 = bool(rc) and {rc[0]["dimension"]: rc[0]["value"]} == inc["scope"]
                     break
-            if caught:
+            if hit:
                 break
-        rows.append({"data": data, "kind": inc["kind"], "date": inc["date"], "scope": inc["scope_id"],
-                     "caught": str(caught) if caught else None, "root_cause_first": top1})
+        caught.append({"kind": inc["kind"], "date": inc["date"], "scope": inc["scope_id"],
+                       "caught": str(hit) if hit else None, "root_cause_first": top1})
     spans = [(dt.date.fromisoformat(i["date"]) - dt.timedelta(days=3),
-              dt.date.fromisoformat(i["end"]) + dt.timedelta(days=7), i) for i in incidents]
-    kind_alerts = explained = quiet_days = quiet_alerts = 0
-    noise = collections.Counter()
-    for day, day_alerts in alerts.items():
-        active = [i for s, e, i in spans if s <= day <= e]
-        for a in day_alerts:
-            if a["kind"] in KINDS:
-                kind_alerts += 1
-                explained += any(i["kind"] == a["kind"] or scope_of(i) == scope_of(a) for i in active)
-        if not active:
-            quiet_days += 1
-            quiet_alerts += len(day_alerts)
-            for a in day_alerts:
-                noise[(a["kind"], a["metric"])] += 1
-    return rows, kind_alerts, explained, quiet_days, quiet_alerts, noise
+              dt.date.fromisoformat(i["end"]) + dt.timedelta(days=7)) for i in incidents]
+    quiet_days, quiet_alerts = 0, collections.Counter()
+    for day, line in reviews.items():
+        if any(s <= day <= e for s, e in spans):
+            continue
+        quiet_days += 1
+        for a in line["alerts"]:
+            quiet_alerts[(a["rule"], a["metric"])] += 1
+    return caught, quiet_days, quiet_alerts
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--json"]
-    binary, dirs = args[0], args[1:]
-    rows, kind_alerts, explained, quiet_days, quiet_alerts = [], 0, 0, 0, 0
-    noise = collections.Counter()
-    for data in dirs:
-        r, k, e, qd, qa, n = scan(binary, data)
-        rows += r
-        kind_alerts += k
-        explained += e
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--lengths", default="120,150,180")
+    ap.add_argument("--ends", default="2026-06-30,2026-09-15,2026-11-21")
+    ap.add_argument("--effects", default="realistic", choices=sorted(EFFECT))
+    ap.add_argument("--scale", type=float, default=0.05)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    lengths = [int(x) for x in a.lengths.split(",")]
+    ends = a.ends.split(",")
+    rows, quiet_days, noise = [], 0, collections.Counter()
+    for i in range(a.seeds):
+        seed, days, end = 1000 + i, lengths[i % len(lengths)], ends[i % len(ends)]
+        truth, reviews = run(a.binary, seed, days, end, a.effects, a.scale)
+        caught, qd, qa = score(truth, reviews)
+        rows += [dict(r, seed=seed, days=days, end=end) for r in caught]
         quiet_days += qd
-        quiet_alerts += qa
-        noise += n
-    by_kind = collections.defaultdict(lambda: [0, 0, 0])
-    for r in rows:
-        by_kind[r["kind"]][0] += 1
-        by_kind[r["kind"]][1] += r["caught"] is not None
-        by_kind[r["kind"]][2] += r["root_cause_first"]
-    summary = {
-        "incidents": len(rows),
-        "caught": sum(r["caught"] is not None for r in rows),
-        "root_cause_first": sum(r["root_cause_first"] for r in rows),
-        "incident_kind_alerts": kind_alerts,
-        "precision": explained / max(kind_alerts, 1),
-        "quiet_shop_days": quiet_days,
-        "quiet_alerts": quiet_alerts,
-        "false_alerts_per_shop_week": quiet_alerts / max(quiet_days, 1) * 7,
-        "by_kind": {k: {"incidents": v[0], "caught": v[1], "root_cause_first": v[2]} for k, v in by_kind.items()},
-        "quiet_alerts_by_kind": {f"{k}:{m}": c for (k, m), c in noise.most_common()},
-        "rows": rows,
-    }
-    if "--json" in sys.argv:
-        print(json.dumps(summary, ensure_ascii=False, indent=1))
+        noise.update(qa)
+        print(f"seed {seed} ({days} days to {end}): {sum(r['caught'] is not None for r in caught)}/{len(caught)} "
+              f"caught, {sum(qa.values())} alerts on {qd} quiet days", file=sys.stderr)
+    per_kind = {}
+    for k in KINDS:
+        rs = [r for r in rows if r["kind"] == k]
+        if rs:
+            per_kind[k] = {"effect": EFFECT[a.effects][k], "incidents": len(rs),
+                           "recall_72h": sum(r["caught"] is not None for r in rs) / len(rs),
+                           "root_cause_first": sum(r["root_cause_first"] for r in rs) / len(rs)}
+    total = len(rows)
+    recall = sum(r["caught"] is not None for r in rows) / total if total else 0.0
+    weeks = quiet_days / 7
+    false_per_week = sum(noise.values()) / weeks if weeks else 0.0
+    summary = {"effects": a.effects, "seeds": a.seeds, "incidents": total, "recall_72h": recall,
+               "per_kind": per_kind, "quiet_shop_weeks": weeks, "false_alerts_per_shop_week": false_per_week,
+               "false_alerts_by_rule": {f"{r}:{m}": n for (r, m), n in noise.most_common()},
+               "missed": [r for r in rows if r["caught"] is None]}
+    if a.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
         return
-    for r in rows:
-        print(("caught " if r["caught"] else "MISSED ") + ("rc-first " if r["root_cause_first"] else "rc-WRONG ")
-              + f"{r['data']} {r['kind']} {r['date']} {r['scope']}")
-    print(f"\n| kind | incidents | caught (recall) | planted scope ranked first |\n|---|---|---|---|")
-    for k, v in sorted(by_kind.items()):
-        print(f"| {k} | {v[0]} | {v[1]} ({v[1] / v[0]:.0%}) | {v[2]} ({v[2] / v[0]:.0%}) |")
-    s = summary
-    print(f"| all | {s['incidents']} | {s['caught']} ({s['caught'] / s['incidents']:.0%}) | "
-          f"{s['root_cause_first']} ({s['root_cause_first'] / s['incidents']:.0%}) |")
-    print(f"\nprecision of incident-kind alerts: {explained}/{kind_alerts} = {s['precision']:.1%}")
-    print(f"false alerts on incident-free days: {quiet_alerts} over {quiet_days} shop-days "
-          f"= {s['false_alerts_per_shop_week']:.2f} per shop-week")
-    for k, c in noise.most_common(10):
-        print(f"  {k[0]} {k[1]}: {c}")
+    print(f"effects {a.effects}, {a.seeds} seeds, {total} incidents")
+    print(f"{'kind':<18} {'effect':<16} {'n':>3} {'recall≤72h':>10} {'cause #1':>9}")
+    for k, v in per_kind.items():
+        print(f"{k:<18} {v['effect']:<16} {v['incidents']:>3} {v['recall_72h']:>10.0%} {v['root_cause_first']:>9.0%}")
+    print(f"{'overall':<18} {'':<16} {total:>3} {recall:>10.0%}")
+    print(f"false alerts: {sum(noise.values())} on {quiet_days} quiet days = {false_per_week:.2f} per shop-week")
+    for (r, m), n in noise.most_common(8):
+        print(f"  {r}:{m} {n}")
 
 
 if __name__ == "__main__":

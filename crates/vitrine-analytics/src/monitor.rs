@@ -28,11 +28,12 @@ pub fn theil_sen(y: &[f64]) -> Option<(f64, f64)> {
 }
 
 /// Every rule id the monitors can raise.
-pub const RULES: [&str; 15] = [
+pub const RULES: [&str; 16] = [
     "target_deviation",
     "traffic_quality_drop",
     "cpa_rise",
     "plan_ctr_floor",
+    "plan_ctr_drop",
     "penalty_risk_max",
     "complaint_rate_rise",
     "cost_per_exposure_max",
@@ -191,6 +192,52 @@ impl Rules<'_> {
         })
     }
 
+    /// A plan's CTR over its last `days` days more than `plan_ctr_drop` below its own
+    /// baseline CTR, and significantly below the baseline (binomial, H0: no change; the
+    /// significance is split over the windows tried). Catches a creative that stopped
+    /// working long before the CTR reaches half the industry baseline.
+    #[allow(clippy::too_many_arguments)]
+    pub fn plan_ctr_drop(
+        &self,
+        plan: &str,
+        category: &str,
+        days: usize,
+        windows: usize,
+        (impressions, clicks): (f64, f64),
+        base_ctr: f64,
+    ) -> Option<Finding> {
+        let t = |k: &str| self.tc(k, Some(category));
+        let drop = t("plan_ctr_drop");
+        if impressions < t("plan_min_impressions") || base_ctr <= 0.0 {
+            return None;
+        }
+        let ctr = clicks / impressions;
+        let p = binomial_lower(clicks, impressions, base_ctr);
+        let alpha = t("significance") / windows.max(1) as f64;
+        (ctr < base_ctr * (1.0 - drop) && p < alpha).then(|| Finding {
+            rule: "plan_ctr_drop",
+            metric: "ad_ctr",
+            scope: format!("plan:{plan}"),
+            severity: Severity::Warning,
+            observed: ctr,
+            expected: Some(base_ctr),
+            threshold: drop,
+            p_value: Some(p),
+            message_zh: format!(
+                "计划 {plan} 近 {days} 天点击率 {}，较自身基线 {} 下降 {}",
+                pct(ctr),
+                pct(base_ctr),
+                pct(1.0 - ctr / base_ctr)
+            ),
+            message_en: format!(
+                "Plan {plan} CTR over the last {days} day(s) is {}, down {} on its own {} baseline",
+                pct(ctr),
+                pct(1.0 - ctr / base_ctr),
+                pct(base_ctr)
+            ),
+        })
+    }
+
     /// Cost per conversion up more than `cpa_rise` against the trailing baseline, significantly.
     pub fn cpa_rise(
         &self,
@@ -199,6 +246,7 @@ impl Rules<'_> {
         spend_yuan: f64,
         conversions: f64,
         baseline_cpa: f64,
+        windows: usize,
     ) -> Option<Finding> {
         let t = |k: &str| self.tc(k, category);
         let rise = t("cpa_rise");
@@ -210,10 +258,11 @@ impl Rules<'_> {
         } else {
             f64::INFINITY
         };
-        // Under a CPA exactly at the limit we would expect this many conversions.
-        let at_limit = spend_yuan / (baseline_cpa * (1.0 + rise));
-        let p = poisson_lower(conversions, at_limit);
-        (cpa > baseline_cpa * (1.0 + rise) && p < t("significance")).then(|| Finding {
+        // The estimate must pass the limit, and the fall in conversions must be significant
+        // against the baseline CPA (H0: no change), so noise in small plans stays quiet.
+        let at_baseline = spend_yuan / baseline_cpa;
+        let p = poisson_lower(conversions, at_baseline);
+        (cpa > baseline_cpa * (1.0 + rise) && p < t("significance") / windows.max(1) as f64).then(|| Finding {
             rule: "cpa_rise",
             metric: "cpa",
             scope: scope.clone(),
@@ -238,14 +287,18 @@ impl Rules<'_> {
         today: f64,
         today_total: f64,
         base_share: f64,
+        windows: usize,
     ) -> Option<Finding> {
         let drop = self.t("segment_share_drop");
         if today_total <= 0.0 || base_share <= 0.0 {
             return None;
         }
         let share = today / today_total;
-        let p = binomial_lower(today, today_total, base_share * (1.0 - drop));
-        (share < base_share * (1.0 - drop) && p < self.t("significance")).then(|| Finding {
+        // Past the limit in estimate, and significantly below the baseline share (H0: no
+        // change; the significance is split over the windows tried).
+        let p = binomial_lower(today, today_total, base_share);
+        let alpha = self.t("significance") / windows.max(1) as f64;
+        (share < base_share * (1.0 - drop) && p < alpha).then(|| Finding {
             rule: "segment_share_drop",
             metric: "order_count",
             scope: format!("{dim}:{value}"),
@@ -582,6 +635,24 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_ctr_drop_against_its_own_baseline_needs_size_and_evidence() {
+        let cfg = Config::default();
+        let r = rules(&cfg);
+        // 1.5 % baseline; three days of 60,000 impressions at ×0.7 (1.05 %): 630 clicks
+        // where 900 were expected.
+        let f = r.plan_ctr_drop("p", "beauty", 3, 3, (180_000.0, 1_890.0), 0.015);
+        assert!(f.is_some_and(|f| f.rule == "plan_ctr_drop" && f.metric == "ad_ctr"));
+        // A 10 % dip is below the 20 % size that matters, however sure.
+        assert!(r
+            .plan_ctr_drop("p", "beauty", 3, 3, (1e7, 1e7 * 0.015 * 0.9), 0.015)
+            .is_none());
+        // A 30 % dip on 3,000 impressions (45 clicks expected) is not evidence.
+        assert!(r
+            .plan_ctr_drop("p", "beauty", 1, 3, (3_000.0, 31.0), 0.015)
+            .is_none());
+    }
+
+    #[test]
     fn a_category_baseline_is_a_setting() {
         let mut cfg = Config::default();
         cfg.overlay("[baselines.pets]\ncvr = 0.05\n").unwrap();
@@ -629,11 +700,11 @@ mod tests {
         let r = rules(&cfg);
         // 400 yuan at a 40-yuan baseline: 10 expected; 6 observed is noise.
         assert!(r
-            .cpa_rise("plan:p".into(), None, 400.0, 6.0, 40.0)
+            .cpa_rise("plan:p".into(), None, 400.0, 6.0, 40.0, 1)
             .is_none());
         // 4,000 yuan: 100 expected, 40 observed is a real spike.
         let f = r
-            .cpa_rise("plan:p".into(), None, 4000.0, 40.0, 40.0)
+            .cpa_rise("plan:p".into(), None, 4000.0, 40.0, 40.0, 1)
             .unwrap();
         assert_eq!(f.metric, "cpa");
         assert!(f.p_value.unwrap() < 1e-4);
@@ -645,7 +716,7 @@ mod tests {
     fn a_segment_drop_is_a_share_of_orders_not_a_conversion_claim() {
         let cfg = Config::default();
         let f = rules(&cfg)
-            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14)
+            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14, 1)
             .expect("fires");
         assert_eq!((f.rule, f.metric), ("segment_share_drop", "order_count"));
         assert!(f.message_en.contains("share of orders"), "{}", f.message_en);
@@ -662,10 +733,10 @@ mod tests {
         let cfg = Config::default();
         let r = rules(&cfg);
         assert!(r
-            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14)
+            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14, 1)
             .is_some());
         assert!(r
-            .segment_share_drop("region", "广东", 90.0, 700.0, 0.14)
+            .segment_share_drop("region", "广东", 90.0, 700.0, 0.14, 1)
             .is_none());
         assert_eq!(
             r.days_of_cover("x", None, 10.0, 0.0, 20.0).map(|f| f.rule),
@@ -734,8 +805,8 @@ mod tests {
         let conv = |x: f64| 1e7 / (40.0 * (1.0 + rise + x));
         fires(
             "cpa_rise",
-            r.cpa_rise("shop:s1".into(), None, 1e7, conv(0.05).floor(), 40.0),
-            r.cpa_rise("shop:s1".into(), None, 1e7, conv(-0.05).ceil(), 40.0),
+            r.cpa_rise("shop:s1".into(), None, 1e7, conv(0.05).floor(), 40.0, 1),
+            r.cpa_rise("shop:s1".into(), None, 1e7, conv(-0.05).ceil(), 40.0, 1),
         );
         let floor = t("plan_ctr_floor") * cfg.baseline("beauty", "ad_ctr", None).unwrap_or(0.0);
         let imp = 1_000_000.0;
@@ -816,6 +887,7 @@ mod tests {
                 total * 0.2 * (1.0 - seg - 0.03),
                 total,
                 0.2,
+                1,
             ),
             r.segment_share_drop(
                 "region",
@@ -823,6 +895,7 @@ mod tests {
                 total * 0.2 * (1.0 - seg + 0.03),
                 total,
                 0.2,
+                1,
             ),
         );
         let ind = cfg.baseline("beauty", "cvr", None).unwrap_or(0.0);

@@ -70,6 +70,7 @@ pub fn for_alert(rule: &str, metric: &str) -> Option<&'static Playbook> {
     // playbook (the limit's emergency steps would be premature).
     let rule = match rule {
         "relative_change" => "target_deviation",
+        "plan_ctr_drop" => "plan_ctr_floor",
         _ => rule,
     };
     let key = format!("{rule}:{metric}");

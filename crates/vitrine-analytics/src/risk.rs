@@ -307,7 +307,8 @@ pub fn rule_impact(rule: &str, metric: &str) -> u8 {
             | "target_deviation"
             | "relative_change"
             | "forecast"
-            | "plan_ctr_floor",
+            | "plan_ctr_floor"
+            | "plan_ctr_drop",
             _,
         ) => 3,
         _ => 2,

@@ -24,6 +24,33 @@ impl Snapshot {
     /// The review of this snapshot's shop and day: every section reads this snapshot.
     pub async fn review(&self, lang: Lang) -> Result<Review, AppError> {
         let (shop, date) = (self.shop.clone(), self.date);
+        let mut review = self.monitored(lang).await?;
+        review.experiments = self.experiment_verdicts().await?;
+        // A shop without orders simply has no user section, one without paid plans no
+        // paid-traffic section; any other failure fails the review rather than hiding it.
+        let segmented = absent_if_not_found(self.users(&Default::default()).await)?;
+        review.paid_traffic =
+            absent_if_not_found(self.bids_report(false).await)?.filter(|b| b.overview.plans > 0);
+        // Bid moves and the recall list are among today's actions, ranked with the rest.
+        if let Some(b) = &review.paid_traffic {
+            review.actions.extend(actions::from_bids(b, lang));
+        }
+        if let Some(seg) = &segmented {
+            let config = &self.workspace().config;
+            let response = config.num(Group::Users, "recall_response", Scope::shop(&shop));
+            review
+                .actions
+                .extend(actions::recall(seg, response, date, lang));
+        }
+        actions::rank(&mut review.actions);
+        review.users = segmented.map(|s| s.sizes);
+        Ok(review)
+    }
+
+    /// The review's metrics, targets, alerts (with root causes) and alert actions, without
+    /// the experiments, users and paid-traffic sections: what a backfill of many days needs.
+    pub async fn monitored(&self, lang: Lang) -> Result<Review, AppError> {
+        let (shop, date) = (self.shop.clone(), self.date);
         let req = ReviewRequest {
             shop: shop.clone(),
             date,
@@ -56,25 +83,6 @@ impl Snapshot {
                     .extend(manifest.lineage_of(t, &shop, Some(date)).iter().cloned());
             }
         }
-        review.experiments = self.experiment_verdicts().await?;
-        // A shop without orders simply has no user section, one without paid plans no
-        // paid-traffic section; any other failure fails the review rather than hiding it.
-        let segmented = absent_if_not_found(self.users(&Default::default()).await)?;
-        review.paid_traffic =
-            absent_if_not_found(self.bids_report(false).await)?.filter(|b| b.overview.plans > 0);
-        // Bid moves and the recall list are among today's actions, ranked with the rest.
-        if let Some(b) = &review.paid_traffic {
-            review.actions.extend(actions::from_bids(b, lang));
-        }
-        if let Some(seg) = &segmented {
-            let config = &self.workspace().config;
-            let response = config.num(Group::Users, "recall_response", Scope::shop(&shop));
-            review
-                .actions
-                .extend(actions::recall(seg, response, date, lang));
-        }
-        actions::rank(&mut review.actions);
-        review.users = segmented.map(|s| s.sizes);
         Ok(review)
     }
 }

@@ -79,6 +79,7 @@ labels! {
         "traffic_quality_drop" => "流量质量下降", "Traffic quality drop";
         "cpa_rise" => "转化成本上升", "CPA rise";
         "plan_ctr_floor" => "计划点击率过低", "Plan CTR below floor";
+        "plan_ctr_drop" => "计划点击率骤降", "Plan CTR drop";
         "penalty_risk_max" => "处罚风险过高", "Penalty risk too high";
         "complaint_rate_rise" => "投诉率上升", "Complaint rate rise";
         "cost_per_exposure_max" => "曝光成本过高", "Cost per exposure too high";

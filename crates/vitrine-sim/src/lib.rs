@@ -37,6 +37,52 @@ pub struct SimConfig {
     /// 1.0 ≈ 2,000 SKUs, 300 plans, ≈5M orders a year per shop.
     pub scale: f64,
     pub shops: u32,
+    /// How hard the planted incidents hit.
+    pub effects: Effects,
+}
+
+/// The size of each planted incident's effect.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Effects {
+    /// Multiplier on the collapsing plan's CTR.
+    pub plan_ctr: f64,
+    /// Multiplier on one region's conversion (the share of its orders that still happen).
+    pub region_conversion: f64,
+    /// Multiplier on the spiking plan's cost per conversion.
+    pub cpa: f64,
+    /// Share of orders shipped 60 h late during a delivery delay.
+    pub late_share: f64,
+    /// Multiplier on the product's complaint rate during a surge …
+    pub complaint_rate: f64,
+    /// … plus this many extra complaints per order of the product …
+    pub complaint_per_order: f64,
+    /// … and at least this many extra complaints a surge day.
+    pub complaint_min: f64,
+}
+
+impl Effects {
+    /// What a merchant meets: CTR ×0.7, conversion ×0.7, CPA +40 %, a fifth of orders late,
+    /// complaints ×3.
+    pub const REALISTIC: Effects = Effects {
+        plan_ctr: 0.7,
+        region_conversion: 0.7,
+        cpa: 1.4,
+        late_share: 0.2,
+        complaint_rate: 3.0,
+        complaint_per_order: 0.0,
+        complaint_min: 0.0,
+    };
+    /// Incidents no monitor can miss (CTR ×0.2, CPA ×5, a quarter of the product's buyers
+    /// complain), for demos and smoke tests.
+    pub const STRONG: Effects = Effects {
+        plan_ctr: 0.2,
+        region_conversion: 0.3,
+        cpa: 5.0,
+        late_share: 0.45,
+        complaint_rate: 1.0,
+        complaint_per_order: 0.25,
+        complaint_min: 8.0,
+    };
 }
 
 impl SimConfig {

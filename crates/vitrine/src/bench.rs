@@ -62,6 +62,7 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
             shops: 1,
             end: chrono::NaiveDate::from_ymd_opt(2026, 11, 21),
             format: crate::SimFormat::Lake,
+            effects: crate::EffectsArg::Realistic,
         };
         let t = Instant::now();
         crate::simulate(data, &args)?;

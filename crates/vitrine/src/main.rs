@@ -25,7 +25,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use vitrine_app::Workspace;
 use vitrine_core::Lang;
 use vitrine_lake::{AlertStatus, Engine, Lake, State};
-use vitrine_sim::SimConfig;
+use vitrine_sim::{Effects, SimConfig};
 
 fn main() {
     tracing_subscriber::fmt()
@@ -75,12 +75,20 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Query { sql, format } => query(&data, &sql, format).await,
         Command::Review {
+            date: Some(from),
+            through: Some(to),
+            shop,
+            lang,
+            ..
+        } => backfill(&data, shop.as_deref(), from, to, lang.into()).await,
+        Command::Review {
             date,
             shop,
             format,
             lang,
             no_record,
             notify,
+            ..
         } => {
             review(
                 &data,
@@ -180,6 +188,10 @@ fn simulate(out: &Path, a: &SimulateArgs) -> Result<PathBuf> {
         end,
         scale: a.scale,
         shops: a.shops,
+        effects: match a.effects {
+            EffectsArg::Realistic => Effects::REALISTIC,
+            EffectsArg::Strong => Effects::STRONG,
+        },
     };
     cfg.validate()?;
     if a.format == SimFormat::Exports {
@@ -269,6 +281,31 @@ async fn review(
     Ok(())
 }
 
+/// Reviews every day of `[from, to]` in one process and prints one JSON line a day: the
+/// date, its new alerts and its standing ones (what a detection scan scores).
+async fn backfill(
+    data: &Path,
+    shop: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+    lang: Lang,
+) -> Result<()> {
+    let ws = crate::workspace(data)?;
+    let mut day = from;
+    while day <= to {
+        let rv = ws.snapshot(shop, Some(day))?.monitored(lang).await?;
+        let line = serde_json::json!({
+            "shop": rv.shop,
+            "date": day,
+            "alerts": rv.alerts,
+            "standing": rv.standing,
+        });
+        println!("{line}");
+        day += chrono::Duration::days(1);
+    }
+    Ok(())
+}
+
 /// Pushes the review card and each critical alert; delivery problems are reported on
 /// stderr and never fail the review.
 async fn push(ws: &Workspace, rv: &vitrine_analytics::Review) -> Result<()> {
@@ -329,6 +366,7 @@ async fn demo(data: &Path, no_serve: bool, addr: SocketAddr, lang: Lang) -> Resu
             shops: 1,
             end: None,
             format: SimFormat::Lake,
+            effects: EffectsArg::Realistic,
         };
         simulate(data, &args)?;
     }

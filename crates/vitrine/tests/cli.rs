@@ -39,6 +39,10 @@ fn simulate(data: &Path, seed: &str, days: &str, scale: &str) {
             scale,
             "--end",
             "2026-11-21",
+            // Incidents no rule may miss on their first day: a check of the wiring. The
+            // realistic sizes are scored by scripts/incident_scan.py over many seeds.
+            "--effects",
+            "strong",
         ],
     ));
 }
@@ -281,6 +285,8 @@ fn a_killed_commit_leaves_the_previous_state_readable() {
                 "0.02",
                 "--end",
                 "2026-11-21",
+                "--effects",
+                "strong",
             ])
             .env("CI", "1")
             .stdout(Stdio::null())

@@ -131,7 +131,7 @@ impl Ctx<'_> {
                 )
                 .step_move(self.budget_move(Some(scope_value)))
             }
-            ("plan_ctr_floor", _) => {
+            ("plan_ctr_floor" | "plan_ctr_drop", _) => {
                 let gmv = self.plan_today(scope_value, "pay_gmv");
                 Situation::stake(
                     gmv * uplift(obs, exp),
@@ -393,7 +393,11 @@ pub fn owner(rule: &str, metric: &str, lang: Lang) -> &'static str {
         }
         ("complaint_rate_rise", _) | (_, "complaint_rate" | "nps") => ("客服", "Customer service"),
         (
-            "cpa_rise" | "plan_ctr_floor" | "cost_per_exposure_max" | "category_cvr_below_industry",
+            "cpa_rise"
+            | "plan_ctr_floor"
+            | "plan_ctr_drop"
+            | "cost_per_exposure_max"
+            | "category_cvr_below_industry",
             _,
         )
         | (_, "roi" | "spend" | "cpa" | "ad_ctr" | "cpm" | "cost_per_exposure") => {

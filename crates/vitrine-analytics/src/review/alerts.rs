@@ -111,7 +111,7 @@ fn to_alert(f: &Finding, lang: Lang, due: f64, cubes: &Cubes<'_>, cells: [f64; 3
 /// The incident vocabulary of `ground_truth.json` for the rules that detect one.
 fn kind_of(rule: &'static str) -> &'static str {
     match rule {
-        "plan_ctr_floor" => "plan_ctr_collapse",
+        "plan_ctr_floor" | "plan_ctr_drop" => "plan_ctr_collapse",
         "segment_share_drop" => "segment_cvr_drop",
         "days_of_cover_min" | "stock_forecast" => "stock_out",
         "cpa_rise" => "cpa_spike",

@@ -61,6 +61,7 @@ impl Ctx<'_> {
                 spend,
                 v("conversions").unwrap_or(0.0),
                 cpa_base,
+                1,
             ));
         }
         if let (Some(c), Some(o)) = (v("complaints"), v("order_count")) {
@@ -142,22 +143,7 @@ const LEVELS: [(&str, &str, bool); 3] = [
 /// CTR floors and CPA rises of the paid plans on `date`, against the days before it.
 fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec<Finding> {
     let today = date.to_string();
-    let (spend, imp, ctr, conv) = (
-        col(plans, "spend"),
-        col(plans, "ad_impressions"),
-        col(plans, "ad_ctr"),
-        col(plans, "conversions"),
-    );
-    let mut base: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-    for r in plans
-        .rows
-        .iter()
-        .filter(|r| r.period.as_deref().is_some_and(|p| p < today.as_str()))
-    {
-        let e = base.entry(r.key[0].as_str()).or_default();
-        e.0 += val(r, spend);
-        e.1 += val(r, conv);
-    }
+    let (imp, ctr) = (col(plans, "ad_impressions"), col(plans, "ad_ctr"));
     let mut out = Vec::new();
     for r in plans
         .rows
@@ -172,17 +158,102 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
             impressions,
             (val(r, ctr) * impressions).round(),
         ));
-        if let Some((s, c)) = base.get(plan).filter(|(_, c)| *c >= 20.0) {
-            out.extend(rules.cpa_rise(
-                format!("plan:{plan}"),
-                Some(category),
-                val(r, spend),
-                val(r, conv),
-                s / c,
-            ));
-        }
+        out.extend(plan_ctr_drop(rules, plans, plan, category, date));
+        out.extend(plan_cpa_rise(rules, plans, plan, category, date));
     }
     out
+}
+
+/// Windows of the last 1, 2 and 3 days tried by the plan and segment rules.
+const WINDOWS: usize = 3;
+
+/// A plan's daily (a, b) sums of two metrics (the second weighted by the first when
+/// `weighted`, e.g. clicks = impressions × CTR).
+fn plan_days(
+    plans: &MetricTable,
+    plan: &str,
+    (a, b): (&str, &str),
+    weighted: bool,
+) -> BTreeMap<String, (f64, f64)> {
+    let (ca, cb) = (col(plans, a), col(plans, b));
+    let mut by_day: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for r in plans.rows.iter().filter(|r| r.key[0] == plan) {
+        if let Some(p) = &r.period {
+            let (x, y) = (val(r, ca), val(r, cb));
+            let e = by_day.entry(p.clone()).or_default();
+            e.0 += x;
+            e.1 += if weighted { (x * y).round() } else { y };
+        }
+    }
+    by_day
+}
+
+/// Σ of daily pairs over `[from, to]`.
+fn span(by_day: &BTreeMap<String, (f64, f64)>, from: NaiveDate, to: NaiveDate) -> (f64, f64) {
+    by_day
+        .range(from.to_string()..=to.to_string())
+        .fold((0.0, 0.0), |a, (_, x)| (a.0 + x.0, a.1 + x.1))
+}
+
+/// The most significant of several windows' findings.
+fn most_significant(found: impl Iterator<Item = Finding>) -> Option<Finding> {
+    found.min_by(|a, b| {
+        a.p_value
+            .unwrap_or(1.0)
+            .total_cmp(&b.p_value.unwrap_or(1.0))
+    })
+}
+
+/// The plan's cost per conversion over its last 1, 2 or 3 days against its 14 days before
+/// that window (at least 20 conversions of baseline).
+fn plan_cpa_rise(
+    rules: &Rules<'_>,
+    plans: &MetricTable,
+    plan: &str,
+    category: &str,
+    date: NaiveDate,
+) -> Option<Finding> {
+    let by_day = plan_days(plans, plan, ("spend", "conversions"), false);
+    most_significant((1..=WINDOWS as i64).filter_map(|k| {
+        let start = days(date, k - 1);
+        let (bs, bc) = span(&by_day, days(start, 14), days(start, 1));
+        (bc >= 20.0).then_some(())?;
+        let (s, c) = span(&by_day, start, date);
+        rules.cpa_rise(
+            format!("plan:{plan}"),
+            Some(category),
+            s,
+            c,
+            bs / bc,
+            WINDOWS,
+        )
+    }))
+}
+
+/// The plan's CTR over its last 1, 2 or 3 days against its own 7 days before that window:
+/// the most significant drop, if any window shows one.
+fn plan_ctr_drop(
+    rules: &Rules<'_>,
+    plans: &MetricTable,
+    plan: &str,
+    category: &str,
+    date: NaiveDate,
+) -> Option<Finding> {
+    const BASELINE_DAYS: i64 = 7;
+    let by_day = plan_days(plans, plan, ("ad_impressions", "ad_ctr"), true);
+    most_significant((1..=WINDOWS as i64).filter_map(|k| {
+        let start = days(date, k - 1);
+        let (bi, bc) = span(&by_day, days(start, BASELINE_DAYS), days(start, 1));
+        (bi > 0.0).then_some(())?;
+        rules.plan_ctr_drop(
+            plan,
+            category,
+            k as usize,
+            WINDOWS,
+            span(&by_day, start, date),
+            bc / bi,
+        )
+    }))
 }
 
 /// Segments (regions, devices) whose share of the orders on `date` fell below their share
@@ -193,31 +264,49 @@ fn segment_findings(
     dim: &str,
     date: NaiveDate,
 ) -> Vec<Finding> {
-    let today = date.to_string();
     let c = col(t, "order_count");
-    let mut base: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut now: BTreeMap<&str, f64> = BTreeMap::new();
+    // Orders per segment and day, up to the day judged.
+    let mut cells: BTreeMap<(&str, &str), f64> = BTreeMap::new();
+    let mut segments: Vec<&str> = Vec::new();
     for r in &t.rows {
         let Some(p) = r.period.as_deref() else {
             continue;
         };
-        let target = match p.cmp(today.as_str()) {
-            std::cmp::Ordering::Equal => &mut now,
-            std::cmp::Ordering::Less => &mut base,
-            std::cmp::Ordering::Greater => continue,
-        };
-        *target.entry(r.key[0].as_str()).or_default() += val(r, c);
+        *cells.entry((r.key[0].as_str(), p)).or_default() += val(r, c);
+        segments.push(r.key[0].as_str());
     }
-    let (base_total, now_total): (f64, f64) = (base.values().sum(), now.values().sum());
-    base.iter()
-        .filter_map(|(k, b)| {
-            rules.segment_share_drop(
-                dim,
-                k,
-                now.get(k).copied().unwrap_or(0.0),
-                now_total,
-                b / base_total,
-            )
+    segments.sort_unstable();
+    segments.dedup();
+    let orders = |seg: Option<&str>, from: NaiveDate, to: NaiveDate| -> f64 {
+        let (from, to) = (from.to_string(), to.to_string());
+        cells
+            .iter()
+            .filter(|((s, p), _)| {
+                seg.is_none_or(|x| x == *s) && *p >= from.as_str() && *p <= to.as_str()
+            })
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let first = NaiveDate::MIN;
+    segments
+        .iter()
+        .filter_map(|seg| {
+            most_significant((1..=WINDOWS as i64).filter_map(|k| {
+                let start = days(date, k - 1);
+                let (base, base_total) = (
+                    orders(Some(seg), first, days(start, 1)),
+                    orders(None, first, days(start, 1)),
+                );
+                (base > 0.0 && base_total > 0.0).then_some(())?;
+                rules.segment_share_drop(
+                    dim,
+                    seg,
+                    orders(Some(seg), start, date),
+                    orders(None, start, date),
+                    base / base_total,
+                    WINDOWS,
+                )
+            }))
         })
         .collect()
 }

@@ -12,6 +12,7 @@ pub fn simulate(lake: &Lake, seed: u64) {
         end: "2026-11-21".parse().unwrap(),
         scale: 0.02,
         shops: 1,
+        effects: vitrine_sim::Effects::STRONG,
     };
     vitrine_sim::simulate(&cfg, &mut c, &mut |_, _| {}).unwrap();
     c.finish().unwrap();

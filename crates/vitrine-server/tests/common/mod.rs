@@ -16,6 +16,7 @@ pub async fn simulated_workspace(seed: u64) -> (tempfile::TempDir, Workspace) {
         end: "2026-11-21".parse().unwrap(),
         scale: 0.02,
         shops: 2,
+        effects: vitrine_sim::Effects::STRONG,
     };
     vitrine_sim::simulate(&cfg, &mut c, &mut |_, _| {}).unwrap();
     c.finish().unwrap();

@@ -36,10 +36,11 @@ impl ShopSim {
             let mut cvr = plan.cvr * (spend_yuan / 600.0).max(0.05).powf(-0.12);
             let mut ctr = plan.ctr;
             if collapse == Some(pi) {
-                ctr *= 0.2;
+                ctr *= self.effects.plan_ctr;
             }
             if spike == Some(pi) {
-                cvr *= 0.2;
+                // Cost per conversion × k at the same spend: conversions ÷ k.
+                cvr /= self.effects.cpa;
             }
             let learning = if (date - plan.created).num_days() < 3 {
                 "LEARNING"

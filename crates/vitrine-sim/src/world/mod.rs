@@ -152,6 +152,7 @@ pub struct ShopSim {
     rng: ChaCha8Rng,
     start: NaiveDate,
     scale: f64,
+    effects: crate::Effects,
     products: Vec<Product>,
     by_category: Vec<(Vec<usize>, WeightedIndex<f64>)>,
     plans: Vec<Plan>,

@@ -41,14 +41,18 @@ impl ShopSim {
         let day0 = day_start(date);
         let today = date32(date);
         let mut sold = vec![0i64; self.products.len()];
-        let mut complaints_on_surge = 0;
+        let mut base_on_surge = 0.0;
+        let mut orders_on_surge = 0.0;
         for o in orders {
             let region = if o.is_new {
                 self.region_w.sample(&mut self.rng) as u8
             } else {
                 self.buyers[o.user as usize].region
             };
-            if region_drop && region == 0 && self.rng.gen::<f64>() < 0.7 {
+            if region_drop
+                && region == 0
+                && self.rng.gen::<f64>() < 1.0 - self.effects.region_conversion
+            {
                 continue;
             }
             let qty = pick(&mut self.rng, &[(1i64, 0.8), (2, 0.15), (3, 0.05)]);
@@ -76,7 +80,7 @@ impl ShopSim {
             let order_id = format!("{}{:012}", 6_9 + self.main_category, self.order_seq);
             let user_id = format!("u{:09}", user);
             let mut delay_h = 6.0 + Exp::new(1.0 / 11.0).map(|e| e.sample(rng)).unwrap_or(10.0);
-            if delayed && rng.gen::<f64>() < 0.45 {
+            if delayed && rng.gen::<f64>() < self.effects.late_share {
                 delay_h += 60.0;
             }
             let cat = CATEGORIES[p.category].0;
@@ -143,7 +147,8 @@ impl ShopSim {
                 ])?;
             }
             if surge == Some(o.product) {
-                complaints_on_surge += 1;
+                orders_on_surge += 1.0;
+                base_on_surge += p.refund_p * 0.03 + (1.0 - p.refund_p) * 0.003;
             }
             let cell = &mut cells[o.product][source_index(o.source)];
             cell.orders += 1;
@@ -161,8 +166,13 @@ impl ShopSim {
             }
         }
         if let Some(pi) = surge {
-            // A bad batch: a large share of this product's buyers complain.
-            let n = poisson(&mut self.rng, (complaints_on_surge as f64 * 0.25).max(8.0));
+            // A bad batch: the product's complaint rate × k (its base rate per order comes
+            // from its refund propensity, as for every order above).
+            let e = &self.effects;
+            let extra = (base_on_surge * (e.complaint_rate - 1.0)
+                + orders_on_surge * e.complaint_per_order)
+                .max(e.complaint_min);
+            let n = poisson(&mut self.rng, extra);
             let p = &self.products[pi];
             for k in 0..n {
                 let text = BAD_COMMENTS[k as usize % BAD_COMMENTS.len()];

@@ -78,6 +78,7 @@ impl ShopSim {
             main_category,
             start,
             scale: cfg.scale,
+            effects: cfg.effects,
             plans: vec![],
             videos: vec![],
             buyers: vec![],

@@ -110,6 +110,10 @@ pub enum Command {
         /// Push the summary card and critical alerts to the channels in `<data>/notify.toml`.
         #[arg(long)]
         notify: bool,
+        /// Review every day from `--date` through this one (a backfill): one JSON line a
+        /// day with its alerts, without the users, experiments and paid-traffic sections.
+        #[arg(long, value_parser = crate::args::day, requires = "date")]
+        through: Option<NaiveDate>,
     },
     /// Targets: show the tree behind a day, or set a target.
     Targets {
@@ -216,6 +220,16 @@ pub struct SimulateArgs {
     /// (罗盘/千川/抖店 headers) under `<out>/exports/` to be brought in with `vitrine import`.
     #[arg(long, value_enum, default_value_t = SimFormat::Lake)]
     pub format: SimFormat,
+    /// How hard planted incidents hit: `realistic` (CTR ×0.7, conversion ×0.7, CPA +40 %)
+    /// or `strong` (CTR ×0.2, CPA ×5: for demos).
+    #[arg(long, value_enum, default_value_t = EffectsArg::Realistic)]
+    pub effects: EffectsArg,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+pub enum EffectsArg {
+    Realistic,
+    Strong,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
