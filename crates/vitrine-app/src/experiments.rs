@@ -111,6 +111,9 @@ impl Workspace {
             higher_is_better,
             min_days: e.min_days as f64,
             planned_n: e.planned_n,
+            // Arms read from the lake are filters on dimensions (a creative, a product, a
+            // region): groups the traffic formed, not randomised units.
+            observational: true,
             ..Settings::default()
         };
         overrides(&mut s);

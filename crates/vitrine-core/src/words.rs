@@ -211,6 +211,7 @@ labels! {
         "keep_running" => "继续运行", "Keep running";
         "no_difference" => "无差异", "No difference";
         "invalid" => "无效", "Invalid";
+        "observational" => "观察性对比", "Observational";
     }
     Budget {
         "sales_forecast" => "销售预测", "Sales forecast";

@@ -107,6 +107,10 @@ pub struct Settings {
     /// Which way the metric improves: a significant move that way ships, the other way
     /// stops (a complaint rate or a CPA improves downwards).
     pub higher_is_better: bool,
+    /// The arms are groups the data already had (creatives, products, regions), not units
+    /// randomised between variants: the difference is an association, SRM does not apply
+    /// and no ship or stop decision is made.
+    pub observational: bool,
 }
 
 impl Default for Settings {
@@ -123,6 +127,7 @@ impl Default for Settings {
             min_days: 7.0,
             mixing_variance: None,
             higher_is_better: true,
+            observational: false,
         }
     }
 }
@@ -371,8 +376,15 @@ pub fn analyze(variants: &[Variant], settings: &Settings) -> Result<Analysis, Ex
         });
     }
     adjust(&mut treatments, settings);
-    let srm_detected = srm_p_value < settings.srm_alpha;
-    let warnings = warnings(variants, settings, srm_detected, srm_p_value);
+    // Without randomisation unequal arms are expected, not a broken assignment.
+    let srm_detected = !settings.observational && srm_p_value < settings.srm_alpha;
+    let mut warnings = warnings(variants, settings, srm_detected, srm_p_value);
+    if settings.observational {
+        warnings.push(
+            "observational comparison: the arms are not randomised, so a difference is an association, not an effect of the variant"
+                .into(),
+        );
+    }
     let control_arm = Arm {
         name: variants[0].name.clone(),
         n: variants[0].n,

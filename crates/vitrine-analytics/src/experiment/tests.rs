@@ -340,3 +340,27 @@ fn verdicts_follow_the_metric_direction() {
     .unwrap();
     assert_eq!(ctr.verdict.decision, "stop");
 }
+
+/// Groups the traffic formed (two creatives of one plan) are compared, not judged: uneven
+/// arms are no sample ratio mismatch, and however large the difference nothing ships.
+#[test]
+fn an_observational_comparison_reports_the_difference_but_decides_nothing() {
+    let obs = Settings {
+        observational: true,
+        ..Settings::default()
+    };
+    // Creative B got a third of A's impressions and a much higher CTR.
+    let arms = [prop("A", 90_000.0, 900.0), prop("B", 30_000.0, 600.0)];
+    let randomised = analyze(&arms, &Settings::default()).unwrap();
+    assert!(
+        randomised.srm_detected,
+        "a 3:1 split of a 1:1 test is a mismatch"
+    );
+    let a = analyze(&arms, &obs).unwrap();
+    assert!(!a.srm_detected);
+    assert!(a.treatments[0].significant);
+    assert_eq!(a.verdict.decision, "observational");
+    assert_eq!(a.verdict.winner, None);
+    assert!(a.verdict.zh.contains("未随机") && a.verdict.en.contains("randomised"));
+    assert!(a.warnings.iter().any(|w| w.contains("observational")));
+}

@@ -7,7 +7,7 @@ use super::{Arm, Comparison, Difference, Method, Settings};
 /// What to do, and why, in both languages.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Verdict {
-    /// `invalid`, `keep_running`, `ship`, `stop` or `no_difference`.
+    /// `invalid`, `keep_running`, `ship`, `stop`, `no_difference` or `observational`.
     pub decision: &'static str,
     /// The winning variant, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,6 +31,9 @@ impl Verdict {
                 zh: "分流比例异常（SRM），实验结果不可信：先排查分流与埋点，再重新实验。".into(),
                 en: "Sample ratio mismatch: the assignment is broken, so the result cannot be trusted. Fix assignment and tracking, then rerun.".into(),
             };
+        }
+        if s.observational {
+            return observational(treatments, s);
         }
         let immature = !warnings.is_empty();
         // The estimate in the metric's better direction: a falling CPA is a gain.
@@ -87,6 +90,33 @@ impl Verdict {
                 en: "Enough data and no significant difference: the variants perform alike; choose on cost or experience.".into(),
             },
         }
+    }
+}
+
+/// A comparison of groups that were not randomised: the difference and its interval, and
+/// what would turn it into a decision (a randomised test).
+fn observational(treatments: &[Comparison], s: &Settings) -> Verdict {
+    let lines: Vec<(String, String)> = treatments
+        .iter()
+        .map(|t| {
+            let (zh, en) = describe(t, s);
+            (format!("{}：{zh}", t.name), format!("{}: {en}", t.name))
+        })
+        .collect();
+    let join = |f: fn(&(String, String)) -> &String, sep: &str| {
+        lines.iter().map(f).cloned().collect::<Vec<_>>().join(sep)
+    };
+    Verdict {
+        decision: "observational",
+        winner: None,
+        zh: format!(
+            "观察性对比（各组未随机分流，差异可能来自人群、时段或流量结构，而非方案本身）：{}。如需上线结论，请用随机分流的 A/B 实验验证。",
+            join(|x| &x.0, "；")
+        ),
+        en: format!(
+            "Observational comparison (the groups were not randomised, so differences may come from audience, timing or traffic mix rather than the variant): {}. Confirm with a randomised A/B test before rolling out.",
+            join(|x| &x.1, "; ")
+        ),
     }
 }
 
