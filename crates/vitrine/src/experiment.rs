@@ -24,8 +24,8 @@ pub enum ExperimentCommand {
         #[arg(long)]
         id: Option<i64>,
         /// Last day to include for `--id` (default: the experiment's end date).
-        #[arg(long)]
-        date: Option<String>,
+        #[arg(long, value_parser = crate::args::values::day)]
+        date: Option<NaiveDate>,
         #[arg(long, value_enum)]
         method: Option<MethodArg>,
         #[arg(long, value_enum)]
@@ -74,10 +74,10 @@ pub enum ExperimentCommand {
         metric: String,
         #[arg(long = "variant", required = true)]
         variants: Vec<String>,
-        #[arg(long)]
-        start: String,
-        #[arg(long)]
-        end: String,
+        #[arg(long, value_parser = crate::args::values::day)]
+        start: NaiveDate,
+        #[arg(long, value_parser = crate::args::values::day)]
+        end: NaiveDate,
         #[arg(long, default_value = "user")]
         unit: String,
         #[arg(long, default_value_t = 7)]
@@ -134,7 +134,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
                 (None, Some(id)) => {
                     let ws = crate::workspace(data)?;
                     let e = ws.state().await?.experiment(id).await?;
-                    let as_of = date.as_deref().map(parse_day).transpose()?;
+                    let as_of = date;
                     let apply = |s: &mut Settings| overrides.apply(s);
                     Outcome::One(ws.experiment_analysis(&e, as_of, &apply).await?.0)
                 }
@@ -190,7 +190,7 @@ pub async fn run(data: &Path, cmd: ExperimentCommand) -> Result<()> {
             owner,
         } => {
             rate_parts(&metric_id)?;
-            let (s, e) = (parse_day(&start)?, parse_day(&end)?);
+            let (s, e) = (start, end);
             if e < s {
                 bail!("--end {end} is before --start {start}");
             }
@@ -380,11 +380,6 @@ fn print_analysis(out: &Outcome, format: Shown) -> Result<()> {
         println!("结论: {}\nVerdict: {}", a.verdict.zh, a.verdict.en);
     }
     Ok(())
-}
-
-fn parse_day(s: &str) -> Result<NaiveDate> {
-    s.parse()
-        .map_err(|_| anyhow!("`{s}` is not a date in YYYY-MM-DD form"))
 }
 
 /// `A=creative:C1` → arm A reading the lake where creative = C1.
