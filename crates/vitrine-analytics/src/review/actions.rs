@@ -143,7 +143,7 @@ impl Ctx<'_> {
             ("cost_per_exposure_max", _) => {
                 let spend = v("spend");
                 Situation::stake(
-                    if obs > 0.0 { spend * (1.0 - a.risk_limit() / obs) } else { 0.0 },
+                    if obs > 0.0 { spend * (1.0 - evidence(a, "threshold").unwrap_or(0.0) / obs) } else { 0.0 },
                     format!("今日消耗 {spend:.0} 元中超出曝光成本上限的部分"),
                     format!("the part of today's {spend:.0} yuan spend above the cost-per-exposure limit"),
                 )
@@ -347,13 +347,6 @@ impl Situation {
             ),
             None => self,
         }
-    }
-}
-
-impl Alert {
-    /// The limit the alert crossed (its evidence's threshold).
-    fn risk_limit(&self) -> f64 {
-        evidence(self, "threshold").unwrap_or(0.0)
     }
 }
 

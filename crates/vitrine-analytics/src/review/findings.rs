@@ -195,13 +195,20 @@ fn span(by_day: &BTreeMap<String, (f64, f64)>, from: NaiveDate, to: NaiveDate) -
         .fold((0.0, 0.0), |a, (_, x)| (a.0 + x.0, a.1 + x.1))
 }
 
-/// The most significant of several windows' findings.
-fn most_significant(found: impl Iterator<Item = Finding>) -> Option<Finding> {
-    found.min_by(|a, b| {
-        a.p_value
-            .unwrap_or(1.0)
-            .total_cmp(&b.p_value.unwrap_or(1.0))
-    })
+/// The most significant finding of the windows ending on `date` (the last 1, 2 and 3 days);
+/// `judge` gets each window's first day.
+fn over_windows(
+    date: NaiveDate,
+    judge: impl FnMut(NaiveDate) -> Option<Finding>,
+) -> Option<Finding> {
+    (0..WINDOWS as i64)
+        .map(|back| days(date, back))
+        .filter_map(judge)
+        .min_by(|a, b| {
+            a.p_value
+                .unwrap_or(1.0)
+                .total_cmp(&b.p_value.unwrap_or(1.0))
+        })
 }
 
 /// The plan's cost per conversion over its last 1, 2 or 3 days against its 14 days before
@@ -214,8 +221,7 @@ fn plan_cpa_rise(
     date: NaiveDate,
 ) -> Option<Finding> {
     let by_day = plan_days(plans, plan, ("spend", "conversions"), false);
-    most_significant((1..=WINDOWS as i64).filter_map(|k| {
-        let start = days(date, k - 1);
+    over_windows(date, |start| {
         let (bs, bc) = span(&by_day, days(start, 14), days(start, 1));
         (bc >= 20.0).then_some(())?;
         let (s, c) = span(&by_day, start, date);
@@ -227,7 +233,7 @@ fn plan_cpa_rise(
             bs / bc,
             WINDOWS,
         )
-    }))
+    })
 }
 
 /// The plan's CTR over its last 1, 2 or 3 days against its own 7 days before that window:
@@ -241,19 +247,18 @@ fn plan_ctr_drop(
 ) -> Option<Finding> {
     const BASELINE_DAYS: i64 = 7;
     let by_day = plan_days(plans, plan, ("ad_impressions", "ad_ctr"), true);
-    most_significant((1..=WINDOWS as i64).filter_map(|k| {
-        let start = days(date, k - 1);
+    over_windows(date, |start| {
         let (bi, bc) = span(&by_day, days(start, BASELINE_DAYS), days(start, 1));
         (bi > 0.0).then_some(())?;
         rules.plan_ctr_drop(
             plan,
             category,
-            k as usize,
+            ((date - start).num_days() + 1) as usize,
             WINDOWS,
             span(&by_day, start, date),
             bc / bi,
         )
-    }))
+    })
 }
 
 /// Segments (regions, devices) whose share of the orders on `date` fell below their share
@@ -291,8 +296,7 @@ fn segment_findings(
     segments
         .iter()
         .filter_map(|seg| {
-            most_significant((1..=WINDOWS as i64).filter_map(|k| {
-                let start = days(date, k - 1);
+            over_windows(date, |start| {
                 let (base, base_total) = (
                     orders(Some(seg), first, days(start, 1)),
                     orders(None, first, days(start, 1)),
@@ -306,7 +310,7 @@ fn segment_findings(
                     base / base_total,
                     WINDOWS,
                 )
-            }))
+            })
         })
         .collect()
 }
