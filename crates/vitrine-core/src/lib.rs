@@ -5,6 +5,7 @@ pub mod batch;
 pub mod calendar;
 pub mod config;
 pub mod customer;
+pub mod guardrails;
 pub mod lineage;
 pub mod metric;
 pub mod paid;

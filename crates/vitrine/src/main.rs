@@ -140,6 +140,35 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Sim {
+            what:
+                SimCommand::Study {
+                    seeds,
+                    scenarios,
+                    days,
+                    format,
+                },
+        } => {
+            if scenarios == 0 || days == 0 || seeds.is_empty() {
+                bail!("--seeds, --scenarios and --days must not be empty or zero");
+            }
+            let config = vitrine_core::config::Config::load(&data.join("vitrine.toml"))?;
+            let rails = vitrine_core::guardrails::Guardrails::from_config(
+                &config,
+                vitrine_core::config::Scope::default(),
+            );
+            let study = vitrine_sim::auction::Study {
+                seeds,
+                scenarios,
+                days,
+            };
+            let r = vitrine_sim::auction::study(study, rails)?;
+            match format {
+                Shown::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+                Shown::Table => print!("{}", render::study(&r)),
+            }
+            Ok(())
+        }
         Command::Vacuum => {
             let n = Lake::open(&data)?.vacuum()?;
             println!("removed {n} unreferenced files");

@@ -137,3 +137,58 @@ pub fn auction(c: &vitrine_sim::auction::Comparison) -> String {
     }
     s
 }
+
+/// The controller study: one row per mode, mix and policy, then the controller's losses.
+pub fn study(r: &vitrine_sim::auction::StudyReport) -> String {
+    let st = &r.study;
+    let mut s = format!(
+        "seeds {:?}, {} scenarios per seed and mix, {} days each\n\n",
+        st.seeds, st.scenarios, st.days
+    );
+    s.push_str("| bids go out | mix | policy | scenarios | meets goal | within ±5% | ≥ 90% spent where allowed | score | bid changes a day | pacing gap |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for p in &r.summary {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {:.0}% | {:.0}% | {:.0}% | {:.2} | {:.1} | {:.2} |",
+            match p.mode {
+                vitrine_sim::auction::Mode::Hourly => "hourly",
+                vitrine_sim::auction::Mode::Guarded => "guardrails",
+            },
+            match p.mix {
+                vitrine_sim::auction::Mix::Tuning => "tuning",
+                vitrine_sim::auction::Mix::Unseen => "unseen",
+            },
+            p.policy,
+            p.scenarios,
+            100.0 * p.meets_goal_share,
+            100.0 * p.within_target_share,
+            100.0 * p.spent_share_where_reachable,
+            p.mean_score,
+            p.bid_changes_per_day,
+            p.mean_pacing_gap
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nwhere the controller loses to the PID pacer ({} of {} scenario runs):",
+        r.losses.len(),
+        r.runs.len() / 4
+    );
+    for l in &r.losses {
+        let _ = writeln!(
+            s,
+            "- {:?} {:?} seed {} scenario {} ({:?}, {}): score {:.2} vs {:.2}, meets goal {} vs {}",
+            l.mode,
+            l.mix,
+            l.seed,
+            l.scenario,
+            l.kind,
+            l.goal,
+            l.controller_score,
+            l.pid_score,
+            l.controller_meets_goal,
+            l.pid_meets_goal
+        );
+    }
+    s
+}

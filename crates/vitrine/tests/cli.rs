@@ -380,7 +380,7 @@ fn targets_can_be_set_and_drive_the_review() {
 }
 
 #[test]
-fn auction_simulator_compares_the_three_policies() {
+fn auction_simulator_compares_the_policies() {
     let dir = tempfile::tempdir().unwrap();
     let out = ok(vitrine(
         dir.path(),
@@ -402,8 +402,11 @@ fn auction_simulator_compares_the_three_policies() {
         .iter()
         .map(|p| p["policy"].as_str().unwrap())
         .collect();
-    assert_eq!(policies, ["controller", "fixed_bid", "pacing_rule"]);
-    assert_eq!(v["outcomes"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        policies,
+        ["controller", "pid_pacer", "pacing_rule", "fixed_bid"]
+    );
+    assert_eq!(v["outcomes"].as_array().unwrap().len(), 16);
     for o in v["outcomes"].as_array().unwrap() {
         for key in [
             "goal",
@@ -421,6 +424,37 @@ fn auction_simulator_compares_the_three_policies() {
     let table = ok(vitrine(dir.path(), &["sim", "auction", "--scenarios", "4"]));
     assert!(table.contains("| controller |") && table.contains("within ±5%"));
     let err = vitrine(dir.path(), &["sim", "auction", "--scenarios", "0"]);
+    assert!(!err.status.success());
+}
+
+#[test]
+fn the_study_compares_modes_and_mixes_over_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "sim",
+        "study",
+        "--seeds",
+        "1,2",
+        "--scenarios",
+        "2",
+        "--days",
+        "7",
+    ];
+    let mut json = args.to_vec();
+    json.extend(["--format", "json"]);
+    let v: Value = serde_json::from_str(&ok(vitrine(dir.path(), &json))).expect("study JSON");
+    // 2 modes × 2 mixes × 4 policies, each over 2 seeds × 2 scenarios.
+    let summary = v["summary"].as_array().unwrap();
+    assert_eq!(summary.len(), 16);
+    assert!(summary.iter().all(|s| s["scenarios"] == 4));
+    assert_eq!(v["runs"].as_array().unwrap().len(), 64);
+    assert!(v["losses"].is_array());
+    let table = ok(vitrine(dir.path(), &args));
+    assert!(
+        table.contains("| guardrails | unseen | pid_pacer |"),
+        "{table}"
+    );
+    let err = vitrine(dir.path(), &["sim", "study", "--days", "0"]);
     assert!(!err.status.success());
 }
 

@@ -214,7 +214,7 @@ fn flags(d: &PlanDiagnosis, policy: &BidPolicy) -> Vec<Flag> {
     {
         out.push(Flag::Runaway);
     }
-    if d.age_days >= policy.observe_days
+    if d.age_days >= policy.rails.observe_days
         && d.pace < policy.starve_share
         && d.spend_3d_avg < policy.starve_share * d.budget
     {

@@ -7,6 +7,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
+use vitrine_core::guardrails::{Move, Wait};
 
 use super::{Action, BidPolicy, PlanDiagnosis, Recommendation, Status};
 
@@ -62,11 +63,11 @@ pub fn guard(
         r.status = status;
         r.status_note = note;
         if r.status == Status::Proposed {
-            if used >= policy.max_changes_per_day {
+            if used >= policy.rails.max_changes_per_day {
                 r.status = Status::OverCap;
                 r.status_note = Some(format!(
                     "daily cap of {} changes reached by more urgent ones",
-                    policy.max_changes_per_day
+                    policy.rails.max_changes_per_day
                 ));
             } else {
                 used += 1;
@@ -94,29 +95,31 @@ fn verdict(
         return (Status::Held, Some("the plan is on manual hold".into()));
     }
     let since = last.map(|t| (now - t).num_hours());
-    if r.action != Action::Pause && since.is_some_and(|h| h < policy.cooldown_hours) {
-        return (
-            Status::Cooldown,
-            Some(format!(
-                "changed {} h ago; cooldown is {} h",
-                since.unwrap_or(0),
-                policy.cooldown_hours
-            )),
-        );
-    }
     let age = diags
         .iter()
         .find(|d| d.plan_id == r.plan_id)
         .map_or(i64::MAX, |d| d.age_days);
-    let observed_days = since.map_or(age, |h| (h / 24).min(age));
-    if !r.action.protective() && observed_days < policy.observe_days {
-        return (
+    let rails = &policy.rails;
+    let m = match r.action {
+        Action::Pause => Move::Pause,
+        a if a.protective() => Move::Protective,
+        _ => Move::Other,
+    };
+    match rails.wait(m, since, age) {
+        Some(Wait::Cooldown { since_hours }) => (
+            Status::Cooldown,
+            Some(format!(
+                "changed {since_hours} h ago; cooldown is {} h",
+                rails.cooldown_hours
+            )),
+        ),
+        Some(Wait::Observing { observed_days }) => (
             Status::Observing,
             Some(format!(
                 "observed {observed_days} of {} days since start or last change",
-                policy.observe_days
+                rails.observe_days
             )),
-        );
+        ),
+        None => (Status::Proposed, None),
     }
-    (Status::Proposed, None)
 }

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use vitrine_core::config::{Config, Group, Scope};
+use vitrine_core::guardrails::Guardrails;
 
 pub use diagnose::{diagnose, Flag, PlanDiagnosis};
 pub use guard::{guard, PastChange};
@@ -47,16 +48,11 @@ pub struct PlanInfo {
 pub struct BidPolicy {
     /// ROI target for plans without their own 支付ROI目标.
     pub target_roi: f64,
-    /// Days a plan must have run (and since its last change) before its bid is judged.
-    pub observe_days: i64,
+    /// Observation window, cooldown, daily cap and step: shared with any automatic
+    /// controller.
+    pub rails: Guardrails,
     /// Conversions over the judging window below which ROI/CPA is not trusted.
     pub min_conversions: f64,
-    /// Hours after an applied change before the same plan may change again.
-    pub cooldown_hours: i64,
-    /// Changes a shop may make in a day.
-    pub max_changes_per_day: usize,
-    /// Largest relative bid or budget step (Qianchuan resets learning on big jumps).
-    pub max_step: f64,
     /// 跑飞: today's spend at least this multiple of the plan's recent daily spend …
     pub runaway_spend: f64,
     /// … while ROI is below this share of target.
@@ -100,11 +96,8 @@ impl BidPolicy {
             .collect();
         BidPolicy {
             target_roi: cfg.num(Group::Targets, "roi", scope),
-            observe_days: n("observe_days") as i64,
+            rails: Guardrails::from_config(cfg, scope),
             min_conversions: n("min_conversions"),
-            cooldown_hours: n("cooldown_hours") as i64,
-            max_changes_per_day: n("max_changes_per_day").max(0.0) as usize,
-            max_step: n("max_step"),
             runaway_spend: n("runaway_spend"),
             runaway_roi: n("runaway_roi"),
             starve_share: n("starve_share"),

@@ -232,8 +232,8 @@ fn lower_bid(
         (Some(r), Some(be)) if r < be && be > d.target_roi => (be, "保本", "break-even"),
         _ => (d.target_roi, "目标", "target"),
     };
-    let ratio = roi.map_or(1.0 - policy.max_step, |r| r / goal);
-    let factor = ratio.clamp(1.0 - policy.max_step, 0.95);
+    let ratio = roi.map_or(1.0 - policy.rails.max_step, |r| r / goal);
+    let factor = ratio.clamp(1.0 - policy.rails.max_step, 0.95);
     let mut r = rec(date, d, Action::LowerBid);
     r.from = Some(d.bid);
     r.to = Some((d.bid * factor * 100.0).round() / 100.0);
@@ -243,7 +243,7 @@ fn lower_bid(
         goal,
         d.bid,
         d.bid * factor,
-        policy.max_step * 100.0
+        policy.rails.max_step * 100.0
     );
     r.reason_en = format!(
         "{en}: ROI {} below {goal_en} {:.2}; bid {:.2} → {:.2} (steps of at most {:.0}%)",
@@ -251,7 +251,7 @@ fn lower_bid(
         goal,
         d.bid,
         d.bid * factor,
-        policy.max_step * 100.0
+        policy.rails.max_step * 100.0
     );
     r.evidence = evidence(d);
     let spend = d.spend_3d_avg;
@@ -266,15 +266,15 @@ fn lower_bid(
 }
 
 fn raise_bid(date: NaiveDate, d: &PlanDiagnosis, policy: &BidPolicy) -> Recommendation {
-    let factor = 1.0 + policy.max_step;
+    let factor = 1.0 + policy.rails.max_step;
     let mut r = rec(date, d, Action::RaiseBid);
     r.from = Some(d.bid);
     r.to = Some((d.bid * factor * 100.0).round() / 100.0);
-    r.reason_zh = format!("不消耗：今日消耗{:.0}元，仅为预算{:.0}元的{:.0}%，近7天ROI {} 不低于目标{:.2}，提价{:.0}%抢量", d.spend, d.budget, d.pace * 100.0, fmt(d.roi_7d), d.target_roi, policy.max_step * 100.0);
-    r.reason_en = format!("not spending: {:.0} of {:.0} yuan budget ({:.0}%), 7-day ROI {} at or above target {:.2}; raise the bid {:.0}%", d.spend, d.budget, d.pace * 100.0, fmt(d.roi_7d), d.target_roi, policy.max_step * 100.0);
+    r.reason_zh = format!("不消耗：今日消耗{:.0}元，仅为预算{:.0}元的{:.0}%，近7天ROI {} 不低于目标{:.2}，提价{:.0}%抢量", d.spend, d.budget, d.pace * 100.0, fmt(d.roi_7d), d.target_roi, policy.rails.max_step * 100.0);
+    r.reason_en = format!("not spending: {:.0} of {:.0} yuan budget ({:.0}%), 7-day ROI {} at or above target {:.2}; raise the bid {:.0}%", d.spend, d.budget, d.pace * 100.0, fmt(d.roi_7d), d.target_roi, policy.rails.max_step * 100.0);
     r.evidence = evidence(d);
     let roi = d.roi_7d.unwrap_or(d.target_roi);
-    let added = (d.spend_3d_avg * policy.max_step)
+    let added = (d.spend_3d_avg * policy.rails.max_step)
         .min(d.budget - d.spend_3d_avg)
         .max(0.0);
     r.expected = Effect {
@@ -288,13 +288,13 @@ fn raise_bid(date: NaiveDate, d: &PlanDiagnosis, policy: &BidPolicy) -> Recommen
 }
 
 fn raise_budget(date: NaiveDate, d: &PlanDiagnosis, policy: &BidPolicy) -> Recommendation {
-    let to = (d.budget * (1.0 + policy.max_step)).round();
+    let to = (d.budget * (1.0 + policy.rails.max_step)).round();
     let roi = d.roi_7d.unwrap_or(d.target_roi);
     let mut r = rec(date, d, Action::RaiseBudget);
     r.from = Some(d.budget);
     r.to = Some(to);
-    r.reason_zh = format!("优质计划：近7天ROI {} ≥ 目标{:.2}×{:.1}，近3天日均消耗{:.0}元已触顶预算{:.0}元，预算+{:.0}%", fmt(d.roi_7d), d.target_roi, policy.winner_margin, d.spend_3d_avg, d.budget, policy.max_step * 100.0);
-    r.reason_en = format!("winner: 7-day ROI {} ≥ {:.1}× target {:.2}, spending {:.0} a day against a {:.0} budget; budget +{:.0}%", fmt(d.roi_7d), policy.winner_margin, d.target_roi, d.spend_3d_avg, d.budget, policy.max_step * 100.0);
+    r.reason_zh = format!("优质计划：近7天ROI {} ≥ 目标{:.2}×{:.1}，近3天日均消耗{:.0}元已触顶预算{:.0}元，预算+{:.0}%", fmt(d.roi_7d), d.target_roi, policy.winner_margin, d.spend_3d_avg, d.budget, policy.rails.max_step * 100.0);
+    r.reason_en = format!("winner: 7-day ROI {} ≥ {:.1}× target {:.2}, spending {:.0} a day against a {:.0} budget; budget +{:.0}%", fmt(d.roi_7d), policy.winner_margin, d.target_roi, d.spend_3d_avg, d.budget, policy.rails.max_step * 100.0);
     r.evidence = evidence(d);
     let added = to - d.budget;
     r.expected = Effect {
@@ -355,7 +355,10 @@ fn budget_moves(
         .collect();
     winners.sort_by(|a, b| b.roi_7d.unwrap_or(0.0).total_cmp(&a.roi_7d.unwrap_or(0.0)));
     let mut out = Vec::new();
-    let mut room: Vec<f64> = winners.iter().map(|w| w.budget * policy.max_step).collect();
+    let mut room: Vec<f64> = winners
+        .iter()
+        .map(|w| w.budget * policy.rails.max_step)
+        .collect();
     for p in recs.iter().filter(|r| r.action == Action::Pause) {
         let Some(src) = diags.iter().find(|d| d.plan_id == p.plan_id) else {
             continue;

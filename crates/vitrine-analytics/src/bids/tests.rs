@@ -290,10 +290,8 @@ fn the_daily_cap_keeps_the_most_urgent_changes() {
             |a| if a == 0 { 1.2 } else { 3.0 },
         ));
     }
-    let policy = BidPolicy {
-        max_changes_per_day: 3,
-        ..Default::default()
-    };
+    let mut policy = BidPolicy::default();
+    policy.rails.max_changes_per_day = 3;
     // One change already applied today counts against the cap.
     let audit = [change("other", Action::RaiseBudget, 3, "applied")];
     let r = run(&plans, &stats, &[], &audit, &[], &policy);

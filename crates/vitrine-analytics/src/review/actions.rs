@@ -307,7 +307,7 @@ impl Ctx<'_> {
             return None;
         }
         let policy = BidPolicy::from_config(self.cfg, self.shop());
-        let amount = worst.2 * policy.max_step;
+        let amount = worst.2 * policy.rails.max_step;
         let gain = amount * (best.1 * policy.marginal_roi_share - worst.1);
         (gain > 0.0).then(|| (worst.0.clone(), best.0.clone(), amount, gain))
     }

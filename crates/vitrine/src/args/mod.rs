@@ -48,6 +48,20 @@ pub enum SimCommand {
         #[arg(long, value_enum, default_value_t = Shown::Table)]
         format: Shown,
     },
+    /// Compare the controller with a tuned PID pacer and the simple rules over several seeds,
+    /// on the mix they were tuned on and on unseen ones, hourly and behind the guardrails.
+    Study {
+        /// Seeds, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [1u64, 2, 3, 4, 5])]
+        seeds: Vec<u64>,
+        /// Scenarios per seed and mix.
+        #[arg(long, default_value_t = 8)]
+        scenarios: usize,
+        #[arg(long, default_value_t = 14)]
+        days: usize,
+        #[arg(long, value_enum, default_value_t = Shown::Table)]
+        format: Shown,
+    },
 }
 
 #[derive(Subcommand)]
