@@ -7,7 +7,7 @@ usage: scripts/incident_scan.py [--seeds 20] [--lengths 120,150,180]
 
 Seed i simulates one shop of lengths[i % L] days ending on ends[i % E] with the given effect
 sizes (realistic: plan CTR ×0.7, a region's conversion ×0.7, a plan's CPA +40 %, a fifth of
-orders late, a product's complaints ×3; and a stock-out), then reviews every day after the
+orders late, a bad batch of which one buyer in ten complains; and a stock-out), then reviews every day after the
 36-day warm-up in one process (`vitrine review --date D --through E`). It reports:
 
 * recall within 72 h: an incident is caught when an alert of its kind and scope is raised
@@ -29,7 +29,7 @@ import tempfile
 KINDS = ["plan_ctr_collapse", "segment_cvr_drop", "stock_out", "cpa_spike", "complaint_surge", "delivery_delay"]
 EFFECT = {
     "realistic": {"plan_ctr_collapse": "CTR ×0.7", "segment_cvr_drop": "conversion ×0.7",
-                  "stock_out": "stock-out", "cpa_spike": "CPA +40%", "complaint_surge": "complaints ×3",
+                  "stock_out": "stock-out", "cpa_spike": "CPA +40%", "complaint_surge": "1 in 10 complain",
                   "delivery_delay": "20% late"},
     "strong": {"plan_ctr_collapse": "CTR ×0.2", "segment_cvr_drop": "conversion ×0.3",
                "stock_out": "stock-out", "cpa_spike": "CPA ×5", "complaint_surge": "¼ of buyers complain",

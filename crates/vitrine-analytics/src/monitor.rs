@@ -98,6 +98,18 @@ impl Rules<'_> {
         self.cfg.threshold(key, Some(self.shop))
     }
 
+    /// The p-value a single test (one shop-level change) must reach.
+    pub fn significance(&self) -> f64 {
+        self.t("significance")
+    }
+
+    /// The p-value one of a rule's many tests must reach: `share` of the rule's daily
+    /// false-alarm budget (`false_alarm_rate`; Bonferroni, the shares of a rule's tests sum
+    /// to at most 1).
+    pub fn alpha(&self, share: f64) -> f64 {
+        self.t("false_alarm_rate") * share.clamp(0.0, 1.0)
+    }
+
     /// A threshold for an item of `category` (its category's override first).
     fn tc(&self, key: &str, category: Option<&str>) -> f64 {
         self.cfg
@@ -194,7 +206,7 @@ impl Rules<'_> {
 
     /// A plan's CTR over its last `days` days more than `plan_ctr_drop` below its own
     /// baseline CTR, and significantly below the baseline (binomial, H0: no change; the
-    /// significance is split over the windows tried). Catches a creative that stopped
+    /// significance `alpha` is the test's share of the rule's false-alarm budget). Catches a creative that stopped
     /// working long before the CTR reaches half the industry baseline.
     #[allow(clippy::too_many_arguments)]
     pub fn plan_ctr_drop(
@@ -202,7 +214,7 @@ impl Rules<'_> {
         plan: &str,
         category: &str,
         days: usize,
-        windows: usize,
+        alpha: f64,
         (impressions, clicks): (f64, f64),
         base_ctr: f64,
     ) -> Option<Finding> {
@@ -213,7 +225,6 @@ impl Rules<'_> {
         }
         let ctr = clicks / impressions;
         let p = binomial_lower(clicks, impressions, base_ctr);
-        let alpha = t("significance") / windows.max(1) as f64;
         (ctr < base_ctr * (1.0 - drop) && p < alpha).then(|| Finding {
             rule: "plan_ctr_drop",
             metric: "ad_ctr",
@@ -246,7 +257,7 @@ impl Rules<'_> {
         spend_yuan: f64,
         conversions: f64,
         baseline_cpa: f64,
-        windows: usize,
+        alpha: f64,
     ) -> Option<Finding> {
         let t = |k: &str| self.tc(k, category);
         let rise = t("cpa_rise");
@@ -262,7 +273,7 @@ impl Rules<'_> {
         // against the baseline CPA (H0: no change), so noise in small plans stays quiet.
         let at_baseline = spend_yuan / baseline_cpa;
         let p = poisson_lower(conversions, at_baseline);
-        (cpa > baseline_cpa * (1.0 + rise) && p < t("significance") / windows.max(1) as f64).then(|| Finding {
+        (cpa > baseline_cpa * (1.0 + rise) && p < alpha).then(|| Finding {
             rule: "cpa_rise",
             metric: "cpa",
             scope: scope.clone(),
@@ -287,7 +298,7 @@ impl Rules<'_> {
         today: f64,
         today_total: f64,
         base_share: f64,
-        windows: usize,
+        alpha: f64,
     ) -> Option<Finding> {
         let drop = self.t("segment_share_drop");
         if today_total <= 0.0 || base_share <= 0.0 {
@@ -295,9 +306,8 @@ impl Rules<'_> {
         }
         let share = today / today_total;
         // Past the limit in estimate, and significantly below the baseline share (H0: no
-        // change; the significance is split over the windows tried).
+        // change; `alpha` is the test's share of the rule's false-alarm budget).
         let p = binomial_lower(today, today_total, base_share);
-        let alpha = self.t("significance") / windows.max(1) as f64;
         (share < base_share * (1.0 - drop) && p < alpha).then(|| Finding {
             rule: "segment_share_drop",
             metric: "order_count",
@@ -384,6 +394,7 @@ impl Rules<'_> {
         complaints: f64,
         orders: f64,
         base_rate: f64,
+        alpha: f64,
     ) -> Option<Finding> {
         let t = |k: &str| self.tc(k, category);
         let rise = t("complaint_rate_rise");
@@ -392,7 +403,7 @@ impl Rules<'_> {
         }
         let p = poisson_upper(complaints, orders * base_rate * (1.0 + rise));
         let rate = complaints / orders;
-        (rate > base_rate * (1.0 + rise) && p < t("significance")).then(|| Finding {
+        (rate > base_rate * (1.0 + rise) && p < alpha).then(|| Finding {
             rule: "complaint_rate_rise",
             metric: "complaint_rate",
             scope: scope.clone(),
@@ -573,27 +584,30 @@ impl Rules<'_> {
     /// A category converting below its industry average (advice: +20 % temporary budget).
     pub fn category_cvr(&self, category: &str, cvr: f64, clicks: f64) -> Option<Finding> {
         let base = self.baseline(category, "cvr")?;
-        (clicks >= self.tc("category_cvr_min_clicks", Some(category)) && cvr < base).then(|| {
-            Finding {
-                rule: "category_cvr_below_industry",
-                metric: "cvr",
-                scope: format!("category:{category}"),
-                severity: Severity::Info,
-                observed: cvr,
-                expected: Some(base),
-                threshold: 0.0,
-                p_value: None,
-                message_zh: format!(
-                    "品类 {category} 转化率 {} 低于行业均值 {}",
-                    pct(cvr),
-                    pct(base)
-                ),
-                message_en: format!(
-                    "Category {category} converts at {}, below the industry {}",
-                    pct(cvr),
-                    pct(base)
-                ),
-            }
+        // Below the industry by more than noise: H0 the category converts at the baseline.
+        let p = binomial_lower((cvr * clicks).round(), clicks, base);
+        (clicks >= self.tc("category_cvr_min_clicks", Some(category))
+            && cvr < base
+            && p < self.significance())
+        .then(|| Finding {
+            rule: "category_cvr_below_industry",
+            metric: "cvr",
+            scope: format!("category:{category}"),
+            severity: Severity::Info,
+            observed: cvr,
+            expected: Some(base),
+            threshold: 0.0,
+            p_value: Some(p),
+            message_zh: format!(
+                "品类 {category} 转化率 {} 低于行业均值 {}",
+                pct(cvr),
+                pct(base)
+            ),
+            message_en: format!(
+                "Category {category} converts at {}, below the industry {}",
+                pct(cvr),
+                pct(base)
+            ),
         })
     }
 }
@@ -640,15 +654,36 @@ mod tests {
         let r = rules(&cfg);
         // 1.5 % baseline; three days of 60,000 impressions at ×0.7 (1.05 %): 630 clicks
         // where 900 were expected.
-        let f = r.plan_ctr_drop("p", "beauty", 3, 3, (180_000.0, 1_890.0), 0.015);
+        let f = r.plan_ctr_drop(
+            "p",
+            "beauty",
+            3,
+            r.significance() / 3.0,
+            (180_000.0, 1_890.0),
+            0.015,
+        );
         assert!(f.is_some_and(|f| f.rule == "plan_ctr_drop" && f.metric == "ad_ctr"));
         // A 10 % dip is below the 20 % size that matters, however sure.
         assert!(r
-            .plan_ctr_drop("p", "beauty", 3, 3, (1e7, 1e7 * 0.015 * 0.9), 0.015)
+            .plan_ctr_drop(
+                "p",
+                "beauty",
+                3,
+                r.significance() / 3.0,
+                (1e7, 1e7 * 0.015 * 0.9),
+                0.015
+            )
             .is_none());
         // A 30 % dip on 3,000 impressions (45 clicks expected) is not evidence.
         assert!(r
-            .plan_ctr_drop("p", "beauty", 1, 3, (3_000.0, 31.0), 0.015)
+            .plan_ctr_drop(
+                "p",
+                "beauty",
+                1,
+                r.significance() / 3.0,
+                (3_000.0, 31.0),
+                0.015
+            )
             .is_none());
     }
 
@@ -657,8 +692,10 @@ mod tests {
         let mut cfg = Config::default();
         cfg.overlay("[baselines.pets]\ncvr = 0.05\n").unwrap();
         let r = rules(&cfg);
-        assert!(r.category_cvr("pets", 0.04, 5_000.0).is_some());
-        assert!(r.category_cvr("pets", 0.06, 5_000.0).is_none());
+        assert!(r.category_cvr("pets", 0.04, 20_000.0).is_some());
+        assert!(r.category_cvr("pets", 0.06, 20_000.0).is_none());
+        // 200 orders where 250 were expected is within noise (p ≈ 7e-4): no alert.
+        assert!(r.category_cvr("pets", 0.04, 5_000.0).is_none());
         // Below the configured click floor nothing is judged.
         assert!(r.category_cvr("pets", 0.04, 500.0).is_none());
         assert!(rules(&Config::default())
@@ -700,11 +737,11 @@ mod tests {
         let r = rules(&cfg);
         // 400 yuan at a 40-yuan baseline: 10 expected; 6 observed is noise.
         assert!(r
-            .cpa_rise("plan:p".into(), None, 400.0, 6.0, 40.0, 1)
+            .cpa_rise("plan:p".into(), None, 400.0, 6.0, 40.0, r.significance())
             .is_none());
         // 4,000 yuan: 100 expected, 40 observed is a real spike.
         let f = r
-            .cpa_rise("plan:p".into(), None, 4000.0, 40.0, 40.0, 1)
+            .cpa_rise("plan:p".into(), None, 4000.0, 40.0, 40.0, r.significance())
             .unwrap();
         assert_eq!(f.metric, "cpa");
         assert!(f.p_value.unwrap() < 1e-4);
@@ -715,8 +752,9 @@ mod tests {
     #[test]
     fn a_segment_drop_is_a_share_of_orders_not_a_conversion_claim() {
         let cfg = Config::default();
-        let f = rules(&cfg)
-            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14, 1)
+        let r = rules(&cfg);
+        let f = r
+            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14, r.significance())
             .expect("fires");
         assert_eq!((f.rule, f.metric), ("segment_share_drop", "order_count"));
         assert!(f.message_en.contains("share of orders"), "{}", f.message_en);
@@ -733,10 +771,10 @@ mod tests {
         let cfg = Config::default();
         let r = rules(&cfg);
         assert!(r
-            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14, 1)
+            .segment_share_drop("region", "广东", 30.0, 700.0, 0.14, r.significance())
             .is_some());
         assert!(r
-            .segment_share_drop("region", "广东", 90.0, 700.0, 0.14, 1)
+            .segment_share_drop("region", "广东", 90.0, 700.0, 0.14, r.significance())
             .is_none());
         assert_eq!(
             r.days_of_cover("x", None, 10.0, 0.0, 20.0).map(|f| f.rule),
@@ -750,10 +788,17 @@ mod tests {
         // A reorder on its way: no 72-hour warning.
         assert!(r.days_of_cover("x", None, 80.0, 400.0, 20.0).is_none());
         assert!(r
-            .complaint_rise("product:x".into(), None, 12.0, 40.0, 0.005)
+            .complaint_rise(
+                "product:x".into(),
+                None,
+                12.0,
+                40.0,
+                0.005,
+                r.significance()
+            )
             .is_some());
         assert!(r
-            .complaint_rise("product:x".into(), None, 1.0, 40.0, 0.005)
+            .complaint_rise("product:x".into(), None, 1.0, 40.0, 0.005, r.significance())
             .is_none());
     }
 
@@ -805,8 +850,22 @@ mod tests {
         let conv = |x: f64| 1e7 / (40.0 * (1.0 + rise + x));
         fires(
             "cpa_rise",
-            r.cpa_rise("shop:s1".into(), None, 1e7, conv(0.05).floor(), 40.0, 1),
-            r.cpa_rise("shop:s1".into(), None, 1e7, conv(-0.05).ceil(), 40.0, 1),
+            r.cpa_rise(
+                "shop:s1".into(),
+                None,
+                1e7,
+                conv(0.05).floor(),
+                40.0,
+                r.significance(),
+            ),
+            r.cpa_rise(
+                "shop:s1".into(),
+                None,
+                1e7,
+                conv(-0.05).ceil(),
+                40.0,
+                r.significance(),
+            ),
         );
         let floor = t("plan_ctr_floor") * cfg.baseline("beauty", "ad_ctr", None).unwrap_or(0.0);
         let imp = 1_000_000.0;
@@ -832,6 +891,7 @@ mod tests {
                 orders * base * (1.0 + cr) * 1.1,
                 orders,
                 base,
+                r.significance(),
             ),
             r.complaint_rise(
                 "shop:s1".into(),
@@ -839,6 +899,7 @@ mod tests {
                 orders * base * (1.0 + cr) * 0.95,
                 orders,
                 base,
+                r.significance(),
             ),
         );
         let ce = t("cost_per_exposure_max");
@@ -887,7 +948,7 @@ mod tests {
                 total * 0.2 * (1.0 - seg - 0.03),
                 total,
                 0.2,
-                1,
+                r.significance(),
             ),
             r.segment_share_drop(
                 "region",
@@ -895,14 +956,14 @@ mod tests {
                 total * 0.2 * (1.0 - seg + 0.03),
                 total,
                 0.2,
-                1,
+                r.significance(),
             ),
         );
         let ind = cfg.baseline("beauty", "cvr", None).unwrap_or(0.0);
         fires(
             "category_cvr_below_industry",
-            r.category_cvr("beauty", ind * 0.9, 10_000.0),
-            r.category_cvr("beauty", ind * 1.1, 10_000.0),
+            r.category_cvr("beauty", ind * 0.9, 1_000_000.0),
+            r.category_cvr("beauty", ind * 1.1, 1_000_000.0),
         );
         let rc = t("relative_change");
         let same = [100.0, 98.0, 102.0, 100.0];

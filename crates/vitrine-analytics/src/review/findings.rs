@@ -37,11 +37,13 @@ impl Ctx<'_> {
             .iter()
             .filter_map(|r| Some((r.key.first()?.as_str(), r.key.get(1)?.as_str())))
             .collect();
-        out.extend(if today {
-            complaint_findings(rules, &i.complaints, None, base_rate, &categories)
-        } else {
-            complaint_findings(rules, &i.complaint_cube, Some(d), base_rate, &categories)
-        });
+        out.extend(complaint_findings(
+            rules,
+            &i.complaint_cube,
+            d,
+            base_rate,
+            &categories,
+        ));
         out.extend(self.trend_findings(rules, d, kpis));
         out
     }
@@ -61,7 +63,7 @@ impl Ctx<'_> {
                 spend,
                 v("conversions").unwrap_or(0.0),
                 cpa_base,
-                1,
+                rules.significance(),
             ));
         }
         if let (Some(c), Some(o)) = (v("complaints"), v("order_count")) {
@@ -71,6 +73,7 @@ impl Ctx<'_> {
                 c,
                 o,
                 self.baseline_sum_ratio("complaints", "order_count", d, 28),
+                rules.significance(),
             ));
         }
         for (key, id, below) in LEVELS {
@@ -145,11 +148,14 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
     let today = date.to_string();
     let (imp, ctr) = (col(plans, "ad_impressions"), col(plans, "ad_ctr"));
     let mut out = Vec::new();
-    for r in plans
+    let rows: Vec<_> = plans
         .rows
         .iter()
         .filter(|r| r.period.as_deref() == Some(today.as_str()))
-    {
+        .collect();
+    // Each plan's windows share the rule's false-alarm budget equally.
+    let alpha = rules.alpha(1.0 / (rows.len() * WINDOWS).max(1) as f64);
+    for r in rows {
         let (plan, category) = (r.key[0].as_str(), r.key[1].as_str());
         let impressions = val(r, imp);
         out.extend(rules.plan_ctr_floor(
@@ -158,8 +164,8 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
             impressions,
             (val(r, ctr) * impressions).round(),
         ));
-        out.extend(plan_ctr_drop(rules, plans, plan, category, date));
-        out.extend(plan_cpa_rise(rules, plans, plan, category, date));
+        out.extend(plan_ctr_drop(rules, plans, (plan, category), date, alpha));
+        out.extend(plan_cpa_rise(rules, plans, (plan, category), date, alpha));
     }
     out
 }
@@ -167,9 +173,9 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
 /// Windows of the last 1, 2 and 3 days tried by the plan and segment rules.
 const WINDOWS: usize = 3;
 
-/// A plan's daily (a, b) sums of two metrics (the second weighted by the first when
-/// `weighted`, e.g. clicks = impressions × CTR).
-fn plan_days(
+/// An item's (plan's, product's) daily (a, b) sums of two metrics (the second weighted by
+/// the first when `weighted`, e.g. clicks = impressions × CTR).
+fn item_days(
     plans: &MetricTable,
     plan: &str,
     (a, b): (&str, &str),
@@ -216,23 +222,16 @@ fn over_windows(
 fn plan_cpa_rise(
     rules: &Rules<'_>,
     plans: &MetricTable,
-    plan: &str,
-    category: &str,
+    (plan, category): (&str, &str),
     date: NaiveDate,
+    alpha: f64,
 ) -> Option<Finding> {
-    let by_day = plan_days(plans, plan, ("spend", "conversions"), false);
+    let by_day = item_days(plans, plan, ("spend", "conversions"), false);
     over_windows(date, |start| {
         let (bs, bc) = span(&by_day, days(start, 14), days(start, 1));
         (bc >= 20.0).then_some(())?;
         let (s, c) = span(&by_day, start, date);
-        rules.cpa_rise(
-            format!("plan:{plan}"),
-            Some(category),
-            s,
-            c,
-            bs / bc,
-            WINDOWS,
-        )
+        rules.cpa_rise(format!("plan:{plan}"), Some(category), s, c, bs / bc, alpha)
     })
 }
 
@@ -241,12 +240,12 @@ fn plan_cpa_rise(
 fn plan_ctr_drop(
     rules: &Rules<'_>,
     plans: &MetricTable,
-    plan: &str,
-    category: &str,
+    (plan, category): (&str, &str),
     date: NaiveDate,
+    alpha: f64,
 ) -> Option<Finding> {
     const BASELINE_DAYS: i64 = 7;
-    let by_day = plan_days(plans, plan, ("ad_impressions", "ad_ctr"), true);
+    let by_day = item_days(plans, plan, ("ad_impressions", "ad_ctr"), true);
     over_windows(date, |start| {
         let (bi, bc) = span(&by_day, days(start, BASELINE_DAYS), days(start, 1));
         (bi > 0.0).then_some(())?;
@@ -254,7 +253,7 @@ fn plan_ctr_drop(
             plan,
             category,
             ((date - start).num_days() + 1) as usize,
-            WINDOWS,
+            alpha,
             span(&by_day, start, date),
             bc / bi,
         )
@@ -293,6 +292,7 @@ fn segment_findings(
             .sum()
     };
     let first = NaiveDate::MIN;
+    let alpha = rules.alpha(1.0 / (segments.len() * WINDOWS).max(1) as f64);
     segments
         .iter()
         .filter_map(|seg| {
@@ -308,7 +308,7 @@ fn segment_findings(
                     orders(Some(seg), start, date),
                     orders(None, start, date),
                     base / base_total,
-                    WINDOWS,
+                    alpha,
                 )
             })
         })
@@ -338,28 +338,48 @@ pub(super) fn stock_findings_on(
         .collect()
 }
 
-/// Products whose complaint rate rose against the shop's baseline rate: the rows of a
-/// table without periods, or those of `date` in a per-day cube.
-fn complaint_findings(
+/// Orders of on-target baseline a product's own complaint rate is shrunk with toward the
+/// shop's (a product with few orders reads as the shop).
+const COMPLAINT_PRIOR_ORDERS: f64 = 200.0;
+
+/// Products whose complaint rate over their last 1, 2 or 3 days rose against their own
+/// 28-day rate (shrunk toward the shop's `shop_rate`), from the per-day product cube. Each
+/// product's windows get its share of the orders of the rule's false-alarm budget, so a
+/// best-seller is watched closely and the long tail cannot page anyone by chance.
+pub(super) fn complaint_findings(
     rules: &Rules<'_>,
     t: &MetricTable,
-    date: Option<NaiveDate>,
-    base_rate: f64,
+    date: NaiveDate,
+    shop_rate: f64,
     categories: &BTreeMap<&str, &str>,
 ) -> Vec<Finding> {
-    let (c, o) = (col(t, "complaints"), col(t, "order_count"));
-    let day = date.map(|d| d.to_string());
-    t.rows
+    let mut products: Vec<&str> = t.rows.iter().map(|r| r.key[0].as_str()).collect();
+    products.sort_unstable();
+    products.dedup();
+    let series: Vec<(&str, BTreeMap<String, (f64, f64)>)> = products
+        .into_iter()
+        .map(|p| (p, item_days(t, p, ("order_count", "complaints"), false)))
+        .collect();
+    let orders_of = |s: &BTreeMap<String, (f64, f64)>| s.values().map(|x| x.0).sum::<f64>();
+    let total: f64 = series.iter().map(|(_, s)| orders_of(s)).sum();
+    series
         .iter()
-        .filter(|r| day.is_none() || r.period == day)
-        .filter_map(|r| {
-            rules.complaint_rise(
-                format!("product:{}", r.key[0]),
-                categories.get(r.key[0].as_str()).copied(),
-                val(r, c),
-                val(r, o),
-                base_rate,
-            )
+        .filter_map(|(product, by_day)| {
+            let alpha = rules.alpha(orders_of(by_day) / total.max(1.0) / WINDOWS as f64);
+            over_windows(date, |start| {
+                let (bo, bc) = span(by_day, days(start, 28), days(start, 1));
+                let base =
+                    (bc + COMPLAINT_PRIOR_ORDERS * shop_rate) / (bo + COMPLAINT_PRIOR_ORDERS);
+                let (o, c) = span(by_day, start, date);
+                rules.complaint_rise(
+                    format!("product:{product}"),
+                    categories.get(product).copied(),
+                    c,
+                    o,
+                    base,
+                    alpha,
+                )
+            })
         })
         .collect()
 }

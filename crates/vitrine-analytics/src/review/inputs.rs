@@ -63,8 +63,6 @@ pub struct Inputs<T> {
     pub devices: T,
     /// Stock by product on the day.
     pub stock: T,
-    /// Complaints and orders by product on the day.
-    pub complaints: T,
     /// CVR, clicks and GMV by category on the day.
     pub categories: T,
     /// Exposure and GMV by traffic source on the day.
@@ -73,7 +71,8 @@ pub struct Inputs<T> {
     pub year: T,
     /// Order lines by region × device per day (root-cause cube).
     pub order_cube: T,
-    /// Complaints by product per day (root-cause cube).
+    /// Complaints and orders by product per day, 29 days back (the complaint rule and its
+    /// root-cause cube).
     pub complaint_cube: T,
     /// Stock by product per day, 8 days back (standing stock alerts).
     pub stock_cube: T,
@@ -98,7 +97,6 @@ impl<T> Inputs<T> {
             self.regions,
             self.devices,
             self.stock,
-            self.complaints,
             self.categories,
             self.sources,
             self.year,
@@ -116,10 +114,10 @@ impl<T> Inputs<T> {
     /// Reads back a list made by [`Inputs::into_vec`] (answers in question order).
     pub fn from_vec(v: Vec<T>) -> Result<Self, AnalyticsError> {
         let got = v.len();
-        let arr: [T; 17] = v
+        let arr: [T; 16] = v
             .try_into()
-            .map_err(|_| AnalyticsError::MissingResults { expected: 17, got })?;
-        let [daily, plans, regions, devices, stock, complaints, categories, sources, year, order_cube, complaint_cube, stock_cube, delivery_cube, hours, traffic_cube, products, creatives] =
+            .map_err(|_| AnalyticsError::MissingResults { expected: 16, got })?;
+        let [daily, plans, regions, devices, stock, categories, sources, year, order_cube, complaint_cube, stock_cube, delivery_cube, hours, traffic_cube, products, creatives] =
             arr;
         Ok(Inputs {
             daily,
@@ -127,7 +125,6 @@ impl<T> Inputs<T> {
             regions,
             devices,
             stock,
-            complaints,
             categories,
             sources,
             year,
@@ -170,7 +167,6 @@ impl ReviewRequest {
             devices: order_count(&[Dim::Device]),
             stock: q(&["on_hand", "daily_sales", "in_transit"], d)
                 .by(&[Dim::Product, Dim::Category]),
-            complaints: q(&["complaints", "order_count"], d).by(&[Dim::Product]),
             categories: q(&["cvr", "clicks", "gmv"], d).by(&[Dim::Category]),
             sources: q(&["exposure", "gmv"], d).by(&[Dim::Source]),
             year: q(
@@ -230,7 +226,7 @@ mod tests {
         assert!(matches!(
             Inputs::from_vec(vec![1, 2, 3]),
             Err(AnalyticsError::MissingResults {
-                expected: 17,
+                expected: 16,
                 got: 3
             })
         ));

@@ -288,3 +288,58 @@ fn actions_say_how_much_of_what_and_are_ranked_by_money() {
         .all(|(i, a)| a.priority == i + 1));
     assert!(plan.priority < stockout.priority);
 }
+
+/// The complaint rule over the per-day product cube: a best-seller's bad batch (one buyer in
+/// ten complaining for two days, about 15× its usual rate) is caught; three complaints in a
+/// day on one of 40 long-tail products (p ≈ 3e-4 alone, but 40 products a day make that
+/// happen a few times a year) are not; and nothing fires on the days before the batch.
+#[test]
+fn a_bad_batch_is_caught_and_the_long_tail_stays_quiet() {
+    let cfg = Config::default();
+    let rules = crate::monitor::Rules {
+        cfg: &cfg,
+        shop: "s1",
+    };
+    let t0 = MetricTable {
+        metrics: vec!["complaints", "order_count"],
+        dims: vec![vitrine_core::Dim::Product],
+        rows: Vec::new(),
+    };
+    let end = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    let mut t = t0.clone();
+    for back in 0..29 {
+        let d = days(end, back);
+        let batch = back <= 1;
+        // The best-seller: 50 orders a day, one complaint in 200 orders, then 5 extra a day;
+        // 40 other products of 20 orders and a complaint every 10 days, one with 3 today.
+        let best = if batch {
+            6.0
+        } else {
+            f64::from(u8::from(back % 4 == 0))
+        };
+        let mut row = |p: &str, c: f64, o: f64| {
+            let mut r = day_row(&t0, d, &[("complaints", c), ("order_count", o)]);
+            r.key = vec![p.to_string()];
+            t.rows.push(r);
+        };
+        row("best", best, 50.0);
+        for i in 0..40 {
+            let c = if i == 7 && back == 0 {
+                3.0
+            } else {
+                f64::from(u8::from((back + i) % 10 == 0))
+            };
+            row(&format!("p{i}"), c, 20.0);
+        }
+    }
+    let base = 0.005;
+    let categories = std::collections::BTreeMap::new();
+    let found = super::findings::complaint_findings(&rules, &t, end, base, &categories);
+    let scopes: Vec<&str> = found.iter().map(|f| f.scope.as_str()).collect();
+    assert_eq!(scopes, ["product:best"], "{found:?}");
+    for back in 3..10 {
+        let quiet =
+            super::findings::complaint_findings(&rules, &t, days(end, back), base, &categories);
+        assert!(quiet.is_empty(), "day -{back}: {quiet:?}");
+    }
+}
