@@ -118,8 +118,9 @@ async fn run(cli: Cli) -> Result<()> {
             dimensions,
             actual,
             expected,
+            method,
             format,
-        } => rca::run(&input, &dimensions, &actual, &expected, format),
+        } => rca::run(&input, &dimensions, &actual, &expected, method, format),
         Command::Experiment { action } => experiment::run(&data, action).await,
         Command::Bench { what } => bench::run(&data, what).await,
         Command::Sim {

@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use vitrine_analytics::rca::{adtributor, Cell, Params, Value};
+use vitrine_analytics::rca::{adtributor, riskloc, Cell, Params, RiskParams, Value};
+
+use crate::args::values::RcaMethod;
 
 /// Where one side's value comes from: a column, or numerator/denominator columns.
 struct Side {
@@ -41,6 +43,7 @@ pub fn run(
     dimensions: &str,
     actual: &str,
     expected: &str,
+    method: RcaMethod,
     format: crate::args::values::Shown,
 ) -> Result<()> {
     let mut r = csv::Reader::from_path(input)
@@ -93,8 +96,11 @@ pub fn run(
             expected: value(&f)?,
         });
     }
-    let out = adtributor(&dims, &cells, &Params::default())
-        .map_err(|e| anyhow!("{}: {e}", input.display()))?;
+    let out = match method {
+        RcaMethod::Riskloc => riskloc(&dims, &cells, &RiskParams::default()),
+        RcaMethod::Adtributor => adtributor(&dims, &cells, &Params::default()),
+    }
+    .map_err(|e| anyhow!("{}: {e}", input.display()))?;
     if format == crate::args::values::Shown::Json {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -115,8 +121,9 @@ pub fn run(
             .join("; ")
     );
     for c in &out.candidates {
+        let risk = c.risk.map(|r| format!("  risk {r:.3}")).unwrap_or_default();
         println!(
-            "  {:<40} EP {:>7.3}  surprise {:.5}  {:.4} → {:.4}",
+            "  {:<40} EP {:>7.3}  surprise {:.5}{risk}  {:.4} → {:.4}",
             show(&c.combination),
             c.explanatory_power,
             c.surprise,

@@ -562,3 +562,75 @@ fn bids_recommend_record_and_respect_decisions() {
     let bad = vitrine(d, &["bids", "--date", "2026-11-21", "--format", "pdf"]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn rca_names_a_combination_with_riskloc_and_runs_adtributor_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cube.csv");
+    let mut csv = String::from("region,device,source,actual,expected\n");
+    for (i, r) in ["广东", "江苏", "浙江", "山东", "河南"].iter().enumerate() {
+        for (j, d) in ["android", "iphone", "pc"].iter().enumerate() {
+            for (k, s) in ["feed", "search", "live", "mall"].iter().enumerate() {
+                let f = 100.0 + 40.0 * (i + j + k) as f64;
+                let wobble = 1.0 + 0.02 * (((i + 2 * j + 3 * k) % 3) as f64 - 1.0);
+                let hit = *r == "江苏" && *s == "live";
+                let a = f * wobble * if hit { 0.3 } else { 1.0 };
+                csv.push_str(&format!("{r},{d},{s},{a:.2},{f:.2}\n"));
+            }
+        }
+    }
+    std::fs::write(&path, csv).unwrap();
+    let p = path.to_str().unwrap();
+    let args = |method: &str| {
+        vec![
+            "rca",
+            "--input",
+            p,
+            "--dimensions",
+            "region,device,source",
+            "--actual",
+            "actual",
+            "--expected",
+            "expected",
+            "--method",
+            method,
+            "--format",
+            "json",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    let run = |m: &str| -> Value {
+        let a = args(m);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        serde_json::from_str(&ok(vitrine(dir.path(), &a))).expect("rca JSON")
+    };
+    let v = run("riskloc");
+    assert_eq!(
+        v["root_cause_set"],
+        serde_json::json!([{"region": "江苏", "source": "live"}])
+    );
+    assert!(v["candidates"][0]["risk"].as_f64().unwrap() >= 0.5);
+    let v = run("adtributor");
+    assert!(v["candidates"][0].get("risk").is_none());
+    let bad = vitrine(
+        dir.path(),
+        &[
+            "rca",
+            "--input",
+            p,
+            "--dimensions",
+            "region",
+            "--actual",
+            "gmv",
+            "--expected",
+            "expected",
+        ],
+    );
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("cube.csv:1") && err.contains("gmv"),
+        "{err}"
+    );
+}

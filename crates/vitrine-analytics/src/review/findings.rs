@@ -194,6 +194,9 @@ fn item_days(
     by_day
 }
 
+/// An item's daily pairs of sums, by `YYYY-MM-DD`.
+type Daily = BTreeMap<String, (f64, f64)>;
+
 /// Σ of daily pairs over `[from, to]`.
 fn span(by_day: &BTreeMap<String, (f64, f64)>, from: NaiveDate, to: NaiveDate) -> (f64, f64) {
     by_day
@@ -356,7 +359,7 @@ pub(super) fn complaint_findings(
     let mut products: Vec<&str> = t.rows.iter().map(|r| r.key[0].as_str()).collect();
     products.sort_unstable();
     products.dedup();
-    let series: Vec<(&str, BTreeMap<String, (f64, f64)>)> = products
+    let series: Vec<(&str, Daily)> = products
         .into_iter()
         .map(|p| (p, item_days(t, p, ("order_count", "complaints"), false)))
         .collect();

@@ -219,7 +219,7 @@ fn losses(runs: &[Run]) -> Vec<Loss> {
             let p = find(c, "pid_pacer")?;
             let (co, po) = (&c.outcome, &p.outcome);
             let lost = (po.meets_goal && !co.meets_goal) || po.score > co.score + 0.02;
-            lost.then(|| Loss {
+            lost.then_some(Loss {
                 mode: c.mode,
                 mix: c.mix,
                 seed: c.seed,

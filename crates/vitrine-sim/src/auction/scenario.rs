@@ -197,7 +197,7 @@ pub fn scenarios_of(mix: Mix, n: usize, seed: u64, days: usize) -> Vec<Scenario>
             let competitor_price = mean_value / target_roi * rng.gen_range(0.7..1.2);
             // Budgets from well below to above what the target lets the plan spend.
             let daily_budget = daily_impressions * competitor_price * rng.gen_range(0.1..0.9);
-            let goal = if (id / kinds.len()) % 2 == 0 {
+            let goal = if (id / kinds.len()).is_multiple_of(2) {
                 Goal::Roi(target_roi)
             } else {
                 Goal::Cpa(order_value / target_roi)

@@ -178,6 +178,8 @@ pub enum Command {
         /// Expected (forecast) column, or NUM/DEN columns.
         #[arg(long)]
         expected: String,
+        #[arg(long, value_enum, default_value_t = RcaMethod::Riskloc)]
+        method: RcaMethod,
         #[arg(long, value_enum, default_value_t = Shown::Table)]
         format: Shown,
     },

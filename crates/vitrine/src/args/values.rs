@@ -11,6 +11,15 @@ pub fn day(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{s}` is not a date in YYYY-MM-DD form"))
 }
 
+/// Which root-cause method `vitrine rca` runs.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum RcaMethod {
+    /// Combinations across dimensions by weighted risk (RiskLoc).
+    Riskloc,
+    /// One dimension at a time by surprise, with nested causes (Adtributor).
+    Adtributor,
+}
+
 /// How a listing prints: a table for people, JSON for programs.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Shown {
