@@ -245,6 +245,10 @@ pub struct Cubes<'a> {
     pub deliveries: &'a MetricTable,
     /// source × category: gmv, exposure, clicks, orders.
     pub traffic: &'a MetricTable,
+    /// plan × creative: creative_impressions, creative_ctr.
+    pub creatives: &'a MetricTable,
+    /// hour: order_count.
+    pub hours: &'a MetricTable,
 }
 
 fn column(t: &MetricTable, metric: &str) -> usize {
@@ -315,7 +319,10 @@ impl Cubes<'_> {
         let traffic = ["source", "category"];
         let week = Baseline::RateAtTodaysVolume { days: 7 };
         match metric {
-            "ad_ctr" => ratio(self.plans, "ad_clicks", "ad_impressions", week, &plan),
+            "ad_ctr" => {
+                let causes = ratio(self.plans, "ad_clicks", "ad_impressions", week, &plan);
+                self.with_creative(causes, up)
+            }
             "cpa" => ratio(
                 self.plans,
                 "spend",
@@ -353,12 +360,81 @@ impl Cubes<'_> {
                 &["region", "category"],
             ),
             "gmv" => sum(self.traffic, "gmv", &traffic),
-            "orders" => sum(self.traffic, "orders", &traffic),
+            "orders" => {
+                let causes = sum(self.traffic, "orders", &traffic);
+                self.with_hour(causes, up)
+            }
             "exposure" => sum(self.traffic, "exposure", &traffic),
             "ctr" => ratio(self.traffic, "clicks", "exposure", week, &traffic),
             "shop_cvr" => ratio(self.traffic, "orders", "clicks", week, &traffic),
             _ => Vec::new(),
         }
+    }
+
+    /// After a plan named first, the creative inside it whose CTR fell (when one creative,
+    /// not the whole plan, carries the drop).
+    fn with_creative(&self, mut causes: Vec<RootCause>, up: bool) -> Vec<RootCause> {
+        let Some(plan) = causes
+            .first()
+            .and_then(|c| c.combination.get("plan"))
+            .cloned()
+        else {
+            return causes;
+        };
+        let t = self.creatives;
+        let (imp, ctr) = (column(t, "creative_impressions"), column(t, "creative_ctr"));
+        let rows = MetricTable {
+            metrics: t.metrics.clone(),
+            dims: t.dims.clone(),
+            rows: t
+                .rows
+                .iter()
+                .filter(|r| r.key.first() == Some(&plan) && r.key.len() == 2)
+                .map(|r| MetricRow {
+                    key: r.key[1..].to_vec(),
+                    ..r.clone()
+                })
+                .collect(),
+        };
+        let week = Baseline::RateAtTodaysVolume { days: 7 };
+        let mut c = cells(&rows, &self.today, week, &|r| {
+            (at(r, imp) * at(r, ctr), Some(at(r, imp)))
+        });
+        denoise(&mut c, 2.0);
+        adverse_only(&mut c, up);
+        let inner = root_causes(&["creative"], &c, "plan", &plan);
+        let nested = inner
+            .into_iter()
+            .filter(|rc| rc.combination.contains_key("creative"))
+            .map(|mut rc| {
+                rc.combination.insert("plan".into(), plan.clone());
+                rc.dimension = "plan/creative".into();
+                rc.value = format!("{plan}/{}", rc.value);
+                rc
+            });
+        causes.splice(1..1, nested);
+        causes.truncate(5);
+        causes
+    }
+
+    /// After the traffic cut, the hours of the day whose orders fell short of the same
+    /// weekday's (when some hours, not the whole day, carry the drop).
+    fn with_hour(&self, mut causes: Vec<RootCause>, up: bool) -> Vec<RootCause> {
+        let n = column(self.hours, "order_count");
+        let mut c = cells(
+            self.hours,
+            &self.today,
+            Baseline::SameWeekday { weeks: 4 },
+            &|r| (at(r, n), None),
+        );
+        adverse_only(&mut c, up);
+        causes.extend(
+            root_causes(&["hour"], &c, "shop", self.shop)
+                .into_iter()
+                .filter(|rc| rc.combination.contains_key("hour")),
+        );
+        causes.truncate(5);
+        causes
     }
 }
 
@@ -411,6 +487,90 @@ mod tests {
             ("plan", "p1")
         );
         assert!(rc[0].explanatory_power > 0.9, "{rc:?}");
+    }
+
+    /// A plan whose CTR fell because one of its three creatives stopped working: the plan is
+    /// named first, then the creative inside it; an order drop in the evening hours adds the
+    /// hours after the traffic cut.
+    #[test]
+    fn the_creative_inside_a_collapsing_plan_and_the_hours_of_an_order_drop() {
+        let empty = |metrics: Vec<&'static str>, dims: Vec<Dim>| MetricTable {
+            metrics,
+            dims,
+            rows: Vec::new(),
+        };
+        let mut plans = empty(
+            vec!["ad_clicks", "ad_impressions"],
+            vec![Dim::Plan, Dim::Category],
+        );
+        let mut creatives = empty(
+            vec!["creative_impressions", "creative_ctr"],
+            vec![Dim::Plan, Dim::Creative],
+        );
+        let mut hours = empty(vec!["order_count"], vec![Dim::Hour]);
+        let keyed = |key: &[&str], day: &str, values: Vec<f64>| MetricRow {
+            key: key.iter().map(|k| k.to_string()).collect(),
+            period: Some(day.into()),
+            values: values.into_iter().map(Some).collect(),
+            sources: vec![],
+        };
+        for d in 1..=29 {
+            let day = format!("2026-11-{d:02}");
+            let today = d == 29;
+            // p1's creative c2 drops from 2 % to 0.2 % CTR today; c1 and c3 hold.
+            let c2 = if today { 0.002 } else { 0.02 };
+            for (c, ctr) in [("c1", 0.02), ("c2", c2), ("c3", 0.021)] {
+                creatives
+                    .rows
+                    .push(keyed(&["p1", c], &day, vec![10_000.0, ctr]));
+            }
+            let p1 = 10_000.0 * (0.02 + c2 + 0.021);
+            plans
+                .rows
+                .push(keyed(&["p1", "beauty"], &day, vec![p1, 30_000.0]));
+            plans
+                .rows
+                .push(keyed(&["p2", "beauty"], &day, vec![600.0, 30_000.0]));
+            for h in 0..24 {
+                let evening = (19..=22).contains(&h);
+                let n = if today && evening { 10.0 } else { 40.0 };
+                hours.rows.push(keyed(&[&h.to_string()], &day, vec![n]));
+            }
+        }
+        let none = empty(vec![], vec![]);
+        let cubes = Cubes {
+            shop: "s1",
+            today: "2026-11-29".into(),
+            plans: &plans,
+            orders: &none,
+            complaints: &none,
+            stock: &none,
+            deliveries: &none,
+            traffic: &none,
+            creatives: &creatives,
+            hours: &hours,
+        };
+        let rc = cubes.explain("ad_ctr");
+        assert_eq!(
+            (rc[0].dimension.as_str(), rc[0].value.as_str()),
+            ("plan", "p1"),
+            "{rc:?}"
+        );
+        assert_eq!(
+            (rc[1].dimension.as_str(), rc[1].value.as_str()),
+            ("plan/creative", "p1/c2"),
+            "{rc:?}"
+        );
+        let rc = cubes.explain("orders");
+        let named: Vec<&str> = rc
+            .iter()
+            .filter(|c| c.dimension == "hour")
+            .map(|c| c.value.as_str())
+            .collect();
+        assert!(
+            !named.is_empty() && named.iter().all(|h| ["19", "20", "21", "22"].contains(h)),
+            "{rc:?}"
+        );
     }
 
     #[test]

@@ -312,15 +312,28 @@ impl Ctx<'_> {
         (gain > 0.0).then(|| (worst.0.clone(), best.0.clone(), amount, gain))
     }
 
-    /// The plan's lowest-CTR creative with enough impressions to judge, with its CTR.
+    /// The plan's lowest-CTR creative over the last 7 days with enough impressions to judge,
+    /// with its CTR.
     fn worst_creative(&self, plan: &str) -> Option<(String, f64)> {
         let t = &self.inputs.creatives;
         let (imp, ctr) = (col(t, "creative_impressions"), col(t, "creative_ctr"));
         let min = self.cfg.threshold("plan_min_impressions", self.shop());
-        t.rows
-            .iter()
-            .filter(|r| r.key.first().map(String::as_str) == Some(plan) && val(r, imp) >= min)
-            .filter_map(|r| Some((r.key.get(1)?.clone(), r.values.get(ctr).copied()??)))
+        let from = days(self.req.date, 6).to_string();
+        let mut week: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        for r in t.rows.iter().filter(|r| {
+            r.key.first().map(String::as_str) == Some(plan)
+                && r.period.as_deref().is_some_and(|p| p >= from.as_str())
+        }) {
+            let Some(creative) = r.key.get(1) else {
+                continue;
+            };
+            let e = week.entry(creative.as_str()).or_default();
+            e.0 += val(r, imp);
+            e.1 += val(r, imp) * val(r, ctr);
+        }
+        week.into_iter()
+            .filter(|(_, (i, _))| *i >= min)
+            .map(|(c, (i, k))| (c.to_string(), k / i))
             .min_by(|a, b| a.1.total_cmp(&b.1))
     }
 }

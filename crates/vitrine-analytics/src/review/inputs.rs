@@ -84,7 +84,8 @@ pub struct Inputs<T> {
     pub traffic_cube: T,
     /// GMV and orders by product over the last 7 days (money at stake of product actions).
     pub products: T,
-    /// Impressions and CTR by plan × creative over the last 7 days (which creative to replace).
+    /// Impressions and CTR by plan × creative per day, 8 days back (which creative to
+    /// replace, and which one a plan's CTR drop sits in).
     pub creatives: T,
 }
 
@@ -189,8 +190,9 @@ impl ReviewRequest {
                 .by(&[Dim::Source, Dim::Category])
                 .per(TimeGrain::Day),
             products: q(&["gmv", "orders"], days(d, 6)).by(&[Dim::Product]),
-            creatives: q(&["creative_impressions", "creative_ctr"], days(d, 6))
-                .by(&[Dim::Plan, Dim::Creative]),
+            creatives: q(&["creative_impressions", "creative_ctr"], days(d, 7))
+                .by(&[Dim::Plan, Dim::Creative])
+                .per(TimeGrain::Day),
         }
     }
 }

@@ -88,6 +88,8 @@ impl ReviewRequest {
             stock: &inputs.stock_cube,
             deliveries: &inputs.delivery_cube,
             traffic: &inputs.traffic_cube,
+            creatives: &inputs.creatives,
+            hours: &inputs.hours,
         };
         let due = cfg.threshold("alert_due_hours", ctx.shop());
         let cells = RiskSettings::from_config(cfg, Scope::shop(&self.shop)).cells;

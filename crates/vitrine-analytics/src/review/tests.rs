@@ -228,6 +228,10 @@ fn actions_say_how_much_of_what_and_are_ranked_by_money() {
             &[("creative_impressions", 100.0), ("creative_ctr", 0.0)],
         ),
     ];
+    // A per-day cube: yesterday's rows.
+    for r in &mut inputs.creatives.rows {
+        r.period = Some(days(date, 1).to_string());
+    }
     let stock = &inputs.stock;
     inputs.stock.rows = vec![keyed_row(
         stock,
