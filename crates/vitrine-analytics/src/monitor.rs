@@ -217,6 +217,7 @@ impl Rules<'_> {
         alpha: f64,
         (impressions, clicks): (f64, f64),
         base_ctr: f64,
+        dispersion: f64,
     ) -> Option<Finding> {
         let t = |k: &str| self.tc(k, Some(category));
         let drop = t("plan_ctr_drop");
@@ -224,7 +225,10 @@ impl Rules<'_> {
             return None;
         }
         let ctr = clicks / impressions;
-        let p = binomial_lower(clicks, impressions, base_ctr);
+        // Counts scaled down by the plan's day-to-day dispersion (quasi-binomial).
+        let d = dispersion.max(1.0);
+        // (A scaled count rounds up: the lower tail stays conservative.)
+        let p = binomial_lower((clicks / d).ceil(), impressions / d, base_ctr);
         (ctr < base_ctr * (1.0 - drop) && p < alpha).then(|| Finding {
             rule: "plan_ctr_drop",
             metric: "ad_ctr",
@@ -249,7 +253,8 @@ impl Rules<'_> {
         })
     }
 
-    /// Cost per conversion up more than `cpa_rise` against the trailing baseline, significantly.
+    /// Cost per conversion up more than `cpa_rise` against the trailing baseline, significantly
+    /// (`dispersion`: the baseline days' variance over the Poisson variance, at least 1).
     pub fn cpa_rise(
         &self,
         scope: String,
@@ -258,6 +263,7 @@ impl Rules<'_> {
         conversions: f64,
         baseline_cpa: f64,
         alpha: f64,
+        dispersion: f64,
     ) -> Option<Finding> {
         let t = |k: &str| self.tc(k, category);
         let rise = t("cpa_rise");
@@ -272,7 +278,10 @@ impl Rules<'_> {
         // The estimate must pass the limit, and the fall in conversions must be significant
         // against the baseline CPA (H0: no change), so noise in small plans stays quiet.
         let at_baseline = spend_yuan / baseline_cpa;
-        let p = poisson_lower(conversions, at_baseline);
+        // Counts scaled down by the day-to-day dispersion of conversions (quasi-Poisson).
+        let d = dispersion.max(1.0);
+        // (A scaled count rounds up: the lower tail stays conservative.)
+        let p = poisson_lower((conversions / d).ceil(), at_baseline / d);
         (cpa > baseline_cpa * (1.0 + rise) && p < alpha).then(|| Finding {
             rule: "cpa_rise",
             metric: "cpa",
@@ -661,8 +670,22 @@ mod tests {
             r.significance() / 3.0,
             (180_000.0, 1_890.0),
             0.015,
+            1.0,
         );
         assert!(f.is_some_and(|f| f.rule == "plan_ctr_drop" && f.metric == "ad_ctr"));
+        // The same drop on a plan whose daily CTR scatters 100× more than counting noise
+        // (an effective 1,800 impressions) is not evidence.
+        assert!(r
+            .plan_ctr_drop(
+                "p",
+                "beauty",
+                3,
+                r.significance() / 3.0,
+                (180_000.0, 1_890.0),
+                0.015,
+                100.0
+            )
+            .is_none());
         // A 10 % dip is below the 20 % size that matters, however sure.
         assert!(r
             .plan_ctr_drop(
@@ -671,7 +694,8 @@ mod tests {
                 3,
                 r.significance() / 3.0,
                 (1e7, 1e7 * 0.015 * 0.9),
-                0.015
+                0.015,
+                1.0
             )
             .is_none());
         // A 30 % dip on 3,000 impressions (45 clicks expected) is not evidence.
@@ -682,7 +706,8 @@ mod tests {
                 1,
                 r.significance() / 3.0,
                 (3_000.0, 31.0),
-                0.015
+                0.015,
+                1.0
             )
             .is_none());
     }
@@ -737,11 +762,27 @@ mod tests {
         let r = rules(&cfg);
         // 400 yuan at a 40-yuan baseline: 10 expected; 6 observed is noise.
         assert!(r
-            .cpa_rise("plan:p".into(), None, 400.0, 6.0, 40.0, r.significance())
+            .cpa_rise(
+                "plan:p".into(),
+                None,
+                400.0,
+                6.0,
+                40.0,
+                r.significance(),
+                1.0
+            )
             .is_none());
         // 4,000 yuan: 100 expected, 40 observed is a real spike.
         let f = r
-            .cpa_rise("plan:p".into(), None, 4000.0, 40.0, 40.0, r.significance())
+            .cpa_rise(
+                "plan:p".into(),
+                None,
+                4000.0,
+                40.0,
+                40.0,
+                r.significance(),
+                1.0,
+            )
             .unwrap();
         assert_eq!(f.metric, "cpa");
         assert!(f.p_value.unwrap() < 1e-4);
@@ -857,6 +898,7 @@ mod tests {
                 conv(0.05).floor(),
                 40.0,
                 r.significance(),
+                1.0,
             ),
             r.cpa_rise(
                 "shop:s1".into(),
@@ -865,6 +907,7 @@ mod tests {
                 conv(-0.05).ceil(),
                 40.0,
                 r.significance(),
+                1.0,
             ),
         );
         let floor = t("plan_ctr_floor") * cfg.baseline("beauty", "ad_ctr", None).unwrap_or(0.0);
