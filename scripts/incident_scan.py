@@ -7,8 +7,9 @@ usage: scripts/incident_scan.py [--seeds 20] [--lengths 120,150,180]
 
 Seed i simulates one shop of lengths[i % L] days ending on ends[i % E] with the given effect
 sizes (realistic: plan CTR ×0.7, a region's conversion ×0.7, a plan's CPA +40 %, a fifth of
-orders late, a bad batch of which one buyer in ten complains; and a stock-out), then reviews every day after the
-36-day warm-up in one process (`vitrine review --date D --through E`). It reports:
+orders late, a bad batch of which one buyer in ten complains; and a stock-out), then reviews
+every day after the 36-day warm-up in one process (`vitrine review --date D --through E`).
+It reports:
 
 * recall within 72 h: an incident is caught when an alert of its kind and scope is raised
   on its first day or one of the two after it (new or standing), per kind and overall;
