@@ -132,14 +132,8 @@ fn shortfall(leaves: Leaves<'_>) -> Vec<Cell> {
             let actual = now.map(|x| x.0).unwrap_or(0.0).min(expected);
             Cell {
                 dims: key.to_vec(),
-                actual: Value {
-                    num: actual,
-                    den: None,
-                },
-                expected: Value {
-                    num: expected,
-                    den: None,
-                },
+                actual: Value::sum(actual),
+                expected: Value::sum(expected),
             }
         })
         .collect()

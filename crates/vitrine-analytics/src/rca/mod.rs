@@ -28,6 +28,11 @@ pub struct Value {
 }
 
 impl Value {
+    /// A plain sum (no denominator).
+    pub fn sum(num: f64) -> Value {
+        Value { num, den: None }
+    }
+
     fn add(self, o: Value) -> Value {
         Value {
             num: self.num + o.num,

@@ -314,14 +314,8 @@ mod tests {
     fn cell(dims: &[&str], actual: f64, expected: f64) -> Cell {
         Cell {
             dims: dims.iter().map(|s| s.to_string()).collect(),
-            actual: Value {
-                num: actual,
-                den: None,
-            },
-            expected: Value {
-                num: expected,
-                den: None,
-            },
+            actual: Value::sum(actual),
+            expected: Value::sum(expected),
         }
     }
 

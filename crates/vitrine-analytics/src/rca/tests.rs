@@ -10,7 +10,7 @@ fn dims() -> Vec<String> {
 }
 
 fn sum(v: f64) -> Value {
-    Value { num: v, den: None }
+    Value::sum(v)
 }
 
 fn cube(actual: impl Fn(&str, &str) -> f64) -> Vec<Cell> {

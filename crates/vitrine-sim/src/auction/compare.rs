@@ -32,12 +32,9 @@ fn make(name: &str) -> Box<dyn Policy> {
 }
 
 fn make_in(name: &str, mode: Mode, rails: Guardrails) -> Box<dyn Policy> {
-    match (mode, name) {
-        (Mode::Hourly, _) => make(name),
-        (Mode::Guarded, "controller") => Box::new(Guarded::new(RoiController::new(), rails)),
-        (Mode::Guarded, "pid_pacer") => Box::new(Guarded::new(PidPacer::default(), rails)),
-        (Mode::Guarded, "pacing_rule") => Box::new(Guarded::new(PacingRule, rails)),
-        (Mode::Guarded, _) => Box::new(Guarded::new(FixedBid, rails)),
+    match mode {
+        Mode::Hourly => make(name),
+        Mode::Guarded => Box::new(Guarded::new(make(name), rails)),
     }
 }
 

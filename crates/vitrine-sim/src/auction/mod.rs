@@ -70,6 +70,15 @@ pub trait Policy {
     fn decide(&mut self, s: &HourState, goal: Goal, prior: Decision) -> Decision;
 }
 
+impl<P: Policy + ?Sized> Policy for Box<P> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn decide(&mut self, s: &HourState, goal: Goal, prior: Decision) -> Decision {
+        (**self).decide(s, goal, prior)
+    }
+}
+
 /// One policy's result on one scenario.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
