@@ -104,10 +104,10 @@ pub fn auction(c: &vitrine_sim::auction::Comparison) -> String {
     for o in &c.outcomes {
         let _ = writeln!(
             s,
-            "| {} | {} | {:?} | {} | {:.2} | {:.2} | {:.0} | {:.0} | {:.0}% | {} | {} | {} | {:.2} |",
-            o.policy,
+            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.0} | {:.0} | {:.0}% | {} | {} | {} | {:.2} |",
+            policy(&o.policy),
             o.scenario,
-            o.kind,
+            scenario(o.kind),
             o.goal,
             o.target,
             o.achieved,
@@ -125,7 +125,7 @@ pub fn auction(c: &vitrine_sim::auction::Comparison) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {:.0}% | {} | {:.0}% | {:.0}% | {:.0}% | {:.2} |",
-            p.policy,
+            policy(&p.policy),
             p.scenarios,
             100.0 * p.within_target_share,
             p.budget_reachable,
@@ -150,15 +150,9 @@ pub fn study(r: &vitrine_sim::auction::StudyReport) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {:.0}% | {:.0}% | {:.0}% | {:.2} | {:.1} | {:.2} |",
-            match p.mode {
-                vitrine_sim::auction::Mode::Hourly => "hourly",
-                vitrine_sim::auction::Mode::Guarded => "guardrails",
-            },
-            match p.mix {
-                vitrine_sim::auction::Mix::Tuning => "tuning",
-                vitrine_sim::auction::Mix::Unseen => "unseen",
-            },
-            p.policy,
+            mode(p.mode),
+            mix(p.mix),
+            policy(&p.policy),
             p.scenarios,
             100.0 * p.meets_goal_share,
             100.0 * p.within_target_share,
@@ -177,13 +171,13 @@ pub fn study(r: &vitrine_sim::auction::StudyReport) -> String {
     for l in &r.losses {
         let _ = writeln!(
             s,
-            "- {:?} {:?} seed {} scenario {} ({:?}, {}): score {:.2} vs {:.2}, meets goal {} vs {}",
-            l.mode,
-            l.mix,
+            "- {}, {} mix, seed {} scenario {} ({}, {} goal): score {:.2} vs {:.2}, meets goal {} vs {}",
+            mode(l.mode),
+            mix(l.mix),
             l.seed,
             l.scenario,
-            l.kind,
-            l.goal,
+            scenario(l.kind),
+            l.goal.to_uppercase(),
             l.controller_score,
             l.pid_score,
             l.controller_meets_goal,
@@ -191,4 +185,44 @@ pub fn study(r: &vitrine_sim::auction::StudyReport) -> String {
         );
     }
     s
+}
+
+/// A policy's name as people read it.
+fn policy(id: &str) -> &str {
+    match id {
+        "controller" => "controller",
+        "pid_pacer" => "PID pacer",
+        "pacing_rule" => "pacing rule",
+        "fixed_bid" => "fixed bid",
+        other => other,
+    }
+}
+
+/// A scenario kind as people read it.
+fn scenario(k: vitrine_sim::auction::ScenarioKind) -> &'static str {
+    use vitrine_sim::auction::ScenarioKind::*;
+    match k {
+        Stable => "stable",
+        DemandShock => "demand shock",
+        BidWar => "bid war",
+        BudgetChange => "budget change",
+        CalibrationDrift => "pCVR drift",
+        ValueDrop => "order-value drop",
+        Squeeze => "traffic squeeze",
+        Weekend => "weekend surges",
+    }
+}
+
+fn mode(m: vitrine_sim::auction::Mode) -> &'static str {
+    match m {
+        vitrine_sim::auction::Mode::Hourly => "hourly",
+        vitrine_sim::auction::Mode::Guarded => "guardrails",
+    }
+}
+
+fn mix(m: vitrine_sim::auction::Mix) -> &'static str {
+    match m {
+        vitrine_sim::auction::Mix::Tuning => "tuning",
+        vitrine_sim::auction::Mix::Unseen => "unseen",
+    }
 }

@@ -451,7 +451,7 @@ fn the_study_compares_modes_and_mixes_over_seeds() {
     assert!(v["losses"].is_array());
     let table = ok(vitrine(dir.path(), &args));
     assert!(
-        table.contains("| guardrails | unseen | pid_pacer |"),
+        table.contains("| guardrails | unseen | PID pacer |") && !table.contains("pid_pacer"),
         "{table}"
     );
     let err = vitrine(dir.path(), &["sim", "study", "--days", "0"]);
