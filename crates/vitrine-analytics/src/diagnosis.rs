@@ -243,6 +243,8 @@ pub struct Cubes<'a> {
     pub creatives: &'a MetricTable,
     /// hour: order_count.
     pub hours: &'a MetricTable,
+    /// buyer group (new, returning): audience_gmv.
+    pub audiences: &'a MetricTable,
 }
 
 fn column(t: &MetricTable, metric: &str) -> usize {
@@ -288,9 +290,9 @@ pub fn denoise(cells: &mut [Cell], z: f64) {
 }
 
 impl Cubes<'_> {
-    /// Root causes of a move of `metric` (a catalog id, or `segment_share`/`shop_cvr`), or
-    /// nothing when no cube carries the metric.
-    pub fn explain(&self, metric: &str) -> Vec<RootCause> {
+    /// Root causes of a move of `metric` (a catalog id, or `segment_share`/`shop_cvr`) in
+    /// the alert's `scope` (`plan:…`, `shop:…`), or nothing when no cube carries the metric.
+    pub fn explain(&self, metric: &str, scope: &str) -> Vec<RootCause> {
         let up = vitrine_core::metric::metric(metric)
             .map(|m| m.direction == vitrine_core::metric::Direction::HigherIsBetter)
             .unwrap_or(true);
@@ -315,7 +317,8 @@ impl Cubes<'_> {
         match metric {
             "ad_ctr" => {
                 let causes = ratio(self.plans, "ad_clicks", "ad_impressions", week, &plan);
-                self.with_creative(causes, up)
+                let scoped = scope.strip_prefix("plan:").map(str::to_string);
+                self.with_creative(causes, scoped, up)
             }
             "cpa" => ratio(
                 self.plans,
@@ -353,10 +356,13 @@ impl Cubes<'_> {
                 Baseline::RateAtTodaysVolume { days: 28 },
                 &["region", "category"],
             ),
-            "gmv" => sum(self.traffic, "gmv", &traffic),
+            "gmv" => {
+                let causes = sum(self.traffic, "gmv", &traffic);
+                self.with_split(causes, (self.audiences, "audience_gmv", "audience"), up)
+            }
             "orders" => {
                 let causes = sum(self.traffic, "orders", &traffic);
-                self.with_hour(causes, up)
+                self.with_split(causes, (self.hours, "order_count", "hour"), up)
             }
             "exposure" => sum(self.traffic, "exposure", &traffic),
             "ctr" => ratio(self.traffic, "clicks", "exposure", week, &traffic),
@@ -365,16 +371,29 @@ impl Cubes<'_> {
         }
     }
 
-    /// After a plan named first, the creative inside it whose CTR fell (when one creative,
-    /// not the whole plan, carries the drop).
-    fn with_creative(&self, mut causes: Vec<RootCause>, up: bool) -> Vec<RootCause> {
-        let Some(plan) = causes
+    /// The creative inside a plan whose CTR fell (when one creative, not the whole plan,
+    /// carries the drop), after the plan: the alert's own plan (`scoped`), else the plan
+    /// named first.
+    fn with_creative(
+        &self,
+        mut causes: Vec<RootCause>,
+        scoped: Option<String>,
+        up: bool,
+    ) -> Vec<RootCause> {
+        let first_plan = causes
             .first()
             .and_then(|c| c.combination.get("plan"))
-            .cloned()
-        else {
+            .cloned();
+        let Some(plan) = scoped.or(first_plan) else {
             return causes;
         };
+        // The plan itself comes first: the alert asks why this plan moved.
+        let is_plan =
+            |c: &RootCause| c.combination.len() == 1 && c.combination.get("plan") == Some(&plan);
+        if let Some(i) = causes.iter().position(is_plan) {
+            let own = causes.remove(i);
+            causes.insert(0, own);
+        }
         let t = self.creatives;
         let (imp, ctr) = (column(t, "creative_impressions"), column(t, "creative_ctr"));
         let rows = MetricTable {
@@ -406,26 +425,36 @@ impl Cubes<'_> {
                 rc.value = format!("{plan}/{}", rc.value);
                 rc
             });
-        causes.splice(1..1, nested);
+        let at = usize::from(causes.first().is_some_and(is_plan));
+        causes.splice(at..at, nested);
         causes.truncate(5);
         causes
     }
 
-    /// After the traffic cut, the hours of the day whose orders fell short of the same
-    /// weekday's (when some hours, not the whole day, carry the drop).
-    fn with_hour(&self, mut causes: Vec<RootCause>, up: bool) -> Vec<RootCause> {
-        let n = column(self.hours, "order_count");
+    /// After the traffic cut, the values of one more dimension (`table`'s only one: the
+    /// hour, the buyer group) whose `metric` fell short of the same weekday's, when some
+    /// values, not the whole day, carry the drop. Hours say when; buyer groups say who: new
+    /// buyers point at acquisition (ads, content), returning ones at retention.
+    fn with_split(
+        &self,
+        mut causes: Vec<RootCause>,
+        (table, metric, dim): (&MetricTable, &str, &str),
+        up: bool,
+    ) -> Vec<RootCause> {
+        let n = column(table, metric);
         let mut c = cells(
-            self.hours,
+            table,
             &self.today,
             Baseline::SameWeekday { weeks: 4 },
             &|r| (at(r, n), None),
         );
+        // Rows without a value of the dimension (other sheets of 交易分析) are no part.
+        c.retain(|cell| cell.dims.iter().all(|k| !k.is_empty()));
         adverse_only(&mut c, up);
         causes.extend(
-            root_causes(&["hour"], &c, "shop", self.shop)
+            root_causes(&[dim], &c, "shop", self.shop)
                 .into_iter()
-                .filter(|rc| rc.combination.contains_key("hour")),
+                .filter(|rc| rc.combination.contains_key(dim)),
         );
         causes.truncate(5);
         causes
@@ -485,9 +514,9 @@ mod tests {
 
     /// A plan whose CTR fell because one of its three creatives stopped working: the plan is
     /// named first, then the creative inside it; an order drop in the evening hours adds the
-    /// hours after the traffic cut.
+    /// hours after the traffic cut, and a GMV drop carried by new buyers names them.
     #[test]
-    fn the_creative_inside_a_collapsing_plan_and_the_hours_of_an_order_drop() {
+    fn the_creative_of_a_plan_the_hours_of_orders_and_the_buyers_of_gmv() {
         let empty = |metrics: Vec<&'static str>, dims: Vec<Dim>| MetricTable {
             metrics,
             dims,
@@ -502,6 +531,7 @@ mod tests {
             vec![Dim::Plan, Dim::Creative],
         );
         let mut hours = empty(vec!["order_count"], vec![Dim::Hour]);
+        let mut audiences = empty(vec!["audience_gmv"], vec![Dim::Audience]);
         let keyed = |key: &[&str], day: &str, values: Vec<f64>| MetricRow {
             key: key.iter().map(|k| k.to_string()).collect(),
             period: Some(day.into()),
@@ -530,6 +560,15 @@ mod tests {
                 let n = if today && evening { 10.0 } else { 40.0 };
                 hours.rows.push(keyed(&[&h.to_string()], &day, vec![n]));
             }
+            // New buyers' GMV falls by two thirds today; returning buyers' holds. Rows of
+            // other sheets come back with no group and no value.
+            let new = if today { 2_000.0 } else { 6_000.0 };
+            audiences.rows.push(keyed(&["新客"], &day, vec![new]));
+            audiences.rows.push(keyed(&["复购"], &day, vec![4_000.0]));
+            audiences.rows.push(MetricRow {
+                values: vec![None],
+                ..keyed(&[""], &day, vec![])
+            });
         }
         let none = empty(vec![], vec![]);
         let cubes = Cubes {
@@ -543,8 +582,9 @@ mod tests {
             traffic: &none,
             creatives: &creatives,
             hours: &hours,
+            audiences: &audiences,
         };
-        let rc = cubes.explain("ad_ctr");
+        let rc = cubes.explain("ad_ctr", "shop:s1");
         assert_eq!(
             (rc[0].dimension.as_str(), rc[0].value.as_str()),
             ("plan", "p1"),
@@ -555,7 +595,7 @@ mod tests {
             ("plan/creative", "p1/c2"),
             "{rc:?}"
         );
-        let rc = cubes.explain("orders");
+        let rc = cubes.explain("orders", "shop:s1");
         let named: Vec<&str> = rc
             .iter()
             .filter(|c| c.dimension == "hour")
@@ -565,6 +605,13 @@ mod tests {
             !named.is_empty() && named.iter().all(|h| ["19", "20", "21", "22"].contains(h)),
             "{rc:?}"
         );
+        let rc = cubes.explain("gmv", "shop:s1");
+        let groups: Vec<&str> = rc
+            .iter()
+            .filter(|c| c.dimension == "audience")
+            .map(|c| c.value.as_str())
+            .collect();
+        assert_eq!(groups, ["新客"], "{rc:?}");
     }
 
     #[test]

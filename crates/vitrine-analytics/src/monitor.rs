@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use vitrine_core::config::{Config, Group};
+use vitrine_core::Lang;
 
 use crate::stats::{binomial_lower, median, poisson_lower, poisson_upper};
 
@@ -81,6 +82,11 @@ pub struct Finding {
     pub p_value: Option<f64>,
     pub message_zh: String,
     pub message_en: String,
+}
+
+/// A scope id (`plan:…`, `product:…`) in the reader's words (`计划 …`).
+fn named(scope: &str, lang: Lang) -> String {
+    vitrine_core::words::scope(scope, lang)
 }
 
 fn pct(x: f64) -> String {
@@ -286,13 +292,25 @@ impl Rules<'_> {
             rule: "cpa_rise",
             metric: "cpa",
             scope: scope.clone(),
-            severity: if cpa > baseline_cpa * t("cpa_critical_multiple") { Severity::Critical } else { Severity::Warning },
+            severity: if cpa > baseline_cpa * t("cpa_critical_multiple") {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
             observed: cpa,
             expected: Some(baseline_cpa),
             threshold: rise,
             p_value: Some(p),
-            message_zh: format!("{scope} 转化成本 {cpa:.2} 元，较基线 {baseline_cpa:.2} 元上升 {}", pct(cpa / baseline_cpa - 1.0)),
-            message_en: format!("{scope} cost per conversion {cpa:.2} yuan, up {} on the {baseline_cpa:.2} baseline", pct(cpa / baseline_cpa - 1.0)),
+            message_zh: format!(
+                "{} 转化成本 {cpa:.2} 元，较基线 {baseline_cpa:.2} 元上升 {}",
+                named(&scope, Lang::Zh),
+                pct(cpa / baseline_cpa - 1.0)
+            ),
+            message_en: format!(
+                "{} cost per conversion {cpa:.2} yuan, up {} on the {baseline_cpa:.2} baseline",
+                named(&scope, Lang::En),
+                pct(cpa / baseline_cpa - 1.0)
+            ),
         })
     }
 
@@ -422,12 +440,14 @@ impl Rules<'_> {
             threshold: rise,
             p_value: Some(p),
             message_zh: format!(
-                "{scope} 投诉 {complaints:.0} 起，投诉率 {}，基线 {}",
+                "{} 投诉 {complaints:.0} 起，投诉率 {}，基线 {}",
+                named(&scope, Lang::Zh),
                 pct(rate),
                 pct(base_rate)
             ),
             message_en: format!(
-                "{scope} received {complaints:.0} complaints: rate {} against a {} baseline",
+                "{} received {complaints:.0} complaints: rate {} against a {} baseline",
+                named(&scope, Lang::En),
                 pct(rate),
                 pct(base_rate)
             ),

@@ -272,16 +272,34 @@ pub static MEASURES: &[Measure] = &[
         "COUNT(CASE WHEN status NOT IN ('cancelled', 'unpaid') THEN 1 END)"
     ),
     m!("order_amount_fen", Orders, "SUM(amount_fen)"),
-    m!("buyers", Orders, "COUNT(DISTINCT user_id)"),
+    // Buyers are known only where an order names one (the order API does, the order export
+    // does not): no value at all, not a count of 0, when no order of the group does.
+    m!(
+        "buyers",
+        Orders,
+        "CASE WHEN COUNT(NULLIF(user_id, '')) > 0 THEN COUNT(DISTINCT NULLIF(user_id, '')) END"
+    ),
     m!(
         "returning_buyers",
         Orders,
-        "COUNT(DISTINCT CASE WHEN NOT is_new_customer THEN user_id END)"
+        "CASE WHEN COUNT(NULLIF(user_id, '')) > 0 THEN COUNT(DISTINCT CASE WHEN NOT is_new_customer THEN NULLIF(user_id, '') END) END"
     ),
     m!(
         "new_buyers",
         Orders,
-        "COUNT(DISTINCT CASE WHEN is_new_customer THEN user_id END)"
+        "CASE WHEN COUNT(NULLIF(user_id, '')) > 0 THEN COUNT(DISTINCT CASE WHEN is_new_customer THEN NULLIF(user_id, '') END) END"
+    ),
+    // 用户支付金额 per buyer group: the carrier-total rows of 人群构成 (parts only, so a sum
+    // over groups is the shop's), else the paid order lines by their first-order flag.
+    m!(
+        "audience_paid_fen",
+        TradeDay,
+        "SUM(CASE WHEN sheet = 'audience' AND level1 NOT IN ('全部', '合计', '总计', '整体', '不限', '汇总', '总体') AND (level2 IS NULL OR level2 = '' OR level2 IN ('全部', '合计', '总计', '整体', '不限', '汇总', '总体')) THEN user_paid_fen END)"
+    ),
+    m!(
+        "audience_paid_fen",
+        Orders,
+        "SUM(CASE WHEN status NOT IN ('cancelled', 'unpaid') AND is_new_customer IS NOT NULL THEN amount_fen END)"
     ),
     m!("cohort_users", Users, "COUNT(*)"),
     m!(
@@ -632,6 +650,16 @@ pub static METRICS: &[Metric] = &[
         sum("order_count", 1.0),
         "count of order rows",
         Count,
+        Up,
+        true
+    ),
+    metric!(
+        "audience_gmv",
+        "人群成交金额",
+        "GMV by buyer group",
+        sum("audience_paid_fen", YUAN_PER_FEN),
+        "Σ 人群构成 用户支付金额 (or paid order lines) / 100",
+        Yuan,
         Up,
         true
     ),

@@ -28,11 +28,14 @@ pub enum Dim {
     Device,
     Hour,
     Video,
+    /// The buyers' group: new or returning (Compass 人群构成 人群类型, or the order's
+    /// first-order flag).
+    Audience,
 }
 
 impl Dim {
     /// All dimensions.
-    pub const ALL: [Dim; 10] = [
+    pub const ALL: [Dim; 11] = [
         Dim::Shop,
         Dim::Category,
         Dim::Product,
@@ -43,6 +46,7 @@ impl Dim {
         Dim::Device,
         Dim::Hour,
         Dim::Video,
+        Dim::Audience,
     ];
 
     /// The dimension's id as used on the CLI and in JSON.
@@ -58,6 +62,7 @@ impl Dim {
             Dim::Device => "device",
             Dim::Hour => "hour",
             Dim::Video => "video",
+            Dim::Audience => "audience",
         }
     }
 
@@ -99,10 +104,19 @@ impl Dim {
             (Dim::Hour, PlanHour) => Some("hour"),
             (Dim::Hour, Orders) => Some("CAST(date_part('hour', ordered_at) AS INT)"),
             (Dim::Video, VideoDay | VideoPeriod) => Some("video_id"),
+            (Dim::Audience, TradeDay) => Some(AUDIENCE_OF_TRADE_ROW),
+            (Dim::Audience, Orders) => Some(AUDIENCE_OF_ORDER),
             _ => None,
         }
     }
 }
+
+/// The 人群类型 of a 人群构成 row that is a part, not the sheet's total (other sheets'
+/// rows have none). Lists [`crate::table::TOTAL_MARKERS`].
+const AUDIENCE_OF_TRADE_ROW: &str = "CASE WHEN sheet = 'audience' AND level1 NOT IN ('全部', '合计', '总计', '整体', '不限', '汇总', '总体') THEN level1 END";
+/// An order's buyer group in the words of 人群构成 (none when the export does not say).
+const AUDIENCE_OF_ORDER: &str =
+    "CASE WHEN is_new_customer THEN '新客' WHEN NOT is_new_customer THEN '复购' END";
 
 /// The time bucket rows are grouped into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -569,6 +583,19 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_audience_sql_skips_every_total_marker() {
+        let measure = metric::measure_sources("audience_paid_fen")
+            .find(|m| m.table == Table::TradeDay)
+            .map(|m| m.sql)
+            .unwrap_or_default();
+        for marker in crate::table::TOTAL_MARKERS {
+            let quoted = format!("'{marker}'");
+            assert!(AUDIENCE_OF_TRADE_ROW.contains(&quoted), "{marker}");
+            assert_eq!(measure.matches(&quoted).count(), 2, "{marker}");
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

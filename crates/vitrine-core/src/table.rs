@@ -48,6 +48,10 @@ impl Partitioning {
     }
 }
 
+/// The cells of a breakdown sheet that mark a total rather than a part (`全部` below a level
+/// is that level's total).
+pub const TOTAL_MARKERS: &[&str] = &["全部", "合计", "总计", "整体", "不限", "汇总", "总体"];
+
 /// Every canonical table of REQUIREMENTS §2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {

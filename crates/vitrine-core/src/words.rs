@@ -196,6 +196,7 @@ labels! {
         "device" => "设备", "Device";
         "hour" => "时段", "Hour";
         "video" => "视频", "Video";
+        "audience" => "人群", "Buyer group";
     }
     Category {
         "beauty" => "美妆", "Beauty";

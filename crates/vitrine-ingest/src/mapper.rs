@@ -767,6 +767,17 @@ fn parse_cell(raw: &str, parse: Parse) -> Result<Val<'_>, String> {
             "否" | "0" | "false" | "FALSE" | "N" | "n" | "no" => Val::Bool(false),
             other => return Err(format!("`{other}` is not yes/no (是/否)")),
         },
+        Parse::Complaint => match raw.trim() {
+            "是" | "1" | "true" | "TRUE" | "Y" | "y" | "yes" | "差评" => Val::Bool(true),
+            "否" | "0" | "false" | "FALSE" | "N" | "n" | "no" | "好评" | "中评" => {
+                Val::Bool(false)
+            }
+            other => {
+                return Err(format!(
+                    "`{other}` is neither yes/no (是/否) nor a review grade (好评/中评/差评)"
+                ))
+            }
+        },
         Parse::Timestamp => {
             Val::Time(parse_timestamp(raw).ok_or_else(|| format!("`{raw}` is not a date-time"))?)
         }

@@ -22,6 +22,9 @@ pub enum Parse {
     Hour,
     /// Yes/no: 是/否, 1/0, true/false, Y/N.
     Bool,
+    /// A complaint flag: yes/no (是否投诉), or the 评价等级 of a 抖店 review, where a 差评 is
+    /// the complaint a review export can show (好评 and 中评 are not).
+    Complaint,
     /// Text translated through a table (e.g. 载体类型 → traffic source); unknown values pass through.
     Map(&'static [(&'static str, &'static str)]),
     /// A platform id kept as text (19 digits); an id Excel turned into `6.91793E+18` is refused.
@@ -45,8 +48,7 @@ pub enum Totals {
     Flag(&'static [&'static str]),
 }
 
-/// The cells that mark a total rather than a part.
-pub const TOTAL_MARKERS: &[&str] = &["全部", "合计", "总计", "整体", "不限", "汇总", "总体"];
+pub use vitrine_core::table::TOTAL_MARKERS;
 
 /// Whether a cell marks a total.
 pub fn is_total_marker(cell: &str) -> bool {
@@ -496,7 +498,8 @@ pub const COMPETITOR_SHEET: Profile = Profile {
 };
 
 /// 抖店 评价: one row per review (评价日期 like `2026年07月09日 20:11:05`). A review is
-/// identified by its order and product; 用户昵称 is not kept.
+/// identified by its order and product; 用户昵称 is not kept. The export flags no complaint:
+/// a 差评 (评价等级) counts as one.
 pub const COMMENTS: Profile = Profile {
     id: "doudian_reviews",
     name_zh: "抖店 评价",
@@ -522,7 +525,11 @@ pub const COMMENTS: Profile = Profile {
             Parse::Count,
         ),
         col("text", &["评价内容", "评论内容"], Parse::Text),
-        col("is_complaint", &["是否投诉", "投诉"], Parse::Bool),
+        col(
+            "is_complaint",
+            &["是否投诉", "投诉", "评价等级"],
+            Parse::Complaint,
+        ),
     ],
     required: &["date", "comment_id", "text"],
     defaults: &[

@@ -659,6 +659,9 @@ fn doudian_reviews_with_chinese_dates() {
     assert_eq!(strs(b, "product_id"), vec!["3691234567890123457"]);
     // The nickname is not kept.
     assert_eq!(strs(b, "user_id"), vec![""]);
+    // The export flags no complaint: its 差评 is one, its 好评 is not.
+    assert_eq!(bools(b, "is_complaint"), vec![true]);
+    assert_eq!(bools(part(&s, "2026-07-09"), "is_complaint"), vec![false]);
 }
 
 #[test]

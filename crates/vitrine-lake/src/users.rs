@@ -15,11 +15,12 @@ fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// Orders that count as purchases: the shop's, up to the day, not cancelled.
+/// Orders that count as purchases: the shop's, up to the day, not cancelled, with a buyer
+/// (the order export names none; the order API does).
 fn orders_cte(shop: &str, as_of: NaiveDate) -> String {
     format!(
         "o AS (SELECT user_id, date, ordered_at, amount_fen, category, channel FROM orders
-               WHERE shop_id = {} AND date <= DATE {} AND status <> 'cancelled')",
+               WHERE shop_id = {} AND date <= DATE {} AND status <> 'cancelled' AND user_id <> '')",
         lit(shop),
         lit(&as_of.to_string())
     )

@@ -103,7 +103,7 @@ fn to_alert(f: &Finding, lang: Lang, due: f64, cubes: &Cubes<'_>, cells: [f64; 3
         evidence: json!({ "observed": f.observed, "expected": f.expected, "threshold": f.threshold, "p_value": f.p_value }),
         playbook: playbook::for_alert(f.rule, f.metric).map(|p| p.id.to_string()),
         due_hours: due,
-        root_causes: cubes.explain(cube),
+        root_causes: cubes.explain(cube, &f.scope),
         risk: crate::risk::alert_risk(f.rule, f.metric, f.severity as u8, f.p_value, cells),
     }
 }

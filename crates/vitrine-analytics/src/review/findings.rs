@@ -154,10 +154,20 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
         .iter()
         .filter(|r| r.period.as_deref() == Some(today.as_str()))
         .collect();
-    // Each plan's windows share the rule's false-alarm budget equally.
-    let alpha = rules.alpha(1.0 / (rows.len() * WINDOWS).max(1) as f64);
+    let rows_len = rows.len();
+    // The rule's false-alarm budget is split by money at stake: each plan's windows get its
+    // share of the table's spend (a plan spending half the budget gets half the budget).
+    let spend = col(plans, "spend");
+    let total: f64 = plans.rows.iter().map(|r| val(r, spend)).sum();
     for r in rows {
         let (plan, category) = (r.key[0].as_str(), r.key[1].as_str());
+        let own: f64 = plans
+            .rows
+            .iter()
+            .filter(|x| x.key[0] == plan)
+            .map(|x| val(x, spend))
+            .sum();
+        let alpha = rules.alpha(stake(own, total, rows_len) / WINDOWS as f64);
         let impressions = val(r, imp);
         out.extend(rules.plan_ctr_floor(
             plan,
@@ -173,6 +183,18 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
 
 /// Windows of the last 1, 2 and 3 days tried by the plan and segment rules.
 const WINDOWS: usize = 3;
+
+/// An item's share of a rule's false-alarm budget: its share of the volume at stake (spend,
+/// orders), or an equal share of `n` items when there is no volume. Shares sum to 1, so the
+/// rule's daily false-alarm rate stays within its budget (weighted Bonferroni), and the
+/// items where most money moves are judged with the most power.
+fn stake(own: f64, total: f64, n: usize) -> f64 {
+    if total > 0.0 {
+        own.max(0.0) / total
+    } else {
+        1.0 / n.max(1) as f64
+    }
+}
 
 /// An item's (plan's, product's) daily (a, b) sums of two metrics (the second weighted by
 /// the first when `weighted`, e.g. clicks = impressions × CTR).
@@ -337,10 +359,13 @@ fn segment_findings(
             .sum()
     };
     let first = NaiveDate::MIN;
-    let alpha = rules.alpha(1.0 / (segments.len() * WINDOWS).max(1) as f64);
+    let total = orders(None, first, date);
     segments
         .iter()
         .filter_map(|seg| {
+            // Each segment's windows get its share of the orders of the rule's budget.
+            let own = orders(Some(seg), first, date);
+            let alpha = rules.alpha(stake(own, total, segments.len()) / WINDOWS as f64);
             over_windows(date, |start| {
                 let (base, base_total) = (
                     orders(Some(seg), first, days(start, 1)),
@@ -410,7 +435,8 @@ pub(super) fn complaint_findings(
     series
         .iter()
         .filter_map(|(product, by_day)| {
-            let alpha = rules.alpha(orders_of(by_day) / total.max(1.0) / WINDOWS as f64);
+            let share = stake(orders_of(by_day), total, series.len());
+            let alpha = rules.alpha(share / WINDOWS as f64);
             over_windows(date, |start| {
                 let (bo, bc) = span(by_day, days(start, 28), days(start, 1));
                 let base =

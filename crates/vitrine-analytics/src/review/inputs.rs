@@ -87,6 +87,8 @@ pub struct Inputs<T> {
     /// Impressions and CTR by plan × creative per day, 8 days back (which creative to
     /// replace, and which one a plan's CTR drop sits in).
     pub creatives: T,
+    /// GMV by buyer group (new, returning) per day, 29 days back (root-cause cube).
+    pub audiences: T,
 }
 
 impl<T> Inputs<T> {
@@ -109,16 +111,17 @@ impl<T> Inputs<T> {
             self.traffic_cube,
             self.products,
             self.creatives,
+            self.audiences,
         ]
     }
 
     /// Reads back a list made by [`Inputs::into_vec`] (answers in question order).
     pub fn from_vec(v: Vec<T>) -> Result<Self, AnalyticsError> {
         let got = v.len();
-        let arr: [T; 16] = v
+        let arr: [T; 17] = v
             .try_into()
-            .map_err(|_| AnalyticsError::MissingResults { expected: 16, got })?;
-        let [daily, plans, regions, devices, stock, categories, sources, year, order_cube, complaint_cube, stock_cube, delivery_cube, hours, traffic_cube, products, creatives] =
+            .map_err(|_| AnalyticsError::MissingResults { expected: 17, got })?;
+        let [daily, plans, regions, devices, stock, categories, sources, year, order_cube, complaint_cube, stock_cube, delivery_cube, hours, traffic_cube, products, creatives, audiences] =
             arr;
         Ok(Inputs {
             daily,
@@ -137,6 +140,7 @@ impl<T> Inputs<T> {
             traffic_cube,
             products,
             creatives,
+            audiences,
         })
     }
 }
@@ -193,6 +197,9 @@ impl ReviewRequest {
             creatives: q(&["creative_impressions", "creative_ctr"], days(d, 7))
                 .by(&[Dim::Plan, Dim::Creative])
                 .per(TimeGrain::Day),
+            audiences: q(&["audience_gmv"], days(d, 28))
+                .by(&[Dim::Audience])
+                .per(TimeGrain::Day),
         }
     }
 }
@@ -228,7 +235,7 @@ mod tests {
         assert!(matches!(
             Inputs::from_vec(vec![1, 2, 3]),
             Err(AnalyticsError::MissingResults {
-                expected: 16,
+                expected: 17,
                 got: 3
             })
         ));

@@ -90,6 +90,7 @@ impl ReviewRequest {
             traffic: &inputs.traffic_cube,
             creatives: &inputs.creatives,
             hours: &inputs.hours,
+            audiences: &inputs.audiences,
         };
         let due = cfg.threshold("alert_due_hours", ctx.shop());
         let cells = RiskSettings::from_config(cfg, Scope::shop(&self.shop)).cells;

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use vitrine_analytics::Review;
+use vitrine_core::words::{label, Kind};
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table as Grid};
 
@@ -147,7 +148,11 @@ pub fn review(rv: &Review) -> String {
         );
     }
     if let Some(u) = &rv.users {
-        let stages: Vec<String> = u.stages.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let stages: Vec<String> = u
+            .stages
+            .iter()
+            .map(|(k, v)| format!("{} {v}", label(Kind::Stage, k, l)))
+            .collect();
         let _ = writeln!(
             s,
             "\n{} {} ({}) · {} {}",
