@@ -37,26 +37,31 @@ impl Engine {
         for t in [Table::Orders, Table::Users, Table::Comments] {
             self.register(&ctx, t, Some(shop), None)?;
         }
+        // Hash aggregates only (no window over millions of buyers): per buyer and day, then
+        // per buyer. The day before the last purchase is the first for a buyer of two days,
+        // and is looked up only for the few buyers of three or more.
         let sql = format!(
             "WITH {o},
              d AS (SELECT user_id, date, SUM(amount_fen) AS amt FROM o GROUP BY user_id, date),
-             g AS (SELECT user_id, date, amt,
-                          CAST(date AS INT) - CAST(LAG(date) OVER (PARTITION BY user_id ORDER BY date) AS INT) AS gap,
-                          ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY date DESC) AS rn_desc,
-                          ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY date) AS rn_asc
-                   FROM d),
-             f AS (SELECT user_id, CAST(MIN(date) AS INT) AS first_day, CAST(MAX(date) AS INT) AS last_day,
-                          COUNT(*) AS days, CAST(SUM(amt) AS DOUBLE) / 100.0 AS total,
-                          CAST(MAX(CASE WHEN rn_asc = 1 THEN amt END) AS DOUBLE) / 100.0 AS first_amt,
-                          MAX(CASE WHEN rn_desc = 1 THEN gap END) AS last_gap
-                   FROM g GROUP BY user_id),
-             c AS (SELECT user_id, category, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY s DESC, category) AS rn
-                   FROM (SELECT user_id, category, SUM(amount_fen) AS s FROM o GROUP BY user_id, category)),
+             f AS (SELECT user_id, MIN(date) AS first_day, MAX(date) AS last_day, COUNT(*) AS days,
+                          SUM(amt) AS total, first_value(amt ORDER BY date) AS first_amt
+                   FROM d GROUP BY user_id),
+             r AS (SELECT user_id, first_day, last_day FROM f WHERE days > 2),
+             p AS (SELECT d.user_id, MAX(d.date) AS prev_day FROM d JOIN r ON d.user_id = r.user_id
+                   WHERE d.date < r.last_day GROUP BY d.user_id),
+             c AS (SELECT user_id, first_value(category ORDER BY s DESC, category) AS category
+                   FROM (SELECT user_id, category, SUM(amount_fen) AS s FROM o GROUP BY user_id, category)
+                   GROUP BY user_id),
              m AS (SELECT user_id, MAX(member_tier) AS tier FROM users GROUP BY user_id),
              k AS (SELECT user_id, COUNT(*) AS n FROM comments WHERE date <= DATE {day} GROUP BY user_id)
-             SELECT f.user_id, CAST(f.first_day AS BIGINT), CAST(f.last_day AS BIGINT), CAST(f.days AS BIGINT),
-                    f.total, f.first_amt, CAST(f.last_gap AS BIGINT), c.category, m.tier, CAST(COALESCE(k.n, 0) AS BIGINT)
-             FROM f LEFT JOIN c ON c.user_id = f.user_id AND c.rn = 1
+             SELECT f.user_id, CAST(CAST(f.first_day AS INT) AS BIGINT), CAST(CAST(f.last_day AS INT) AS BIGINT),
+                    CAST(f.days AS BIGINT), CAST(f.total AS DOUBLE) / 100.0, CAST(f.first_amt AS DOUBLE) / 100.0,
+                    CAST(CAST(f.last_day AS INT)
+                         - CAST(CASE WHEN f.days = 2 THEN f.first_day ELSE p.prev_day END AS INT) AS BIGINT),
+                    c.category, m.tier,
+                    CAST(COALESCE(k.n, 0) AS BIGINT)
+             FROM f LEFT JOIN p ON p.user_id = f.user_id
+                    LEFT JOIN c ON c.user_id = f.user_id
                     LEFT JOIN m ON m.user_id = f.user_id
                     LEFT JOIN k ON k.user_id = f.user_id
              ORDER BY f.user_id",

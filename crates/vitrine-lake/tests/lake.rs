@@ -671,3 +671,105 @@ async fn persons_come_from_the_shop_row_never_from_summed_product_rows() {
     let daily = e.metric(&week.clone().per(TimeGrain::Day)).await.unwrap();
     assert_eq!(daily.rows.len(), 2);
 }
+
+/// One paid order line of `user` on `date` (category, amount in fen).
+fn order_row(b: &mut BatchBuilder, n: usize, user: &str, date: &str, category: &str, fen: i64) {
+    let id = format!("o{n}");
+    let at = d(date).and_hms_opt(10, 0, 0).unwrap().and_utc().timestamp();
+    let v = [
+        Val::Str("s1"),
+        Val::Date(d(date)),
+        Val::Str(&id),
+        Val::Str(user),
+        Val::Time(at),
+        Val::Str("p1"),
+        Val::Str(category),
+        Val::Int(1),
+        Val::Int(fen),
+        Val::Str("广东"),
+        Val::Str("ios"),
+        Val::Str("natural"),
+        Val::Str("paid"),
+        Val::Int(0),
+        Val::Null,
+        Val::Null,
+        Val::Null,
+        Val::Null,
+        Val::Null,
+        Val::Int(0),
+        Val::Null,
+        Val::Null,
+    ];
+    b.push(&v).unwrap();
+}
+
+#[tokio::test]
+async fn buyer_features_match_a_direct_count_of_their_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    // (user, date, category, fen): u1 buys on three days (two lines on one), u2 on two,
+    // u3 once; an order without a buyer (the order export's) counts for nobody.
+    let lines = [
+        ("u1", "2026-11-01", "beauty", 1_000),
+        ("u1", "2026-11-01", "food", 500),
+        ("u1", "2026-11-10", "food", 700),
+        ("u1", "2026-11-20", "food", 300),
+        ("u2", "2026-11-05", "apparel", 2_000),
+        ("u2", "2026-11-19", "beauty", 100),
+        ("u3", "2026-11-15", "home", 900),
+        ("", "2026-11-15", "home", 900),
+    ];
+    let mut c = lake.begin().unwrap();
+    let mut days: Vec<&str> = lines.iter().map(|l| l.1).collect();
+    days.sort_unstable();
+    days.dedup();
+    for day in days {
+        let mut b = BatchBuilder::new(Table::Orders);
+        for (n, l) in lines.iter().enumerate().filter(|(_, l)| l.1 == day) {
+            order_row(&mut b, n, l.0, l.1, l.2, l.3);
+        }
+        c.write(Table::Orders, "s1", Some(d(day)), &b.finish().unwrap())
+            .unwrap();
+    }
+    c.finish().unwrap();
+    let engine = Engine::new(&lake).unwrap();
+    let users = engine.user_features("s1", d("2026-11-21")).await.unwrap();
+    let ids: Vec<&str> = users.iter().map(|u| u.user_id.as_str()).collect();
+    assert_eq!(ids, ["u1", "u2", "u3"]);
+    for u in &users {
+        // The same features counted straight from the lines above.
+        let mine: Vec<_> = lines.iter().filter(|l| l.0 == u.user_id).collect();
+        let mut dates: Vec<NaiveDate> = mine.iter().map(|l| d(l.1)).collect();
+        dates.sort();
+        dates.dedup();
+        let on =
+            |day: NaiveDate| -> i64 { mine.iter().filter(|l| d(l.1) == day).map(|l| l.3).sum() };
+        let total: i64 = mine.iter().map(|l| l.3).sum();
+        let mut by_cat: Vec<(i64, &str)> = Vec::new();
+        for l in &mine {
+            match by_cat.iter_mut().find(|x| x.1 == l.2) {
+                Some(x) => x.0 += l.3,
+                None => by_cat.push((l.3, l.2)),
+            }
+        }
+        by_cat.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        assert_eq!(u.first, dates[0], "{}", u.user_id);
+        assert_eq!(u.last, *dates.last().unwrap(), "{}", u.user_id);
+        assert_eq!(u.purchase_days as usize, dates.len(), "{}", u.user_id);
+        assert!(
+            (u.total - total as f64 / 100.0).abs() < 1e-9,
+            "{}",
+            u.user_id
+        );
+        assert!((u.first_amount - on(dates[0]) as f64 / 100.0).abs() < 1e-9);
+        let gap =
+            (dates.len() > 1).then(|| (dates[dates.len() - 1] - dates[dates.len() - 2]).num_days());
+        assert_eq!(u.last_gap_days, gap, "{}", u.user_id);
+        assert_eq!(
+            u.top_category.as_deref(),
+            Some(by_cat[0].1),
+            "{}",
+            u.user_id
+        );
+    }
+}

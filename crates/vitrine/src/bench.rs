@@ -85,6 +85,7 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         review_t.push(t.elapsed().as_secs_f64());
         std::hint::black_box(rv);
     }
+    sections(&ws, &shop, date, runs).await?;
     let req = ReviewRequest {
         shop: shop.clone(),
         date,
@@ -150,6 +151,57 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         "ratio DataFusion / DuckDB: {:.2}×   [goal ≤ 1.5×]",
         sq / duck
     );
+    Ok(())
+}
+
+/// Times each section of the review on its own (median of `runs`): what the end-to-end
+/// figure is made of.
+async fn sections(
+    ws: &vitrine_app::Workspace,
+    shop: &str,
+    date: chrono::NaiveDate,
+    runs: usize,
+) -> Result<()> {
+    let snap = ws.snapshot(Some(shop), Some(date))?;
+    let settings = vitrine_analytics::users::UserSettings::from_config(&ws.config, Some(shop));
+    let mut t: Vec<(&str, Vec<f64>)> = [
+        "metrics and rules (monitored)",
+        "experiments",
+        "users: per-buyer features (SQL)",
+        "users: segments and CLV",
+        "paid traffic (bids)",
+    ]
+    .into_iter()
+    .map(|n| (n, Vec::new()))
+    .collect();
+    let mut buyers = 0;
+    for _ in 0..runs.max(1) {
+        let clock = Instant::now();
+        std::hint::black_box(snap.monitored(Lang::Zh).await?);
+        t[0].1.push(clock.elapsed().as_secs_f64());
+        let clock = Instant::now();
+        std::hint::black_box(snap.experiment_verdicts().await?);
+        t[1].1.push(clock.elapsed().as_secs_f64());
+        let clock = Instant::now();
+        let users = snap.engine().user_features(shop, date).await?;
+        t[2].1.push(clock.elapsed().as_secs_f64());
+        buyers = users.len();
+        let clock = Instant::now();
+        std::hint::black_box(vitrine_analytics::users::segment(
+            &users,
+            date,
+            &settings,
+            &Default::default(),
+        ));
+        t[3].1.push(clock.elapsed().as_secs_f64());
+        let clock = Instant::now();
+        std::hint::black_box(snap.bids_report(false).await?);
+        t[4].1.push(clock.elapsed().as_secs_f64());
+    }
+    println!("sections (each on its own, median; {buyers} buyers):");
+    for (name, times) in t {
+        println!("  {name:<34} {:.3} s", median(times));
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use vitrine_core::metric::{self, Direction};
+use vitrine_core::query::MetricRow;
 use vitrine_core::MetricTable;
 
 use super::context::{col, val, Ctx};
@@ -159,14 +160,11 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
     // share of the table's spend (a plan spending half the budget gets half the budget).
     let spend = col(plans, "spend");
     let total: f64 = plans.rows.iter().map(|r| val(r, spend)).sum();
+    let items = by_item(plans);
     for r in rows {
         let (plan, category) = (r.key[0].as_str(), r.key[1].as_str());
-        let own: f64 = plans
-            .rows
-            .iter()
-            .filter(|x| x.key[0] == plan)
-            .map(|x| val(x, spend))
-            .sum();
+        let mine = items.get(plan).map(Vec::as_slice).unwrap_or_default();
+        let own: f64 = mine.iter().map(|x| val(x, spend)).sum();
         let alpha = rules.alpha(stake(own, total, rows_len) / WINDOWS as f64);
         let impressions = val(r, imp);
         out.extend(rules.plan_ctr_floor(
@@ -175,8 +173,9 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
             impressions,
             (val(r, ctr) * impressions).round(),
         ));
-        out.extend(plan_ctr_drop(rules, plans, (plan, category), date, alpha));
-        out.extend(plan_cpa_rise(rules, plans, (plan, category), date, alpha));
+        let series = (plans, mine);
+        out.extend(plan_ctr_drop(rules, series, (plan, category), date, alpha));
+        out.extend(plan_cpa_rise(rules, series, (plan, category), date, alpha));
     }
     out
 }
@@ -199,14 +198,14 @@ fn stake(own: f64, total: f64, n: usize) -> f64 {
 /// An item's (plan's, product's) daily (a, b) sums of two metrics (the second weighted by
 /// the first when `weighted`, e.g. clicks = impressions × CTR).
 fn item_days(
-    plans: &MetricTable,
-    plan: &str,
+    t: &MetricTable,
+    rows: &[&MetricRow],
     (a, b): (&str, &str),
     weighted: bool,
 ) -> BTreeMap<String, (f64, f64)> {
-    let (ca, cb) = (col(plans, a), col(plans, b));
+    let (ca, cb) = (col(t, a), col(t, b));
     let mut by_day: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    for r in plans.rows.iter().filter(|r| r.key[0] == plan) {
+    for r in rows {
         if let Some(p) = &r.period {
             let (x, y) = (val(r, ca), val(r, cb));
             let e = by_day.entry(p.clone()).or_default();
@@ -215,6 +214,19 @@ fn item_days(
         }
     }
     by_day
+}
+
+/// A table's rows grouped by their first key (the plan, the product), in one pass: the
+/// rules look at every item's days, and a scan of the whole table per item would be
+/// quadratic in the catalogue.
+fn by_item(t: &MetricTable) -> BTreeMap<&str, Vec<&MetricRow>> {
+    let mut out: BTreeMap<&str, Vec<&MetricRow>> = BTreeMap::new();
+    for r in &t.rows {
+        if let Some(k) = r.key.first() {
+            out.entry(k.as_str()).or_default().push(r);
+        }
+    }
+    out
 }
 
 /// An item's daily pairs of sums, by `YYYY-MM-DD`.
@@ -277,12 +289,12 @@ fn over_windows(
 /// that window (at least 20 conversions of baseline).
 fn plan_cpa_rise(
     rules: &Rules<'_>,
-    plans: &MetricTable,
+    (plans, rows): (&MetricTable, &[&MetricRow]),
     (plan, category): (&str, &str),
     date: NaiveDate,
     alpha: f64,
 ) -> Option<Finding> {
-    let by_day = item_days(plans, plan, ("spend", "conversions"), false);
+    let by_day = item_days(plans, rows, ("spend", "conversions"), false);
     over_windows(date, |start| {
         let (bs, bc) = span(&by_day, days(start, 14), days(start, 1));
         (bc >= 20.0).then_some(())?;
@@ -304,13 +316,13 @@ fn plan_cpa_rise(
 /// the most significant drop, if any window shows one.
 fn plan_ctr_drop(
     rules: &Rules<'_>,
-    plans: &MetricTable,
+    (plans, rows): (&MetricTable, &[&MetricRow]),
     (plan, category): (&str, &str),
     date: NaiveDate,
     alpha: f64,
 ) -> Option<Finding> {
     const BASELINE_DAYS: i64 = 7;
-    let by_day = item_days(plans, plan, ("ad_impressions", "ad_ctr"), true);
+    let by_day = item_days(plans, rows, ("ad_impressions", "ad_ctr"), true);
     over_windows(date, |start| {
         let (bi, bc) = span(&by_day, days(start, BASELINE_DAYS), days(start, 1));
         (bi > 0.0).then_some(())?;
@@ -423,12 +435,9 @@ pub(super) fn complaint_findings(
     shop_rate: f64,
     categories: &BTreeMap<&str, &str>,
 ) -> Vec<Finding> {
-    let mut products: Vec<&str> = t.rows.iter().map(|r| r.key[0].as_str()).collect();
-    products.sort_unstable();
-    products.dedup();
-    let series: Vec<(&str, Daily)> = products
+    let series: Vec<(&str, Daily)> = by_item(t)
         .into_iter()
-        .map(|p| (p, item_days(t, p, ("order_count", "complaints"), false)))
+        .map(|(p, rows)| (p, item_days(t, &rows, ("order_count", "complaints"), false)))
         .collect();
     let orders_of = |s: &BTreeMap<String, (f64, f64)>| s.values().map(|x| x.0).sum::<f64>();
     let total: f64 = series.iter().map(|(_, s)| orders_of(s)).sum();
