@@ -28,22 +28,22 @@ impl Snapshot {
         review.experiments = self.experiment_verdicts().await?;
         // A shop without orders simply has no user section, one without paid plans no
         // paid-traffic section; any other failure fails the review rather than hiding it.
-        let segmented = absent_if_not_found(self.users(&Default::default()).await)?;
+        let users = absent_if_not_found(self.users_digest().await)?;
         review.paid_traffic =
             absent_if_not_found(self.bids_report(false).await)?.filter(|b| b.overview.plans > 0);
         // Bid moves and the recall list are among today's actions, ranked with the rest.
         if let Some(b) = &review.paid_traffic {
             review.actions.extend(actions::from_bids(b, lang));
         }
-        if let Some(seg) = &segmented {
+        if let Some(u) = &users {
             let config = &self.workspace().config;
             let response = config.num(Group::Users, "recall_response", Scope::shop(&shop));
             review
                 .actions
-                .extend(actions::recall(seg, response, date, lang));
+                .extend(actions::recall(u, response, date, lang));
         }
         actions::rank(&mut review.actions);
-        review.users = segmented.map(|s| s.sizes);
+        review.users = users.map(|u| u.sizes);
         Ok(review)
     }
 

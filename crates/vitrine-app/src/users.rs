@@ -1,7 +1,13 @@
 //! The users service: features from the lake, segmentation and cohorts from the analyses.
 
+use std::path::{Path, PathBuf};
+
 use chrono::{Datelike, NaiveDate};
-use vitrine_analytics::users::{cohorts, segment, CohortMatrix, RfmCuts, Segmented, UserSettings};
+use sha2::{Digest, Sha256};
+use vitrine_analytics::users::{
+    cohorts, segment, CohortMatrix, RfmCuts, Segmented, UserSettings, UsersDigest,
+};
+use vitrine_core::Table;
 
 use crate::{AppError, Snapshot, Workspace};
 
@@ -17,6 +23,47 @@ impl Snapshot {
         }
         let settings = UserSettings::from_config(&self.workspace().config, Some(shop));
         Ok(segment(&users, date, &settings, cuts))
+    }
+
+    /// The review's part of [`Snapshot::users`], kept in `<data>/cache/users/` under a key
+    /// of everything it depends on: the shop, the day, the user settings and the lake files
+    /// of its orders, members and comments up to the day. A review of the same data
+    /// (another process, the web after a restart) reads it instead of segmenting millions of
+    /// buyers again; any new file or setting makes a new key.
+    pub async fn users_digest(&self) -> Result<UsersDigest, AppError> {
+        let path = self.digest_path();
+        if let Some(d) = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<UsersDigest>(&b).ok())
+        {
+            return Ok(d);
+        }
+        let digest = self.users(&Default::default()).await?.digest();
+        // A cache: failing to keep it costs the next review time, not correctness.
+        let _ = keep(&path, &digest);
+        Ok(digest)
+    }
+
+    fn digest_path(&self) -> PathBuf {
+        let settings = UserSettings::from_config(&self.workspace().config, Some(&self.shop));
+        let mut h = Sha256::new();
+        h.update(format!("{}\n{}\n", self.shop, self.date));
+        h.update(serde_json::to_vec(&settings).unwrap_or_default());
+        for t in [Table::Orders, Table::Users, Table::Comments] {
+            let upto = (NaiveDate::MIN, self.date);
+            for f in self
+                .manifest()
+                .files(t.name(), Some(&self.shop), Some(upto))
+            {
+                h.update(format!("{} {}\n", f.path, f.rows));
+            }
+        }
+        let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        self.workspace()
+            .data_dir
+            .join("cache")
+            .join("users")
+            .join(format!("{key}.json"))
     }
 
     /// Cohort retention and repurchase by first-purchase month and by acquisition source.
@@ -47,6 +94,16 @@ impl Workspace {
     ) -> Result<[CohortMatrix; 2], AppError> {
         self.snapshot(shop, date)?.cohorts().await
     }
+}
+
+/// Writes `digest` to `path` whole or not at all (a temporary file renamed into place).
+fn keep(path: &Path, digest: &UsersDigest) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec(digest)?)?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Parses four ascending RFM cut points, e.g. `30,60,90,180` (the argument `name` is for the

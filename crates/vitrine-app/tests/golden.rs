@@ -45,3 +45,53 @@ async fn review_of_seed_7_is_pinned() {
     let json = rounded(serde_json::to_value(&review).unwrap());
     insta::assert_json_snapshot!("review_seed7_2026-11-20", json);
 }
+
+/// The review's users part is kept per lake files and settings: a second review reads it,
+/// and new settings make a new one.
+#[tokio::test]
+async fn the_users_part_is_kept_and_rebuilt_when_settings_change() {
+    let dir = tempfile::tempdir().unwrap();
+    simulate(&Lake::open(dir.path()).unwrap(), 7);
+    let day = Some("2026-11-20".parse().unwrap());
+    let open = || {
+        Workspace::open_with(
+            dir.path(),
+            Some(format!(
+                "sqlite://{}/state.db?mode=rwc",
+                dir.path().display()
+            )),
+        )
+        .unwrap()
+    };
+    let ws = open();
+    let fresh = ws
+        .snapshot(None, day)
+        .unwrap()
+        .users(&Default::default())
+        .await
+        .unwrap()
+        .digest();
+    let first = ws.review(None, day, Lang::Zh).await.unwrap();
+    assert_eq!(first.users.as_ref(), Some(&fresh.sizes));
+    let kept: Vec<_> = std::fs::read_dir(dir.path().join("cache/users"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    // Mark the kept part: the next review must show the mark, so it read the file.
+    let mut marked = fresh.clone();
+    marked.sizes.users = 1;
+    std::fs::write(&kept[0], serde_json::to_vec(&marked).unwrap()).unwrap();
+    let again = open().review(None, day, Lang::Zh).await.unwrap();
+    assert_eq!(again.users.map(|u| u.users), Some(1));
+    // New lifecycle windows: a new key, segmented again.
+    std::fs::write(
+        dir.path().join("vitrine.toml"),
+        "[thresholds]\nuser_new_days = 10\n",
+    )
+    .unwrap();
+    let changed = open().review(None, day, Lang::Zh).await.unwrap();
+    let users = changed.users.expect("users");
+    assert_eq!(users.users, fresh.sizes.users);
+    assert_ne!(users.stages, fresh.sizes.stages);
+}

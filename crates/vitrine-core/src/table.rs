@@ -255,6 +255,17 @@ impl Table {
         let idx = Table::ALL.iter().position(|t| *t == self).unwrap_or(0);
         Arc::clone(&all[idx])
     }
+
+    /// The timestamp columns, which Parquet (having no second unit) stores as Unix seconds:
+    /// readers other than ours must convert them.
+    pub fn second_timestamps(self) -> Vec<String> {
+        self.schema()
+            .fields()
+            .iter()
+            .filter(|f| matches!(f.data_type(), DataType::Timestamp(TimeUnit::Second, _)))
+            .map(|f| f.name().clone())
+            .collect()
+    }
 }
 
 fn utf8(name: &str) -> Field {

@@ -78,13 +78,17 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         .map(|f| f.rows)
         .sum();
     println!("lake: {rows} rows; reviewing shop {shop} on {date} ({runs} runs, median)");
+    // The first review is cold (nothing kept from an earlier one); the others read the
+    // users part kept for this lake version, as a second review of the same data does.
+    let _ = std::fs::remove_dir_all(data.join("cache"));
     let mut review_t = Vec::new();
-    for _ in 0..runs.max(1) {
+    for _ in 0..runs.max(1) + 1 {
         let t = Instant::now();
         let rv = ws.review(Some(&shop), Some(date), Lang::Zh).await?;
         review_t.push(t.elapsed().as_secs_f64());
         std::hint::black_box(rv);
     }
+    let cold = review_t.remove(0);
     sections(&ws, &shop, date, runs).await?;
     let req = ReviewRequest {
         shop: shop.clone(),
@@ -105,7 +109,8 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         per_query.push(t.elapsed().as_secs_f64());
     }
     let (rv, sq) = (median(review_t), median(sql_t));
-    println!("vitrine review (end to end): {rv:.3} s   [goal ≤ 3 s]");
+    println!("vitrine review (end to end), cold: {cold:.3} s   [goal ≤ 3 s]");
+    println!("vitrine review (end to end), users part kept: {rv:.3} s   [goal ≤ 3 s]");
     println!("vitrine SQL stage (DataFusion): {sq:.3} s");
     if no_peer {
         return Ok(());
@@ -216,7 +221,8 @@ fn write_plan(lake: &Lake, req: &ReviewRequest, data: &Path) -> Result<PathBuf> 
                 .iter()
                 .map(|f| lake.root().join(&f.path).display().to_string())
                 .collect();
-            statements.push(serde_json::json!({ "query": i, "table": tq.table.name(), "sql": tq.sql, "files": files }));
+            let seconds = tq.table.second_timestamps();
+            statements.push(serde_json::json!({ "query": i, "table": tq.table.name(), "sql": tq.sql, "files": files, "seconds": seconds }));
         }
     }
     let path = data.join("bench_review_plan.json");

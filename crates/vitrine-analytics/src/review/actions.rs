@@ -466,17 +466,16 @@ pub fn from_bids(report: &crate::bids::BidsReport, lang: Lang) -> Vec<Action> {
 
 /// The recall list as one action: high-value users whose probability of being alive fell.
 pub fn recall(
-    seg: &crate::users::Segmented,
+    users: &crate::users::UsersDigest,
     response: f64,
     date: NaiveDate,
     lang: Lang,
 ) -> Option<Action> {
-    let users: Vec<&crate::users::UserSegment> = seg.users.iter().filter(|u| u.recall).collect();
-    if users.is_empty() {
+    let n = users.sizes.recall;
+    if n == 0 {
         return None;
     }
-    let n = users.len();
-    let value: f64 = users.iter().filter_map(|u| u.expected_clv).sum();
+    let value = users.recall_value;
     Some(Action {
         priority: 0,
         source: ActionSource::Recall,
@@ -546,14 +545,16 @@ mod tests {
                 user("c", false, Some(5_000.0)),
             ],
         };
-        let a = recall(&seg, 0.1, date, Lang::Zh).unwrap();
+        seg.sizes.recall = 2;
+        let a = recall(&seg.digest(), 0.1, date, Lang::Zh).unwrap();
         // 10 % of the two recall users' 1,000 yuan of expected value; the third is not on it.
         assert_eq!(a.at_stake_yuan, Some(100.0));
         assert!(a.title.contains('2'), "{}", a.title);
         assert_eq!(a.source, ActionSource::Recall);
         assert_eq!(a.due, "2026-11-24");
         seg.users.retain(|u| !u.recall);
-        assert!(recall(&seg, 0.1, date, Lang::Zh).is_none());
+        seg.sizes.recall = 0;
+        assert!(recall(&seg.digest(), 0.1, date, Lang::Zh).is_none());
     }
 
     #[test]

@@ -8,7 +8,9 @@ mod segment;
 use chrono::NaiveDate;
 
 pub use cohort::{cohorts, CohortMatrix, CohortRow};
-pub use segment::{segment, RfmCuts, SegmentSizes, Segmented, UserSegment, UserSettings, Windows};
+pub use segment::{
+    segment, RfmCuts, SegmentSizes, Segmented, UserSegment, UserSettings, UsersDigest, Windows,
+};
 
 pub use vitrine_core::customer::UserFeatures;
 

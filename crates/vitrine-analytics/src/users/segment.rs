@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use vitrine_core::config::{Config, Group, Scope};
 
 use super::{clv_summary, UserFeatures};
@@ -104,11 +104,11 @@ pub struct UserSegment {
 }
 
 /// Counts per stage, RFM segment and tier, for the review and the dashboard.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SegmentSizes {
     pub users: usize,
-    pub stages: BTreeMap<&'static str, usize>,
-    pub rfm_segments: BTreeMap<&'static str, usize>,
+    pub stages: BTreeMap<String, usize>,
+    pub rfm_segments: BTreeMap<String, usize>,
     pub tiers: BTreeMap<u8, usize>,
     pub recall: usize,
 }
@@ -121,6 +121,30 @@ pub struct Segmented {
     pub value_model: String,
     pub sizes: SegmentSizes,
     pub users: Vec<UserSegment>,
+}
+
+/// What the daily review shows of the users: the segment sizes and the recall list in
+/// brief. Small, so it can be kept per lake version instead of segmenting every buyer again.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct UsersDigest {
+    pub sizes: SegmentSizes,
+    /// Σ expected CLV of the users on the recall list, in yuan.
+    pub recall_value: f64,
+}
+
+impl Segmented {
+    /// The review's part of this segmentation.
+    pub fn digest(&self) -> UsersDigest {
+        UsersDigest {
+            sizes: self.sizes.clone(),
+            recall_value: self
+                .users
+                .iter()
+                .filter(|u| u.recall)
+                .filter_map(|u| u.expected_clv)
+                .sum(),
+        }
+    }
 }
 
 /// Segments `users` as of `as_of`.
@@ -182,8 +206,8 @@ pub fn segment(
                 total: u.total,
                 recall,
             };
-            *sizes.stages.entry(s.stage).or_default() += 1;
-            *sizes.rfm_segments.entry(s.rfm_segment).or_default() += 1;
+            *sizes.stages.entry(s.stage.into()).or_default() += 1;
+            *sizes.rfm_segments.entry(s.rfm_segment.into()).or_default() += 1;
             *sizes.tiers.entry(s.tier).or_default() += 1;
             sizes.recall += usize::from(recall);
             s
