@@ -219,6 +219,8 @@ fn a_tired_creative_and_a_bad_batch_are_named_from_real_shaped_files() {
         !text.contains("product:") && !text.contains("shop:"),
         "{text}"
     );
+    // No funnel export: no funnel step is called the leakiest.
+    assert!(rv["leakiest_step"].is_null(), "{}", rv["leakiest_step"]);
     // Buyers are unknown, so there is no user section (not one buyer with an empty id).
     assert!(rv["users"].is_null(), "{:#}", rv["users"]);
 }

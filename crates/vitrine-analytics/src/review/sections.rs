@@ -25,17 +25,22 @@ impl Ctx<'_> {
     pub fn funnel(&self) -> (Vec<FunnelStep>, Option<String>) {
         let lang = self.req.lang;
         let mut out: Vec<FunnelStep> = Vec::new();
+        // A step the shop's files do not cover has no value, and no pass rate into or out of
+        // it (an orders-only shop has no funnel to leak from).
+        let mut previous: Option<f64> = None;
         for (id, zh, en) in FUNNEL {
-            let value = self.day_value(id, self.req.date).unwrap_or(0.0);
-            let rate = out
-                .last()
-                .and_then(|p| (p.value > 0.0).then(|| value / p.value));
+            let value = self.day_value(id, self.req.date);
+            let rate = match (previous, value) {
+                (Some(p), Some(v)) if p > 0.0 => Some(v / p),
+                _ => None,
+            };
             out.push(FunnelStep {
                 step: id.into(),
                 name: lang.pick(zh, en).into(),
-                value,
+                value: value.unwrap_or(0.0),
                 rate_from_previous: rate,
             });
+            previous = value;
         }
         // The leakiest step is the one losing the largest share of the previous step,
         // judged against the category-typical pass rates so exposure→detail is not always it.
