@@ -84,6 +84,11 @@ pub struct Finding {
     pub message_en: String,
 }
 
+/// A category code (`beauty`) in the reader's words (`美妆`).
+fn category_name(category: &str, lang: Lang) -> String {
+    vitrine_core::words::label(vitrine_core::words::Kind::Category, category, lang)
+}
+
 /// A scope id (`plan:…`, `product:…`) in the reader's words (`计划 …`).
 fn named(scope: &str, lang: Lang) -> String {
     vitrine_core::words::scope(scope, lang)
@@ -201,9 +206,10 @@ impl Rules<'_> {
                 pct(floor)
             ),
             message_en: format!(
-                "Plan {plan} CTR {} is below {} of the {category} baseline {} ({})",
+                "Plan {plan} CTR {} is below {} of the {} baseline {} ({})",
                 pct(ctr),
                 pct(share),
+                category_name(category, Lang::En),
                 pct(base),
                 pct(floor)
             ),
@@ -628,12 +634,14 @@ impl Rules<'_> {
             threshold: 0.0,
             p_value: Some(p),
             message_zh: format!(
-                "品类 {category} 转化率 {} 低于行业均值 {}",
+                "品类 {} 转化率 {} 低于行业均值 {}",
+                category_name(category, Lang::Zh),
                 pct(cvr),
                 pct(base)
             ),
             message_en: format!(
-                "Category {category} converts at {}, below the industry {}",
+                "Category {} converts at {}, below the industry {}",
+                category_name(category, Lang::En),
                 pct(cvr),
                 pct(base)
             ),
@@ -1023,6 +1031,10 @@ mod tests {
             ),
         );
         let ind = cfg.baseline("beauty", "cvr", None).unwrap_or(0.0);
+        let low = r.category_cvr("beauty", ind * 0.9, 1_000_000.0);
+        // The category is named in the reader's words, not by its code.
+        let msg = low.map(|f| f.message_zh).unwrap_or_default();
+        assert!(msg.contains("美妆") && !msg.contains("beauty"), "{msg}");
         fires(
             "category_cvr_below_industry",
             r.category_cvr("beauty", ind * 0.9, 1_000_000.0),
