@@ -8,6 +8,7 @@ pub mod clv;
 pub mod diagnosis;
 pub mod experiment;
 pub mod monitor;
+mod parallel;
 pub mod playbook;
 pub mod rca;
 pub mod review;

@@ -24,6 +24,9 @@ pub enum AppError {
     Lake(#[source] LakeError),
     #[error("analysis")]
     Analytics(#[source] AnalyticsError),
+    /// A part of the work was cancelled (the runtime is shutting down).
+    #[error("cancelled")]
+    Cancelled(#[source] tokio::task::JoinError),
     #[error("{what}")]
     Io {
         what: String,

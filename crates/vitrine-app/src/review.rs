@@ -24,13 +24,17 @@ impl Snapshot {
     /// The review of this snapshot's shop and day: every section reads this snapshot.
     pub async fn review(&self, lang: Lang) -> Result<Review, AppError> {
         let (shop, date) = (self.shop.clone(), self.date);
+        // The users and paid-traffic parts read other tables than the monitored metrics and
+        // spend most of their time in model fits: they run beside them, on other threads.
+        let users = self.beside(|s| async move { s.users_digest().await });
+        let bids = self.beside(|s| async move { s.bids_report(false).await });
         let mut review = self.monitored(lang).await?;
         review.experiments = self.experiment_verdicts().await?;
         // A shop without orders simply has no user section, one without paid plans no
         // paid-traffic section; any other failure fails the review rather than hiding it.
-        let users = absent_if_not_found(self.users_digest().await)?;
+        let users = absent_if_not_found(joined(users).await)?;
         review.paid_traffic =
-            absent_if_not_found(self.bids_report(false).await)?.filter(|b| b.overview.plans > 0);
+            absent_if_not_found(joined(bids).await)?.filter(|b| b.overview.plans > 0);
         // Bid moves and the recall list are among today's actions, ranked with the rest.
         if let Some(b) = &review.paid_traffic {
             review.actions.extend(actions::from_bids(b, lang));
@@ -84,6 +88,27 @@ impl Snapshot {
             }
         }
         Ok(review)
+    }
+}
+
+impl Snapshot {
+    /// Starts `part` of this snapshot's review on the runtime, to be [`joined`] later.
+    fn beside<T, F, Fut>(&self, part: F) -> tokio::task::JoinHandle<Result<T, AppError>>
+    where
+        F: FnOnce(Snapshot) -> Fut,
+        Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        tokio::spawn(part(self.clone()))
+    }
+}
+
+/// The result of a part started with [`Snapshot::beside`]; a panic in it is re-raised here.
+async fn joined<T>(h: tokio::task::JoinHandle<Result<T, AppError>>) -> Result<T, AppError> {
+    match h.await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(AppError::Cancelled(e)),
     }
 }
 

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 use vitrine_analytics::users::{
-    cohorts, segment, CohortMatrix, RfmCuts, Segmented, UserSettings, UsersDigest,
+    cohorts, digest, segment, CohortMatrix, RfmCuts, Segmented, UserFeatures, UserSettings,
+    UsersDigest,
 };
 use vitrine_core::Table;
 
@@ -14,6 +15,12 @@ use crate::{AppError, Snapshot, Workspace};
 impl Snapshot {
     /// Every buyer of the shop segmented as of the snapshot's day.
     pub async fn users(&self, cuts: &RfmCuts) -> Result<Segmented, AppError> {
+        let users = self.buyers().await?;
+        Ok(segment(&users, self.date, &self.user_settings(), cuts))
+    }
+
+    /// Every buyer's purchase features up to the day; not found when there is none.
+    async fn buyers(&self) -> Result<Vec<UserFeatures>, AppError> {
         let (shop, date) = (&self.shop, self.date);
         let users = self.engine().user_features(shop, date).await?;
         if users.is_empty() {
@@ -21,8 +28,11 @@ impl Snapshot {
                 "shop {shop} has no orders up to {date}"
             )));
         }
-        let settings = UserSettings::from_config(&self.workspace().config, Some(shop));
-        Ok(segment(&users, date, &settings, cuts))
+        Ok(users)
+    }
+
+    fn user_settings(&self) -> UserSettings {
+        UserSettings::from_config(&self.workspace().config, Some(&self.shop))
     }
 
     /// The review's part of [`Snapshot::users`], kept in `<data>/cache/users/` under a key
@@ -38,14 +48,21 @@ impl Snapshot {
         {
             return Ok(d);
         }
-        let digest = self.users(&Default::default()).await?.digest();
+        let (shop, date) = (&self.shop, self.date);
+        let buyers = self.engine().purchases(shop, date).await?;
+        if buyers.is_empty() {
+            return Err(AppError::NotFound(format!(
+                "shop {shop} has no orders up to {date}"
+            )));
+        }
+        let digest = digest(&buyers, date, &self.user_settings());
         // A cache: failing to keep it costs the next review time, not correctness.
         let _ = keep(&path, &digest);
         Ok(digest)
     }
 
     fn digest_path(&self) -> PathBuf {
-        let settings = UserSettings::from_config(&self.workspace().config, Some(&self.shop));
+        let settings = self.user_settings();
         let mut h = Sha256::new();
         h.update(format!("{}\n{}\n", self.shop, self.date));
         h.update(serde_json::to_vec(&settings).unwrap_or_default());

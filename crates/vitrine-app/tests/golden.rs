@@ -78,6 +78,10 @@ async fn the_users_part_is_kept_and_rebuilt_when_settings_change() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(kept.len(), 1, "{kept:?}");
+    // The review's own digest (no per-user segments built) equals the full segmentation's.
+    let digest: vitrine_analytics::users::UsersDigest =
+        serde_json::from_slice(&std::fs::read(&kept[0]).unwrap()).unwrap();
+    assert_eq!(digest, fresh);
     // Mark the kept part: the next review must show the mark, so it read the file.
     let mut marked = fresh.clone();
     marked.sizes.users = 1;

@@ -4,10 +4,10 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-/// One buyer's features as of a day (money in yuan).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UserFeatures {
-    pub user_id: String,
+/// A buyer's purchase days and spend as of a day (money in yuan): all that lifecycle
+/// stage, RFM and lifetime value read.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Purchases {
     pub first: NaiveDate,
     pub last: NaiveDate,
     /// Days with at least one (not cancelled) order.
@@ -17,8 +17,28 @@ pub struct UserFeatures {
     pub first_amount: f64,
     /// Days between the last two purchase days (None with a single purchase day).
     pub last_gap_days: Option<i64>,
+}
+
+/// One buyer's features as of a day: purchases, and the tags a user list shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserFeatures {
+    pub user_id: String,
+    #[serde(flatten)]
+    pub purchases: Purchases,
     pub top_category: Option<String>,
     pub member_tier: Option<String>,
     /// Comments written (interaction level).
     pub comments: u32,
+}
+
+impl AsRef<Purchases> for Purchases {
+    fn as_ref(&self) -> &Purchases {
+        self
+    }
+}
+
+impl AsRef<Purchases> for UserFeatures {
+    fn as_ref(&self) -> &Purchases {
+        &self.purchases
+    }
 }

@@ -14,10 +14,14 @@ use datafusion::datasource::listing::{
 };
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::{StreamExt, TryStreamExt};
 use vitrine_core::query::{compile, evaluate, MeasureRow, TableQuery};
 use vitrine_core::{MetricQuery, MetricTable, Table};
 
 use crate::{Lake, LakeError, Manifest};
+
+/// Metric queries answered at once by [`Engine::metrics`].
+const CONCURRENT_QUERIES: usize = 4;
 
 /// The result of an ad-hoc SQL query.
 #[derive(Debug, Clone)]
@@ -159,26 +163,38 @@ impl Engine {
     }
 
     /// Answers several metric queries, reading only the files their shops and dates need.
+    /// A few run at once: most are small, and overlapping them keeps both cores busy while
+    /// one waits on file footers. Answers come back in the order of `queries`.
     pub async fn metrics(&self, queries: &[MetricQuery]) -> Result<Vec<MetricTable>, LakeError> {
-        let mut out = Vec::with_capacity(queries.len());
-        for q in queries {
-            let compiled = compile(q)?;
-            let shop = q
-                .filters
-                .iter()
-                .find(|(d, _)| *d == vitrine_core::Dim::Shop)
-                .map(|(_, v)| v.as_str());
-            let ctx = Self::session();
-            for tq in &compiled {
-                self.register(&ctx, tq.table, shop, Some((q.from, q.to)))?;
-            }
-            let mut parts = Vec::with_capacity(compiled.len());
-            for tq in &compiled {
-                parts.push(self.run(&ctx, q, tq).await?);
-            }
-            out.push(evaluate(q, &compiled, parts)?);
+        let answers: Vec<_> = queries
+            .iter()
+            .map(|q| {
+                let (engine, q) = (self.clone(), q.clone());
+                async move { engine.answer(&q).await }
+            })
+            .collect();
+        futures::stream::iter(answers)
+            .buffered(CONCURRENT_QUERIES)
+            .try_collect()
+            .await
+    }
+
+    async fn answer(&self, q: &MetricQuery) -> Result<MetricTable, LakeError> {
+        let compiled = compile(q)?;
+        let shop = q
+            .filters
+            .iter()
+            .find(|(d, _)| *d == vitrine_core::Dim::Shop)
+            .map(|(_, v)| v.as_str());
+        let ctx = Self::session();
+        for tq in &compiled {
+            self.register(&ctx, tq.table, shop, Some((q.from, q.to)))?;
         }
-        Ok(out)
+        let mut parts = Vec::with_capacity(compiled.len());
+        for tq in &compiled {
+            parts.push(self.run(&ctx, q, tq).await?);
+        }
+        Ok(evaluate(q, &compiled, parts)?)
     }
 
     /// Answers one metric query.

@@ -87,7 +87,11 @@ impl Engine {
         );
         let tables = [Table::Plans, Table::PlanHour, Table::Products];
         let mut out = Vec::new();
-        for b in self.paid_batches(shop, &tables, None, &sql).await? {
+        // Dated tables read the day's files only; plans and products have no date.
+        for b in self
+            .paid_batches(shop, &tables, Some((date, date)), &sql)
+            .await?
+        {
             let c = Columns::of(&b, &[0, 1, 2, 6, 7], &[3, 4, 5, 8, 9])?;
             for i in 0..b.num_rows() {
                 let (Some(plan_id), Some(created_on)) = (c.text(0, i), c.date(7, i)) else {
@@ -172,7 +176,10 @@ impl Engine {
         );
         let mut out = Vec::new();
         let tables = [Table::CreativeDay, Table::Creatives];
-        for b in self.paid_batches(shop, &tables, None, &sql).await? {
+        for b in self
+            .paid_batches(shop, &tables, Some((from, to)), &sql)
+            .await?
+        {
             let c = Columns::of(&b, &[0, 1, 2, 3], &[4, 5])?;
             for i in 0..b.num_rows() {
                 let (Some(creative_id), Some(plan_id), Some(date)) =

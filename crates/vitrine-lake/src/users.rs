@@ -1,11 +1,15 @@
 //! Per-user purchase features and cohort rows of one shop, computed in SQL over the lake.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute::{cast, max, min};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::arrow::record_batch::RecordBatch;
-use vitrine_core::customer::UserFeatures;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use vitrine_core::customer::{Purchases, UserFeatures};
 use vitrine_core::Table;
 
 use crate::engine::Engine;
@@ -26,54 +30,114 @@ fn orders_cte(shop: &str, as_of: NaiveDate) -> String {
     )
 }
 
+/// A buyer's first day and its spend packed into one number whose minimum over the buyer's
+/// days is the first day with its spend: a hash `MIN` instead of an ordered `first_value`.
+/// Days shift by 2²⁰ and spend (fen) by 2³⁹ so both are non-negative; one day's spend of a
+/// buyer must stay below 2³⁹ fen (5.5 billion yuan), which [`Engine::purchase_days`] checks.
+const DAY_BASE: i64 = 1 << 40;
+const SPEND_SHIFT: i64 = 1 << 39;
+const DAY_SHIFT: i64 = 1 << 20;
+
 impl Engine {
-    /// Purchase features of every buyer of `shop` up to `as_of`.
+    /// Purchase features of every buyer of `shop` up to `as_of`, in buyer order, with the
+    /// tags a user list shows (top category, member tier, comments).
     pub async fn user_features(
         &self,
         shop: &str,
         as_of: NaiveDate,
     ) -> Result<Vec<UserFeatures>, LakeError> {
-        let ctx = Self::session();
-        for t in [Table::Orders, Table::Users, Table::Comments] {
+        let ctx = self.purchase_days(shop, as_of).await?;
+        for t in [Table::Users, Table::Comments] {
             self.register(&ctx, t, Some(shop), None)?;
         }
-        // Hash aggregates only (no window over millions of buyers): per buyer and day, then
-        // per buyer. The day before the last purchase is the first for a buyer of two days,
-        // and is looked up only for the few buyers of three or more.
         let sql = format!(
             "WITH {o},
-             d AS (SELECT user_id, date, SUM(amount_fen) AS amt FROM o GROUP BY user_id, date),
-             f AS (SELECT user_id, MIN(date) AS first_day, MAX(date) AS last_day, COUNT(*) AS days,
-                          SUM(amt) AS total, first_value(amt ORDER BY date) AS first_amt
-                   FROM d GROUP BY user_id),
-             r AS (SELECT user_id, first_day, last_day FROM f WHERE days > 2),
-             p AS (SELECT d.user_id, MAX(d.date) AS prev_day FROM d JOIN r ON d.user_id = r.user_id
-                   WHERE d.date < r.last_day GROUP BY d.user_id),
              c AS (SELECT user_id, first_value(category ORDER BY s DESC, category) AS category
                    FROM (SELECT user_id, category, SUM(amount_fen) AS s FROM o GROUP BY user_id, category)
                    GROUP BY user_id),
              m AS (SELECT user_id, MAX(member_tier) AS tier FROM users GROUP BY user_id),
              k AS (SELECT user_id, COUNT(*) AS n FROM comments WHERE date <= DATE {day} GROUP BY user_id)
-             SELECT f.user_id, CAST(CAST(f.first_day AS INT) AS BIGINT), CAST(CAST(f.last_day AS INT) AS BIGINT),
-                    CAST(f.days AS BIGINT), CAST(f.total AS DOUBLE) / 100.0, CAST(f.first_amt AS DOUBLE) / 100.0,
-                    CAST(CAST(f.last_day AS INT)
-                         - CAST(CASE WHEN f.days = 2 THEN f.first_day ELSE p.prev_day END AS INT) AS BIGINT),
-                    c.category, m.tier,
-                    CAST(COALESCE(k.n, 0) AS BIGINT)
-             FROM f LEFT JOIN p ON p.user_id = f.user_id
+             SELECT {cols}, f.user_id, c.category, m.tier, CAST(COALESCE(k.n, 0) AS BIGINT)
+             FROM {from}
                     LEFT JOIN c ON c.user_id = f.user_id
                     LEFT JOIN m ON m.user_id = f.user_id
                     LEFT JOIN k ON k.user_id = f.user_id
              ORDER BY f.user_id",
             o = orders_cte(shop, as_of),
             day = lit(&as_of.to_string()),
+            cols = purchase_columns(),
+            from = PURCHASE_FROM,
         );
-        let batches = ctx.sql(&sql).await?.collect().await?;
         let mut out = Vec::new();
-        for b in &batches {
-            read_users(b, &mut out)?;
+        for b in &ctx.sql(&sql).await?.collect().await? {
+            let text = |i: usize| cast(b.column(i), &DataType::Utf8);
+            let (id, cat, tier) = (text(6)?, text(7)?, text(8)?);
+            let (id, cat, tier) = (
+                id.as_string::<i32>(),
+                cat.as_string::<i32>(),
+                tier.as_string::<i32>(),
+            );
+            let comments = b.column(9).as_primitive::<Int64Type>();
+            let opt = |a: &datafusion::arrow::array::StringArray, i: usize| {
+                (!a.is_null(i)).then(|| a.value(i).to_string())
+            };
+            for (i, purchases) in read_purchases(b)?.into_iter().enumerate() {
+                out.push(UserFeatures {
+                    user_id: id.value(i).to_string(),
+                    purchases,
+                    top_category: opt(cat, i),
+                    member_tier: opt(tier, i),
+                    comments: comments.value(i) as u32,
+                });
+            }
         }
         Ok(out)
+    }
+
+    /// The purchases of every buyer of `shop` up to `as_of`, in no particular order and
+    /// without ids: all the review's user digest reads, for a fraction of the work.
+    pub async fn purchases(
+        &self,
+        shop: &str,
+        as_of: NaiveDate,
+    ) -> Result<Vec<Purchases>, LakeError> {
+        let ctx = self.purchase_days(shop, as_of).await?;
+        let sql = format!("SELECT {} FROM {PURCHASE_FROM}", purchase_columns());
+        let mut out = Vec::new();
+        for b in &ctx.sql(&sql).await?.collect().await? {
+            out.extend(read_purchases(b)?);
+        }
+        Ok(out)
+    }
+
+    /// A session with the shop's orders (`orders`), each buyer's spend per purchase day
+    /// (`d`), the per-buyer summary (`f`) and, for buyers of three or more days, the day
+    /// before the last (`p`). `d` and `f` are computed once and kept in memory, because
+    /// later statements read them twice.
+    async fn purchase_days(
+        &self,
+        shop: &str,
+        as_of: NaiveDate,
+    ) -> Result<SessionContext, LakeError> {
+        let ctx = Self::session();
+        self.register(&ctx, Table::Orders, Some(shop), None)?;
+        let d = format!(
+            "WITH {o} SELECT user_id, date, SUM(amount_fen) AS amt FROM o GROUP BY user_id, date",
+            o = orders_cte(shop, as_of)
+        );
+        let days = keep(&ctx, "d", &d).await?;
+        check_spend(&days)?;
+        let f = format!(
+            "SELECT user_id, MIN((CAST(CAST(date AS INT) AS BIGINT) + {DAY_SHIFT}) * {DAY_BASE} + amt + {SPEND_SHIFT}) AS fk,
+                    MAX(date) AS last_day, COUNT(*) AS days, SUM(amt) AS total
+             FROM d GROUP BY user_id"
+        );
+        keep(&ctx, "f", &f).await?;
+        let p = "SELECT d.user_id, MAX(d.date) AS prev_day
+                 FROM d JOIN (SELECT user_id, last_day FROM f WHERE days > 2) r ON d.user_id = r.user_id
+                 WHERE d.date < r.last_day GROUP BY d.user_id";
+        keep(&ctx, "p", p).await?;
+        Ok(ctx)
     }
 
     /// One row per buyer and month with a purchase: (user, year × 12 + month − 1, source of
@@ -117,34 +181,65 @@ fn day(n: i64) -> Result<NaiveDate, LakeError> {
         .ok_or_else(|| LakeError::Query(format!("day number {n} is out of range")))
 }
 
-fn read_users(b: &RecordBatch, out: &mut Vec<UserFeatures>) -> Result<(), LakeError> {
-    let text = |i: usize| cast(b.column(i), &DataType::Utf8);
-    let (id, cat, tier) = (text(0)?, text(7)?, text(8)?);
-    let (id, cat, tier) = (
-        id.as_string::<i32>(),
-        cat.as_string::<i32>(),
-        tier.as_string::<i32>(),
-    );
-    let int = |i: usize| b.column(i).as_primitive::<Int64Type>();
-    let float = |i: usize| b.column(i).as_primitive::<Float64Type>();
-    let (first, last, days, gap, comments) = (int(1), int(2), int(3), int(6), int(9));
-    let (total, first_amt) = (float(4), float(5));
-    for i in 0..b.num_rows() {
-        let opt = |a: &datafusion::arrow::array::StringArray| {
-            (!a.is_null(i)).then(|| a.value(i).to_string())
-        };
-        out.push(UserFeatures {
-            user_id: id.value(i).to_string(),
-            first: day(first.value(i))?,
-            last: day(last.value(i))?,
-            purchase_days: days.value(i) as u32,
-            total: total.value(i),
-            first_amount: first_amt.value(i),
-            last_gap_days: (!gap.is_null(i)).then(|| gap.value(i)),
-            top_category: opt(cat),
-            member_tier: opt(tier),
-            comments: comments.value(i) as u32,
-        });
+/// The summary columns every purchase statement selects first, in this order: first day,
+/// its spend, last day, purchase days, total, and the gap between the last two days.
+fn purchase_columns() -> String {
+    let first_day = format!("(f.fk / {DAY_BASE} - {DAY_SHIFT})");
+    format!(
+        "CAST({first_day} AS BIGINT),
+         CAST(f.fk % {DAY_BASE} - {SPEND_SHIFT} AS DOUBLE) / 100.0,
+         CAST(CAST(f.last_day AS INT) AS BIGINT),
+         CAST(f.days AS BIGINT),
+         CAST(f.total AS DOUBLE) / 100.0,
+         CAST(CAST(f.last_day AS INT)
+              - CASE WHEN f.days = 2 THEN {first_day} ELSE CAST(p.prev_day AS INT) END AS BIGINT)"
+    )
+}
+
+const PURCHASE_FROM: &str = "f LEFT JOIN p ON p.user_id = f.user_id";
+
+/// Runs `sql` and keeps its result in memory as table `name`; returns the batches.
+async fn keep(ctx: &SessionContext, name: &str, sql: &str) -> Result<Vec<RecordBatch>, LakeError> {
+    let df = ctx.sql(sql).await?;
+    let schema = Arc::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await?;
+    let table = MemTable::try_new(schema, vec![batches.clone()])?;
+    ctx.register_table(name, Arc::new(table))?;
+    Ok(batches)
+}
+
+/// Refuses a buyer's day whose spend cannot be packed (see [`DAY_BASE`]).
+fn check_spend(days: &[RecordBatch]) -> Result<(), LakeError> {
+    for b in days {
+        let amt = cast(b.column(2), &DataType::Int64)?;
+        let amt = amt.as_primitive::<Int64Type>();
+        let (lo, hi) = (min(amt).unwrap_or(0), max(amt).unwrap_or(0));
+        if lo <= -SPEND_SHIFT || hi >= SPEND_SHIFT {
+            return Err(LakeError::Query(format!(
+                "a buyer's spend on one day is {} fen, beyond what the buyer summary holds (±2³⁹ fen)",
+                if lo <= -SPEND_SHIFT { lo } else { hi }
+            )));
+        }
     }
     Ok(())
+}
+
+/// Reads the [`purchase_columns`] of one result batch.
+fn read_purchases(b: &RecordBatch) -> Result<Vec<Purchases>, LakeError> {
+    let int = |i: usize| b.column(i).as_primitive::<Int64Type>();
+    let float = |i: usize| b.column(i).as_primitive::<Float64Type>();
+    let (first, last, days, gap) = (int(0), int(2), int(3), int(5));
+    let (first_amt, total) = (float(1), float(4));
+    (0..b.num_rows())
+        .map(|i| {
+            Ok(Purchases {
+                first: day(first.value(i))?,
+                last: day(last.value(i))?,
+                purchase_days: days.value(i) as u32,
+                total: total.value(i),
+                first_amount: first_amt.value(i),
+                last_gap_days: (!gap.is_null(i)).then(|| gap.value(i)),
+            })
+        })
+        .collect()
 }

@@ -753,18 +753,23 @@ async fn buyer_features_match_a_direct_count_of_their_orders() {
             }
         }
         by_cat.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-        assert_eq!(u.first, dates[0], "{}", u.user_id);
-        assert_eq!(u.last, *dates.last().unwrap(), "{}", u.user_id);
-        assert_eq!(u.purchase_days as usize, dates.len(), "{}", u.user_id);
-        assert!(
-            (u.total - total as f64 / 100.0).abs() < 1e-9,
+        assert_eq!(u.purchases.first, dates[0], "{}", u.user_id);
+        assert_eq!(u.purchases.last, *dates.last().unwrap(), "{}", u.user_id);
+        assert_eq!(
+            u.purchases.purchase_days as usize,
+            dates.len(),
             "{}",
             u.user_id
         );
-        assert!((u.first_amount - on(dates[0]) as f64 / 100.0).abs() < 1e-9);
+        assert!(
+            (u.purchases.total - total as f64 / 100.0).abs() < 1e-9,
+            "{}",
+            u.user_id
+        );
+        assert!((u.purchases.first_amount - on(dates[0]) as f64 / 100.0).abs() < 1e-9);
         let gap =
             (dates.len() > 1).then(|| (dates[dates.len() - 1] - dates[dates.len() - 2]).num_days());
-        assert_eq!(u.last_gap_days, gap, "{}", u.user_id);
+        assert_eq!(u.purchases.last_gap_days, gap, "{}", u.user_id);
         assert_eq!(
             u.top_category.as_deref(),
             Some(by_cat[0].1),
@@ -772,4 +777,11 @@ async fn buyer_features_match_a_direct_count_of_their_orders() {
             u.user_id
         );
     }
+    // The review's narrow read: the same purchases, without ids, in any order.
+    let key = |p: &vitrine_core::customer::Purchases| (p.first, p.last, p.purchase_days);
+    let mut narrow = engine.purchases("s1", d("2026-11-21")).await.unwrap();
+    let mut full: Vec<_> = users.iter().map(|u| u.purchases).collect();
+    narrow.sort_by_key(key);
+    full.sort_by_key(key);
+    assert_eq!(narrow, full);
 }

@@ -172,8 +172,8 @@ async fn sections(
     let mut t: Vec<(&str, Vec<f64>)> = [
         "metrics and rules (monitored)",
         "experiments",
-        "users: per-buyer features (SQL)",
-        "users: segments and CLV",
+        "users: purchases per buyer (SQL)",
+        "users: segments and CLV (digest)",
         "paid traffic (bids)",
     ]
     .into_iter()
@@ -188,16 +188,11 @@ async fn sections(
         std::hint::black_box(snap.experiment_verdicts().await?);
         t[1].1.push(clock.elapsed().as_secs_f64());
         let clock = Instant::now();
-        let users = snap.engine().user_features(shop, date).await?;
+        let users = snap.engine().purchases(shop, date).await?;
         t[2].1.push(clock.elapsed().as_secs_f64());
         buyers = users.len();
         let clock = Instant::now();
-        std::hint::black_box(vitrine_analytics::users::segment(
-            &users,
-            date,
-            &settings,
-            &Default::default(),
-        ));
+        std::hint::black_box(vitrine_analytics::users::digest(&users, date, &settings));
         t[3].1.push(clock.elapsed().as_secs_f64());
         let clock = Instant::now();
         std::hint::black_box(snap.bids_report(false).await?);

@@ -2,7 +2,7 @@
 //! CTR against the category baseline, spend against budget and the plan's own recent spend,
 //! learning status, creative fatigue, 跑飞 and 不消耗.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -122,6 +122,10 @@ pub fn diagnose(
         });
         d.days = 1;
     }
+    let mut creatives_of: HashMap<&str, Vec<&CreativeStat>> = HashMap::new();
+    for c in creatives {
+        creatives_of.entry(c.plan_id.as_str()).or_default().push(c);
+    }
     plans
         .iter()
         .filter(|p| p.created_on <= date)
@@ -137,7 +141,10 @@ pub fn diagnose(
                 }
                 out
             };
-            let fatigue = fatigue(date, &p.plan_id, creatives, policy);
+            let own = creatives_of
+                .get(p.plan_id.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let fatigue = fatigue(date, own, policy);
             plan_diagnosis(
                 p,
                 date,
@@ -243,19 +250,15 @@ fn flags(d: &PlanDiagnosis, policy: &BidPolicy) -> Vec<Flag> {
     out
 }
 
-/// Creatives of `plan` whose CTR over the last 3 days is down at least `fatigue_drop` from
-/// their best 3-day window, significant by a two-proportion z-test (z ≥ 3).
-fn fatigue(
-    date: NaiveDate,
-    plan: &str,
-    creatives: &[CreativeStat],
-    policy: &BidPolicy,
-) -> Vec<Flag> {
+/// Creatives of one plan (`creatives` are its creative-days) whose CTR over the last 3 days
+/// is down at least `fatigue_drop` from their best 3-day window, significant by a
+/// two-proportion z-test (z ≥ 3).
+fn fatigue(date: NaiveDate, creatives: &[&CreativeStat], policy: &BidPolicy) -> Vec<Flag> {
     let mut series: BTreeMap<&str, (Option<NaiveDate>, BTreeMap<NaiveDate, (f64, f64)>)> =
         BTreeMap::new();
     for c in creatives
         .iter()
-        .filter(|c| c.plan_id == plan && c.date <= date && c.date > date - Duration::days(28))
+        .filter(|c| c.date <= date && c.date > date - Duration::days(28))
     {
         let e = series.entry(c.creative_id.as_str()).or_default();
         e.0 = e.0.or(c.created_on);

@@ -12,7 +12,7 @@ mod guard;
 mod recommend;
 pub mod response;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -337,34 +337,36 @@ pub fn report(
 
 /// Fits each plan's daily spend → GMV curve over the days up to `date`.
 fn fit_curves(date: NaiveDate, plans: &[PlanInfo], stats: &[PlanStat]) -> Vec<CurveFit> {
-    plans
-        .iter()
-        .filter(|p| p.created_on <= date)
-        .map(|p| {
-            let mut days: BTreeMap<NaiveDate, (f64, f64)> = BTreeMap::new();
-            for s in stats
-                .iter()
-                .filter(|s| s.plan_id == p.plan_id && s.date <= date)
-            {
-                let d = days.entry(s.date).or_default();
-                d.0 += s.spend;
-                d.1 += s.gmv;
-            }
-            let (spend, gmv): (Vec<f64>, Vec<f64>) = days.into_values().unzip();
-            match response::fit(&spend, &gmv) {
-                Ok(c) => CurveFit {
-                    plan_id: p.plan_id.clone(),
-                    curve: Some(c),
-                    error: None,
-                },
-                Err(e) => CurveFit {
-                    plan_id: p.plan_id.clone(),
-                    curve: None,
-                    error: Some(e.to_string()),
-                },
-            }
-        })
-        .collect()
+    // Daily spend and GMV per plan, in one pass over the plan-hours.
+    let mut by_plan: HashMap<&str, BTreeMap<NaiveDate, (f64, f64)>> = HashMap::new();
+    for s in stats.iter().filter(|s| s.date <= date) {
+        let d = by_plan
+            .entry(s.plan_id.as_str())
+            .or_default()
+            .entry(s.date)
+            .or_default();
+        d.0 += s.spend;
+        d.1 += s.gmv;
+    }
+    let live: Vec<&PlanInfo> = plans.iter().filter(|p| p.created_on <= date).collect();
+    crate::parallel::map(&live, |p| {
+        let (spend, gmv): (Vec<f64>, Vec<f64>) = by_plan
+            .get(p.plan_id.as_str())
+            .map(|days| days.values().copied().unzip())
+            .unwrap_or_default();
+        match response::fit(&spend, &gmv) {
+            Ok(c) => CurveFit {
+                plan_id: p.plan_id.clone(),
+                curve: Some(c),
+                error: None,
+            },
+            Err(e) => CurveFit {
+                plan_id: p.plan_id.clone(),
+                curve: None,
+                error: Some(e.to_string()),
+            },
+        }
+    })
 }
 
 fn overview(d: &[PlanDiagnosis], policy: &BidPolicy) -> Overview {

@@ -21,7 +21,8 @@ impl BgNbd {
     pub fn fit(customers: &[Customer]) -> Result<BgNbd, ClvError> {
         check_counts(customers, "BG/NBD")?;
         let data = Compressed::new(customers);
-        let mean_t = customers.iter().map(|c| c.t).sum::<f64>() / customers.len() as f64;
+        // Over the compressed rows (sorted), so the fit does not depend on customer order.
+        let mean_t = data.rows.iter().map(|r| r.weight * r.t).sum::<f64>() / customers.len() as f64;
         let f = |p: &[f64]| log_likelihood(&data, p);
         let (p, ll) = maximise_smooth(
             "BG/NBD",

@@ -52,8 +52,9 @@ impl GammaGamma {
                 data.len()
             )));
         }
+        // Sorted in full, so the fit does not depend on the order customers come in.
+        data.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.m.total_cmp(&b.m)));
         let mean = data.iter().map(|d| d.m).sum::<f64>() / data.len() as f64;
-        data.sort_by(|a, b| a.x.total_cmp(&b.x));
         let f = |p: &[f64]| log_likelihood(&data, p);
         let (p, ll) = maximise_smooth("Gamma-Gamma", &[1.0, 2.0, mean.max(1e-6)], data.len(), &f)?;
         Ok(GammaGamma {

@@ -11,6 +11,8 @@ mod gamma_gamma;
 mod pareto;
 mod special;
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 pub use bgnbd::BgNbd;
@@ -197,10 +199,16 @@ pub fn predict(
             "discount rate must be > −1, got {discount_rate}"
         )));
     }
+    // Both count predictions depend on (x, t_x, T) only, and millions of customers share a
+    // few hundred thousand of those: each is computed once.
+    let mut counts: HashMap<[u64; 3], (f64, f64)> = HashMap::new();
     Ok(customers
         .iter()
         .map(|c| {
-            let expected_purchases = model.expected_purchases(c, horizon);
+            let key = [c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits()];
+            let (p_alive, expected_purchases) = *counts
+                .entry(key)
+                .or_insert_with(|| (model.p_alive(c), model.expected_purchases(c, horizon)));
             let avg = spend.map(|g| g.expected_avg_spend(c));
             let clv = avg.map(|m| {
                 if discount_rate == 0.0 {
@@ -218,7 +226,7 @@ pub fn predict(
                 total
             });
             Prediction {
-                p_alive: model.p_alive(c),
+                p_alive,
                 expected_purchases,
                 expected_avg_spend: avg,
                 clv,

@@ -9,13 +9,14 @@ use chrono::NaiveDate;
 
 pub use cohort::{cohorts, CohortMatrix, CohortRow};
 pub use segment::{
-    segment, RfmCuts, SegmentSizes, Segmented, UserSegment, UserSettings, UsersDigest, Windows,
+    digest, segment, RfmCuts, SegmentSizes, Segmented, UserSegment, UserSettings, UsersDigest,
+    Windows,
 };
 
-pub use vitrine_core::customer::UserFeatures;
+pub use vitrine_core::customer::{Purchases, UserFeatures};
 
 /// A buyer's CLV summary in days as of `as_of`: frequency, recency, T, repeat-spend mean.
-pub fn clv_summary(u: &UserFeatures, as_of: NaiveDate) -> crate::clv::Customer {
+pub fn clv_summary(u: &Purchases, as_of: NaiveDate) -> crate::clv::Customer {
     let frequency = f64::from(u.purchase_days.saturating_sub(1));
     crate::clv::Customer {
         frequency,

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use vitrine_core::config::{Config, Group, Scope};
 
-use super::{clv_summary, UserFeatures};
+use super::{clv_summary, Purchases, UserFeatures};
 use crate::clv::{predict, BgNbd, CountModel, GammaGamma};
 
 /// Lifecycle windows in days (configurable).
@@ -137,13 +137,121 @@ impl Segmented {
     pub fn digest(&self) -> UsersDigest {
         UsersDigest {
             sizes: self.sizes.clone(),
-            recall_value: self
-                .users
-                .iter()
-                .filter(|u| u.recall)
-                .filter_map(|u| u.expected_clv)
-                .sum(),
+            recall_value: sum_sorted(
+                self.users
+                    .iter()
+                    .filter(|u| u.recall)
+                    .filter_map(|u| u.expected_clv),
+            ),
         }
+    }
+}
+
+/// A sum that does not depend on the order of its terms (buyers come in any order).
+fn sum_sorted(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    v.into_iter().sum()
+}
+
+/// The numbers of every user's segment, in input order: what [`segment`] dresses with each
+/// user's id and tags, and all [`digest`] needs.
+struct Scores {
+    stage: Vec<&'static str>,
+    since: Vec<f64>,
+    r: Vec<u8>,
+    f: Vec<u8>,
+    m: Vec<u8>,
+    value: Vec<f64>,
+    p_alive: Vec<Option<f64>>,
+    clv: Vec<Option<f64>>,
+    tier: Vec<u8>,
+    recall: Vec<bool>,
+    value_model: String,
+}
+
+impl Scores {
+    fn of<P: AsRef<Purchases>>(
+        users: &[P],
+        as_of: NaiveDate,
+        set: &UserSettings,
+        cuts: &RfmCuts,
+    ) -> Self {
+        let users: Vec<&Purchases> = users.iter().map(AsRef::as_ref).collect();
+        let since: Vec<f64> = users
+            .iter()
+            .map(|u| (as_of - u.last).num_days() as f64)
+            .collect();
+        let freq: Vec<f64> = users.iter().map(|u| f64::from(u.purchase_days)).collect();
+        let money: Vec<f64> = users.iter().map(|u| u.total).collect();
+        let r = score(&since, cuts.recency_days, true);
+        let f = score(&freq, cuts.frequency, false);
+        let m = score(&money, cuts.monetary, false);
+        let (value, p_alive, clv, value_model) = value_index(&users, as_of, set.clv_horizon_days);
+        let stage: Vec<&'static str> = users
+            .iter()
+            .map(|u| stage(u, as_of, &set.windows))
+            .collect();
+        let tier = value.iter().map(|v| tier(*v, &set.tier_cuts)).collect();
+        let recall = (0..users.len())
+            .map(|i| {
+                value[i] >= set.recall_value_min
+                    && p_alive[i].is_some_and(|p| p < set.recall_p_alive_max)
+                    && matches!(stage[i], "silent" | "churned" | "active")
+            })
+            .collect();
+        Scores {
+            stage,
+            since,
+            r,
+            f,
+            m,
+            value,
+            p_alive,
+            clv,
+            tier,
+            recall,
+            value_model,
+        }
+    }
+
+    fn rfm_segment(&self, i: usize) -> &'static str {
+        rfm_segment(self.r[i], self.f[i], self.m[i])
+    }
+
+    fn sizes(&self) -> SegmentSizes {
+        let mut sizes = SegmentSizes {
+            users: self.stage.len(),
+            ..SegmentSizes::default()
+        };
+        for i in 0..self.stage.len() {
+            *sizes.stages.entry(self.stage[i].into()).or_default() += 1;
+            *sizes
+                .rfm_segments
+                .entry(self.rfm_segment(i).into())
+                .or_default() += 1;
+            *sizes.tiers.entry(self.tier[i]).or_default() += 1;
+            sizes.recall += usize::from(self.recall[i]);
+        }
+        sizes
+    }
+}
+
+/// The review's part of [`segment`] (quintile RFM scores), without building a segment per
+/// user: the same sizes and recall value, for a fraction of the memory.
+pub fn digest<P: AsRef<Purchases>>(
+    users: &[P],
+    as_of: NaiveDate,
+    set: &UserSettings,
+) -> UsersDigest {
+    let s = Scores::of(users, as_of, set, &RfmCuts::default());
+    UsersDigest {
+        sizes: s.sizes(),
+        recall_value: sum_sorted(
+            (0..users.len())
+                .filter(|&i| s.recall[i])
+                .filter_map(|i| s.clv[i]),
+        ),
     }
 }
 
@@ -154,75 +262,49 @@ pub fn segment(
     set: &UserSettings,
     cuts: &RfmCuts,
 ) -> Segmented {
-    let w = &set.windows;
-    let since: Vec<f64> = users
-        .iter()
-        .map(|u| (as_of - u.last).num_days() as f64)
-        .collect();
-    let freq: Vec<f64> = users.iter().map(|u| f64::from(u.purchase_days)).collect();
-    let money: Vec<f64> = users.iter().map(|u| u.total).collect();
-    let r = score(&since, cuts.recency_days, true);
-    let f = score(&freq, cuts.frequency, false);
-    let m = score(&money, cuts.monetary, false);
-    let (value, p_alive, clv, value_model) = value_index(users, as_of, set.clv_horizon_days);
-    let mut sizes = SegmentSizes {
-        users: users.len(),
-        ..SegmentSizes::default()
-    };
+    let s = Scores::of(users, as_of, set, cuts);
     let segs: Vec<UserSegment> = users
         .iter()
         .enumerate()
-        .map(|(i, u)| {
-            let tier = tier(value[i], &set.tier_cuts);
-            let stage = stage(u, as_of, w);
-            let recall = value[i] >= set.recall_value_min
-                && p_alive[i].is_some_and(|p| p < set.recall_p_alive_max)
-                && matches!(stage, "silent" | "churned" | "active");
-            let s = UserSegment {
-                user_id: u.user_id.clone(),
-                stage,
-                r: r[i],
-                f: f[i],
-                m: m[i],
-                rfm_segment: rfm_segment(r[i], f[i], m[i]),
-                spending_power: match m[i] {
-                    4..=5 => "high",
-                    3 => "medium",
-                    _ => "low",
-                },
-                interest: u.top_category.clone(),
-                interaction: match u.comments {
-                    0 => "none",
-                    1 => "low",
-                    2..=3 => "medium",
-                    _ => "high",
-                },
-                member_tier: u.member_tier.clone(),
-                value_index: value[i],
-                tier,
-                p_alive: p_alive[i],
-                expected_clv: clv[i],
-                days_since_last: since[i] as i64,
-                total: u.total,
-                recall,
-            };
-            *sizes.stages.entry(s.stage.into()).or_default() += 1;
-            *sizes.rfm_segments.entry(s.rfm_segment.into()).or_default() += 1;
-            *sizes.tiers.entry(s.tier).or_default() += 1;
-            sizes.recall += usize::from(recall);
-            s
+        .map(|(i, u)| UserSegment {
+            user_id: u.user_id.clone(),
+            stage: s.stage[i],
+            r: s.r[i],
+            f: s.f[i],
+            m: s.m[i],
+            rfm_segment: s.rfm_segment(i),
+            spending_power: match s.m[i] {
+                4..=5 => "high",
+                3 => "medium",
+                _ => "low",
+            },
+            interest: u.top_category.clone(),
+            interaction: match u.comments {
+                0 => "none",
+                1 => "low",
+                2..=3 => "medium",
+                _ => "high",
+            },
+            member_tier: u.member_tier.clone(),
+            value_index: s.value[i],
+            tier: s.tier[i],
+            p_alive: s.p_alive[i],
+            expected_clv: s.clv[i],
+            days_since_last: s.since[i] as i64,
+            total: u.purchases.total,
+            recall: s.recall[i],
         })
         .collect();
     Segmented {
         as_of,
-        value_model,
-        sizes,
+        sizes: s.sizes(),
+        value_model: s.value_model,
         users: segs,
     }
 }
 
 /// Lifecycle stage: new, then recalled / active by the last purchase, silent, churned.
-pub(crate) fn stage(u: &UserFeatures, as_of: NaiveDate, w: &Windows) -> &'static str {
+pub(crate) fn stage(u: &Purchases, as_of: NaiveDate, w: &Windows) -> &'static str {
     let since_last = (as_of - u.last).num_days();
     let since_first = (as_of - u.first).num_days();
     if since_first <= w.new_days {
@@ -257,8 +339,7 @@ pub(crate) fn score(values: &[f64], cuts: Option<[f64; 4]>, lower_is_better: boo
             .collect();
     }
     let n = values.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let order = ascending(values);
     let mut out = vec![1u8; n];
     let mut first_rank = 0;
     for (rank, &i) in order.iter().enumerate() {
@@ -293,7 +374,7 @@ type Values = (Vec<f64>, Vec<Option<f64>>, Vec<Option<f64>>, String);
 
 /// Value index = percentile of 365-day CLV from BG/NBD + Gamma-Gamma fitted on the shop's
 /// own users; when they cannot be fitted (too few repeaters), percentile of spend.
-fn value_index(users: &[UserFeatures], as_of: NaiveDate, horizon_days: f64) -> Values {
+fn value_index(users: &[&Purchases], as_of: NaiveDate, horizon_days: f64) -> Values {
     let summaries: Vec<_> = users.iter().map(|u| clv_summary(u, as_of)).collect();
     let fitted = BgNbd::fit(&summaries).and_then(|bg| {
         let gg = GammaGamma::fit(&summaries)?;
@@ -328,11 +409,19 @@ fn value_index(users: &[UserFeatures], as_of: NaiveDate, horizon_days: f64) -> V
     }
 }
 
+/// Indexes of `values` in ascending order (ties in any order: every caller gives tied
+/// values the same result). Sorting (value, index) pairs in place is several times faster
+/// than sorting indexes that look their values up.
+fn ascending(values: &[f64]) -> Vec<usize> {
+    let mut pairs: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    pairs.into_iter().map(|p| p.1).collect()
+}
+
 /// Percentile rank 0–100 (share of users strictly below, ties averaged).
 fn percentiles(values: &[f64]) -> Vec<f64> {
     let n = values.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let order = ascending(values);
     let mut out = vec![0.0; n];
     let mut i = 0;
     while i < n {
@@ -367,12 +456,14 @@ mod tests {
     ) -> UserFeatures {
         UserFeatures {
             user_id: id.into(),
-            first: first.parse().unwrap(),
-            last: last.parse().unwrap(),
-            purchase_days: days,
-            total,
-            first_amount: total / f64::from(days),
-            last_gap_days: gap,
+            purchases: Purchases {
+                first: first.parse().unwrap(),
+                last: last.parse().unwrap(),
+                purchase_days: days,
+                total,
+                first_amount: total / f64::from(days),
+                last_gap_days: gap,
+            },
             top_category: Some("beauty".into()),
             member_tier: None,
             comments: 0,
@@ -384,12 +475,16 @@ mod tests {
         let d: NaiveDate = "2026-11-21".parse().unwrap();
         let w = UserSettings::default().windows;
         assert_eq!(
-            stage(&user("a", "2026-11-01", "2026-11-01", 1, 10.0, None), d, &w),
+            stage(
+                &user("a", "2026-11-01", "2026-11-01", 1, 10.0, None).purchases,
+                d,
+                &w
+            ),
             "new"
         );
         assert_eq!(
             stage(
-                &user("b", "2026-01-01", "2026-11-01", 3, 10.0, Some(40)),
+                &user("b", "2026-01-01", "2026-11-01", 3, 10.0, Some(40)).purchases,
                 d,
                 &w
             ),
@@ -397,7 +492,7 @@ mod tests {
         );
         assert_eq!(
             stage(
-                &user("c", "2025-01-01", "2026-11-01", 2, 10.0, Some(300)),
+                &user("c", "2025-01-01", "2026-11-01", 2, 10.0, Some(300)).purchases,
                 d,
                 &w
             ),
@@ -405,7 +500,7 @@ mod tests {
         );
         assert_eq!(
             stage(
-                &user("d", "2026-01-01", "2026-07-01", 2, 10.0, Some(20)),
+                &user("d", "2026-01-01", "2026-07-01", 2, 10.0, Some(20)).purchases,
                 d,
                 &w
             ),
@@ -413,7 +508,7 @@ mod tests {
         );
         assert_eq!(
             stage(
-                &user("e", "2025-01-01", "2026-01-01", 2, 10.0, Some(20)),
+                &user("e", "2025-01-01", "2026-01-01", 2, 10.0, Some(20)).purchases,
                 d,
                 &w
             ),
