@@ -1,7 +1,7 @@
 //! The engine: a DataFusion session over the live manifest's files, and the runner that
 //! turns compiled metric queries into metric tables.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, Float64Array, StringArray};
@@ -13,6 +13,8 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::datasource::MemTable;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::{StreamExt, TryStreamExt};
 use vitrine_core::query::{compile, evaluate, MeasureRow, TableQuery};
@@ -70,6 +72,29 @@ impl QueryOutput {
     }
 }
 
+/// The memory every query of this process shares, in MiB (`VITRINE_MEMORY_MB`): past it,
+/// sorts and aggregates spill to temporary files instead of growing.
+pub const DEFAULT_MEMORY_MB: usize = 2048;
+
+/// One runtime for every session of the process, so the memory limit holds for all the
+/// queries running at once, not for each; `None` if it cannot be built (then unbounded).
+fn runtime() -> Option<Arc<RuntimeEnv>> {
+    static RUNTIME: OnceLock<Option<Arc<RuntimeEnv>>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            let mb = std::env::var("VITRINE_MEMORY_MB")
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .filter(|mb| *mb > 0)
+                .unwrap_or(DEFAULT_MEMORY_MB);
+            RuntimeEnvBuilder::new()
+                .with_memory_pool(Arc::new(FairSpillPool::new(mb << 20)))
+                .build_arc()
+                .ok()
+        })
+        .clone()
+}
+
 /// A read-only view of one lake version.
 #[derive(Clone)]
 pub struct Engine {
@@ -101,7 +126,15 @@ impl Engine {
     }
 
     pub(crate) fn session() -> SessionContext {
-        let cfg = SessionConfig::new()
+        let cfg = Self::config();
+        match runtime() {
+            Some(rt) => SessionContext::new_with_config_rt(cfg, rt),
+            None => SessionContext::new_with_config(cfg),
+        }
+    }
+
+    fn config() -> SessionConfig {
+        SessionConfig::new()
             .with_target_partitions(
                 std::thread::available_parallelism()
                     .map(|n| n.get())
@@ -112,8 +145,7 @@ impl Engine {
                 "datafusion.execution.parquet.schema_force_view_types",
                 false,
             )
-            .set_bool("datafusion.execution.parquet.pushdown_filters", false);
-        SessionContext::new_with_config(cfg)
+            .set_bool("datafusion.execution.parquet.pushdown_filters", false)
     }
 
     /// Registers `table` with the files of `shop` (all if `None`) in `range`.
