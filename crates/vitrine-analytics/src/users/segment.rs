@@ -224,15 +224,19 @@ impl Scores {
             users: self.stage.len(),
             ..SegmentSizes::default()
         };
+        // Counted by the static labels first: no string is built per user.
+        let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut rfm: BTreeMap<&str, usize> = BTreeMap::new();
         for i in 0..self.stage.len() {
-            *sizes.stages.entry(self.stage[i].into()).or_default() += 1;
-            *sizes
-                .rfm_segments
-                .entry(self.rfm_segment(i).into())
-                .or_default() += 1;
+            *stages.entry(self.stage[i]).or_default() += 1;
+            *rfm.entry(self.rfm_segment(i)).or_default() += 1;
             *sizes.tiers.entry(self.tier[i]).or_default() += 1;
             sizes.recall += usize::from(self.recall[i]);
         }
+        let owned =
+            |m: BTreeMap<&str, usize>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        sizes.stages = owned(stages);
+        sizes.rfm_segments = owned(rfm);
         sizes
     }
 }
