@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Load benchmark of the overview API (not a test): wrk on loopback, 100 connections, 60 s,
-# against GET /api/v1/shops/{shop}/review with an API token, over a simulated year of one
-# shop (scale 0.05). Prints wrk's latency distribution and error counts.
-# Usage: scripts/bench_web.sh [--duration 60s] [--connections 100] [--database-url URL]
+# Load benchmark of the read API (not a test): wrk on loopback, 100 connections, against the
+# review, metric, users and bids endpoints of one shop, with an API token. Each endpoint's
+# first (cold, uncached) request is timed on its own first, then wrk runs on it.
+# Data: a simulated year of one shop at --scale (default 0.05) in a temporary directory, or
+# an existing data directory with --data-dir (e.g. the one `vitrine bench review` made).
+# Usage: scripts/bench_web.sh [--duration 20s] [--connections 100] [--scale 0.05]
+#                             [--data-dir DIR] [--database-url URL]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=60s; conns=100; dburl=""
+duration=20s; conns=100; dburl=""; scale=0.05; data=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2;;
     --connections) conns="$2"; shift 2;;
     --database-url) dburl="$2"; shift 2;;
+    --scale) scale="$2"; shift 2;;
+    --data-dir) data="$2"; shift 2;;
     *) echo "unknown argument $1" >&2; exit 2;;
   esac
 done
@@ -20,19 +25,42 @@ cargo build --release -q --workspace --tests --bins  # the suite's selection: no
 bin="$CARGO_TARGET_DIR/release/vitrine"
 work="$(mktemp -d /tmp/vitrine-bench-web.XXXXXX)"
 trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-args=(--data-dir "$work/data")
+if [ -z "$data" ]; then
+  data="$work/data"
+  CI=1 "$bin" --data-dir "$data" simulate --days 365 --scale "$scale" --end 2026-11-21 >/dev/null 2>&1
+fi
+args=(--data-dir "$data")
 [ -n "$dburl" ] && args+=(--database-url "$dburl")
-CI=1 "$bin" "${args[@]}" simulate --days 365 --scale 0.05 --end 2026-11-21 >/dev/null 2>&1
-CI=1 "$bin" "${args[@]}" review --format json >/dev/null
-echo "bench-password-1" | "$bin" "${args[@]}" user add --name bench --role viewer --shop '*' --password-stdin >/dev/null
-token="$("$bin" "${args[@]}" user token --name bench --label wrk)"
+# Cold means nothing kept: not the review's users part from an earlier run either.
+rm -rf "$data/cache"
+name="bench$$"
+echo "bench-password-1" | "$bin" "${args[@]}" user add --name "$name" --role viewer --shop '*' --password-stdin >/dev/null
+token="$("$bin" "${args[@]}" user token --name "$name" --label wrk)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin" "${args[@]}" serve --addr "127.0.0.1:$port" >/dev/null 2>&1 &
 server=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-url="http://127.0.0.1:$port/api/v1/shops/shop1/review"
-# First request builds the review; every later one is served from the cache.
-first=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" "$url")
-echo "first request (builds the review): HTTP ${first% *} in ${first#* } s"
-echo "wrk -t2 -c$conns -d$duration --latency $url"
-wrk -t2 -c"$conns" -d"$duration" --latency -H "Authorization: Bearer $token" "$url"
+for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+base="http://127.0.0.1:$port/api/v1/shops/shop1"
+declare -A paths=(
+  [review]="/review"
+  [metric]="/metric?metrics=gmv,orders,cvr&by=category&grain=day&from=2026-10-25&to=2026-11-21"
+  [users]="/users"
+  [bids]="/bids"
+)
+order=(review metric users bids)
+declare -A cold
+for e in "${order[@]}"; do
+  r=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" "$base${paths[$e]}")
+  cold[$e]="HTTP ${r% *} in ${r#* } s"
+  echo "$e: first request (cold, builds the answer): ${cold[$e]}"
+done
+printf '\n%-8s %-28s %10s %10s %10s %s\n' endpoint "cold (first request)" "req/s" p50 p99 "errors"
+for e in "${order[@]}"; do
+  out=$(wrk -t2 -c"$conns" -d"$duration" --latency -H "Authorization: Bearer $token" "$base${paths[$e]}")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errs=$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr -s ' ' | paste -sd';' - || true)
+  printf '%-8s %-28s %10s %10s %10s %s\n' "$e" "${cold[$e]}" "$rps" "$p50" "$p99" "${errs:-none}"
+done
+echo "(wrk -t2 -c$conns -d$duration --latency per endpoint; one shop; $(nproc) cores)"

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod alerts;
+mod answer_cache;
 pub mod bids;
 mod error;
 pub mod experiments;

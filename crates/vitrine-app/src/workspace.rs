@@ -9,6 +9,7 @@ use vitrine_core::config::Config;
 use vitrine_core::{MetricQuery, MetricTable, Table};
 use vitrine_lake::{Engine, Lake, Manifest, State};
 
+use crate::answer_cache::AnswerCache;
 use crate::review_cache::ReviewCache;
 use crate::AppError;
 
@@ -25,6 +26,7 @@ pub struct Workspace {
     state: Arc<tokio::sync::OnceCell<State>>,
     /// Reviews already built; see [`Workspace::review_cached`].
     pub(crate) reviews: Arc<ReviewCache>,
+    pub(crate) answers: Arc<AnswerCache>,
 }
 
 /// A shop in the lake with the dates it has data for.
@@ -48,6 +50,7 @@ impl Workspace {
             database_url: None,
             state: Default::default(),
             reviews: Default::default(),
+            answers: Default::default(),
         })
     }
 

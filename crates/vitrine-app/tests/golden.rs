@@ -99,3 +99,39 @@ async fn the_users_part_is_kept_and_rebuilt_when_settings_change() {
     assert_eq!(users.users, fresh.sizes.users);
     assert_ne!(users.stages, fresh.sizes.stages);
 }
+
+/// A read answer is built once per lake version and write generation: a second reader gets
+/// the kept JSON, a write makes the next reader build it again.
+#[tokio::test]
+async fn read_answers_are_built_once_until_a_write() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    simulate(&Lake::open(dir.path()).unwrap(), 7);
+    let ws = Workspace::open_with(
+        dir.path(),
+        Some(format!(
+            "sqlite://{}/state.db?mode=rwc",
+            dir.path().display()
+        )),
+    )
+    .unwrap();
+    let builds = Arc::new(AtomicUsize::new(0));
+    let ask = || {
+        let builds = Arc::clone(&builds);
+        let snap = ws.snapshot(None, None).unwrap();
+        ws.answer_json("bids\nshop1".into(), snap, move |s| async move {
+            builds.fetch_add(1, Ordering::SeqCst);
+            s.bids_report(false).await
+        })
+    };
+    let first = ask().await.unwrap();
+    let second = ask().await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(builds.load(Ordering::SeqCst), 1);
+    let report: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert!(report["plans"].as_array().is_some_and(|p| !p.is_empty()));
+    ws.invalidate_reviews();
+    assert_eq!(ask().await.unwrap(), first);
+    assert_eq!(builds.load(Ordering::SeqCst), 2);
+}

@@ -442,6 +442,16 @@ pub fn router(limits: &crate::guard::Limits) -> Router<Shared> {
 }
 
 /// The last segment of a request path: the verb of a verb route (`…/alerts/7/ack`).
+/// A JSON body built (and kept) elsewhere, sent as it is.
+fn json_bytes(json: axum::body::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json,
+    )
+        .into_response()
+}
+
 fn last_segment(uri: &axum::http::Uri) -> &str {
     uri.path().rsplit('/').next().unwrap_or("")
 }

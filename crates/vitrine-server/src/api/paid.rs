@@ -16,9 +16,14 @@ pub(crate) async fn bids(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<DateParam>,
-) -> Result<Json<vitrine_analytics::bids::BidsReport>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let date = parse_date(p.date.as_deref())?;
-    Ok(Json(ws.bids_report(Some(&shop), date).await?))
+    let snap = ws.snapshot(Some(&shop), date)?;
+    let key = format!("bids\n{}\n{}", snap.shop, snap.date);
+    let json = ws
+        .answer_json(key, snap, |s| async move { s.bids_report(false).await })
+        .await?;
+    Ok(super::json_bytes(json))
 }
 
 /// `GET /api/v1/shops/{shop}/bids/audit`.

@@ -27,21 +27,29 @@ pub(crate) async fn users(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<UserParams>,
-) -> Result<Json<vitrine_analytics::users::Segmented>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let date = parse_date(p.date.as_deref())?;
     let cuts = vitrine_app::users::parse_rfm_cuts(
         p.r_cuts.as_deref(),
         p.f_cuts.as_deref(),
         p.m_cuts.as_deref(),
     )?;
-    let mut seg = ws.users(Some(&shop), date, &cuts).await?;
-    seg.users.sort_by(|a, b| {
-        b.recall
-            .cmp(&a.recall)
-            .then(b.value_index.total_cmp(&a.value_index))
-    });
-    seg.users.truncate(p.limit.unwrap_or(200));
-    Ok(Json(seg))
+    let limit = p.limit.unwrap_or(200);
+    let snap = ws.snapshot(Some(&shop), date)?;
+    let key = format!("users\n{}\n{}\n{cuts:?}\n{limit}", snap.shop, snap.date);
+    let json = ws
+        .answer_json(key, snap, |s| async move {
+            let mut seg = s.users(&cuts).await?;
+            seg.users.sort_by(|a, b| {
+                b.recall
+                    .cmp(&a.recall)
+                    .then(b.value_index.total_cmp(&a.value_index))
+            });
+            seg.users.truncate(limit);
+            Ok(seg)
+        })
+        .await?;
+    Ok(super::json_bytes(json))
 }
 
 /// `GET /api/v1/shops/{shop}/users/cohorts`.

@@ -109,7 +109,7 @@ pub(crate) async fn metric(
     State(ws): State<Shared>,
     ShopAccess { shop, .. }: ShopAccess,
     Query(p): Query<MetricParams>,
-) -> Result<Json<vitrine_core::MetricTable>, ApiError> {
+) -> Result<Response, ApiError> {
     let (shop, last) = ws.resolve(Some(&shop), None)?;
     let to = parse_date(p.to.as_deref())?.unwrap_or(last);
     let from = parse_date(p.from.as_deref())?.unwrap_or(to);
@@ -153,8 +153,18 @@ pub(crate) async fn metric(
     let q = MetricQuery::new(&ids, from, to)
         .by(&dims)
         .per(grain)
-        .filter(Dim::Shop, shop);
-    Ok(Json(ws.metric(&q).await?))
+        .filter(Dim::Shop, shop.clone());
+    // The snapshot pins the lake version; the query names its own days.
+    let snap = ws.snapshot(Some(&shop), None)?;
+    let key = format!("metric\n{q:?}");
+    let json = ws
+        .answer_json(
+            key,
+            snap,
+            |s| async move { Ok(s.engine().metric(&q).await?) },
+        )
+        .await?;
+    Ok(super::json_bytes(json))
 }
 
 #[derive(Deserialize)]
