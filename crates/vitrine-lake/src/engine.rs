@@ -72,9 +72,26 @@ impl QueryOutput {
     }
 }
 
-/// The memory every query of this process shares, in MiB (`VITRINE_MEMORY_MB`): past it,
-/// sorts and aggregates spill to temporary files instead of growing.
+/// The memory every query of this process shares when the machine's size is unknown, in
+/// MiB. `VITRINE_MEMORY_MB` sets it; by default it is three quarters of the machine's
+/// memory (the rest for the process's own data and the system). Past it,
+/// sorts and aggregates spill to temporary files, and a query that cannot spill fails with
+/// a clear error instead of taking the machine's memory.
 pub const DEFAULT_MEMORY_MB: usize = 2048;
+
+/// Three quarters of `MemTotal` in `/proc/meminfo`, in MiB.
+fn most_of_the_machine() -> Option<usize> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024 / 4 * 3)
+}
 
 /// One runtime for every session of the process, so the memory limit holds for all the
 /// queries running at once, not for each; `None` if it cannot be built (then unbounded).
@@ -86,6 +103,7 @@ fn runtime() -> Option<Arc<RuntimeEnv>> {
                 .ok()
                 .and_then(|v| v.trim().parse::<usize>().ok())
                 .filter(|mb| *mb > 0)
+                .or_else(most_of_the_machine)
                 .unwrap_or(DEFAULT_MEMORY_MB);
             RuntimeEnvBuilder::new()
                 .with_memory_pool(Arc::new(FairSpillPool::new(mb << 20)))
