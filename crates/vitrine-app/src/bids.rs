@@ -26,15 +26,6 @@ impl Workspace {
         self.snapshot(shop, date)?.bids_report(true).await
     }
 
-    /// The paid-traffic report without recording anything (what reads show).
-    pub async fn bids_report(
-        &self,
-        shop: Option<&str>,
-        date: Option<NaiveDate>,
-    ) -> Result<BidsReport, AppError> {
-        self.snapshot(shop, date)?.bids_report(false).await
-    }
-
     /// The audit-log row of `rec_id`; a recommendation not yet in the log is recomputed for
     /// its day (the id starts with it) and recorded as proposed first.
     async fn bid_change(&self, shop: &str, rec_id: &str) -> Result<BidChangeRecord, AppError> {
