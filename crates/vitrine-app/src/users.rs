@@ -21,14 +21,19 @@ impl Snapshot {
 
     /// Every buyer's purchase features up to the day; not found when there is none.
     async fn buyers(&self) -> Result<Vec<UserFeatures>, AppError> {
-        let (shop, date) = (&self.shop, self.date);
-        let users = self.engine().user_features(shop, date).await?;
-        if users.is_empty() {
+        let users = self.engine().user_features(&self.shop, self.date).await?;
+        self.some_buyers(users)
+    }
+
+    /// `buyers` as they are, or not found when the shop has none up to the day.
+    fn some_buyers<T>(&self, buyers: Vec<T>) -> Result<Vec<T>, AppError> {
+        if buyers.is_empty() {
             return Err(AppError::NotFound(format!(
-                "shop {shop} has no orders up to {date}"
+                "shop {} has no orders up to {}",
+                self.shop, self.date
             )));
         }
-        Ok(users)
+        Ok(buyers)
     }
 
     fn user_settings(&self) -> UserSettings {
@@ -48,14 +53,8 @@ impl Snapshot {
         {
             return Ok(d);
         }
-        let (shop, date) = (&self.shop, self.date);
-        let buyers = self.engine().purchases(shop, date).await?;
-        if buyers.is_empty() {
-            return Err(AppError::NotFound(format!(
-                "shop {shop} has no orders up to {date}"
-            )));
-        }
-        let digest = digest(&buyers, date, &self.user_settings());
+        let buyers = self.engine().purchases(&self.shop, self.date).await?;
+        let digest = digest(&self.some_buyers(buyers)?, self.date, &self.user_settings());
         // A cache: failing to keep it costs the next review time, not correctness.
         let _ = keep(&path, &digest);
         Ok(digest)

@@ -24,18 +24,20 @@ fn rounded(v: serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// A workspace over `dir` with its state in `dir/state.db`.
+fn open(dir: &std::path::Path) -> Workspace {
+    Workspace::open_with(
+        dir,
+        Some(format!("sqlite://{}/state.db?mode=rwc", dir.display())),
+    )
+    .unwrap()
+}
+
 #[tokio::test]
 async fn review_of_seed_7_is_pinned() {
     let dir = tempfile::tempdir().unwrap();
     simulate(&Lake::open(dir.path()).unwrap(), 7);
-    let ws = Workspace::open_with(
-        dir.path(),
-        Some(format!(
-            "sqlite://{}/state.db?mode=rwc",
-            dir.path().display()
-        )),
-    )
-    .unwrap();
+    let ws = open(dir.path());
     let review = ws
         .review(None, Some("2026-11-20".parse().unwrap()), Lang::Zh)
         .await
@@ -53,17 +55,7 @@ async fn the_users_part_is_kept_and_rebuilt_when_settings_change() {
     let dir = tempfile::tempdir().unwrap();
     simulate(&Lake::open(dir.path()).unwrap(), 7);
     let day = Some("2026-11-20".parse().unwrap());
-    let open = || {
-        Workspace::open_with(
-            dir.path(),
-            Some(format!(
-                "sqlite://{}/state.db?mode=rwc",
-                dir.path().display()
-            )),
-        )
-        .unwrap()
-    };
-    let ws = open();
+    let ws = open(dir.path());
     let fresh = ws
         .snapshot(None, day)
         .unwrap()
@@ -86,7 +78,7 @@ async fn the_users_part_is_kept_and_rebuilt_when_settings_change() {
     let mut marked = fresh.clone();
     marked.sizes.users = 1;
     std::fs::write(&kept[0], serde_json::to_vec(&marked).unwrap()).unwrap();
-    let again = open().review(None, day, Lang::Zh).await.unwrap();
+    let again = open(dir.path()).review(None, day, Lang::Zh).await.unwrap();
     assert_eq!(again.users.map(|u| u.users), Some(1));
     // New lifecycle windows: a new key, segmented again.
     std::fs::write(
@@ -94,7 +86,7 @@ async fn the_users_part_is_kept_and_rebuilt_when_settings_change() {
         "[thresholds]\nuser_new_days = 10\n",
     )
     .unwrap();
-    let changed = open().review(None, day, Lang::Zh).await.unwrap();
+    let changed = open(dir.path()).review(None, day, Lang::Zh).await.unwrap();
     let users = changed.users.expect("users");
     assert_eq!(users.users, fresh.sizes.users);
     assert_ne!(users.stages, fresh.sizes.stages);
@@ -108,14 +100,7 @@ async fn read_answers_are_built_once_until_a_write() {
     use std::sync::Arc;
     let dir = tempfile::tempdir().unwrap();
     simulate(&Lake::open(dir.path()).unwrap(), 7);
-    let ws = Workspace::open_with(
-        dir.path(),
-        Some(format!(
-            "sqlite://{}/state.db?mode=rwc",
-            dir.path().display()
-        )),
-    )
-    .unwrap();
+    let ws = open(dir.path());
     let builds = Arc::new(AtomicUsize::new(0));
     let ask = || {
         let builds = Arc::clone(&builds);
