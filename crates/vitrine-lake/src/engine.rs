@@ -138,6 +138,11 @@ impl Engine {
         })
     }
 
+    /// The lake this engine reads.
+    pub(crate) fn lake(&self) -> &Lake {
+        &self.lake
+    }
+
     /// The manifest this engine reads.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest

@@ -1,6 +1,7 @@
 //! The lake: Parquet files per table, shop and day, made visible by atomic manifest commits;
 //! the DataFusion engine over them; and the state database.
 
+mod buyers;
 mod commit;
 mod engine;
 mod manifest;
@@ -112,6 +113,11 @@ impl Lake {
     /// The lake's root directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Where derived data that can always be rebuilt from the lake is kept (`<data>/cache`).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root.parent().unwrap_or(&self.root).join("cache")
     }
 
     /// The live manifest.

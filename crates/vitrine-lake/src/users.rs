@@ -5,13 +5,14 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::{cast, max, min};
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use vitrine_core::customer::{Purchases, UserFeatures};
 use vitrine_core::Table;
 
+use crate::buyers::{BuyerDay, Buyers, Coverage, Store};
 use crate::engine::Engine;
 use crate::LakeError;
 
@@ -101,11 +102,123 @@ impl Engine {
         shop: &str,
         as_of: NaiveDate,
     ) -> Result<Vec<Purchases>, LakeError> {
+        self.buyers(shop, as_of).await?.purchases()
+    }
+
+    /// The buyer summary of `shop` through `as_of`: the kept one as it is, or brought forward
+    /// by the order days added since it was kept, or (when a day it covered changed, or none
+    /// is kept) built from every order and kept for the next day.
+    async fn buyers(&self, shop: &str, as_of: NaiveDate) -> Result<Buyers, LakeError> {
+        let Some(files) = self.order_files(shop, as_of) else {
+            return self
+                .build_buyers(shop, as_of, Coverage::new(shop, as_of, Vec::new()))
+                .await;
+        };
+        let now = Coverage::new(shop, as_of, files.iter().map(|f| f.1.clone()).collect());
+        let store = Store::of(&self.lake().cache_dir(), shop);
+        let kept = store.load(shop);
+        let kept_through = kept.as_ref().map(|k| k.1.coverage.through);
+        if let Some((mut kept, head)) = kept.filter(|k| k.1.coverage.through <= as_of) {
+            let through = head.coverage.through;
+            let held: Vec<&String> = files
+                .iter()
+                .filter(|f| f.0 <= through)
+                .map(|f| &f.1)
+                .collect();
+            if held.len() == head.coverage.files.len()
+                && held.iter().zip(&head.coverage.files).all(|(a, b)| *a == b)
+            {
+                if held.len() == files.len() {
+                    return Ok(kept);
+                }
+                let rows = self.buyer_days(shop, through, as_of).await?;
+                let change = kept.fold(&rows, now)?;
+                // A cache: failing to keep it costs the next review time, not correctness.
+                let _ = store.save_change(&kept, head, &change);
+                return Ok(kept);
+            }
+        }
+        let built = self.build_buyers(shop, as_of, now).await?;
+        // A review of an earlier day does not replace a later summary.
+        if kept_through.is_none_or(|t| t <= as_of) {
+            let _ = store.save(&built);
+        }
+        Ok(built)
+    }
+
+    /// `date path rows` of every order file of `shop` up to `as_of`, by day; `None` when the
+    /// shop has undated order files, which no day-by-day summary can follow.
+    fn order_files(&self, shop: &str, as_of: NaiveDate) -> Option<Vec<(NaiveDate, String)>> {
+        let mut out = Vec::new();
+        for (k, files) in &self.manifest().partitions {
+            if k.table != Table::Orders.name() || k.shop != shop {
+                continue;
+            }
+            let date = k.date?;
+            if date <= as_of {
+                out.extend(
+                    files
+                        .iter()
+                        .map(|f| (date, format!("{date} {} {}", f.path, f.rows))),
+                );
+            }
+        }
+        Some(out)
+    }
+
+    /// Every buyer's summary through `as_of`, from all their orders.
+    async fn build_buyers(
+        &self,
+        shop: &str,
+        as_of: NaiveDate,
+        coverage: Coverage,
+    ) -> Result<Buyers, LakeError> {
         let ctx = self.purchase_days(shop, as_of).await?;
-        let sql = format!("SELECT {} FROM {PURCHASE_FROM}", purchase_columns());
+        let first_day = format!("CAST(f.fk / {DAY_BASE} - {DAY_SHIFT} AS INT)");
+        let sql = format!(
+            "SELECT f.user_id, {first_day}, f.fk % {DAY_BASE} - {SPEND_SHIFT},
+                    CAST(f.last_day AS INT),
+                    CASE WHEN f.days = 1 THEN NULL WHEN f.days = 2 THEN {first_day}
+                         ELSE CAST(p.prev_day AS INT) END,
+                    CAST(f.days AS INT), COALESCE(f.total, 0)
+             FROM {PURCHASE_FROM}"
+        );
+        Buyers::from_batches(coverage, &ctx.sql(&sql).await?.collect().await?)
+    }
+
+    /// Each buyer's spend per day after `after` up to `as_of`, by buyer then day.
+    async fn buyer_days(
+        &self,
+        shop: &str,
+        after: NaiveDate,
+        as_of: NaiveDate,
+    ) -> Result<Vec<BuyerDay>, LakeError> {
+        let ctx = Self::session();
+        let from = after.succ_opt().unwrap_or(after);
+        self.register(&ctx, Table::Orders, Some(shop), Some((from, as_of)))?;
+        let sql = format!(
+            "WITH {o}, n AS (SELECT user_id, CAST(date AS INT) AS day, amount_fen FROM o
+                            WHERE date > DATE {after})
+             SELECT user_id, day, COALESCE(SUM(amount_fen), 0) FROM n
+             GROUP BY user_id, day ORDER BY user_id, day",
+            o = orders_cte(shop, as_of),
+            after = lit(&after.to_string())
+        );
         let mut out = Vec::new();
         for b in &ctx.sql(&sql).await?.collect().await? {
-            out.extend(read_purchases(b)?);
+            let id = cast(b.column(0), &DataType::Utf8)?;
+            let (id, day, fen) = (
+                id.as_string::<i32>(),
+                cast(b.column(1), &DataType::Int32)?,
+                cast(b.column(2), &DataType::Int64)?,
+            );
+            let (day, fen) = (
+                day.as_primitive::<Int32Type>(),
+                fen.as_primitive::<Int64Type>(),
+            );
+            out.extend(
+                (0..b.num_rows()).map(|i| (id.value(i).to_string(), day.value(i), fen.value(i))),
+            );
         }
         Ok(out)
     }

@@ -785,3 +785,199 @@ async fn buyer_features_match_a_direct_count_of_their_orders() {
     full.sort_by_key(key);
     assert_eq!(narrow, full);
 }
+
+/// Each buyer's purchases through `as_of` counted straight from (user, date, fen) lines.
+fn direct_purchases(
+    lines: &[(String, NaiveDate, i64)],
+    as_of: NaiveDate,
+) -> Vec<vitrine_core::customer::Purchases> {
+    let mut by_user: std::collections::BTreeMap<&str, Vec<(NaiveDate, i64)>> = Default::default();
+    for (u, day, fen) in lines.iter().filter(|l| l.1 <= as_of) {
+        by_user.entry(u).or_default().push((*day, *fen));
+    }
+    let mut out: Vec<_> = by_user
+        .values()
+        .map(|rows| {
+            let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.0).collect();
+            days.sort();
+            days.dedup();
+            let on = |day: NaiveDate| rows.iter().filter(|r| r.0 == day).map(|r| r.1).sum::<i64>();
+            let n = days.len();
+            vitrine_core::customer::Purchases {
+                first: days[0],
+                last: days[n - 1],
+                purchase_days: n as u32,
+                total: rows.iter().map(|r| r.1).sum::<i64>() as f64 / 100.0,
+                first_amount: on(days[0]) as f64 / 100.0,
+                last_gap_days: (n > 1).then(|| (days[n - 1] - days[n - 2]).num_days()),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    out
+}
+
+fn sorted(mut v: Vec<vitrine_core::customer::Purchases>) -> Vec<vitrine_core::customer::Purchases> {
+    v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    v
+}
+
+/// Writes one commit with the order lines of `days` (one partition per day).
+fn commit_orders(lake: &Lake, lines: &[(String, NaiveDate, i64)], days: &[NaiveDate]) {
+    let mut c = lake.begin().unwrap();
+    for day in days {
+        let mut b = BatchBuilder::new(Table::Orders);
+        for (n, l) in lines.iter().enumerate().filter(|(_, l)| l.1 == *day) {
+            order_row(&mut b, n, &l.0, &l.1.to_string(), "food", l.2);
+        }
+        c.write(Table::Orders, "s1", Some(*day), &b.finish().unwrap())
+            .unwrap();
+    }
+    c.finish().unwrap();
+}
+
+#[tokio::test]
+async fn the_kept_buyer_summary_folds_in_new_days_and_rebuilds_when_a_day_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    // 40 buyers over 30 days, several lines a day, from a fixed pseudo-random sequence.
+    let start = d("2026-10-01");
+    let day_n = |i: u64| start + chrono::Days::new(i);
+    let mut seed = 11u64;
+    let mut next = |m: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % m
+    };
+    let mut lines: Vec<(String, NaiveDate, i64)> = (0..600)
+        .map(|_| {
+            let day = day_n(next(30));
+            (format!("u{:02}", next(40)), day, 100 + next(5_000) as i64)
+        })
+        .collect();
+    let days: Vec<NaiveDate> = (0..30).map(day_n).collect();
+    commit_orders(&lake, &lines, &days[..20]);
+    let kept = dir.path().join("cache").join("buyers");
+    let e = Engine::new(&lake).unwrap();
+    assert_eq!(
+        sorted(e.purchases("s1", days[19]).await.unwrap()),
+        direct_purchases(&lines, days[19])
+    );
+    assert_eq!(
+        std::fs::read_dir(&kept).unwrap().count(),
+        1,
+        "the summary is kept"
+    );
+
+    // Ten more days: only they are read. Breaking every file of the first twenty proves it
+    // (a rebuild would fail to read them).
+    commit_orders(&lake, &lines, &days[20..]);
+    let old: Vec<(std::path::PathBuf, Vec<u8>)> = Engine::new(&lake)
+        .unwrap()
+        .manifest()
+        .files("orders", Some("s1"), Some((days[0], days[19])))
+        .iter()
+        .map(|f| {
+            let p = lake.root().join(&f.path);
+            let bytes = std::fs::read(&p).unwrap();
+            std::fs::write(&p, b"not parquet").unwrap();
+            (p, bytes)
+        })
+        .collect();
+    let e = Engine::new(&lake).unwrap();
+    assert_eq!(
+        sorted(e.purchases("s1", days[29]).await.unwrap()),
+        direct_purchases(&lines, days[29])
+    );
+    for (p, bytes) in &old {
+        std::fs::write(p, bytes).unwrap();
+    }
+
+    // An earlier day is answered from the orders, and does not replace the later summary.
+    assert_eq!(
+        sorted(e.purchases("s1", days[9]).await.unwrap()),
+        direct_purchases(&lines, days[9])
+    );
+
+    // A covered day re-imported with other rows: the summary is rebuilt, not folded.
+    lines.retain(|l| l.1 != days[4]);
+    lines.push(("u99".into(), days[4], 777));
+    lines.push(("u00".into(), days[4], 1_234));
+    commit_orders(&lake, &lines, &days[4..5]);
+    let e = Engine::new(&lake).unwrap();
+    assert_eq!(
+        sorted(e.purchases("s1", days[29]).await.unwrap()),
+        direct_purchases(&lines, days[29])
+    );
+    // Kept files that cannot be read are rebuilt, never trusted.
+    for shop in std::fs::read_dir(&kept).unwrap() {
+        for f in std::fs::read_dir(shop.unwrap().path()).unwrap() {
+            std::fs::write(f.unwrap().path(), b"garbage").unwrap();
+        }
+    }
+    assert_eq!(
+        sorted(e.purchases("s1", days[29]).await.unwrap()),
+        direct_purchases(&lines, days[29])
+    );
+}
+
+#[tokio::test]
+async fn a_day_folded_in_is_kept_as_a_small_change_and_read_back_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    let start = d("2026-10-01");
+    let day_n = |i: u64| start + chrono::Days::new(i);
+    // 400 buyers over twenty days, then each later day two of them come back and one is new.
+    let mut lines: Vec<(String, NaiveDate, i64)> = (0..400u64)
+        .map(|u| {
+            (
+                format!("u{u:03}"),
+                day_n(u % 20),
+                100 + (u as i64 * 37) % 900,
+            )
+        })
+        .collect();
+    for k in 20..30u64 {
+        lines.push((format!("u{:03}", k * 7), day_n(k), 500 + k as i64));
+        lines.push((format!("u{:03}", k * 11 % 400), day_n(k), 300));
+        lines.push((format!("n{k}"), day_n(k), 250));
+    }
+    let days: Vec<NaiveDate> = (0..30).map(day_n).collect();
+    commit_orders(&lake, &lines, &days[..20]);
+    Engine::new(&lake)
+        .unwrap()
+        .purchases("s1", days[19])
+        .await
+        .unwrap();
+    for day in &days[20..] {
+        commit_orders(&lake, &lines, std::slice::from_ref(day));
+        let got = Engine::new(&lake)
+            .unwrap()
+            .purchases("s1", *day)
+            .await
+            .unwrap();
+        assert_eq!(sorted(got), direct_purchases(&lines, *day), "{day}");
+    }
+    let store = std::fs::read_dir(dir.path().join("cache").join("buyers"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let files = std::fs::read_dir(&store)
+        .unwrap()
+        .filter(|f| f.as_ref().unwrap().path().extension().unwrap() == "arrow")
+        .count();
+    assert!(files > 2, "each day kept as its own change: {files} files");
+    // With every order file broken, the summary is read back from the base and the changes
+    // alone, and still equals the direct count.
+    let e = Engine::new(&lake).unwrap();
+    for f in e.manifest().files("orders", Some("s1"), None) {
+        std::fs::write(lake.root().join(&f.path), b"not parquet").unwrap();
+    }
+    assert_eq!(
+        sorted(e.purchases("s1", days[29]).await.unwrap()),
+        direct_purchases(&lines, days[29])
+    );
+}

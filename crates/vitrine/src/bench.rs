@@ -78,24 +78,35 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         .map(|f| f.rows)
         .sum();
     println!("lake: {rows} rows; reviewing shop {shop} on {date} ({runs} runs, median)");
-    // The first review is cold (nothing kept from an earlier one); the others read the
-    // users part kept for this lake version, as a second review of the same data does.
-    let _ = std::fs::remove_dir_all(data.join("cache"));
-    let mut review_t = Vec::new();
-    for _ in 0..runs.max(1) + 1 {
+    // The first review is cold (nothing kept from an earlier one). Then, as on a working
+    // day, yesterday's buyer summary is kept and today's review folds one day into it; and a
+    // review of the same data again reads the users part kept for this lake version.
+    let cache = data.join("cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    let t = Instant::now();
+    std::hint::black_box(ws.review(Some(&shop), Some(date), Lang::Zh).await?);
+    let cold = t.elapsed().as_secs_f64();
+    let yesterday = date
+        .pred_opt()
+        .context("the review day has no day before it")?;
+    let engine = Engine::new(&lake)?;
+    let (mut new_day, mut kept) = (Vec::new(), Vec::new());
+    for _ in 0..runs.max(1) {
+        let _ = std::fs::remove_dir_all(&cache);
+        std::hint::black_box(engine.purchases(&shop, yesterday).await?);
         let t = Instant::now();
-        let rv = ws.review(Some(&shop), Some(date), Lang::Zh).await?;
-        review_t.push(t.elapsed().as_secs_f64());
-        std::hint::black_box(rv);
+        std::hint::black_box(ws.review(Some(&shop), Some(date), Lang::Zh).await?);
+        new_day.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        std::hint::black_box(ws.review(Some(&shop), Some(date), Lang::Zh).await?);
+        kept.push(t.elapsed().as_secs_f64());
     }
-    let cold = review_t.remove(0);
     sections(&ws, &shop, date, runs).await?;
     let req = ReviewRequest {
         shop: shop.clone(),
         date,
         lang: Lang::Zh,
     };
-    let engine = Engine::new(&lake)?;
     let mut sql_t = Vec::new();
     for _ in 0..runs.max(1) {
         let t = Instant::now();
@@ -108,9 +119,16 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
         std::hint::black_box(engine.metric(&q).await?);
         per_query.push(t.elapsed().as_secs_f64());
     }
-    let (rv, sq) = (median(review_t), median(sql_t));
-    println!("vitrine review (end to end), cold: {cold:.3} s   [goal ≤ 3 s]");
-    println!("vitrine review (end to end), users part kept: {rv:.3} s   [goal ≤ 3 s]");
+    let sq = median(sql_t);
+    println!("vitrine review (end to end), cold (nothing kept): {cold:.3} s");
+    println!(
+        "vitrine review (end to end), a new day (yesterday's buyer summary kept): {:.3} s   [goal ≤ 3 s]",
+        median(new_day)
+    );
+    println!(
+        "vitrine review (end to end), same data again (users part kept): {:.3} s",
+        median(kept)
+    );
     println!("vitrine SQL stage (DataFusion): {sq:.3} s");
     if no_peer {
         return Ok(());
@@ -172,13 +190,18 @@ async fn sections(
     let mut t: Vec<(&str, Vec<f64>)> = [
         "metrics and rules (monitored)",
         "experiments",
-        "users: purchases per buyer (SQL)",
+        "users: buyer summary from every order",
+        "users: yesterday's summary + one day",
         "users: segments and CLV (digest)",
         "paid traffic (bids)",
     ]
     .into_iter()
     .map(|n| (n, Vec::new()))
     .collect();
+    let (engine, cache) = (snap.engine(), ws.data_dir.join("cache"));
+    let yesterday = date
+        .pred_opt()
+        .context("the review day has no day before it")?;
     let mut buyers = 0;
     for _ in 0..runs.max(1) {
         let clock = Instant::now();
@@ -187,16 +210,22 @@ async fn sections(
         let clock = Instant::now();
         std::hint::black_box(snap.experiment_verdicts().await?);
         t[1].1.push(clock.elapsed().as_secs_f64());
+        let _ = std::fs::remove_dir_all(&cache);
         let clock = Instant::now();
-        let users = snap.engine().purchases(shop, date).await?;
+        std::hint::black_box(engine.purchases(shop, date).await?);
         t[2].1.push(clock.elapsed().as_secs_f64());
+        let _ = std::fs::remove_dir_all(&cache);
+        std::hint::black_box(engine.purchases(shop, yesterday).await?);
+        let clock = Instant::now();
+        let users = engine.purchases(shop, date).await?;
+        t[3].1.push(clock.elapsed().as_secs_f64());
         buyers = users.len();
         let clock = Instant::now();
         std::hint::black_box(vitrine_analytics::users::digest(&users, date, &settings));
-        t[3].1.push(clock.elapsed().as_secs_f64());
+        t[4].1.push(clock.elapsed().as_secs_f64());
         let clock = Instant::now();
         std::hint::black_box(snap.bids_report(false).await?);
-        t[4].1.push(clock.elapsed().as_secs_f64());
+        t[5].1.push(clock.elapsed().as_secs_f64());
     }
     println!("sections (each on its own, median; {buyers} buyers):");
     for (name, times) in t {

@@ -342,18 +342,34 @@ pub(crate) fn score(values: &[f64], cuts: Option<[f64; 4]>, lower_is_better: boo
             })
             .collect();
     }
+    // A value's quintile is 1 + ⌊5·b/n⌋ (at most 5), b the number of values strictly below
+    // it; it reaches k + 1 exactly when b ≥ ⌈k·n/5⌉, i.e. when the ⌈k·n/5⌉-th smallest
+    // value is below it. Four order statistics (linear time) instead of a sort.
     let n = values.len();
-    let order = ascending(values);
-    let mut out = vec![1u8; n];
-    let mut first_rank = 0;
-    for (rank, &i) in order.iter().enumerate() {
-        if rank > 0 && values[i] != values[order[rank - 1]] {
-            first_rank = rank;
+    let mut rest: Vec<f64> = values.to_vec();
+    let mut cut = [0.0f64; 4];
+    let mut done = 0;
+    for (k, c) in cut.iter_mut().enumerate() {
+        let m = ((k + 1) * n).div_ceil(5);
+        if m == 0 {
+            return vec![if lower_is_better { 5 } else { 1 }; n];
         }
-        let q = (1 + 5 * first_rank / n.max(1)).min(5) as u8;
-        out[i] = if lower_is_better { 6 - q } else { q };
+        // Order statistics ascend with k: each search continues right of the last one.
+        let (_, nth, _) = rest[done..].select_nth_unstable_by(m - 1 - done, f64::total_cmp);
+        *c = *nth;
+        done = m - 1;
     }
-    out
+    values
+        .iter()
+        .map(|v| {
+            let q = 1 + cut.iter().filter(|c| c.total_cmp(v).is_lt()).count() as u8;
+            if lower_is_better {
+                6 - q
+            } else {
+                q
+            }
+        })
+        .collect()
 }
 
 /// The eight classic RFM segments (high = score ≥ 3).
@@ -551,5 +567,31 @@ mod tests {
             ),
             (1, 2, 3, 4, 5)
         );
+    }
+
+    /// Quintiles by rank, from a direct count of the values strictly below each value.
+    #[test]
+    fn quintiles_match_a_direct_count() {
+        let mut seed = 7u64;
+        for n in [1usize, 2, 3, 4, 5, 6, 7, 11, 50, 333] {
+            let v: Vec<f64> = (0..n)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((seed >> 33) % 9) as f64
+                })
+                .collect();
+            let direct: Vec<u8> = v
+                .iter()
+                .map(|x| {
+                    let below = v.iter().filter(|y| *y < x).count();
+                    (1 + 5 * below / n).min(5) as u8
+                })
+                .collect();
+            assert_eq!(score(&v, None, false), direct, "n = {n}");
+            let flipped: Vec<u8> = direct.iter().map(|q| 6 - q).collect();
+            assert_eq!(score(&v, None, true), flipped, "n = {n}");
+        }
     }
 }

@@ -1,0 +1,423 @@
+//! Each buyer's running purchase summary of one shop, kept beside the lake and brought
+//! forward by folding in only the order days added since: a day's review reads the buyers
+//! from one file and aggregates one day of orders, not a year of them.
+//!
+//! Invariant: a kept summary is used only while every order file it covered is still the
+//! lake's (same path, same rows) and it covers no day after the review's; any re-import of
+//! a covered day makes it rebuild from the orders.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Int32Array, Int64Array, StringArray, UInt32Array,
+};
+use datafusion::arrow::compute::{cast, concat};
+use datafusion::arrow::datatypes::{
+    DataType, Field, Int32Type, Int64Type, Schema, SchemaRef, UInt32Type,
+};
+use datafusion::arrow::ipc::reader::FileReader;
+use datafusion::arrow::ipc::writer::FileWriter;
+use datafusion::arrow::record_batch::RecordBatch;
+use serde::{Deserialize, Serialize};
+use vitrine_core::customer::Purchases;
+
+use crate::LakeError;
+
+/// Bumped when the file layout changes: an older file is rebuilt, never misread.
+const FORMAT: u32 = 1;
+/// `prev` of a buyer with a single purchase day.
+const NO_DAY: i32 = i32::MIN;
+
+/// What a kept summary covers: the shop, the last day and every order file up to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Coverage {
+    format: u32,
+    shop: String,
+    pub(crate) through: NaiveDate,
+    /// `date path rows` of each order file of the shop up to `through`, in manifest order.
+    pub(crate) files: Vec<String>,
+}
+
+impl Coverage {
+    pub(crate) fn new(shop: &str, through: NaiveDate, files: Vec<String>) -> Coverage {
+        Coverage {
+            format: FORMAT,
+            shop: shop.to_string(),
+            through,
+            files,
+        }
+    }
+}
+
+/// The buyers of one shop through a day, column by column. Days count from 1970-01-01,
+/// amounts are fen.
+pub(crate) struct Buyers {
+    pub(crate) coverage: Coverage,
+    ids: StringArray,
+    first: Vec<i32>,
+    first_fen: Vec<i64>,
+    last: Vec<i32>,
+    /// The purchase day before the last, [`NO_DAY`] for one-day buyers.
+    prev: Vec<i32>,
+    days: Vec<i32>,
+    total_fen: Vec<i64>,
+}
+
+/// One buyer's spend on one day: (buyer, day, fen).
+pub(crate) type BuyerDay = (String, i32, i64);
+
+impl Buyers {
+    /// Reads the columns of a result with `user_id, first, first_fen, last, prev, days,
+    /// total_fen` (casting as needed).
+    pub(crate) fn from_batches(
+        coverage: Coverage,
+        batches: &[RecordBatch],
+    ) -> Result<Buyers, LakeError> {
+        let mut b = Buyers::empty(coverage);
+        let mut ids: Vec<ArrayRef> = Vec::new();
+        for batch in batches {
+            ids.push(cast(batch.column(0), &DataType::Utf8)?);
+            let int = |i: usize| cast(batch.column(i), &DataType::Int32);
+            let long = |i: usize| cast(batch.column(i), &DataType::Int64);
+            let (first, last, prev, days) = (int(1)?, int(3)?, int(4)?, int(5)?);
+            let (first_fen, total_fen) = (long(2)?, long(6)?);
+            b.first.extend(first.as_primitive::<Int32Type>().values());
+            b.first_fen
+                .extend(first_fen.as_primitive::<Int64Type>().values());
+            b.last.extend(last.as_primitive::<Int32Type>().values());
+            let prev = prev.as_primitive::<Int32Type>();
+            b.prev.extend((0..prev.len()).map(|i| {
+                if prev.is_null(i) {
+                    NO_DAY
+                } else {
+                    prev.value(i)
+                }
+            }));
+            b.days.extend(days.as_primitive::<Int32Type>().values());
+            b.total_fen
+                .extend(total_fen.as_primitive::<Int64Type>().values());
+        }
+        b.ids = concat_ids(&ids)?;
+        Ok(b)
+    }
+
+    fn empty(coverage: Coverage) -> Buyers {
+        Buyers {
+            coverage,
+            ids: StringArray::from(Vec::<&str>::new()),
+            first: Vec::new(),
+            first_fen: Vec::new(),
+            last: Vec::new(),
+            prev: Vec::new(),
+            days: Vec::new(),
+            total_fen: Vec::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.first.len()
+    }
+
+    /// Folds in the spend of days after every day the summary holds, `rows` sorted by buyer
+    /// then day; `coverage` is what the result covers.
+    pub(crate) fn fold(
+        &mut self,
+        rows: &[BuyerDay],
+        coverage: Coverage,
+    ) -> Result<Change, LakeError> {
+        let before = self.len();
+        let mut changed = Vec::new();
+        let mut groups: HashMap<&str, Vec<(i32, i64)>> = HashMap::new();
+        for (id, day, fen) in rows {
+            groups.entry(id.as_str()).or_default().push((*day, *fen));
+        }
+        for i in 0..self.len() {
+            let Some(new) = groups.remove(self.ids.value(i)) else {
+                continue;
+            };
+            changed.push(i);
+            let k = new.len();
+            self.prev[i] = if k >= 2 { new[k - 2].0 } else { self.last[i] };
+            self.last[i] = new[k - 1].0;
+            self.days[i] += k as i32;
+            self.total_fen[i] += new.iter().map(|d| d.1).sum::<i64>();
+        }
+        let mut added: Vec<(&str, Vec<(i32, i64)>)> = groups.into_iter().collect();
+        added.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (_, new) in &added {
+            let k = new.len();
+            self.first.push(new[0].0);
+            self.first_fen.push(new[0].1);
+            self.last.push(new[k - 1].0);
+            self.prev.push(if k >= 2 { new[k - 2].0 } else { NO_DAY });
+            self.days.push(k as i32);
+            self.total_fen.push(new.iter().map(|d| d.1).sum());
+        }
+        let fresh: ArrayRef = Arc::new(StringArray::from_iter_values(added.iter().map(|a| a.0)));
+        let old: ArrayRef = Arc::new(self.ids.clone());
+        self.ids = concat_ids(&[old, fresh])?;
+        self.coverage = coverage;
+        Ok(Change {
+            changed,
+            appended: before..self.len(),
+        })
+    }
+
+    /// Every buyer's purchases, in summary order.
+    pub(crate) fn purchases(&self) -> Result<Vec<Purchases>, LakeError> {
+        (0..self.len())
+            .map(|i| {
+                Ok(Purchases {
+                    first: day(self.first[i])?,
+                    last: day(self.last[i])?,
+                    purchase_days: self.days[i] as u32,
+                    total: self.total_fen[i] as f64 / 100.0,
+                    first_amount: self.first_fen[i] as f64 / 100.0,
+                    last_gap_days: (self.prev[i] != NO_DAY)
+                        .then(|| i64::from(self.last[i]) - i64::from(self.prev[i])),
+                })
+            })
+            .collect()
+    }
+
+    /// The columns of rows `rows` as a batch of [`schema`]: `row` is the row's index when
+    /// `indexed` (a change to a kept row), else null (a row to append).
+    fn batch(&self, rows: &[usize], indexed: bool) -> Result<RecordBatch, LakeError> {
+        let row: UInt32Array = rows.iter().map(|&i| indexed.then_some(i as u32)).collect();
+        let ids = StringArray::from_iter_values(rows.iter().map(|&i| self.ids.value(i)));
+        let pick32 = |v: &[i32]| Int32Array::from_iter_values(rows.iter().map(|&i| v[i]));
+        let pick64 = |v: &[i64]| Int64Array::from_iter_values(rows.iter().map(|&i| v[i]));
+        let prev: Int32Array = rows
+            .iter()
+            .map(|&i| (self.prev[i] != NO_DAY).then_some(self.prev[i]))
+            .collect();
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(row),
+            Arc::new(ids),
+            Arc::new(pick32(&self.first)),
+            Arc::new(pick64(&self.first_fen)),
+            Arc::new(pick32(&self.last)),
+            Arc::new(prev),
+            Arc::new(pick32(&self.days)),
+            Arc::new(pick64(&self.total_fen)),
+        ];
+        Ok(RecordBatch::try_new(schema(), columns)?)
+    }
+
+    /// Applies a batch of [`schema`]: indexed rows replace kept ones, the others are
+    /// appended. `None` when an index is out of range (a file that does not belong here).
+    fn apply(&mut self, b: &RecordBatch) -> Option<()> {
+        let row = b.column(0).as_primitive::<UInt32Type>();
+        let ids = b.column(1).as_string::<i32>();
+        let int = |i: usize| b.column(i).as_primitive::<Int32Type>();
+        let long = |i: usize| b.column(i).as_primitive::<Int64Type>();
+        let (first, last, prev, days) = (int(2), int(4), int(5), int(6));
+        let (first_fen, total_fen) = (long(3), long(7));
+        let mut fresh = Vec::new();
+        for k in 0..b.num_rows() {
+            let p = if prev.is_null(k) {
+                NO_DAY
+            } else {
+                prev.value(k)
+            };
+            if row.is_null(k) {
+                fresh.push(ids.value(k));
+                self.first.push(first.value(k));
+                self.first_fen.push(first_fen.value(k));
+                self.last.push(last.value(k));
+                self.prev.push(p);
+                self.days.push(days.value(k));
+                self.total_fen.push(total_fen.value(k));
+                continue;
+            }
+            let i = row.value(k) as usize;
+            if i >= self.ids.len() {
+                return None;
+            }
+            self.first[i] = first.value(k);
+            self.first_fen[i] = first_fen.value(k);
+            self.last[i] = last.value(k);
+            self.prev[i] = p;
+            self.days[i] = days.value(k);
+            self.total_fen[i] = total_fen.value(k);
+        }
+        if !fresh.is_empty() {
+            let fresh: ArrayRef = Arc::new(StringArray::from_iter_values(fresh));
+            let old: ArrayRef = Arc::new(self.ids.clone());
+            self.ids = concat_ids(&[old, fresh]).ok()?;
+        }
+        Some(())
+    }
+}
+
+/// The layout of every kept file: the row it changes (null: a new row), then the columns.
+fn schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("row", DataType::UInt32, true),
+        Field::new("user_id", DataType::Utf8, false),
+        Field::new("first", DataType::Int32, false),
+        Field::new("first_fen", DataType::Int64, false),
+        Field::new("last", DataType::Int32, false),
+        Field::new("prev", DataType::Int32, true),
+        Field::new("days", DataType::Int32, false),
+        Field::new("total_fen", DataType::Int64, false),
+    ]))
+}
+
+/// A shop's kept summary: a directory with a base file of every buyer, the changes of the
+/// days folded in since (small files), and `head.json` naming them. A day's fold writes only
+/// its buyers; after [`MAX_CHANGES`] files, or once they hold more rows than one in
+/// [`CHANGE_SHARE`] buyers, the next fold writes a new base instead.
+pub(crate) struct Store {
+    dir: PathBuf,
+}
+
+const MAX_CHANGES: usize = 32;
+const CHANGE_SHARE: usize = 8;
+
+/// What `head.json` names: the coverage, the base file and the change files, in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Head {
+    pub(crate) coverage: Coverage,
+    base: String,
+    changes: Vec<String>,
+    /// Rows in the change files.
+    changed_rows: usize,
+}
+
+impl Store {
+    /// The store of `shop` under `cache`: `buyers/<shop as hex>/` (any shop id makes a safe
+    /// directory name).
+    pub(crate) fn of(cache: &Path, shop: &str) -> Store {
+        let name: String = shop.bytes().map(|b| format!("{b:02x}")).collect();
+        Store {
+            dir: cache.join("buyers").join(name),
+        }
+    }
+
+    /// The kept summary of `shop` and its head, if there is a readable one of this format;
+    /// anything unreadable counts as none (it is rebuilt, never trusted).
+    pub(crate) fn load(&self, shop: &str) -> Option<(Buyers, Head)> {
+        let head: Head =
+            serde_json::from_slice(&std::fs::read(self.dir.join("head.json")).ok()?).ok()?;
+        if head.coverage.format != FORMAT || head.coverage.shop != shop {
+            return None;
+        }
+        let mut b = Buyers::empty(head.coverage.clone());
+        for name in std::iter::once(&head.base).chain(&head.changes) {
+            let reader = FileReader::try_new(File::open(self.dir.join(name)).ok()?, None).ok()?;
+            if reader.schema() != schema() {
+                return None;
+            }
+            for batch in reader {
+                b.apply(&batch.ok()?)?;
+            }
+        }
+        Some((b, head))
+    }
+
+    /// Keeps `b` whole: a new base and a head without changes.
+    pub(crate) fn save(&self, b: &Buyers) -> Result<(), LakeError> {
+        let all: Vec<usize> = (0..b.len()).collect();
+        let base = self.write(b, &all, false)?;
+        self.publish(&Head {
+            coverage: b.coverage.clone(),
+            base,
+            changes: Vec::new(),
+            changed_rows: 0,
+        })
+    }
+
+    /// Keeps what the last [`Buyers::fold`] changed on top of `head`, or `b` whole when the
+    /// changes have grown too many.
+    pub(crate) fn save_change(
+        &self,
+        b: &Buyers,
+        head: Head,
+        change: &Change,
+    ) -> Result<(), LakeError> {
+        let rows = head.changed_rows + change.changed.len() + change.appended.len();
+        if head.changes.len() + 2 > MAX_CHANGES || rows * CHANGE_SHARE > b.len() {
+            return self.save(b);
+        }
+        let mut names = head.changes;
+        names.push(self.write(b, &change.changed, true)?);
+        let appended: Vec<usize> = change.appended.clone().collect();
+        names.push(self.write(b, &appended, false)?);
+        self.publish(&Head {
+            coverage: b.coverage.clone(),
+            base: head.base,
+            changes: names,
+            changed_rows: rows,
+        })
+    }
+
+    /// Writes rows of `b` to a new file of the store; returns its name.
+    fn write(&self, b: &Buyers, rows: &[usize], indexed: bool) -> Result<String, LakeError> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| LakeError::io(&self.dir, e))?;
+        let name = unique("rows", "arrow");
+        let path = self.dir.join(&name);
+        let batch = b.batch(rows, indexed)?;
+        let write = || -> Result<(), LakeError> {
+            let file = File::create(&path).map_err(|e| LakeError::io(&path, e))?;
+            let mut w = FileWriter::try_new(std::io::BufWriter::new(file), &schema())?;
+            w.write(&batch)?;
+            w.finish()?;
+            Ok(())
+        };
+        write().inspect_err(|_| {
+            let _ = std::fs::remove_file(&path);
+        })?;
+        Ok(name)
+    }
+
+    /// Makes `head` the store's head (a temporary file renamed into place: a reader sees the
+    /// old head or the new, never half of one), then removes the files no head names.
+    fn publish(&self, head: &Head) -> Result<(), LakeError> {
+        let tmp = self.dir.join(unique("head", "tmp"));
+        let json = serde_json::to_vec(head)
+            .map_err(|e| LakeError::Query(format!("buyer summary head: {e}")))?;
+        std::fs::write(&tmp, json).map_err(|e| LakeError::io(&tmp, e))?;
+        let path = self.dir.join("head.json");
+        std::fs::rename(&tmp, &path).map_err(|e| LakeError::io(&path, e))?;
+        let keep: Vec<&String> = std::iter::once(&head.base).chain(&head.changes).collect();
+        for entry in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".arrow") && !keep.contains(&&name) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A file name no other writer uses: `<kind>-<process>-<nanoseconds>.<ext>`.
+fn unique(kind: &str, ext: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{kind}-{}-{nanos}.{ext}", std::process::id())
+}
+
+/// The rows one fold changed: kept rows it updated, and the rows it appended.
+pub(crate) struct Change {
+    changed: Vec<usize>,
+    appended: std::ops::Range<usize>,
+}
+
+fn concat_ids(parts: &[ArrayRef]) -> Result<StringArray, LakeError> {
+    if parts.is_empty() {
+        return Ok(StringArray::from(Vec::<&str>::new()));
+    }
+    let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+    Ok(concat(&refs)?.as_string::<i32>().clone())
+}
+
+fn day(n: i32) -> Result<NaiveDate, LakeError> {
+    NaiveDate::from_num_days_from_ce_opt(n + 719_163)
+        .ok_or_else(|| LakeError::Query(format!("day number {n} is out of range")))
+}
