@@ -10,6 +10,7 @@ use vitrine_analytics::bids::{
 use vitrine_core::paid::PlanRow;
 use vitrine_lake::BidChangeRecord;
 
+use crate::review::blocking_failed;
 use crate::{AppError, Snapshot, Workspace};
 
 /// Days of plan history read for diagnostics, response curves and dayparting.
@@ -120,9 +121,16 @@ impl Snapshot {
         let audit: Vec<PastChange> = log.iter().filter_map(past_change).collect();
         let holds = state.plan_holds(shop).await?;
         let policy = self.workspace().bid_policy(shop);
-        let mut r = report(
-            shop, date, &plans, &stats, &creatives, &audit, &holds, &policy,
-        );
+        // Curve fits are seconds of CPU: on a blocking thread, so the engine's queries keep
+        // the runtime's workers.
+        let owned = shop.to_string();
+        let mut r = tokio::task::spawn_blocking(move || {
+            report(
+                &owned, date, &plans, &stats, &creatives, &audit, &holds, &policy,
+            )
+        })
+        .await
+        .map_err(blocking_failed)?;
         r.budget_plan = Some(self.budget_plan().await?);
         let log = if record {
             state

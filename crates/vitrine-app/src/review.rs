@@ -112,6 +112,14 @@ async fn joined<T>(h: tokio::task::JoinHandle<Result<T, AppError>>) -> Result<T,
     }
 }
 
+/// The error of a blocking part that did not finish; a panic in it is re-raised here.
+pub(crate) fn blocking_failed(e: tokio::task::JoinError) -> AppError {
+    if e.is_panic() {
+        std::panic::resume_unwind(e.into_panic());
+    }
+    AppError::Cancelled(e)
+}
+
 /// `Ok(None)` for a section with nothing to show, the error for anything else.
 fn absent_if_not_found<T>(r: Result<T, AppError>) -> Result<Option<T>, AppError> {
     match r {

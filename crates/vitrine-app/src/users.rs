@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 use vitrine_analytics::users::{
-    cohorts, digest, segment, CohortMatrix, RfmCuts, Segmented, UserFeatures, UserSettings,
-    UsersDigest,
+    cohorts, digest_from, segment, CohortMatrix, RfmCuts, Segmented, UserFeatures, UserSettings,
+    UsersDigest, ValueFit,
 };
 use vitrine_core::Table;
 
@@ -54,10 +54,33 @@ impl Snapshot {
             return Ok(d);
         }
         let buyers = self.engine().purchases(&self.shop, self.date).await?;
-        let digest = digest(&self.some_buyers(buyers)?, self.date, &self.user_settings());
-        // A cache: failing to keep it costs the next review time, not correctness.
+        let fit_path = self.fit_path();
+        let start: Option<ValueFit> = std::fs::read(&fit_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let (buyers, date, settings) = (self.some_buyers(buyers)?, self.date, self.user_settings());
+        // Seconds of CPU: on a blocking thread, so the engine's queries keep the workers.
+        let digest = tokio::task::spawn_blocking(move || {
+            digest_from(&buyers, date, &settings, start.as_ref())
+        })
+        .await
+        .map_err(crate::review::blocking_failed)?;
+        // Caches: failing to keep them costs the next review time, not correctness.
         let _ = keep(&path, &digest);
+        if let Some(fit) = &digest.fit {
+            let _ = keep(&fit_path, fit);
+        }
         Ok(digest)
+    }
+
+    /// Where the shop's last CLV fit is kept, to start the next one from.
+    fn fit_path(&self) -> PathBuf {
+        let name: String = self.shop.bytes().map(|b| format!("{b:02x}")).collect();
+        self.workspace()
+            .data_dir
+            .join("cache")
+            .join("fits")
+            .join(format!("{name}.json"))
     }
 
     fn digest_path(&self) -> PathBuf {
@@ -112,13 +135,14 @@ impl Workspace {
     }
 }
 
-/// Writes `digest` to `path` whole or not at all (a temporary file renamed into place).
-fn keep(path: &Path, digest: &UsersDigest) -> std::io::Result<()> {
+/// Writes `value` as JSON to `path` whole or not at all (a temporary file renamed into
+/// place).
+fn keep<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, serde_json::to_vec(digest)?)?;
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    std::fs::write(&tmp, serde_json::to_vec(value)?)?;
     std::fs::rename(&tmp, path)
 }
 

@@ -115,8 +115,9 @@ impl Engine {
                 .await;
         };
         let now = Coverage::new(shop, as_of, files.iter().map(|f| f.1.clone()).collect());
-        let store = Store::of(&self.lake().cache_dir(), shop);
-        let kept = store.load(shop);
+        let store = Arc::new(Store::of(&self.lake().cache_dir(), shop));
+        let (st, owned) = (Arc::clone(&store), shop.to_string());
+        let kept = blocking(move || st.load(&owned)).await?;
         let kept_through = kept.as_ref().map(|k| k.1.coverage.through);
         if let Some((mut kept, head)) = kept.filter(|k| k.1.coverage.through <= as_of) {
             let through = head.coverage.through;
@@ -132,16 +133,24 @@ impl Engine {
                     return Ok(kept);
                 }
                 let rows = self.buyer_days(shop, through, as_of).await?;
-                let change = kept.fold(&rows, now)?;
-                // A cache: failing to keep it costs the next review time, not correctness.
-                let _ = store.save_change(&kept, head, &change);
-                return Ok(kept);
+                return blocking(move || {
+                    let change = kept.fold(&rows, now)?;
+                    // A cache: failing to keep it costs the next review time, not
+                    // correctness.
+                    let _ = store.save_change(&kept, head, &change);
+                    Ok(kept)
+                })
+                .await?;
             }
         }
         let built = self.build_buyers(shop, as_of, now).await?;
         // A review of an earlier day does not replace a later summary.
         if kept_through.is_none_or(|t| t <= as_of) {
-            let _ = store.save(&built);
+            return blocking(move || {
+                let _ = store.save(&built);
+                built
+            })
+            .await;
         }
         Ok(built)
     }
@@ -287,6 +296,19 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// Runs file reads and folds of millions of rows on a blocking thread, so the runtime's
+/// workers keep running queries meanwhile; a panic in `f` is re-raised here.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, LakeError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        LakeError::Query(format!("the buyer summary task stopped: {e}"))
+    })
 }
 
 fn day(n: i64) -> Result<NaiveDate, LakeError> {

@@ -1,13 +1,14 @@
 //! BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
+use super::fit::{maximise_smooth, usable_start};
 use super::special::hyp2f1;
-use super::{check_counts, fit::maximise_smooth, ClvError, Compressed, CountModel, Customer};
+use super::{check_counts, ClvError, Compressed, CountModel, Customer};
 
 /// Fitted BG/NBD parameters: purchase rate ~ Gamma(r, α), dropout p ~ Beta(a, b).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BgNbd {
     pub r: f64,
     pub alpha: f64,
@@ -19,17 +20,23 @@ pub struct BgNbd {
 impl BgNbd {
     /// Fits by maximum likelihood.
     pub fn fit(customers: &[Customer]) -> Result<BgNbd, ClvError> {
+        BgNbd::fit_from(customers, None)
+    }
+
+    /// Fits by maximum likelihood starting from `start`, an earlier fit: on nearly the same
+    /// customers (yesterday's) it takes a few steps to the same optimum, within the
+    /// optimiser's tolerance.
+    pub fn fit_from(customers: &[Customer], start: Option<&BgNbd>) -> Result<BgNbd, ClvError> {
         check_counts(customers, "BG/NBD")?;
         let data = Compressed::new(customers);
         // Over the compressed rows (sorted), so the fit does not depend on customer order.
         let mean_t = data.rows.iter().map(|r| r.weight * r.t).sum::<f64>() / customers.len() as f64;
         let f = |p: &[f64]| log_likelihood(&data, p);
-        let (p, ll) = maximise_smooth(
-            "BG/NBD",
-            &[1.0, mean_t.max(1e-3), 1.0, 1.0],
-            customers.len(),
-            &f,
-        )?;
+        let x0 = match start {
+            Some(s) if usable_start(&[s.r, s.alpha, s.a, s.b]) => [s.r, s.alpha, s.a, s.b],
+            _ => [1.0, mean_t.max(1e-3), 1.0, 1.0],
+        };
+        let (p, ll) = maximise_smooth("BG/NBD", &x0, customers.len(), &f)?;
         Ok(BgNbd {
             r: p[0],
             alpha: p[1],

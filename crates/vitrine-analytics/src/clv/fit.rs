@@ -76,6 +76,14 @@ pub(crate) fn maximise(
     Ok((params, -best_cost))
 }
 
+/// Whether an earlier fit's parameters can start a new one: finite, positive and inside the
+/// range a fit accepts.
+pub(crate) fn usable_start(params: &[f64]) -> bool {
+    params
+        .iter()
+        .all(|p| p.is_finite() && *p > 1e-8 && *p < 1e8)
+}
+
 /// A log-likelihood with its gradient in the natural (positive) parameters.
 pub(crate) type LlGrad<'a> = &'a (dyn Fn(&[f64]) -> (f64, Vec<f64>) + Sync);
 

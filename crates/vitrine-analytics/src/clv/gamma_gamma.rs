@@ -1,13 +1,14 @@
 //! Gamma-Gamma spend model (Fader & Hardie 2013): a customer's mean spend m̄ over x
 //! repeat purchases, with per-purchase spend ~ Gamma(p, ν) and ν ~ Gamma(q, γ).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::{fit::maximise_smooth, validate, ClvError, Customer};
+use super::fit::{maximise_smooth, usable_start};
+use super::{validate, ClvError, Customer};
 
 /// Fitted Gamma-Gamma parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GammaGamma {
     pub p: f64,
     pub q: f64,
@@ -18,6 +19,14 @@ pub struct GammaGamma {
 impl GammaGamma {
     /// Fits on the customers with repeat purchases (their `monetary_value` must be > 0).
     pub fn fit(customers: &[Customer]) -> Result<GammaGamma, ClvError> {
+        GammaGamma::fit_from(customers, None)
+    }
+
+    /// [`GammaGamma::fit`] starting from an earlier fit (see [`super::BgNbd::fit_from`]).
+    pub fn fit_from(
+        customers: &[Customer],
+        start: Option<&GammaGamma>,
+    ) -> Result<GammaGamma, ClvError> {
         validate(customers)?;
         let mut data: Vec<Spend> = Vec::new();
         for (row, c) in customers.iter().enumerate() {
@@ -56,7 +65,11 @@ impl GammaGamma {
         data.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.m.total_cmp(&b.m)));
         let mean = data.iter().map(|d| d.m).sum::<f64>() / data.len() as f64;
         let f = |p: &[f64]| log_likelihood(&data, p);
-        let (p, ll) = maximise_smooth("Gamma-Gamma", &[1.0, 2.0, mean.max(1e-6)], data.len(), &f)?;
+        let x0 = match start {
+            Some(s) if usable_start(&[s.p, s.q, s.gamma]) => [s.p, s.q, s.gamma],
+            _ => [1.0, 2.0, mean.max(1e-6)],
+        };
+        let (p, ll) = maximise_smooth("Gamma-Gamma", &x0, data.len(), &f)?;
         Ok(GammaGamma {
             p: p[0],
             q: p[1],

@@ -11,7 +11,7 @@ mod gamma_gamma;
 mod pareto;
 mod special;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -113,31 +113,45 @@ fn index_of(values: &[f64], v: f64) -> usize {
 }
 
 impl Compressed {
+    /// The distinct rows in ascending (x, t_x, T) order, whatever order customers come in.
     pub fn new(customers: &[Customer]) -> Compressed {
-        let mut keyed: Vec<(u64, u64, u64)> = customers
-            .iter()
-            .map(|c| (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits()))
-            .collect();
-        keyed.sort_unstable();
-        let xs = distinct(customers.iter().map(|c| c.frequency).collect());
-        let txs = distinct(customers.iter().map(|c| c.recency).collect());
-        let ts = distinct(customers.iter().map(|c| c.t).collect());
-        let mut rows: Vec<Row> = Vec::new();
-        for (x, tx, t) in keyed {
-            let (x, tx, t) = (f64::from_bits(x), f64::from_bits(tx), f64::from_bits(t));
-            match rows.last_mut() {
-                Some(r) if r.x == x && r.tx == tx && r.t == t => r.weight += 1.0,
-                _ => rows.push(Row {
-                    x,
-                    tx,
-                    t,
-                    weight: 1.0,
-                    xi: index_of(&xs, x),
-                    txi: index_of(&txs, tx),
-                    ti: index_of(&ts, t),
-                }),
-            }
+        // Counted in a hash map (millions of customers, a few hundred thousand distinct
+        // rows), then only the distinct rows are sorted.
+        let mut counts: FxHashMap<(u64, u64, u64), f64> = FxHashMap::default();
+        for c in customers {
+            let key = (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits());
+            *counts.entry(key).or_default() += 1.0;
         }
+        let mut keyed: Vec<((f64, f64, f64), f64)> = counts
+            .into_iter()
+            .map(|((x, tx, t), w)| {
+                (
+                    (f64::from_bits(x), f64::from_bits(tx), f64::from_bits(t)),
+                    w,
+                )
+            })
+            .collect();
+        keyed.sort_unstable_by(|a, b| {
+            let ((x1, tx1, t1), (x2, tx2, t2)) = (a.0, b.0);
+            x1.total_cmp(&x2)
+                .then(tx1.total_cmp(&tx2))
+                .then(t1.total_cmp(&t2))
+        });
+        let xs = distinct(keyed.iter().map(|k| k.0 .0).collect());
+        let txs = distinct(keyed.iter().map(|k| k.0 .1).collect());
+        let ts = distinct(keyed.iter().map(|k| k.0 .2).collect());
+        let rows = keyed
+            .into_iter()
+            .map(|((x, tx, t), weight)| Row {
+                x,
+                tx,
+                t,
+                weight,
+                xi: index_of(&xs, x),
+                txi: index_of(&txs, tx),
+                ti: index_of(&ts, t),
+            })
+            .collect();
         Compressed { rows, xs, txs, ts }
     }
 }
@@ -201,7 +215,7 @@ pub fn predict(
     }
     // Both count predictions depend on (x, t_x, T) only, and millions of customers share a
     // few hundred thousand of those: each is computed once.
-    let mut counts: HashMap<[u64; 3], (f64, f64)> = HashMap::new();
+    let mut counts: FxHashMap<[u64; 3], (f64, f64)> = FxHashMap::default();
     Ok(customers
         .iter()
         .map(|c| {

@@ -544,6 +544,7 @@ mod tests {
                 user("b", true, Some(400.0)),
                 user("c", false, Some(5_000.0)),
             ],
+            fit: None,
         };
         seg.sizes.recall = 2;
         let a = recall(&seg.digest(), 0.1, date, Lang::Zh).unwrap();

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 
 pub use cohort::{cohorts, CohortMatrix, CohortRow};
 pub use segment::{
-    digest, segment, RfmCuts, SegmentSizes, Segmented, UserSegment, UserSettings, UsersDigest,
-    Windows,
+    digest, digest_from, segment, RfmCuts, SegmentSizes, Segmented, UserSegment, UserSettings,
+    UsersDigest, ValueFit, Windows,
 };
 
 pub use vitrine_core::customer::{Purchases, UserFeatures};

@@ -121,6 +121,9 @@ pub struct Segmented {
     pub value_model: String,
     pub sizes: SegmentSizes,
     pub users: Vec<UserSegment>,
+    /// The CLV models behind the value index (not part of the answer).
+    #[serde(skip)]
+    pub fit: Option<ValueFit>,
 }
 
 /// What the daily review shows of the users: the segment sizes and the recall list in
@@ -128,6 +131,10 @@ pub struct Segmented {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct UsersDigest {
     pub sizes: SegmentSizes,
+    /// The CLV models fitted for it (none when the shop's buyers cannot be fitted): the
+    /// next day's digest starts its fit from them.
+    #[serde(default)]
+    pub fit: Option<ValueFit>,
     /// Σ expected CLV of the users on the recall list, in yuan.
     pub recall_value: f64,
 }
@@ -137,6 +144,7 @@ impl Segmented {
     pub fn digest(&self) -> UsersDigest {
         UsersDigest {
             sizes: self.sizes.clone(),
+            fit: self.fit,
             recall_value: sum_sorted(
                 self.users
                     .iter()
@@ -145,6 +153,13 @@ impl Segmented {
             ),
         }
     }
+}
+
+/// The CLV models of a value index.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct ValueFit {
+    pub bgnbd: BgNbd,
+    pub gamma_gamma: GammaGamma,
 }
 
 /// A sum that does not depend on the order of its terms (buyers come in any order).
@@ -168,6 +183,7 @@ struct Scores {
     tier: Vec<u8>,
     recall: Vec<bool>,
     value_model: String,
+    fit: Option<ValueFit>,
 }
 
 impl Scores {
@@ -176,6 +192,7 @@ impl Scores {
         as_of: NaiveDate,
         set: &UserSettings,
         cuts: &RfmCuts,
+        start: Option<&ValueFit>,
     ) -> Self {
         let users: Vec<&Purchases> = users.iter().map(AsRef::as_ref).collect();
         let since: Vec<f64> = users
@@ -187,7 +204,8 @@ impl Scores {
         let r = score(&since, cuts.recency_days, true);
         let f = score(&freq, cuts.frequency, false);
         let m = score(&money, cuts.monetary, false);
-        let (value, p_alive, clv, value_model) = value_index(&users, as_of, set.clv_horizon_days);
+        let ((value, p_alive, clv, value_model), fit) =
+            value_index(&users, as_of, set.clv_horizon_days, start);
         let stage: Vec<&'static str> = users
             .iter()
             .map(|u| stage(u, as_of, &set.windows))
@@ -212,6 +230,7 @@ impl Scores {
             tier,
             recall,
             value_model,
+            fit,
         }
     }
 
@@ -248,9 +267,21 @@ pub fn digest<P: AsRef<Purchases>>(
     as_of: NaiveDate,
     set: &UserSettings,
 ) -> UsersDigest {
-    let s = Scores::of(users, as_of, set, &RfmCuts::default());
+    digest_from(users, as_of, set, None)
+}
+
+/// [`digest`] with the CLV fits started from `start`, an earlier digest's (yesterday's):
+/// the same optimum within the optimiser's tolerance, in a few steps instead of dozens.
+pub fn digest_from<P: AsRef<Purchases>>(
+    users: &[P],
+    as_of: NaiveDate,
+    set: &UserSettings,
+    start: Option<&ValueFit>,
+) -> UsersDigest {
+    let s = Scores::of(users, as_of, set, &RfmCuts::default(), start);
     UsersDigest {
         sizes: s.sizes(),
+        fit: s.fit,
         recall_value: sum_sorted(
             (0..users.len())
                 .filter(|&i| s.recall[i])
@@ -266,7 +297,7 @@ pub fn segment(
     set: &UserSettings,
     cuts: &RfmCuts,
 ) -> Segmented {
-    let s = Scores::of(users, as_of, set, cuts);
+    let s = Scores::of(users, as_of, set, cuts, None);
     let segs: Vec<UserSegment> = users
         .iter()
         .enumerate()
@@ -304,6 +335,7 @@ pub fn segment(
         sizes: s.sizes(),
         value_model: s.value_model,
         users: segs,
+        fit: s.fit,
     }
 }
 
@@ -394,10 +426,21 @@ type Values = (Vec<f64>, Vec<Option<f64>>, Vec<Option<f64>>, String);
 
 /// Value index = percentile of 365-day CLV from BG/NBD + Gamma-Gamma fitted on the shop's
 /// own users; when they cannot be fitted (too few repeaters), percentile of spend.
-fn value_index(users: &[&Purchases], as_of: NaiveDate, horizon_days: f64) -> Values {
+fn value_index(
+    users: &[&Purchases],
+    as_of: NaiveDate,
+    horizon_days: f64,
+    start: Option<&ValueFit>,
+) -> (Values, Option<ValueFit>) {
     let summaries: Vec<_> = users.iter().map(|u| clv_summary(u, as_of)).collect();
-    let fitted = BgNbd::fit(&summaries).and_then(|bg| {
-        let gg = GammaGamma::fit(&summaries)?;
+    // The two models are independent: fitted side by side.
+    let (bg, gg) = std::thread::scope(|s| {
+        let gg = s.spawn(|| GammaGamma::fit_from(&summaries, start.map(|f| &f.gamma_gamma)));
+        let bg = BgNbd::fit_from(&summaries, start.map(|f| &f.bgnbd));
+        (bg, gg.join())
+    });
+    let fitted = bg.and_then(|bg| {
+        let gg = gg.unwrap_or_else(|e| std::panic::resume_unwind(e))?;
         let preds = predict(
             &bg as &dyn CountModel,
             Some(&gg),
@@ -405,25 +448,37 @@ fn value_index(users: &[&Purchases], as_of: NaiveDate, horizon_days: f64) -> Val
             horizon_days,
             0.0,
         )?;
-        Ok(preds)
+        Ok((
+            preds,
+            ValueFit {
+                bgnbd: bg,
+                gamma_gamma: gg,
+            },
+        ))
     });
     match fitted {
-        Ok(preds) => {
+        Ok((preds, fit)) => {
             let clv: Vec<f64> = preds.iter().map(|p| p.clv.unwrap_or(0.0)).collect();
             (
-                percentiles(&clv),
-                preds.iter().map(|p| Some(p.p_alive)).collect(),
-                clv.into_iter().map(Some).collect(),
-                "bgnbd+gamma-gamma".into(),
+                (
+                    percentiles(&clv),
+                    preds.iter().map(|p| Some(p.p_alive)).collect(),
+                    clv.into_iter().map(Some).collect(),
+                    "bgnbd+gamma-gamma".into(),
+                ),
+                Some(fit),
             )
         }
         Err(_) => {
             let spend: Vec<f64> = users.iter().map(|u| u.total).collect();
             (
-                percentiles(&spend),
-                vec![None; users.len()],
-                vec![None; users.len()],
-                "spend".into(),
+                (
+                    percentiles(&spend),
+                    vec![None; users.len()],
+                    vec![None; users.len()],
+                    "spend".into(),
+                ),
+                None,
             )
         }
     }
