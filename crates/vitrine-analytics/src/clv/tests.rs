@@ -283,3 +283,61 @@ fn a_fit_started_from_an_earlier_one_reaches_the_same_optimum() {
         1e-12,
     );
 }
+
+/// Compressed rows are the distinct (x, t_x, T) with their counts, in ascending order,
+/// whether the values pack into one key (whole numbers) or not (fractions, −0.0, large).
+#[test]
+fn compressed_rows_are_a_direct_count_of_distinct_inputs() {
+    let vals = [0.0, -0.0, 1.0, 2.5, 7.0, 3_000_000.0];
+    let mut customers = Vec::new();
+    for (i, &x) in vals.iter().enumerate() {
+        for (j, &tx) in vals.iter().enumerate() {
+            for _ in 0..(1 + (i + j) % 3) {
+                customers.push(Customer {
+                    frequency: x,
+                    recency: tx,
+                    t: vals[(i * 7 + j) % vals.len()],
+                    monetary_value: None,
+                });
+            }
+        }
+    }
+    let mut direct: std::collections::BTreeMap<(u64, u64, u64), f64> = Default::default();
+    for c in &customers {
+        *direct
+            .entry((c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits()))
+            .or_default() += 1.0;
+    }
+    let got = Compressed::new(&customers);
+    assert_eq!(got.rows.len(), direct.len());
+    let mut want: Vec<((f64, f64, f64), f64)> = direct
+        .into_iter()
+        .map(|((x, tx, t), w)| {
+            (
+                (f64::from_bits(x), f64::from_bits(tx), f64::from_bits(t)),
+                w,
+            )
+        })
+        .collect();
+    want.sort_by(|a, b| {
+        a.0 .0
+            .total_cmp(&b.0 .0)
+            .then(a.0 .1.total_cmp(&b.0 .1))
+            .then(a.0 .2.total_cmp(&b.0 .2))
+    });
+    for (row, ((x, tx, t), w)) in got.rows.iter().zip(want) {
+        assert_eq!(
+            (
+                row.x.to_bits(),
+                row.tx.to_bits(),
+                row.t.to_bits(),
+                row.weight
+            ),
+            (x.to_bits(), tx.to_bits(), t.to_bits(), w)
+        );
+        // The per-value tables merge 0.0 and −0.0 (equal values, equal terms).
+        assert_eq!(got.xs[row.xi], x);
+        assert_eq!(got.txs[row.txi], tx);
+        assert_eq!(got.ts[row.ti], t);
+    }
+}
