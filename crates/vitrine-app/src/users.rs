@@ -75,12 +75,10 @@ impl Snapshot {
 
     /// Where the shop's last CLV fit is kept, to start the next one from.
     fn fit_path(&self) -> PathBuf {
-        let name: String = self.shop.bytes().map(|b| format!("{b:02x}")).collect();
         self.workspace()
-            .data_dir
-            .join("cache")
-            .join("fits")
-            .join(format!("{name}.json"))
+            .lake
+            .shop_cache("fits", &self.shop)
+            .with_extension("json")
     }
 
     fn digest_path(&self) -> PathBuf {
@@ -99,8 +97,8 @@ impl Snapshot {
         }
         let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
         self.workspace()
-            .data_dir
-            .join("cache")
+            .lake
+            .cache_dir()
             .join("users")
             .join(format!("{key}.json"))
     }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -25,7 +25,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 use vitrine_core::customer::Purchases;
 
-use crate::LakeError;
+use crate::{Lake, LakeError};
 
 /// Bumped when the file layout changes: an older file is rebuilt, never misread.
 const FORMAT: u32 = 1;
@@ -39,7 +39,7 @@ pub(crate) struct Coverage {
     shop: String,
     pub(crate) through: NaiveDate,
     /// `date path rows` of each order file of the shop up to `through`, in manifest order.
-    pub(crate) files: Vec<String>,
+    files: Vec<String>,
 }
 
 impl Coverage {
@@ -50,6 +50,13 @@ impl Coverage {
             through,
             files,
         }
+    }
+
+    /// Whether `files` (the lake's, by day, as [`Coverage::files`] lists them) still hold
+    /// exactly the files this coverage listed up to its last day.
+    pub(crate) fn unchanged_in(&self, files: &[(NaiveDate, String)]) -> bool {
+        let held = files.iter().filter(|f| f.0 <= self.through).map(|f| &f.1);
+        held.eq(self.files.iter())
     }
 }
 
@@ -172,8 +179,8 @@ impl Buyers {
         (0..self.len())
             .map(|i| {
                 Ok(Purchases {
-                    first: day(self.first[i])?,
-                    last: day(self.last[i])?,
+                    first: day(self.first[i].into())?,
+                    last: day(self.last[i].into())?,
                     purchase_days: self.days[i] as u32,
                     total: self.total_fen[i] as f64 / 100.0,
                     first_amount: self.first_fen[i] as f64 / 100.0,
@@ -290,12 +297,10 @@ pub(crate) struct Head {
 }
 
 impl Store {
-    /// The store of `shop` under `cache`: `buyers/<shop as hex>/` (any shop id makes a safe
-    /// directory name).
-    pub(crate) fn of(cache: &Path, shop: &str) -> Store {
-        let name: String = shop.bytes().map(|b| format!("{b:02x}")).collect();
+    /// The store of `shop` in `lake`'s cache: `buyers/<shop as hex>/`.
+    pub(crate) fn of(lake: &Lake, shop: &str) -> Store {
         Store {
-            dir: cache.join("buyers").join(name),
+            dir: lake.shop_cache("buyers", shop),
         }
     }
 
@@ -417,7 +422,10 @@ fn concat_ids(parts: &[ArrayRef]) -> Result<StringArray, LakeError> {
     Ok(concat(&refs)?.as_string::<i32>().clone())
 }
 
-fn day(n: i32) -> Result<NaiveDate, LakeError> {
-    NaiveDate::from_num_days_from_ce_opt(n + 719_163)
+/// The date `n` days after 1970-01-01 (Arrow's `Date32`).
+pub(crate) fn day(n: i64) -> Result<NaiveDate, LakeError> {
+    i32::try_from(n + 719_163)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
         .ok_or_else(|| LakeError::Query(format!("day number {n} is out of range")))
 }

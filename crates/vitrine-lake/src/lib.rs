@@ -120,6 +120,13 @@ impl Lake {
         self.root.parent().unwrap_or(&self.root).join("cache")
     }
 
+    /// `<data>/cache/<kind>/<shop as hex>`: a path of a shop's derived data that any shop id
+    /// makes safe.
+    pub fn shop_cache(&self, kind: &str, shop: &str) -> PathBuf {
+        let name: String = shop.bytes().map(|b| format!("{b:02x}")).collect();
+        self.cache_dir().join(kind).join(name)
+    }
+
     /// The live manifest.
     pub fn manifest(&self) -> Result<Manifest, LakeError> {
         Ok(self.manifest_shared()?.as_ref().clone())

@@ -12,7 +12,7 @@ use datafusion::prelude::SessionContext;
 use vitrine_core::customer::{Purchases, UserFeatures};
 use vitrine_core::Table;
 
-use crate::buyers::{BuyerDay, Buyers, Coverage, Store};
+use crate::buyers::{day, BuyerDay, Buyers, Coverage, Store};
 use crate::engine::Engine;
 use crate::LakeError;
 
@@ -115,21 +115,14 @@ impl Engine {
                 .await;
         };
         let now = Coverage::new(shop, as_of, files.iter().map(|f| f.1.clone()).collect());
-        let store = Arc::new(Store::of(&self.lake().cache_dir(), shop));
+        let store = Arc::new(Store::of(self.lake(), shop));
         let (st, owned) = (Arc::clone(&store), shop.to_string());
         let kept = blocking(move || st.load(&owned)).await?;
         let kept_through = kept.as_ref().map(|k| k.1.coverage.through);
         if let Some((mut kept, head)) = kept.filter(|k| k.1.coverage.through <= as_of) {
             let through = head.coverage.through;
-            let held: Vec<&String> = files
-                .iter()
-                .filter(|f| f.0 <= through)
-                .map(|f| &f.1)
-                .collect();
-            if held.len() == head.coverage.files.len()
-                && held.iter().zip(&head.coverage.files).all(|(a, b)| *a == b)
-            {
-                if held.len() == files.len() {
+            if head.coverage.unchanged_in(&files) {
+                if files.iter().all(|f| f.0 <= through) {
                     return Ok(kept);
                 }
                 let rows = self.buyer_days(shop, through, as_of).await?;
@@ -309,11 +302,6 @@ async fn blocking<T: Send + 'static>(
         }
         LakeError::Query(format!("the buyer summary task stopped: {e}"))
     })
-}
-
-fn day(n: i64) -> Result<NaiveDate, LakeError> {
-    NaiveDate::from_num_days_from_ce_opt((n + 719_163) as i32)
-        .ok_or_else(|| LakeError::Query(format!("day number {n} is out of range")))
 }
 
 /// The summary columns every purchase statement selects first, in this order: first day,

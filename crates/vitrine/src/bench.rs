@@ -81,7 +81,7 @@ pub async fn run(data: &Path, what: BenchCommand) -> Result<()> {
     // The first review is cold (nothing kept from an earlier one). Then, as on a working
     // day, yesterday's buyer summary is kept and today's review folds one day into it; and a
     // review of the same data again reads the users part kept for this lake version.
-    let cache = data.join("cache");
+    let cache = lake.cache_dir();
     let _ = std::fs::remove_dir_all(&cache);
     let t = Instant::now();
     std::hint::black_box(ws.review(Some(&shop), Some(date), Lang::Zh).await?);
@@ -203,7 +203,7 @@ async fn sections(
     .into_iter()
     .map(|n| (n, Vec::new()))
     .collect();
-    let (engine, cache) = (snap.engine(), ws.data_dir.join("cache"));
+    let (engine, cache) = (snap.engine(), ws.lake.cache_dir());
     let yesterday = date
         .pred_opt()
         .context("the review day has no day before it")?;
