@@ -1,6 +1,7 @@
 //! The engine: a DataFusion session over the live manifest's files, and the runner that
 //! turns compiled metric queries into metric tables.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
@@ -18,9 +19,9 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::{StreamExt, TryStreamExt};
 use vitrine_core::query::{compile, evaluate, MeasureRow, TableQuery};
-use vitrine_core::{MetricQuery, MetricTable, Table};
+use vitrine_core::{MetricQuery, MetricTable, Table, TimeGrain};
 
-use crate::{Lake, LakeError, Manifest};
+use crate::{blocking, daily, Lake, LakeError, Manifest};
 
 /// Metric queries answered at once by [`Engine::metrics`].
 const CONCURRENT_QUERIES: usize = 4;
@@ -241,67 +242,169 @@ impl Engine {
             .iter()
             .find(|(d, _)| *d == vitrine_core::Dim::Shop)
             .map(|(_, v)| v.as_str());
-        let ctx = Self::session();
-        for tq in &compiled {
-            self.register(&ctx, tq.table, shop, Some((q.from, q.to)))?;
-        }
         let mut parts = Vec::with_capacity(compiled.len());
         for tq in &compiled {
-            parts.push(self.run(&ctx, q, tq).await?);
+            let batches = match shop {
+                Some(shop) if q.time == TimeGrain::Day => self.by_day(q, tq, shop).await?,
+                _ => self.batches(tq.table, &tq.sql, shop, q.from, q.to).await?,
+            };
+            parts.push(measure_rows(q, tq, batches)?);
         }
         Ok(evaluate(q, &compiled, parts)?)
+    }
+
+    /// Runs `sql` over `table`'s files of `shop` (all if `None`) from `from` to `to`.
+    async fn batches(
+        &self,
+        table: Table,
+        sql: &str,
+        shop: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RecordBatch>, LakeError> {
+        let ctx = Self::session();
+        self.register(&ctx, table, shop, Some((from, to)))?;
+        Ok(ctx.sql(sql).await?.collect().await?)
+    }
+
+    /// A day-grain answer of one shop: the kept rows of the days whose files did not change,
+    /// and SQL over only the other days' files; the result is kept for the next query of the
+    /// same shape. The rows are the ones one query over the whole range returns.
+    async fn by_day(
+        &self,
+        q: &MetricQuery,
+        tq: &TableQuery,
+        shop: &str,
+    ) -> Result<Vec<RecordBatch>, LakeError> {
+        let store = daily::Store::of(&self.lake, shop, &table_sql(q, tq.table, None)?);
+        let mut kept = blocking(move || store.load()).await?;
+        let lo = kept.days.keys().next().map_or(q.from, |d| q.from.min(*d));
+        let hi = kept.days.keys().next_back().map_or(q.to, |d| q.to.max(*d));
+        let now = daily::fingerprints(&self.manifest, tq.table.name(), shop, lo, hi);
+        let wanted: BTreeMap<NaiveDate, u64> =
+            now.range(q.from..=q.to).map(|(d, h)| (*d, *h)).collect();
+        let mut fresh = self
+            .days(q, tq, shop, &daily::stale_runs(&wanted, &kept.days))
+            .await?;
+        let schema = fresh.first().map(|b| b.schema());
+        if let (Some(a), Some(b)) = (&schema, kept.schema()) {
+            if a.fields() != b.fields() {
+                kept = daily::Kept::default();
+                fresh = self.days(q, tq, shop, &[(q.from, q.to)]).await?;
+            }
+        }
+        let holds = |d: NaiveDate| now.get(&d).is_some_and(|h| kept.days.get(&d) == Some(h));
+        let period = q.dims.len();
+        let in_range = |d: NaiveDate| d >= q.from && d <= q.to;
+        let mut answer = kept.only(period, |d| holds(d) && in_range(d))?;
+        fresh.retain(|b| b.num_rows() > 0);
+        answer.extend(fresh.iter().cloned());
+        let changed = !fresh.is_empty()
+            || kept.days.keys().any(|d| !holds(*d))
+            || wanted.keys().any(|d| !kept.days.contains_key(d));
+        if let (true, Some(schema)) = (changed, schema.or_else(|| kept.schema())) {
+            let mut days: BTreeMap<NaiveDate, u64> = kept
+                .days
+                .iter()
+                .filter(|(d, _)| holds(**d))
+                .map(|(d, h)| (*d, *h))
+                .collect();
+            days.extend(wanted);
+            let rows: Vec<RecordBatch> =
+                kept.only(period, holds)?.into_iter().chain(fresh).collect();
+            let store = daily::Store::of(&self.lake, shop, &table_sql(q, tq.table, None)?);
+            if let Err(e) = blocking(move || store.save(&schema, &days, &rows)).await? {
+                tracing::warn!("keeping day answers of {shop}: {e}");
+            }
+        }
+        Ok(answer)
+    }
+
+    /// The rows of `runs` (inclusive day ranges), one query per run.
+    async fn days(
+        &self,
+        q: &MetricQuery,
+        tq: &TableQuery,
+        shop: &str,
+        runs: &[(NaiveDate, NaiveDate)],
+    ) -> Result<Vec<RecordBatch>, LakeError> {
+        let mut out = Vec::new();
+        for (from, to) in runs {
+            let sql = table_sql(q, tq.table, Some((*from, *to)))?;
+            out.extend(self.batches(tq.table, &sql, Some(shop), *from, *to).await?);
+        }
+        Ok(out)
     }
 
     /// Answers one metric query.
     pub async fn metric(&self, q: &MetricQuery) -> Result<MetricTable, LakeError> {
         Ok(self.metrics(std::slice::from_ref(q)).await?.remove(0))
     }
+}
 
-    async fn run(
-        &self,
-        ctx: &SessionContext,
-        q: &MetricQuery,
-        tq: &TableQuery,
-    ) -> Result<Vec<MeasureRow>, LakeError> {
-        let batches = ctx.sql(&tq.sql).await?.collect().await?;
-        let n_keys = q.dims.len() + usize::from(q.time != vitrine_core::TimeGrain::Total);
-        let mut rows = Vec::new();
-        for b in batches {
-            let keys = (0..n_keys)
-                .map(|i| cast(b.column(i), &DataType::Utf8))
-                .collect::<Result<Vec<_>, _>>()?;
-            let vals = (0..tq.measures.len())
-                .map(|i| cast(b.column(n_keys + i), &DataType::Float64))
-                .collect::<Result<Vec<_>, _>>()?;
-            let keys: Vec<&StringArray> = keys
+/// The SQL of `q` for `table` over `range` instead of `q`'s own dates; with `None`, over a
+/// fixed day: the query's shape, which names its kept day answers.
+fn table_sql(
+    q: &MetricQuery,
+    table: Table,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<String, LakeError> {
+    let (from, to) = range.unwrap_or_default();
+    let q = MetricQuery {
+        from,
+        to,
+        ..q.clone()
+    };
+    compile(&q)?
+        .into_iter()
+        .find(|tq| tq.table == table)
+        .map(|tq| tq.sql)
+        .ok_or_else(|| LakeError::Query(format!("no SQL for table {}", table.name())))
+}
+
+/// The rows of a table query's result as summed measures keyed by dimensions and period.
+fn measure_rows(
+    q: &MetricQuery,
+    tq: &TableQuery,
+    batches: Vec<RecordBatch>,
+) -> Result<Vec<MeasureRow>, LakeError> {
+    let n_keys = q.dims.len() + usize::from(q.time != vitrine_core::TimeGrain::Total);
+    let mut rows = Vec::new();
+    for b in batches {
+        let keys = (0..n_keys)
+            .map(|i| cast(b.column(i), &DataType::Utf8))
+            .collect::<Result<Vec<_>, _>>()?;
+        let vals = (0..tq.measures.len())
+            .map(|i| cast(b.column(n_keys + i), &DataType::Float64))
+            .collect::<Result<Vec<_>, _>>()?;
+        let keys: Vec<&StringArray> = keys
+            .iter()
+            .filter_map(|a| a.as_any().downcast_ref::<StringArray>())
+            .collect();
+        let vals: Vec<&Float64Array> = vals
+            .iter()
+            .filter_map(|a| a.as_any().downcast_ref::<Float64Array>())
+            .collect();
+        for r in 0..b.num_rows() {
+            let key = keys
                 .iter()
-                .filter_map(|a| a.as_any().downcast_ref::<StringArray>())
+                .map(|k| {
+                    if k.is_null(r) {
+                        String::new()
+                    } else {
+                        k.value(r).to_string()
+                    }
+                })
                 .collect();
-            let vals: Vec<&Float64Array> = vals
+            let values = tq
+                .measures
                 .iter()
-                .filter_map(|a| a.as_any().downcast_ref::<Float64Array>())
+                .zip(&vals)
+                .filter(|(_, v)| !v.is_null(r))
+                .map(|(m, v)| (*m, v.value(r)))
                 .collect();
-            for r in 0..b.num_rows() {
-                let key = keys
-                    .iter()
-                    .map(|k| {
-                        if k.is_null(r) {
-                            String::new()
-                        } else {
-                            k.value(r).to_string()
-                        }
-                    })
-                    .collect();
-                let values = tq
-                    .measures
-                    .iter()
-                    .zip(&vals)
-                    .filter(|(_, v)| !v.is_null(r))
-                    .map(|(m, v)| (*m, v.value(r)))
-                    .collect();
-                rows.push(MeasureRow { key, values });
-            }
+            rows.push(MeasureRow { key, values });
         }
-        Ok(rows)
     }
+    Ok(rows)
 }

@@ -3,6 +3,7 @@
 
 mod buyers;
 mod commit;
+mod daily;
 mod engine;
 mod manifest;
 mod paid;
@@ -169,4 +170,17 @@ impl Lake {
         let _lock = commit::CommitLock::acquire(&self.root)?;
         commit::vacuum(&self.root, &self.manifest()?)
     }
+}
+
+/// Runs file reads and folds of millions of rows on a blocking thread, so the runtime's
+/// workers keep running queries meanwhile; a panic in `f` is re-raised here.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, LakeError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        LakeError::Query(format!("a file task of the engine stopped: {e}"))
+    })
 }

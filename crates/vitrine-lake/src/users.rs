@@ -14,7 +14,7 @@ use vitrine_core::Table;
 
 use crate::buyers::{day, BuyerDay, Buyers, Coverage, Store};
 use crate::engine::Engine;
-use crate::LakeError;
+use crate::{blocking, LakeError};
 
 fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -289,19 +289,6 @@ impl Engine {
         }
         Ok(out)
     }
-}
-
-/// Runs file reads and folds of millions of rows on a blocking thread, so the runtime's
-/// workers keep running queries meanwhile; a panic in `f` is re-raised here.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, LakeError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        if e.is_panic() {
-            std::panic::resume_unwind(e.into_panic());
-        }
-        LakeError::Query(format!("the buyer summary task stopped: {e}"))
-    })
 }
 
 /// The summary columns every purchase statement selects first, in this order: first day,

@@ -822,13 +822,22 @@ fn sorted(mut v: Vec<vitrine_core::customer::Purchases>) -> Vec<vitrine_core::cu
     v
 }
 
+/// The category a test buyer buys in: two, so answers have more than one key a day.
+fn category_of(user: &str) -> &'static str {
+    if user.ends_with(['0', '2', '4', '6', '8']) {
+        "food"
+    } else {
+        "beauty"
+    }
+}
+
 /// Writes one commit with the order lines of `days` (one partition per day).
 fn commit_orders(lake: &Lake, lines: &[(String, NaiveDate, i64)], days: &[NaiveDate]) {
     let mut c = lake.begin().unwrap();
     for day in days {
         let mut b = BatchBuilder::new(Table::Orders);
         for (n, l) in lines.iter().enumerate().filter(|(_, l)| l.1 == *day) {
-            order_row(&mut b, n, &l.0, &l.1.to_string(), "food", l.2);
+            order_row(&mut b, n, &l.0, &l.1.to_string(), category_of(&l.0), l.2);
         }
         c.write(Table::Orders, "s1", Some(*day), &b.finish().unwrap())
             .unwrap();
@@ -979,5 +988,151 @@ async fn a_day_folded_in_is_kept_as_a_small_change_and_read_back_exactly() {
     assert_eq!(
         sorted(e.purchases("s1", days[29]).await.unwrap()),
         direct_purchases(&lines, days[29])
+    );
+}
+
+/// Checks a day-grain answer (GMV, order lines and buyers by category per day) against the
+/// same numbers counted straight from the lines.
+fn assert_daily_matches(
+    t: &vitrine_core::MetricTable,
+    lines: &[(String, NaiveDate, i64)],
+    from: NaiveDate,
+    to: NaiveDate,
+) {
+    let mut want: std::collections::BTreeMap<(String, NaiveDate), (i64, usize, Vec<&str>)> =
+        Default::default();
+    for (u, day, fen) in lines.iter().filter(|l| l.1 >= from && l.1 <= to) {
+        let e = want.entry((category_of(u).to_string(), *day)).or_default();
+        e.0 += fen;
+        e.1 += 1;
+        e.2.push(u);
+    }
+    assert_eq!(t.rows.len(), want.len(), "one row per category and day");
+    for ((cat, day), (fen, n, mut users)) in want {
+        users.sort_unstable();
+        users.dedup();
+        let got = |m: &str| t.get(&[cat.as_str()], Some(&day.to_string()), m);
+        let gmv = got("gmv").unwrap_or(f64::NAN);
+        assert!(
+            (gmv - fen as f64 / 100.0).abs() < 1e-9,
+            "{cat} {day}: {gmv}"
+        );
+        assert_eq!(got("order_count"), Some(n as f64), "{cat} {day}");
+        assert_eq!(got("paying_users"), Some(users.len() as f64), "{cat} {day}");
+    }
+}
+
+#[tokio::test]
+async fn kept_day_answers_read_only_new_or_changed_days_and_equal_a_direct_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    let start = d("2026-10-01");
+    let day_n = |i: u64| start + chrono::Days::new(i);
+    let mut seed = 5u64;
+    let mut next = |m: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % m
+    };
+    let mut lines: Vec<(String, NaiveDate, i64)> = (0..500)
+        .map(|_| {
+            let day = day_n(next(30));
+            (format!("u{:02}", next(30)), day, 100 + next(9_000) as i64)
+        })
+        .collect();
+    let days: Vec<NaiveDate> = (0..30).map(day_n).collect();
+    let q = |from: NaiveDate, to: NaiveDate| {
+        MetricQuery::new(&["gmv", "order_count", "paying_users"], from, to)
+            .filter(Dim::Shop, "s1")
+            .by(&[Dim::Category])
+            .per(TimeGrain::Day)
+    };
+    let break_files = |from: NaiveDate, to: NaiveDate| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        Engine::new(&lake)
+            .unwrap()
+            .manifest()
+            .files("orders", Some("s1"), Some((from, to)))
+            .iter()
+            .map(|f| {
+                let p = lake.root().join(&f.path);
+                let bytes = std::fs::read(&p).unwrap();
+                std::fs::write(&p, b"not parquet").unwrap();
+                (p, bytes)
+            })
+            .collect()
+    };
+    let mend = |old: Vec<(std::path::PathBuf, Vec<u8>)>| {
+        for (p, bytes) in old {
+            std::fs::write(p, bytes).unwrap();
+        }
+    };
+
+    commit_orders(&lake, &lines, &days[..20]);
+    let e = Engine::new(&lake).unwrap();
+    assert_daily_matches(
+        &e.metric(&q(days[0], days[19])).await.unwrap(),
+        &lines,
+        days[0],
+        days[19],
+    );
+    let kept = dir.path().join("cache").join("daily");
+    assert!(kept.exists(), "the day answers are kept");
+
+    // Ten new days: with every file of the first twenty broken, only the new ones can be read.
+    commit_orders(&lake, &lines, &days[20..]);
+    let old = break_files(days[0], days[19]);
+    let e = Engine::new(&lake).unwrap();
+    assert_daily_matches(
+        &e.metric(&q(days[0], days[29])).await.unwrap(),
+        &lines,
+        days[0],
+        days[29],
+    );
+    mend(old);
+
+    // A day re-imported with other rows is asked again; the others are not.
+    lines.retain(|l| l.1 != days[4]);
+    lines.push(("u99".into(), days[4], 777));
+    lines.push(("u08".into(), days[4], 1_234));
+    commit_orders(&lake, &lines, &days[4..5]);
+    let old = break_files(days[5], days[29]);
+    let e = Engine::new(&lake).unwrap();
+    assert_daily_matches(
+        &e.metric(&q(days[0], days[29])).await.unwrap(),
+        &lines,
+        days[0],
+        days[29],
+    );
+    mend(old);
+
+    // A shorter range of the same shape answers from the kept days, and keeps the others:
+    // the whole range is then answered with every file broken.
+    assert_daily_matches(
+        &e.metric(&q(days[10], days[15])).await.unwrap(),
+        &lines,
+        days[10],
+        days[15],
+    );
+    let old = break_files(days[0], days[29]);
+    assert_daily_matches(
+        &e.metric(&q(days[0], days[29])).await.unwrap(),
+        &lines,
+        days[0],
+        days[29],
+    );
+    mend(old);
+
+    // Kept files that cannot be read are asked again, never trusted.
+    for shop in std::fs::read_dir(&kept).unwrap() {
+        for f in std::fs::read_dir(shop.unwrap().path()).unwrap() {
+            std::fs::write(f.unwrap().path(), b"garbage").unwrap();
+        }
+    }
+    assert_daily_matches(
+        &e.metric(&q(days[0], days[29])).await.unwrap(),
+        &lines,
+        days[0],
+        days[29],
     );
 }
