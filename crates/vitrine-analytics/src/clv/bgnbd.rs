@@ -28,15 +28,23 @@ impl BgNbd {
     /// optimiser's tolerance.
     pub fn fit_from(customers: &[Customer], start: Option<&BgNbd>) -> Result<BgNbd, ClvError> {
         check_counts(customers, "BG/NBD")?;
-        let data = Compressed::new(customers);
+        BgNbd::fit_compressed(&Compressed::new(customers), start)
+    }
+
+    /// Fits over customers already checked and compressed.
+    pub(crate) fn fit_compressed(
+        data: &Compressed,
+        start: Option<&BgNbd>,
+    ) -> Result<BgNbd, ClvError> {
         // Over the compressed rows (sorted), so the fit does not depend on customer order.
-        let mean_t = data.rows.iter().map(|r| r.weight * r.t).sum::<f64>() / customers.len() as f64;
-        let f = |p: &[f64]| log_likelihood(&data, p);
+        let n = data.of.len();
+        let mean_t = data.rows.iter().map(|r| r.weight * r.t).sum::<f64>() / n as f64;
+        let f = |p: &[f64]| log_likelihood(data, p);
         let x0 = match start {
             Some(s) if usable_start(&[s.r, s.alpha, s.a, s.b]) => [s.r, s.alpha, s.a, s.b],
             _ => [1.0, mean_t.max(1e-3), 1.0, 1.0],
         };
-        let (p, ll) = maximise_smooth("BG/NBD", &x0, customers.len(), &f)?;
+        let (p, ll) = maximise_smooth("BG/NBD", &x0, n, &f)?;
         Ok(BgNbd {
             r: p[0],
             alpha: p[1],

@@ -81,13 +81,16 @@ pub fn validate(customers: &[Customer]) -> Result<(), ClvError> {
 }
 
 /// Distinct `(x, t_x, T)` rows with their weights, plus the distinct x, t_x and T values
-/// (so per-value terms are computed once per likelihood evaluation, not once per row).
+/// (so per-value terms are computed once per likelihood evaluation, not once per row), and
+/// each customer's row (so predictions are computed per row, then handed out).
 #[derive(Debug, Clone)]
 pub(crate) struct Compressed {
     pub rows: Vec<Row>,
     pub xs: Vec<f64>,
     pub txs: Vec<f64>,
     pub ts: Vec<f64>,
+    /// Per customer, in input order, the index of its row in `rows`.
+    pub of: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -115,28 +118,35 @@ fn index_of(values: &[f64], v: f64) -> usize {
 impl Compressed {
     /// The distinct rows in ascending (x, t_x, T) order, whatever order customers come in.
     pub fn new(customers: &[Customer]) -> Compressed {
-        // Counted in a hash map (millions of customers, a few hundred thousand distinct
-        // rows), then only the distinct rows are sorted.
-        let mut counts: FxHashMap<(u64, u64, u64), f64> = FxHashMap::default();
+        // Each customer is hashed once (millions of customers, a few hundred thousand
+        // distinct rows); then only the distinct rows are sorted.
+        let mut slot_of: FxHashMap<(u64, u64, u64), u32> = FxHashMap::default();
+        let mut slots: Vec<((f64, f64, f64), f64)> = Vec::new();
+        let mut of: Vec<u32> = Vec::with_capacity(customers.len());
         for c in customers {
             let key = (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits());
-            *counts.entry(key).or_default() += 1.0;
+            let slot = *slot_of.entry(key).or_insert_with(|| {
+                slots.push(((c.frequency, c.recency, c.t), 0.0));
+                (slots.len() - 1) as u32
+            });
+            slots[slot as usize].1 += 1.0;
+            of.push(slot);
         }
-        let mut keyed: Vec<((f64, f64, f64), f64)> = counts
-            .into_iter()
-            .map(|((x, tx, t), w)| {
-                (
-                    (f64::from_bits(x), f64::from_bits(tx), f64::from_bits(t)),
-                    w,
-                )
-            })
-            .collect();
-        keyed.sort_unstable_by(|a, b| {
-            let ((x1, tx1, t1), (x2, tx2, t2)) = (a.0, b.0);
+        let mut order: Vec<u32> = (0..slots.len() as u32).collect();
+        order.sort_unstable_by(|a, b| {
+            let ((x1, tx1, t1), (x2, tx2, t2)) = (slots[*a as usize].0, slots[*b as usize].0);
             x1.total_cmp(&x2)
                 .then(tx1.total_cmp(&tx2))
                 .then(t1.total_cmp(&t2))
         });
+        let mut row_of_slot = vec![0u32; slots.len()];
+        for (row, slot) in order.iter().enumerate() {
+            row_of_slot[*slot as usize] = row as u32;
+        }
+        for o in &mut of {
+            *o = row_of_slot[*o as usize];
+        }
+        let keyed: Vec<((f64, f64, f64), f64)> = order.iter().map(|s| slots[*s as usize]).collect();
         let xs = distinct(keyed.iter().map(|k| k.0 .0).collect());
         let txs = distinct(keyed.iter().map(|k| k.0 .1).collect());
         let ts = distinct(keyed.iter().map(|k| k.0 .2).collect());
@@ -152,7 +162,13 @@ impl Compressed {
                 ti: index_of(&ts, t),
             })
             .collect();
-        Compressed { rows, xs, txs, ts }
+        Compressed {
+            rows,
+            xs,
+            txs,
+            ts,
+            of,
+        }
     }
 }
 
@@ -203,6 +219,13 @@ pub fn predict(
     discount_rate: f64,
 ) -> Result<Vec<Prediction>, ClvError> {
     validate(customers)?;
+    check_horizon(horizon, discount_rate)?;
+    let data = Compressed::new(customers);
+    Ok(predictions(model, spend, customers, &data, horizon, discount_rate).collect())
+}
+
+/// A prediction horizon must be positive and a discount rate above −1.
+pub(crate) fn check_horizon(horizon: f64, discount_rate: f64) -> Result<(), ClvError> {
     if !(horizon > 0.0 && horizon.is_finite()) {
         return Err(ClvError::Degenerate(format!(
             "horizon must be positive, got {horizon}"
@@ -213,40 +236,59 @@ pub fn predict(
             "discount rate must be > −1, got {discount_rate}"
         )));
     }
-    // Both count predictions depend on (x, t_x, T) only, and millions of customers share a
-    // few hundred thousand of those: each is computed once.
-    let mut counts: FxHashMap<[u64; 3], (f64, f64)> = FxHashMap::default();
-    Ok(customers
+    Ok(())
+}
+
+/// [`predict`] of valid `customers` compressed into `data`: both count predictions depend on
+/// (x, t_x, T) only, and millions of customers share a few hundred thousand of those, so
+/// each row is computed once and handed to its customers.
+/// One at a time, in customer order, so millions of them need not be held at once.
+pub(crate) fn predictions<'a>(
+    model: &'a dyn CountModel,
+    spend: Option<&'a GammaGamma>,
+    customers: &'a [Customer],
+    data: &'a Compressed,
+    horizon: f64,
+    discount_rate: f64,
+) -> impl Iterator<Item = Prediction> + 'a {
+    let per_row: Vec<(f64, f64)> = data
+        .rows
         .iter()
-        .map(|c| {
-            let key = [c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits()];
-            let (p_alive, expected_purchases) = *counts
-                .entry(key)
-                .or_insert_with(|| (model.p_alive(c), model.expected_purchases(c, horizon)));
-            let avg = spend.map(|g| g.expected_avg_spend(c));
-            let clv = avg.map(|m| {
-                if discount_rate == 0.0 {
-                    // The per-period sum telescopes: no need to walk the horizon.
-                    return expected_purchases * m;
-                }
-                let steps = horizon.ceil() as usize;
-                let (mut prev, mut total) = (0.0, 0.0);
-                for i in 1..=steps {
-                    let at = (i as f64).min(horizon);
-                    let cum = model.expected_purchases(c, at);
-                    total += (cum - prev) * m / (1.0 + discount_rate).powf(i as f64);
-                    prev = cum;
-                }
-                total
-            });
-            Prediction {
-                p_alive,
-                expected_purchases,
-                expected_avg_spend: avg,
-                clv,
-            }
+        .map(|r| {
+            let c = Customer {
+                frequency: r.x,
+                recency: r.tx,
+                t: r.t,
+                monetary_value: None,
+            };
+            (model.p_alive(&c), model.expected_purchases(&c, horizon))
         })
-        .collect())
+        .collect();
+    customers.iter().zip(&data.of).map(move |(c, row)| {
+        let (p_alive, expected_purchases) = per_row[*row as usize];
+        let avg = spend.map(|g| g.expected_avg_spend(c));
+        let clv = avg.map(|m| {
+            if discount_rate == 0.0 {
+                // The per-period sum telescopes: no need to walk the horizon.
+                return expected_purchases * m;
+            }
+            let steps = horizon.ceil() as usize;
+            let (mut prev, mut total) = (0.0, 0.0);
+            for i in 1..=steps {
+                let at = (i as f64).min(horizon);
+                let cum = model.expected_purchases(c, at);
+                total += (cum - prev) * m / (1.0 + discount_rate).powf(i as f64);
+                prev = cum;
+            }
+            total
+        });
+        Prediction {
+            p_alive,
+            expected_purchases,
+            expected_avg_spend: avg,
+            clv,
+        }
+    })
 }
 
 #[cfg(test)]

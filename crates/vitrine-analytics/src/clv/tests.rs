@@ -340,4 +340,52 @@ fn compressed_rows_are_a_direct_count_of_distinct_inputs() {
         assert_eq!(got.txs[row.txi], tx);
         assert_eq!(got.ts[row.ti], t);
     }
+    // Every customer points at the row of its own (x, t_x, T).
+    assert_eq!(got.of.len(), customers.len());
+    for (c, i) in customers.iter().zip(&got.of) {
+        let row = got.rows[*i as usize];
+        assert_eq!(
+            (row.x.to_bits(), row.tx.to_bits(), row.t.to_bits()),
+            (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits())
+        );
+    }
+}
+
+#[test]
+fn predictions_per_row_equal_each_customers_own_prediction() {
+    let model = BgNbd {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+        log_likelihood: 0.0,
+    };
+    let spend = GammaGamma {
+        p: 6.25,
+        q: 3.74,
+        gamma: 15.44,
+        log_likelihood: 0.0,
+    };
+    let mut customers = Vec::new();
+    for i in 0..400u32 {
+        let x = f64::from(i % 5);
+        let tx = if x > 0.0 { f64::from(i % 17) } else { 0.0 };
+        customers.push(Customer {
+            frequency: x,
+            recency: tx,
+            t: tx + f64::from(i % 11),
+            monetary_value: Some(if x > 0.0 {
+                10.0 + f64::from(i % 7)
+            } else {
+                0.0
+            }),
+        });
+    }
+    let got = predict(&model, Some(&spend), &customers, 39.0, 0.0).unwrap();
+    for (c, p) in customers.iter().zip(&got) {
+        assert_eq!(p.p_alive.to_bits(), model.p_alive(c).to_bits());
+        let e = model.expected_purchases(c, 39.0);
+        assert_eq!(p.expected_purchases.to_bits(), e.to_bits());
+        assert_eq!(p.clv, Some(e * spend.expected_avg_spend(c)));
+    }
 }

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use vitrine_core::config::{Config, Group, Scope};
 
-use super::{clv_summary, Purchases, UserFeatures};
-use crate::clv::{predict, BgNbd, CountModel, GammaGamma};
+use super::{clv_summary, days_between, Purchases, UserFeatures};
+use crate::clv::{check_counts, check_horizon, predictions, BgNbd, Compressed, GammaGamma};
 
 /// Lifecycle windows in days (configurable).
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -197,19 +197,29 @@ impl Scores {
         let users: Vec<&Purchases> = users.iter().map(AsRef::as_ref).collect();
         let since: Vec<f64> = users
             .iter()
-            .map(|u| (as_of - u.last).num_days() as f64)
+            .map(|u| f64::from(days_between(u.last, as_of)))
             .collect();
         let freq: Vec<f64> = users.iter().map(|u| f64::from(u.purchase_days)).collect();
         let money: Vec<f64> = users.iter().map(|u| u.total).collect();
-        let r = score(&since, cuts.recency_days, true);
-        let f = score(&freq, cuts.frequency, false);
-        let m = score(&money, cuts.monetary, false);
-        let ((value, p_alive, clv, value_model), fit) =
-            value_index(&users, as_of, set.clv_horizon_days, start);
-        let stage: Vec<&'static str> = users
-            .iter()
-            .map(|u| stage(u, as_of, &set.windows))
-            .collect();
+        // The RFM scores and stages do not need the value index: computed beside its fits.
+        let ((r, f, m, stage), ((value, p_alive, clv, value_model), fit)) =
+            std::thread::scope(|s| {
+                let rfm = s.spawn(|| {
+                    let stage: Vec<&'static str> = users
+                        .iter()
+                        .map(|u| stage(u, as_of, &set.windows))
+                        .collect();
+                    (
+                        score(&since, cuts.recency_days, true),
+                        score(&freq, cuts.frequency, false),
+                        score(&money, cuts.monetary, false),
+                        stage,
+                    )
+                });
+                let value = value_index(&users, as_of, set.clv_horizon_days, start);
+                let rfm = rfm.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (rfm, value)
+            });
         let tier = value.iter().map(|v| tier(*v, &set.tier_cuts)).collect();
         let recall = (0..users.len())
             .map(|i| {
@@ -243,15 +253,41 @@ impl Scores {
             users: self.stage.len(),
             ..SegmentSizes::default()
         };
-        // Counted by the static labels first: no string is built per user.
-        let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut rfm: BTreeMap<&str, usize> = BTreeMap::new();
+        // Counted in arrays first (the eight RFM segments by their three high/low bits,
+        // tiers by number, the few stages by label): no map lookup or string per user.
+        let mut stages: Vec<(&'static str, usize)> = Vec::new();
+        let mut rfm = [0usize; 8];
+        let mut tiers = [0usize; 256];
         for i in 0..self.stage.len() {
-            *stages.entry(self.stage[i]).or_default() += 1;
-            *rfm.entry(self.rfm_segment(i)).or_default() += 1;
-            *sizes.tiers.entry(self.tier[i]).or_default() += 1;
+            let s = self.stage[i];
+            match stages
+                .iter_mut()
+                .find(|(k, _)| std::ptr::eq(*k, s) || *k == s)
+            {
+                Some((_, n)) => *n += 1,
+                None => stages.push((s, 1)),
+            }
+            let bits = usize::from(self.r[i] >= 3) << 2
+                | usize::from(self.f[i] >= 3) << 1
+                | usize::from(self.m[i] >= 3);
+            rfm[bits] += 1;
+            tiers[usize::from(self.tier[i])] += 1;
             sizes.recall += usize::from(self.recall[i]);
         }
+        let mut by_label: BTreeMap<&str, usize> = BTreeMap::new();
+        for (k, n) in stages {
+            *by_label.entry(k).or_default() += n;
+        }
+        let stages = by_label;
+        let mut by_segment: BTreeMap<&str, usize> = BTreeMap::new();
+        for (bits, n) in rfm.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+            let high = |b: usize| if bits & b != 0 { 3 } else { 1 };
+            *by_segment
+                .entry(rfm_segment(high(4), high(2), high(1)))
+                .or_default() += n;
+        }
+        let rfm = by_segment;
+        sizes.tiers = (0u8..=255).zip(tiers).filter(|(_, n)| *n > 0).collect();
         let owned =
             |m: BTreeMap<&str, usize>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         sizes.stages = owned(stages);
@@ -341,8 +377,8 @@ pub fn segment(
 
 /// Lifecycle stage: new, then recalled / active by the last purchase, silent, churned.
 pub(crate) fn stage(u: &Purchases, as_of: NaiveDate, w: &Windows) -> &'static str {
-    let since_last = (as_of - u.last).num_days();
-    let since_first = (as_of - u.first).num_days();
+    let since_last = i64::from(days_between(u.last, as_of));
+    let since_first = i64::from(days_between(u.first, as_of));
     if since_first <= w.new_days {
         "new"
     } else if since_last <= w.active_days {
@@ -438,39 +474,40 @@ fn value_index(
     // many steps (and more evaluations) from yesterday's optimum as from its own start.
     let (bg, gg) = std::thread::scope(|s| {
         let gg = s.spawn(|| GammaGamma::fit_from(&summaries, start.map(|f| &f.gamma_gamma)));
-        let bg = BgNbd::fit(&summaries);
+        // Compressed once: the fit and the predictions both read it.
+        let bg = check_counts(&summaries, "BG/NBD")
+            .and_then(|()| check_horizon(horizon_days, 0.0))
+            .map(|()| Compressed::new(&summaries))
+            .and_then(|data| Ok((BgNbd::fit_compressed(&data, None)?, data)));
         (bg, gg.join())
     });
-    let fitted = bg.and_then(|bg| {
+    let fitted = bg.and_then(|(bg, data)| {
         let gg = gg.unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-        let preds = predict(
-            &bg as &dyn CountModel,
-            Some(&gg),
-            &summaries,
-            horizon_days,
-            0.0,
-        )?;
+        let n = summaries.len();
+        let (mut p_alive, mut clv) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for p in predictions(&bg, Some(&gg), &summaries, &data, horizon_days, 0.0) {
+            p_alive.push(Some(p.p_alive));
+            clv.push(p.clv.unwrap_or(0.0));
+        }
         Ok((
-            preds,
+            (p_alive, clv),
             ValueFit {
                 bgnbd: bg,
                 gamma_gamma: gg,
             },
         ))
     });
+    drop(summaries);
     match fitted {
-        Ok((preds, fit)) => {
-            let clv: Vec<f64> = preds.iter().map(|p| p.clv.unwrap_or(0.0)).collect();
+        Ok(((p_alive, clv), fit)) => (
             (
-                (
-                    percentiles(&clv),
-                    preds.iter().map(|p| Some(p.p_alive)).collect(),
-                    clv.into_iter().map(Some).collect(),
-                    "bgnbd+gamma-gamma".into(),
-                ),
-                Some(fit),
-            )
-        }
+                percentiles(&clv),
+                p_alive,
+                clv.into_iter().map(Some).collect(),
+                "bgnbd+gamma-gamma".into(),
+            ),
+            Some(fit),
+        ),
         Err(_) => {
             let spend: Vec<f64> = users.iter().map(|u| u.total).collect();
             (
