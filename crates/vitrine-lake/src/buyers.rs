@@ -6,7 +6,6 @@
 //! lake's (same path, same rows) and it covers no day after the review's; any re-import of
 //! a covered day makes it rebuild from the orders.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +21,7 @@ use datafusion::arrow::datatypes::{
 use datafusion::arrow::ipc::reader::FileReader;
 use datafusion::arrow::ipc::writer::FileWriter;
 use datafusion::arrow::record_batch::RecordBatch;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use vitrine_core::customer::Purchases;
 
@@ -138,7 +138,7 @@ impl Buyers {
     ) -> Result<Change, LakeError> {
         let before = self.len();
         let mut changed = Vec::new();
-        let mut groups: HashMap<&str, Vec<(i32, i64)>> = HashMap::new();
+        let mut groups: FxHashMap<&str, Vec<(i32, i64)>> = FxHashMap::default();
         for (id, day, fen) in rows {
             groups.entry(id.as_str()).or_default().push((*day, *fen));
         }
@@ -216,8 +216,10 @@ impl Buyers {
     }
 
     /// Applies a batch of [`schema`]: indexed rows replace kept ones, the others are
-    /// appended. `None` when an index is out of range (a file that does not belong here).
-    fn apply(&mut self, b: &RecordBatch) -> Option<()> {
+    /// appended, their ids to `ids` (concatenated once by the caller: the summary's ids are
+    /// hundreds of megabytes at scale, too many to copy per file). `None` when an index is
+    /// out of range (a file that does not belong here).
+    fn apply(&mut self, b: &RecordBatch, ids_out: &mut Vec<ArrayRef>) -> Option<()> {
         let row = b.column(0).as_primitive::<UInt32Type>();
         let ids = b.column(1).as_string::<i32>();
         let int = |i: usize| b.column(i).as_primitive::<Int32Type>();
@@ -242,7 +244,7 @@ impl Buyers {
                 continue;
             }
             let i = row.value(k) as usize;
-            if i >= self.ids.len() {
+            if i >= self.len() {
                 return None;
             }
             self.first[i] = first.value(k);
@@ -252,10 +254,10 @@ impl Buyers {
             self.days[i] = days.value(k);
             self.total_fen[i] = total_fen.value(k);
         }
-        if !fresh.is_empty() {
-            let fresh: ArrayRef = Arc::new(StringArray::from_iter_values(fresh));
-            let old: ArrayRef = Arc::new(self.ids.clone());
-            self.ids = concat_ids(&[old, fresh]).ok()?;
+        if fresh.len() == b.num_rows() {
+            ids_out.push(b.column(1).clone());
+        } else if !fresh.is_empty() {
+            ids_out.push(Arc::new(StringArray::from_iter_values(fresh)));
         }
         Some(())
     }
@@ -313,15 +315,17 @@ impl Store {
             return None;
         }
         let mut b = Buyers::empty(head.coverage.clone());
+        let mut ids = Vec::new();
         for name in std::iter::once(&head.base).chain(&head.changes) {
             let reader = FileReader::try_new(File::open(self.dir.join(name)).ok()?, None).ok()?;
             if reader.schema() != schema() {
                 return None;
             }
             for batch in reader {
-                b.apply(&batch.ok()?)?;
+                b.apply(&batch.ok()?, &mut ids)?;
             }
         }
+        b.ids = concat_ids(&ids).ok()?;
         Some((b, head))
     }
 
@@ -415,8 +419,15 @@ pub(crate) struct Change {
 }
 
 fn concat_ids(parts: &[ArrayRef]) -> Result<StringArray, LakeError> {
-    if parts.is_empty() {
-        return Ok(StringArray::from(Vec::<&str>::new()));
+    match parts {
+        [] => return Ok(StringArray::from(Vec::<&str>::new())),
+        // One part (a base file alone): shared, not copied.
+        [one] => {
+            if let Some(ids) = one.as_any().downcast_ref::<StringArray>() {
+                return Ok(ids.clone());
+            }
+        }
+        _ => {}
     }
     let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
     Ok(concat(&refs)?.as_string::<i32>().clone())

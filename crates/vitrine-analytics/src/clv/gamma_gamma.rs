@@ -103,15 +103,22 @@ fn log_likelihood(data: &[Spend], params: &[f64]) -> (f64, Vec<f64>) {
     let base = q * ln_g - ln_gamma(q);
     let (mut ll, mut g) = (0.0, [0.0f64; 3]);
     let (mut last_x, mut lg, mut dpx, mut dpxq) = (f64::NAN, 0.0, 0.0, 0.0);
+    // Buyers with the same purchases and mean spend sit next to each other (prices are few):
+    // the logarithm of their shared denominator is taken once per run of them.
+    let (mut last_m, mut ln_d) = (f64::NAN, 0.0);
     for s in data {
         if s.x != last_x {
             lg = ln_gamma(p * s.x + q) - ln_gamma(p * s.x);
             dpxq = digamma(p * s.x + q);
             dpx = digamma(p * s.x);
             last_x = s.x;
+            last_m = f64::NAN;
         }
         let px = p * s.x;
-        let ln_d = (gamma + s.m * s.x).ln();
+        if s.m != last_m {
+            ln_d = (gamma + s.m * s.x).ln();
+            last_m = s.m;
+        }
         ll += lg + base + (px - 1.0) * s.ln_m + px * s.ln_x - (px + q) * ln_d;
         g[0] += s.x * (dpxq - dpx + s.ln_m + s.ln_x - ln_d);
         g[1] += dpxq - dg_q + ln_g - ln_d;
