@@ -299,19 +299,24 @@ impl Engine {
         let mut answer = kept.only(period, |d| holds(d) && in_range(d))?;
         fresh.retain(|b| b.num_rows() > 0);
         answer.extend(fresh.iter().cloned());
+        // Kept days older than the asked range by more than its length are let go, so a
+        // window that moves a day at a time keeps at most twice its days, not every day ever
+        // asked; those that stay serve other ranges of the same shape.
+        let oldest = q.from - (q.to - q.from) - chrono::Days::new(1);
+        let stays = |d: NaiveDate| holds(d) && d >= oldest;
         let changed = !fresh.is_empty()
-            || kept.days.keys().any(|d| !holds(*d))
+            || kept.days.keys().any(|d| !stays(*d))
             || wanted.keys().any(|d| !kept.days.contains_key(d));
         if let (true, Some(schema)) = (changed, schema.or_else(|| kept.schema())) {
             let mut days: BTreeMap<NaiveDate, u64> = kept
                 .days
                 .iter()
-                .filter(|(d, _)| holds(**d))
+                .filter(|(d, _)| stays(**d))
                 .map(|(d, h)| (*d, *h))
                 .collect();
             days.extend(wanted);
             let rows: Vec<RecordBatch> =
-                kept.only(period, holds)?.into_iter().chain(fresh).collect();
+                kept.only(period, stays)?.into_iter().chain(fresh).collect();
             let store = daily::Store::of(&self.lake, shop, &table_sql(q, tq.table, None)?);
             if let Err(e) = blocking(move || store.save(&schema, &days, &rows)).await? {
                 tracing::warn!("keeping day answers of {shop}: {e}");
