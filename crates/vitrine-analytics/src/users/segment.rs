@@ -178,8 +178,9 @@ struct Scores {
     f: Vec<u8>,
     m: Vec<u8>,
     value: Vec<f64>,
-    p_alive: Vec<Option<f64>>,
-    clv: Vec<Option<f64>>,
+    /// Per user, when the CLV models could be fitted (all users or none).
+    p_alive: Option<Vec<f64>>,
+    clv: Option<Vec<f64>>,
     tier: Vec<u8>,
     recall: Vec<bool>,
     value_model: String,
@@ -224,7 +225,9 @@ impl Scores {
         let recall = (0..users.len())
             .map(|i| {
                 value[i] >= set.recall_value_min
-                    && p_alive[i].is_some_and(|p| p < set.recall_p_alive_max)
+                    && p_alive
+                        .as_ref()
+                        .is_some_and(|p| p[i] < set.recall_p_alive_max)
                     && matches!(stage[i], "silent" | "churned" | "active")
             })
             .collect();
@@ -321,7 +324,7 @@ pub fn digest_from<P: AsRef<Purchases>>(
         recall_value: sum_sorted(
             (0..users.len())
                 .filter(|&i| s.recall[i])
-                .filter_map(|i| s.clv[i]),
+                .filter_map(|i| s.clv.as_ref().map(|c| c[i])),
         ),
     }
 }
@@ -359,8 +362,8 @@ pub fn segment(
             member_tier: u.member_tier.clone(),
             value_index: s.value[i],
             tier: s.tier[i],
-            p_alive: s.p_alive[i],
-            expected_clv: s.clv[i],
+            p_alive: s.p_alive.as_ref().map(|p| p[i]),
+            expected_clv: s.clv.as_ref().map(|c| c[i]),
             days_since_last: s.since[i] as i64,
             total: u.purchases.total,
             recall: s.recall[i],
@@ -458,7 +461,7 @@ fn tier(value_index: f64, cuts: &[f64; 4]) -> u8 {
     1 + cuts.iter().filter(|c| value_index < **c).count() as u8
 }
 
-type Values = (Vec<f64>, Vec<Option<f64>>, Vec<Option<f64>>, String);
+type Values = (Vec<f64>, Option<Vec<f64>>, Option<Vec<f64>>, String);
 
 /// Value index = percentile of 365-day CLV from BG/NBD + Gamma-Gamma fitted on the shop's
 /// own users; when they cannot be fitted (too few repeaters), percentile of spend.
@@ -486,7 +489,7 @@ fn value_index(
         let n = summaries.len();
         let (mut p_alive, mut clv) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for p in predictions(&bg, Some(&gg), &summaries, &data, horizon_days, 0.0) {
-            p_alive.push(Some(p.p_alive));
+            p_alive.push(p.p_alive);
             clv.push(p.clv.unwrap_or(0.0));
         }
         Ok((
@@ -502,23 +505,15 @@ fn value_index(
         Ok(((p_alive, clv), fit)) => (
             (
                 percentiles(&clv),
-                p_alive,
-                clv.into_iter().map(Some).collect(),
+                Some(p_alive),
+                Some(clv),
                 "bgnbd+gamma-gamma".into(),
             ),
             Some(fit),
         ),
         Err(_) => {
             let spend: Vec<f64> = users.iter().map(|u| u.total).collect();
-            (
-                (
-                    percentiles(&spend),
-                    vec![None; users.len()],
-                    vec![None; users.len()],
-                    "spend".into(),
-                ),
-                None,
-            )
+            ((percentiles(&spend), None, None, "spend".into()), None)
         }
     }
 }
