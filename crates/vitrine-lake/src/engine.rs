@@ -276,8 +276,13 @@ impl Engine {
         tq: &TableQuery,
         shop: &str,
     ) -> Result<Vec<RecordBatch>, LakeError> {
-        let store = daily::Store::of(&self.lake, shop, &table_sql(q, tq.table, None)?);
-        let mut kept = blocking(move || store.load()).await?;
+        let store = Arc::new(daily::Store::of(
+            &self.lake,
+            shop,
+            &table_sql(q, tq.table, None)?,
+        ));
+        let reader = Arc::clone(&store);
+        let mut kept = blocking(move || reader.load()).await?;
         let lo = kept.days.keys().next().map_or(q.from, |d| q.from.min(*d));
         let hi = kept.days.keys().next_back().map_or(q.to, |d| q.to.max(*d));
         let now = daily::fingerprints(&self.manifest, tq.table.name(), shop, lo, hi);
@@ -317,7 +322,6 @@ impl Engine {
             days.extend(wanted);
             let rows: Vec<RecordBatch> =
                 kept.only(period, stays)?.into_iter().chain(fresh).collect();
-            let store = daily::Store::of(&self.lake, shop, &table_sql(q, tq.table, None)?);
             if let Err(e) = blocking(move || store.save(&schema, &days, &rows)).await? {
                 tracing::warn!("keeping day answers of {shop}: {e}");
             }

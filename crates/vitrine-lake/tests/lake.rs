@@ -845,27 +845,69 @@ fn commit_orders(lake: &Lake, lines: &[(String, NaiveDate, i64)], days: &[NaiveD
     c.finish().unwrap();
 }
 
-#[tokio::test]
-async fn the_kept_buyer_summary_folds_in_new_days_and_rebuilds_when_a_day_changes() {
-    let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::open(dir.path()).unwrap();
-    // 40 buyers over 30 days, several lines a day, from a fixed pseudo-random sequence.
-    let start = d("2026-10-01");
-    let day_n = |i: u64| start + chrono::Days::new(i);
-    let mut seed = 11u64;
+/// `n` order lines of `buyers` buyers over 30 days from 2026-10-01, amounts from 100 fen
+/// up to `100 + spread`, from a fixed pseudo-random sequence seeded by `seed`.
+fn random_lines(seed: u64, n: usize, buyers: u64, spread: u64) -> Vec<(String, NaiveDate, i64)> {
+    let mut seed = seed;
     let mut next = |m: u64| {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         (seed >> 33) % m
     };
-    let mut lines: Vec<(String, NaiveDate, i64)> = (0..600)
+    (0..n)
         .map(|_| {
-            let day = day_n(next(30));
-            (format!("u{:02}", next(40)), day, 100 + next(5_000) as i64)
+            let day = d("2026-10-01") + chrono::Days::new(next(30));
+            (
+                format!("u{:02}", next(buyers)),
+                day,
+                100 + next(spread) as i64,
+            )
         })
-        .collect();
-    let days: Vec<NaiveDate> = (0..30).map(day_n).collect();
+        .collect()
+}
+
+/// The 30 days of [`random_lines`].
+fn thirty_days() -> Vec<NaiveDate> {
+    (0..30)
+        .map(|i| d("2026-10-01") + chrono::Days::new(i))
+        .collect()
+}
+
+/// Overwrites every order file of `from..=to` with garbage; returns what to put back.
+fn break_order_files(
+    lake: &Lake,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    Engine::new(lake)
+        .unwrap()
+        .manifest()
+        .files("orders", Some("s1"), Some((from, to)))
+        .iter()
+        .map(|f| {
+            let p = lake.root().join(&f.path);
+            let bytes = std::fs::read(&p).unwrap();
+            std::fs::write(&p, b"not parquet").unwrap();
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// Puts back files broken by [`break_order_files`].
+fn mend_files(old: Vec<(std::path::PathBuf, Vec<u8>)>) {
+    for (p, bytes) in old {
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_kept_buyer_summary_folds_in_new_days_and_rebuilds_when_a_day_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    // 40 buyers over 30 days, several lines a day, from a fixed pseudo-random sequence.
+    let mut lines = random_lines(11, 600, 40, 5_000);
+    let days = thirty_days();
     commit_orders(&lake, &lines, &days[..20]);
     let kept = dir.path().join("cache").join("buyers");
     let e = Engine::new(&lake).unwrap();
@@ -882,26 +924,13 @@ async fn the_kept_buyer_summary_folds_in_new_days_and_rebuilds_when_a_day_change
     // Ten more days: only they are read. Breaking every file of the first twenty proves it
     // (a rebuild would fail to read them).
     commit_orders(&lake, &lines, &days[20..]);
-    let old: Vec<(std::path::PathBuf, Vec<u8>)> = Engine::new(&lake)
-        .unwrap()
-        .manifest()
-        .files("orders", Some("s1"), Some((days[0], days[19])))
-        .iter()
-        .map(|f| {
-            let p = lake.root().join(&f.path);
-            let bytes = std::fs::read(&p).unwrap();
-            std::fs::write(&p, b"not parquet").unwrap();
-            (p, bytes)
-        })
-        .collect();
+    let old = break_order_files(&lake, days[0], days[19]);
     let e = Engine::new(&lake).unwrap();
     assert_eq!(
         sorted(e.purchases("s1", days[29]).await.unwrap()),
         direct_purchases(&lines, days[29])
     );
-    for (p, bytes) in &old {
-        std::fs::write(p, bytes).unwrap();
-    }
+    mend_files(old);
 
     // An earlier day is answered from the orders, and does not replace the later summary.
     assert_eq!(
@@ -1026,48 +1055,14 @@ fn assert_daily_matches(
 async fn kept_day_answers_read_only_new_or_changed_days_and_equal_a_direct_count() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::open(dir.path()).unwrap();
-    let start = d("2026-10-01");
-    let day_n = |i: u64| start + chrono::Days::new(i);
-    let mut seed = 5u64;
-    let mut next = |m: u64| {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) % m
-    };
-    let mut lines: Vec<(String, NaiveDate, i64)> = (0..500)
-        .map(|_| {
-            let day = day_n(next(30));
-            (format!("u{:02}", next(30)), day, 100 + next(9_000) as i64)
-        })
-        .collect();
-    let days: Vec<NaiveDate> = (0..30).map(day_n).collect();
+    let mut lines = random_lines(5, 500, 30, 9_000);
+    let days = thirty_days();
     let q = |from: NaiveDate, to: NaiveDate| {
         MetricQuery::new(&["gmv", "order_count", "paying_users"], from, to)
             .filter(Dim::Shop, "s1")
             .by(&[Dim::Category])
             .per(TimeGrain::Day)
     };
-    let break_files = |from: NaiveDate, to: NaiveDate| -> Vec<(std::path::PathBuf, Vec<u8>)> {
-        Engine::new(&lake)
-            .unwrap()
-            .manifest()
-            .files("orders", Some("s1"), Some((from, to)))
-            .iter()
-            .map(|f| {
-                let p = lake.root().join(&f.path);
-                let bytes = std::fs::read(&p).unwrap();
-                std::fs::write(&p, b"not parquet").unwrap();
-                (p, bytes)
-            })
-            .collect()
-    };
-    let mend = |old: Vec<(std::path::PathBuf, Vec<u8>)>| {
-        for (p, bytes) in old {
-            std::fs::write(p, bytes).unwrap();
-        }
-    };
-
     commit_orders(&lake, &lines, &days[..20]);
     let e = Engine::new(&lake).unwrap();
     assert_daily_matches(
@@ -1081,7 +1076,7 @@ async fn kept_day_answers_read_only_new_or_changed_days_and_equal_a_direct_count
 
     // Ten new days: with every file of the first twenty broken, only the new ones can be read.
     commit_orders(&lake, &lines, &days[20..]);
-    let old = break_files(days[0], days[19]);
+    let old = break_order_files(&lake, days[0], days[19]);
     let e = Engine::new(&lake).unwrap();
     assert_daily_matches(
         &e.metric(&q(days[0], days[29])).await.unwrap(),
@@ -1089,14 +1084,14 @@ async fn kept_day_answers_read_only_new_or_changed_days_and_equal_a_direct_count
         days[0],
         days[29],
     );
-    mend(old);
+    mend_files(old);
 
     // A day re-imported with other rows is asked again; the others are not.
     lines.retain(|l| l.1 != days[4]);
     lines.push(("u99".into(), days[4], 777));
     lines.push(("u08".into(), days[4], 1_234));
     commit_orders(&lake, &lines, &days[4..5]);
-    let old = break_files(days[5], days[29]);
+    let old = break_order_files(&lake, days[5], days[29]);
     let e = Engine::new(&lake).unwrap();
     assert_daily_matches(
         &e.metric(&q(days[0], days[29])).await.unwrap(),
@@ -1104,7 +1099,7 @@ async fn kept_day_answers_read_only_new_or_changed_days_and_equal_a_direct_count
         days[0],
         days[29],
     );
-    mend(old);
+    mend_files(old);
 
     // A shorter range of the same shape answers from the kept days, and keeps those within
     // its own length before it: days 10-19 are then answered with every file broken.
@@ -1114,7 +1109,7 @@ async fn kept_day_answers_read_only_new_or_changed_days_and_equal_a_direct_count
         days[20],
         days[29],
     );
-    let old = break_files(days[0], days[29]);
+    let old = break_order_files(&lake, days[0], days[29]);
     assert_daily_matches(
         &e.metric(&q(days[10], days[29])).await.unwrap(),
         &lines,
@@ -1124,7 +1119,7 @@ async fn kept_day_answers_read_only_new_or_changed_days_and_equal_a_direct_count
     // Older days were let go (the kept file does not grow with every day ever asked): they
     // are read again, and their broken files make the query fail.
     assert!(e.metric(&q(days[0], days[29])).await.is_err());
-    mend(old);
+    mend_files(old);
     assert_daily_matches(
         &e.metric(&q(days[0], days[29])).await.unwrap(),
         &lines,
