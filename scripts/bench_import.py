@@ -2,10 +2,11 @@
 """Import benchmark: a >= 1 GB 抖店 order export through `vitrine import`, against DuckDB's
 read_csv → Parquet on the same file in the same run (the peer).
 
-usage: scripts/bench_import.py [--gb 1.0] [--shuffled] [--keep DIR] [VITRINE_BIN]
+usage: scripts/bench_import.py [--gb 1.0] [--runs 3] [--shuffled] [--keep DIR] [VITRINE_BIN]
 
-Prints file size, rows, wall time, MB/s and peak RSS of each, the lake's file count, and
-checks that both read the same row count and amount total. `--shuffled` spreads the rows
+Runs the two in turn `--runs` times (the pairs share the machine's state at that moment) and
+prints file size, rows, the median wall time with the range, MB/s and peak RSS of each, the
+lake's file count, and checks that both read the same row count and amount total. `--shuffled` spreads the rows
 over 365 days in random order (the worst case for partitioned writing). Needs
 `pip install duckdb`.
 """
@@ -70,6 +71,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gb", type=float, default=1.0)
     ap.add_argument("--keep")
+    ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--shuffled", action="store_true")
     ap.add_argument("binary", nargs="?", default=os.path.expanduser("~/.cache/vitrine/target/release/vitrine"))
     a = ap.parse_args()
@@ -83,23 +85,29 @@ def main():
         print(f"generated {rows:,} rows in {time.perf_counter() - t:.1f} s")
     size_mb = os.path.getsize(csv_path) / 1e6
     lake = os.path.join(work, "lake")
-    shutil.rmtree(lake, ignore_errors=True)
-    secs, rss = timed([a.binary, "--data-dir", lake, "import", "--shop", "bench", csv_path])
-    print(f"| tool | file MB | seconds | MB/s | peak RSS MB |\n|---|---:|---:|---:|---:|")
-    print(f"| vitrine import (CSV → lake, all-or-nothing commit) | {size_mb:,.0f} | {secs:.1f} | {size_mb / secs:.0f} | {rss:,.0f} |")
-    sys.stdout.flush()
-    files = sum(1 for _, _, fs in os.walk(lake) for f in fs if f.endswith(".parquet"))
-    got = subprocess.run([a.binary, "--data-dir", lake, "query", "--format", "csv",
-                          "SELECT COUNT(*), SUM(amount_fen) FROM orders"],
-                         check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     peer = f"""
 import duckdb, time
 con = duckdb.connect()
 con.execute("SET threads TO 2")
 con.execute("COPY (SELECT * FROM read_csv('{csv_path}', header=true)) TO '{work}/duckdb_orders.parquet' (FORMAT parquet)")
 """
-    secs, rss = timed([sys.executable, "-c", peer])
-    print(f"| DuckDB read_csv → Parquet (2 threads) | {size_mb:,.0f} | {secs:.1f} | {size_mb / secs:.0f} | {rss:,.0f} |")
+    ours, theirs = [], []
+    for _ in range(max(1, a.runs)):
+        shutil.rmtree(lake, ignore_errors=True)
+        ours.append(timed([a.binary, "--data-dir", lake, "import", "--shop", "bench", csv_path]))
+        theirs.append(timed([sys.executable, "-c", peer]))
+    print(f"| tool | file MB | seconds (median of {len(ours)}, range) | MB/s | peak RSS MB |\n|---|---:|---:|---:|---:|")
+    for name, runs in [("vitrine import (CSV → lake, all-or-nothing commit)", ours),
+                       ("DuckDB read_csv → Parquet (2 threads)", theirs)]:
+        secs = sorted(r[0] for r in runs)
+        mid = secs[len(secs) // 2]
+        rss = max(r[1] for r in runs)
+        print(f"| {name} | {size_mb:,.0f} | {mid:.1f} ({secs[0]:.1f}–{secs[-1]:.1f}) | {size_mb / mid:.0f} | {rss:,.0f} |")
+    sys.stdout.flush()
+    files = sum(1 for _, _, fs in os.walk(lake) for f in fs if f.endswith(".parquet"))
+    got = subprocess.run([a.binary, "--data-dir", lake, "query", "--format", "csv",
+                          "SELECT COUNT(*), SUM(amount_fen) FROM orders"],
+                         check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     import duckdb
     want = duckdb.sql(f"SELECT COUNT(*), CAST(SUM(CAST(REPLACE(REPLACE(订单应付金额, '¥', ''), ',', '') "
                       f"AS DECIMAL(18, 2)) * 100) AS BIGINT) FROM '{work}/duckdb_orders.parquet'").fetchall()[0]

@@ -106,23 +106,44 @@ pub fn import(
             }),
             None => {}
         }
-        let hash = content_hash(f).map_err(|source| AppError::Io {
+        let io = |source| AppError::Io {
             what: format!("reading {name}"),
             source,
-        })?;
-        if lake.has_source(&hash)? {
-            progress.bytes.fetch_add(file_len(f), Ordering::Relaxed);
-            let done = FileOutcome::AlreadyImported { path: f.clone() };
-            on_file(&done);
-            out.files.push(done);
-            continue;
+        };
+        let bytes = file_len(f);
+        // Only a file whose length matches an imported one can be a re-import: hash it
+        // first; hash any other while it is read.
+        let early = if lake.may_have_source_of(bytes)? {
+            Some(content_hash(f).map_err(io)?)
+        } else {
+            None
+        };
+        if let Some(hash) = &early {
+            if lake.has_source(hash)? {
+                progress.bytes.fetch_add(bytes, Ordering::Relaxed);
+                let done = FileOutcome::AlreadyImported { path: f.clone() };
+                on_file(&done);
+                out.files.push(done);
+                continue;
+            }
         }
         let sink: &dyn PartSink = match &commit {
             Some(c) if out.problems.is_empty() => c,
             _ => &Discard,
         };
-        let read = stream_file(f, &req.options, Arc::clone(&progress), sink)
-            .and_then(|r| only_shop(f, req, r));
+        let (read, hash) = read_hashing(f, early, || {
+            stream_file(f, &req.options, Arc::clone(&progress), sink)
+                .and_then(|r| only_shop(f, req, r))
+        });
+        let hash = match hash {
+            Ok(hash) => hash,
+            Err(e) => {
+                if let Some(c) = commit {
+                    c.abort();
+                }
+                return Err(io(e));
+            }
+        };
         let summary = match read {
             Ok(r) => r,
             Err(p) => {
@@ -131,7 +152,7 @@ pub fn import(
             }
         };
         if let (Some(c), true) = (commit.as_mut(), out.problems.is_empty()) {
-            if let Err(e) = record(c, f, &hash, &summary, req.origin.as_deref()) {
+            if let Err(e) = record(c, f, (&hash, bytes), &summary, req.origin.as_deref()) {
                 if let Some(c) = commit {
                     c.abort();
                 }
@@ -160,7 +181,7 @@ pub fn import(
 fn record(
     c: &mut vitrine_lake::Commit,
     f: &Path,
-    hash: &str,
+    (hash, bytes): (&str, u64),
     r: &ImportSummary,
     origin: Option<&str>,
 ) -> Result<(), AppError> {
@@ -179,6 +200,7 @@ fn record(
     c.add_source(
         hash.to_string(),
         format!("{} ({})", f.display(), what.join(", ")),
+        bytes,
     );
     Ok(())
 }
@@ -225,6 +247,26 @@ fn shop_in_name(f: &Path, shop: Option<&str>, config: &Config) -> Option<Result<
         None => Some(Ok(format!(
             "the file name says shop 「{named}」; to have every import checked against it, add to vitrine.toml: [shop.\"{shop}\"] name = \"{named}\""
         ))),
+    }
+}
+
+/// Runs `read` over `f` while another thread takes the file's content hash, unless the hash
+/// is already `known`.
+fn read_hashing<T>(
+    f: &Path,
+    known: Option<String>,
+    read: impl FnOnce() -> T,
+) -> (T, std::io::Result<String>) {
+    match known {
+        Some(hash) => (read(), Ok(hash)),
+        None => std::thread::scope(|s| {
+            let hashing = s.spawn(|| content_hash(f));
+            let r = read();
+            let hash = hashing
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the hashing thread failed")));
+            (r, hash)
+        }),
     }
 }
 

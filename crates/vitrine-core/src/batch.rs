@@ -9,7 +9,7 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, SchemaRef};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::table::{Table, TZ};
 use crate::CoreError;
@@ -78,8 +78,9 @@ impl Col {
 
 /// Days from 1970-01-01 to `d`, as Arrow's Date32 stores it.
 pub fn date32(d: NaiveDate) -> i32 {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    (d - epoch).num_days() as i32
+    /// Days from 0001-01-01 (day 1) to 1970-01-01.
+    const EPOCH_FROM_CE: i32 = 719_163;
+    d.num_days_from_ce() - EPOCH_FROM_CE
 }
 
 /// Builds a [`RecordBatch`] of one canonical table row by row.
@@ -87,6 +88,8 @@ pub struct BatchBuilder {
     table: Table,
     schema: SchemaRef,
     cols: Vec<Col>,
+    /// Whether each column takes nulls (looked up once, not per value).
+    nullable: Vec<bool>,
     rows: usize,
 }
 
@@ -109,10 +112,12 @@ impl BatchBuilder {
                 _ => Col::Str(StringBuilder::new()),
             })
             .collect();
+        let nullable = schema.fields().iter().map(|f| f.is_nullable()).collect();
         BatchBuilder {
             table,
             schema,
             cols,
+            nullable,
             rows: 0,
         }
     }
@@ -173,7 +178,7 @@ impl BatchBuilder {
     /// A rejected value appends nothing, but earlier columns of the row stay appended: after
     /// an error the caller must drop the builder ([`BatchBuilder::finish`] then fails).
     pub fn append(&mut self, col: usize, v: Val<'_>) -> Result<(), CoreError> {
-        let nullable = self.schema.field(col).is_nullable();
+        let nullable = self.nullable.get(col).copied().unwrap_or(false);
         let Some(c) = self.cols.get_mut(col) else {
             return Err(CoreError::Invalid(format!(
                 "{}: no column {col}",
@@ -265,6 +270,19 @@ pub trait TableSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date32_counts_days_from_the_unix_epoch() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        for d in [
+            epoch,
+            NaiveDate::from_ymd_opt(1969, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(2000, 2, 29).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        ] {
+            assert_eq!(i64::from(date32(d)), (d - epoch).num_days(), "{d}");
+        }
+    }
 
     #[test]
     fn a_nullable_column_never_given_a_value_is_all_null() {

@@ -256,6 +256,27 @@ impl Table {
         Arc::clone(&all[idx])
     }
 
+    /// Columns whose values are mostly distinct within a day (ids, instants, amounts). The lake
+    /// writes them without a dictionary, which they would overflow after paying for it.
+    pub fn mostly_distinct(self) -> &'static [&'static str] {
+        match self {
+            Table::Orders => &[
+                "order_id",
+                "parent_order_id",
+                "user_id",
+                "ordered_at",
+                "amount_fen",
+                "promised_ship_at",
+                "shipped_at",
+            ],
+            Table::Users => &["user_id", "first_order_date"],
+            Table::Comments => &["comment_id", "user_id", "text"],
+            Table::Deliveries => &["order_id", "promised_at", "shipped_at"],
+            Table::Settlement => &["flow_id", "order_id", "sub_order_id"],
+            _ => &[],
+        }
+    }
+
     /// The timestamp columns, which Parquet (having no second unit) stores as Unix seconds:
     /// readers other than ours must convert them.
     pub fn second_timestamps(self) -> Vec<String> {

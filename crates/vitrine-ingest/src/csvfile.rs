@@ -15,7 +15,7 @@ use vitrine_core::batch::PartSink;
 
 use crate::boundary::BoundaryScanner;
 use crate::detect::{detect, explain};
-use crate::mapper::{Outcome, RowMapper, SheetContext, WORKER_BUDGET};
+use crate::mapper::{Cells, Outcome, RowMapper, SheetContext, WORKER_BUDGET};
 use crate::outcome::{FileOptions, FileSummary, Problem, Progress, HEADER_SCAN_ROWS};
 use crate::profile::Profile;
 use crate::text::open_utf8_counted;
@@ -268,7 +268,7 @@ fn split(
         let rest = buf.split_off(cut);
         scan.consume(cut);
         let start = line;
-        line += buf.iter().filter(|&&b| b == b'\n').count();
+        line += memchr::memchr_iter(b'\n', &buf).count();
         if tx
             .send(Chunk {
                 line: start,
@@ -302,6 +302,7 @@ fn work(
     progress: &Progress,
 ) -> Outcome {
     let mut rec = csv::StringRecord::new();
+    let mut raw = csv::ByteRecord::new();
     loop {
         let next = match rx.lock() {
             Ok(r) => r.recv(),
@@ -313,27 +314,14 @@ fn work(
             .has_headers(false)
             .flexible(true)
             .from_reader(&chunk.bytes[..]);
+        // One check of the whole chunk instead of one per record (the usual case).
+        let utf8 = simdutf8::basic::from_utf8(&chunk.bytes).is_ok();
         loop {
             let at = chunk.line + r.position().line() as usize - 1;
-            // Read raw bytes and check UTF-8 once per record, reusing one record's buffers.
-            let mut raw = std::mem::take(&mut rec).into_byte_record();
-            let read = r.read_byte_record(&mut raw);
-            let line = raw
-                .position()
-                .map_or(at, |p| chunk.line + p.line() as usize - 1);
-            rec = match csv::StringRecord::from_byte_record(raw) {
-                Ok(text) => {
-                    if let Ok(true) = read {
-                        m.push(line, &text);
-                    }
-                    text
-                }
-                Err(e) => {
-                    if let Ok(true) = read {
-                        push_lossy(&mut m, line, &e.into_byte_record());
-                    }
-                    csv::StringRecord::new()
-                }
+            let read = if utf8 {
+                read_utf8(&mut r, &mut raw, &mut m, chunk.line)
+            } else {
+                read_checked(&mut r, &mut rec, &mut m, chunk.line)
             };
             match read {
                 Ok(true) => {}
@@ -351,4 +339,79 @@ fn work(
         progress.rows.fetch_add(rows, Ordering::Relaxed);
     }
     m.into_outcome(encoding)
+}
+
+/// The file line a record read from a chunk starting at `first` is on.
+fn line_of(raw: &csv::ByteRecord, first: usize, at: usize) -> usize {
+    raw.position().map_or(at, |p| first + p.line() as usize - 1)
+}
+
+/// Reads and maps one record of a chunk that is valid UTF-8 as a whole.
+fn read_utf8(
+    r: &mut csv::Reader<&[u8]>,
+    raw: &mut csv::ByteRecord,
+    m: &mut RowMapper<'_>,
+    first: usize,
+) -> csv::Result<bool> {
+    let at = first + r.position().line() as usize - 1;
+    let read = r.read_byte_record(raw);
+    if let Ok(true) = read {
+        m.push(line_of(raw, first, at), &Utf8Record(raw));
+    }
+    read
+}
+
+/// Reads and maps one record, checking its UTF-8 (invalid bytes become U+FFFD).
+fn read_checked(
+    r: &mut csv::Reader<&[u8]>,
+    rec: &mut csv::StringRecord,
+    m: &mut RowMapper<'_>,
+    first: usize,
+) -> csv::Result<bool> {
+    let at = first + r.position().line() as usize - 1;
+    // Read raw bytes and check UTF-8 once per record, reusing one record's buffers.
+    let mut raw = std::mem::take(rec).into_byte_record();
+    let read = r.read_byte_record(&mut raw);
+    let line = line_of(&raw, first, at);
+    *rec = match csv::StringRecord::from_byte_record(raw) {
+        Ok(text) => {
+            if let Ok(true) = read {
+                m.push(line, &text);
+            }
+            text
+        }
+        Err(e) => {
+            if let Ok(true) = read {
+                push_lossy(m, line, &e.into_byte_record());
+            }
+            csv::StringRecord::new()
+        }
+    };
+    read
+}
+
+/// A record of a chunk known to be valid UTF-8 as a whole.
+struct Utf8Record<'r>(&'r csv::ByteRecord);
+
+impl Utf8Record<'_> {
+    fn text(bytes: &[u8]) -> &str {
+        // SAFETY: the record's bytes are the bytes of a chunk that is valid UTF-8, with only
+        // ASCII bytes (delimiters, quotes, line ends) taken out. An ASCII byte never occurs
+        // inside a multi-byte sequence, so every field is a run of whole characters.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+}
+
+impl Cells for Utf8Record<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn cell(&self, i: usize) -> &str {
+        self.0.get(i).map_or("", Self::text)
+    }
+    fn is_blank(&self) -> bool {
+        Self::text(self.0.as_slice())
+            .chars()
+            .all(char::is_whitespace)
+    }
 }

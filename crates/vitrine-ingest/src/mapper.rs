@@ -4,7 +4,9 @@
 use crate::date::{parse_date, parse_hour, parse_seconds, parse_timestamp};
 use crate::period::{Period, PeriodOrigin};
 use crate::profile::{is_total_marker, Parse, Profile, Totals};
-use crate::value::{is_blank, parse_count, parse_id, parse_money_fen, parse_number, MoneyUnit};
+use crate::value::{
+    is_blank, parse_count, parse_id, parse_money_fen, parse_number, trim, MoneyUnit,
+};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use vitrine_core::batch::{BatchBuilder, PartSink, Val};
@@ -51,7 +53,7 @@ impl Cells for csv::StringRecord {
 fn is_total_row<C: Cells + ?Sized>(row: &C) -> bool {
     (0..row.len().min(2)).any(|i| {
         matches!(
-            row.cell(i).trim(),
+            trim(row.cell(i)),
             "合计" | "总计" | "汇总" | "Total" | "total"
         )
     })
@@ -282,7 +284,7 @@ impl<'s> RowMapper<'s> {
         let mut errors: Vec<(String, String)> = Vec::new();
         let mut date_unreadable = false;
         let shop = match self.shop_field.map(|i| &self.plan[i].source) {
-            Some(Source::Column { idx, .. }) => Some(cells.cell(*idx).trim()),
+            Some(Source::Column { idx, .. }) => Some(trim(cells.cell(*idx))),
             Some(Source::Shop) => self.shop.as_deref(),
             _ => None,
         }
@@ -691,7 +693,7 @@ fn read<'c, C: Cells + ?Sized>(src: &Source, cells: &'c C) -> Result<Val<'c>, St
             when,
             ..
         } => {
-            if !when.contains(&cells.cell(*status).trim()) {
+            if !when.contains(&trim(cells.cell(*status))) {
                 return Ok(Val::Int(0));
             }
             match amount {
@@ -733,14 +735,14 @@ fn parse_cell(raw: &str, parse: Parse) -> Result<Val<'_>, String> {
         return Ok(Val::Null);
     }
     Ok(match parse {
-        Parse::Text => Val::Str(raw.trim()),
+        Parse::Text => Val::Str(trim(raw)),
         Parse::Id => Val::Str(parse_id(raw)?),
         Parse::Seconds => Val::Int(
             parse_seconds(raw).ok_or_else(|| format!("`{raw}` is not a duration (如 1分30秒)"))?,
         ),
         Parse::RefundIf(_) => Val::Null,
         Parse::Map(table) => {
-            let t = raw.trim();
+            let t = trim(raw);
             Val::Str(
                 table
                     .iter()

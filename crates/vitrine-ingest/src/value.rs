@@ -19,10 +19,19 @@ pub enum MoneyUnit {
     MilliFen,
 }
 
+/// `str::trim`, answering at once for the usual cell that starts and ends with a visible
+/// ASCII character (the full trim decodes characters from both ends).
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// A platform id as text: tabs, spaces and an Excel text mark (`'`, `="…"`) dropped. An id
 /// Excel turned into a number (`6.91793E+18`) has lost its digits and is refused.
 pub fn parse_id(s: &str) -> Result<&str, String> {
-    let t = s.trim();
+    let t = trim(s);
     // The bulk of every export: plain digits (and dashes), nothing to strip or check.
     if t.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
         return Ok(t);
@@ -47,7 +56,7 @@ pub fn parse_id(s: &str) -> Result<&str, String> {
 /// True for the cell spellings that mean "no value".
 pub fn is_blank(s: &str) -> bool {
     matches!(
-        s.trim(),
+        trim(s),
         "" | "-" | "--" | "—" | "——" | "N/A" | "null" | "NULL"
     )
 }
@@ -55,7 +64,7 @@ pub fn is_blank(s: &str) -> bool {
 /// Parses a number with optional `¥`/`￥`, thousands separators, `万`/`w`/`亿` multipliers
 /// and `%`. Returns `None` for blanks. Percentages come back as fractions (3.5% → 0.035).
 pub fn parse_number(s: &str) -> Result<Option<f64>, ValueError> {
-    let t = s.trim();
+    let t = trim(s);
     if is_blank(t) {
         return Ok(None);
     }
@@ -142,6 +151,18 @@ fn plain_decimal(t: &str) -> Option<(i64, u32)> {
 
 /// `unscaled / 10^decimals / divisor` rounded half away from zero, exactly.
 fn scaled_round(unscaled: i64, decimals: u32, times: i128, divisor: i128) -> Option<i64> {
+    // The usual case (a yuan amount with its two decimals) is exact: no wide division.
+    if let (Ok(t), Ok(d), Some(p)) = (
+        i64::try_from(times),
+        i64::try_from(divisor),
+        10i64.checked_pow(decimals),
+    ) {
+        if let (Some(num), Some(den)) = (unscaled.checked_mul(t), p.checked_mul(d)) {
+            if num % den == 0 {
+                return Some(num / den);
+            }
+        }
+    }
     let num = i128::from(unscaled) * times;
     let den = 10i128.checked_pow(decimals)? * divisor;
     let q = num / den;
@@ -156,7 +177,7 @@ fn scaled_round(unscaled: i64, decimals: u32, times: i128, divisor: i128) -> Opt
 
 /// Parses a whole, non-negative count (`1,234`, `1.2万`). Returns `None` for blanks.
 pub fn parse_count(s: &str) -> Result<Option<i64>, String> {
-    let t = s.trim();
+    let t = trim(s);
     if let Some((unscaled, decimals)) = plain_decimal(t).filter(|(u, _)| *u >= 0) {
         if let Some(v) = scaled_round(unscaled, decimals, 1, 1) {
             if i128::from(v) * 10i128.pow(decimals) == i128::from(unscaled) {
@@ -181,7 +202,7 @@ pub fn parse_money_fen(s: &str, unit: MoneyUnit) -> Result<Option<i64>, ValueErr
         MoneyUnit::Fen => (1, 1),
         MoneyUnit::MilliFen => (1, 1000),
     };
-    if let Some((unscaled, decimals)) = plain_decimal(s.trim()) {
+    if let Some((unscaled, decimals)) = plain_decimal(trim(s)) {
         if let Some(fen) = scaled_round(unscaled, decimals, times, divisor) {
             return Ok(Some(fen));
         }
@@ -271,6 +292,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn trim_equals_the_standard_trim(s in "[ \\t\u{3000}\u{a0}a-z0-9¥,.中]{0,8}") {
+            prop_assert_eq!(trim(&s), s.trim());
+        }
+
         #[test]
         fn never_panics(s in "\\PC*") {
             let _ = parse_number(&s);

@@ -39,7 +39,7 @@ pub struct Commit {
     base: Manifest,
     txn: String,
     staged: BTreeMap<PartitionKey, Vec<FileEntry>>,
-    sources: BTreeMap<String, String>,
+    sources: BTreeMap<String, (String, u64)>,
     lineage: Vec<(PartitionKey, SourceRef)>,
     /// Part files written through [`PartSink`] and not yet adopted.
     fresh: Mutex<Vec<(PartitionKey, FileEntry)>>,
@@ -104,9 +104,9 @@ impl Commit {
         })
     }
 
-    /// Records an imported source file by content hash.
-    pub fn add_source(&mut self, hash: String, description: String) {
-        self.sources.insert(hash, description);
+    /// Records an imported source file by content hash, with its length in bytes.
+    pub fn add_source(&mut self, hash: String, description: String, bytes: u64) {
+        self.sources.insert(hash, (description, bytes));
     }
 
     /// Records that rows of a partition came from `source` (a re-import of the same file and
@@ -149,7 +149,7 @@ impl Commit {
         // Large parts stay as they are: sync them now, on the writing thread. Small ones
         // may be compacted away and are synced by `finish` if still live.
         let sync = batch.num_rows() as u64 >= SMALL_PART_ROWS;
-        let bytes = write_parquet(&path, batch, sync)?;
+        let bytes = write_parquet(&path, table, batch, sync)?;
         if sync {
             lock(&self.synced)?.insert(path);
         }
@@ -384,7 +384,10 @@ impl Commit {
         for (key, files) in self.staged {
             next.partitions.insert(key, files);
         }
-        next.sources.extend(self.sources);
+        for (hash, (description, bytes)) in self.sources {
+            next.source_bytes.insert(hash.clone(), bytes);
+            next.sources.insert(hash, description);
+        }
         for (key, source) in self.lineage {
             let refs = next.lineage.entry(key).or_default();
             refs.retain(|r| !r.same_origin(&source));
@@ -515,7 +518,12 @@ impl KeySet {
 }
 
 /// Writes `batch` as a Parquet file, made durable now when `sync` says so.
-fn write_parquet(path: &Path, batch: &RecordBatch, sync: bool) -> Result<u64, LakeError> {
+fn write_parquet(
+    path: &Path,
+    table: Table,
+    batch: &RecordBatch,
+    sync: bool,
+) -> Result<u64, LakeError> {
     let file = fs::File::create(path).map_err(|e| LakeError::io(path, e))?;
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
@@ -529,6 +537,9 @@ fn write_parquet(path: &Path, batch: &RecordBatch, sync: bool) -> Result<u64, La
                 EnabledStatistics::None,
             );
         }
+    }
+    for name in table.mostly_distinct() {
+        props = props.set_column_dictionary_enabled(ColumnPath::from(*name), false);
     }
     let props = props.build();
     let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))

@@ -157,6 +157,12 @@ impl Lake {
         Ok(self.manifest()?.sources.contains_key(hash))
     }
 
+    /// Whether a source file of this length may have been imported already
+    /// ([`Manifest::may_have_source_of`]).
+    pub fn may_have_source_of(&self, bytes: u64) -> Result<bool, LakeError> {
+        Ok(self.manifest()?.may_have_source_of(bytes))
+    }
+
     /// Starts a commit; nothing it writes is visible until [`Commit::finish`].
     pub fn begin(&self) -> Result<Commit, LakeError> {
         let lock = commit::CommitLock::acquire(&self.root)?;

@@ -55,6 +55,10 @@ pub struct Manifest {
     /// Content hashes of imported source files (re-import is a no-op).
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
+    /// Byte length of each imported source file, by content hash (sources imported before
+    /// lengths were kept have none).
+    #[serde(default)]
+    pub source_bytes: BTreeMap<String, u64>,
     /// Per partition, the source files (and their rows) it was imported from.
     #[serde(default, with = "lineage_list")]
     pub lineage: BTreeMap<PartitionKey, Vec<SourceRef>>,
@@ -119,6 +123,14 @@ mod partition_list {
 }
 
 impl Manifest {
+    /// False only when no imported source has `bytes` as its length: a file of that length
+    /// cannot be a re-import, so its hash may be taken while it is read rather than before.
+    pub fn may_have_source_of(&self, bytes: u64) -> bool {
+        self.sources
+            .keys()
+            .any(|h| self.source_bytes.get(h).is_none_or(|&b| b == bytes))
+    }
+
     /// Live files of `table`, optionally limited to a shop and an inclusive date range
     /// (snapshot partitions, which have no date, always match the range).
     pub fn files(
@@ -248,4 +260,22 @@ pub(crate) fn write_durable(path: &Path, bytes: &[u8]) -> Result<(), LakeError> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_file_of_an_imported_length_may_be_a_reimport() {
+        let mut m = Manifest::default();
+        assert!(!m.may_have_source_of(10), "an empty lake holds no source");
+        m.sources.insert("a".into(), "a.csv".into());
+        m.source_bytes.insert("a".into(), 10);
+        assert!(m.may_have_source_of(10));
+        assert!(!m.may_have_source_of(11));
+        // A source recorded before lengths were kept may have any length.
+        m.sources.insert("b".into(), "b.csv".into());
+        assert!(m.may_have_source_of(11));
+    }
 }

@@ -343,7 +343,7 @@ fn concurrent_commits_both_land() {
                 );
                 c.write(Table::ProductDay, "s1", Some(d(&day)), &b.finish().unwrap())
                     .unwrap();
-                c.add_source(format!("hash{i}"), format!("file {i}"));
+                c.add_source(format!("hash{i}"), format!("file {i}"), 100 + u64::from(i));
                 c.finish().unwrap();
             });
         }
