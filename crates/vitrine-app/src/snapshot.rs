@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use vitrine_lake::{Engine, Manifest, State};
 
-use crate::workspace::{resolve, shops, Workspace};
+use crate::workspace::{resolve, Workspace};
 use crate::AppError;
 
 /// A shop and day over one lake version.
@@ -60,8 +60,9 @@ impl Snapshot {
 
     /// The first day any source of headline GMV covers for this shop in this version.
     pub fn first_date(&self) -> Option<NaiveDate> {
-        shops(self.manifest())
-            .into_iter()
+        self.ws
+            .shops_of(self.manifest())
+            .iter()
             .find(|s| s.shop == self.shop)
             .and_then(|s| s.first_date)
     }
@@ -76,7 +77,7 @@ impl Workspace {
         date: Option<NaiveDate>,
     ) -> Result<Snapshot, AppError> {
         let manifest = self.lake.manifest_shared()?;
-        let (shop, date) = resolve(&self.lake, &manifest, shop, date)?;
+        let (shop, date) = resolve(&self.lake, &self.shops_of(&manifest), shop, date)?;
         let engine = Engine::at(&self.lake, Arc::clone(&manifest))?;
         Ok(Snapshot::new(self.clone(), shop, date, engine))
     }

@@ -27,6 +27,9 @@ pub struct Workspace {
     /// Reviews already built; see [`Workspace::review_cached`].
     pub(crate) reviews: Arc<ReviewCache>,
     pub(crate) answers: Arc<AnswerCache>,
+    /// The shops of the lake version last asked about: every request resolves its shop and
+    /// day, and scanning the manifest's partitions for them cost more than a kept answer.
+    shop_index: Arc<std::sync::Mutex<Option<(u64, Arc<Vec<ShopInfo>>)>>>,
 }
 
 /// A shop in the lake with the dates it has data for.
@@ -51,6 +54,7 @@ impl Workspace {
             state: Default::default(),
             reviews: Default::default(),
             answers: Default::default(),
+            shop_index: Default::default(),
         })
     }
 
@@ -83,7 +87,24 @@ impl Workspace {
     /// Shops with their date ranges (the days any source of headline GMV covers).
     pub fn shops(&self) -> Result<Vec<ShopInfo>, AppError> {
         let m = self.lake.manifest_shared()?;
-        Ok(shops(&m))
+        Ok(self.shops_of(&m).to_vec())
+    }
+
+    /// [`shops`] of `m`, worked out once per lake version.
+    pub(crate) fn shops_of(&self, m: &Manifest) -> Arc<Vec<ShopInfo>> {
+        let kept = self.shop_index.lock().ok().and_then(|k| {
+            k.as_ref()
+                .filter(|(version, _)| *version == m.version)
+                .map(|(_, s)| Arc::clone(s))
+        });
+        if let Some(s) = kept {
+            return s;
+        }
+        let s = Arc::new(shops(m));
+        if let Ok(mut k) = self.shop_index.lock() {
+            *k = Some((m.version, Arc::clone(&s)));
+        }
+        s
     }
 
     /// Resolves an optional shop and date to concrete ones, checking both exist.
@@ -93,7 +114,7 @@ impl Workspace {
         date: Option<NaiveDate>,
     ) -> Result<(String, NaiveDate), AppError> {
         let m = self.lake.manifest_shared()?;
-        resolve(&self.lake, &m, shop, date)
+        resolve(&self.lake, &self.shops_of(&m), shop, date)
     }
 
     /// Answers one metric query over the live version.
@@ -121,13 +142,13 @@ pub(crate) fn shops(m: &Manifest) -> Vec<ShopInfo> {
         .collect()
 }
 
+/// The shop asked for (default: the first) among `shops`, and the day (default: its last).
 pub(crate) fn resolve(
     lake: &Lake,
-    m: &Manifest,
+    shops: &[ShopInfo],
     shop: Option<&str>,
     date: Option<NaiveDate>,
 ) -> Result<(String, NaiveDate), AppError> {
-    let shops = shops(m);
     if shops.is_empty() {
         return Err(AppError::NotFound(format!(
             "the lake at {} is empty: import the shop's exports (or simulate a shop) first",

@@ -39,3 +39,41 @@ async fn a_commit_after_the_snapshot_does_not_reach_its_review() {
     assert_ne!(before["paid_traffic"], after["paid_traffic"]);
     assert_ne!(before["users"], after["users"]);
 }
+
+#[tokio::test]
+async fn shops_and_their_days_follow_a_new_lake_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    simulate(&lake, 7);
+    let ws = Workspace::open(dir.path()).unwrap();
+    let (shop, last) = ws.resolve(None, None).unwrap();
+    assert_eq!(last.to_string(), "2026-11-21");
+    assert_eq!(ws.shops().unwrap().len(), 1);
+
+    // Another process imports four later days: the same workspace sees them at once.
+    let mut c = lake.begin().unwrap();
+    let cfg = vitrine_sim::SimConfig {
+        seed: 9,
+        days: 4,
+        end: "2026-11-25".parse().unwrap(),
+        scale: 0.02,
+        shops: 1,
+        effects: vitrine_sim::Effects::STRONG,
+    };
+    vitrine_sim::simulate(&cfg, &mut c, &mut |_, _| {}).unwrap();
+    c.finish().unwrap();
+    let (again, last) = ws.resolve(None, None).unwrap();
+    assert_eq!(
+        (again.as_str(), last.to_string().as_str()),
+        (shop.as_str(), "2026-11-25")
+    );
+    assert_eq!(
+        ws.snapshot(None, None).unwrap().date.to_string(),
+        "2026-11-25"
+    );
+    let info = &ws.shops().unwrap()[0];
+    assert_eq!(
+        info.last_date.map(|d| d.to_string()).as_deref(),
+        Some("2026-11-25")
+    );
+}
