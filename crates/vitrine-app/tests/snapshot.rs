@@ -6,7 +6,7 @@ use vitrine_core::Lang;
 use vitrine_lake::Lake;
 
 mod support;
-use support::simulate;
+use support::{simulate, simulate_days};
 
 #[tokio::test]
 async fn a_commit_after_the_snapshot_does_not_reach_its_review() {
@@ -51,17 +51,7 @@ async fn shops_and_their_days_follow_a_new_lake_version() {
     assert_eq!(ws.shops().unwrap().len(), 1);
 
     // Another process imports four later days: the same workspace sees them at once.
-    let mut c = lake.begin().unwrap();
-    let cfg = vitrine_sim::SimConfig {
-        seed: 9,
-        days: 4,
-        end: "2026-11-25".parse().unwrap(),
-        scale: 0.02,
-        shops: 1,
-        effects: vitrine_sim::Effects::STRONG,
-    };
-    vitrine_sim::simulate(&cfg, &mut c, &mut |_, _| {}).unwrap();
-    c.finish().unwrap();
+    simulate_days(&lake, 9, 4, "2026-11-25");
     let (again, last) = ws.resolve(None, None).unwrap();
     assert_eq!(
         (again.as_str(), last.to_string().as_str()),
