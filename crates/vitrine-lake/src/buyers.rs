@@ -142,7 +142,7 @@ impl Buyers {
         for (id, day, fen) in rows {
             groups.entry(id.as_str()).or_default().push((*day, *fen));
         }
-        for i in 0..self.len() {
+        for i in self.kept_rows_of(&groups) {
             let Some(new) = groups.remove(self.ids.value(i)) else {
                 continue;
             };
@@ -174,13 +174,34 @@ impl Buyers {
         })
     }
 
+    /// The rows, in order, of the buyers `groups` names: millions of ids looked up in a
+    /// day's few thousand buyers, in two halves side by side.
+    fn kept_rows_of<V: Sync>(&self, groups: &FxHashMap<&str, V>) -> Vec<usize> {
+        let ids = &self.ids;
+        let rows_in = |rows: std::ops::Range<usize>| -> Vec<usize> {
+            rows.filter(|&i| groups.contains_key(ids.value(i)))
+                .collect()
+        };
+        let (n, mid) = (ids.len(), ids.len() / 2);
+        if groups.is_empty() {
+            return Vec::new();
+        }
+        let (mut first, second) = std::thread::scope(|s| {
+            let second = s.spawn(|| rows_in(mid..n));
+            (rows_in(0..mid), second.join())
+        });
+        first.extend(second.unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        first
+    }
+
     /// Every buyer's purchases, in summary order.
     pub(crate) fn purchases(&self) -> Result<Vec<Purchases>, LakeError> {
+        let days = Days::spanning(&self.first, &self.last)?;
         (0..self.len())
             .map(|i| {
                 Ok(Purchases {
-                    first: day(self.first[i].into())?,
-                    last: day(self.last[i].into())?,
+                    first: days.get(self.first[i])?,
+                    last: days.get(self.last[i])?,
                     purchase_days: self.days[i] as u32,
                     total: self.total_fen[i] as f64 / 100.0,
                     first_amount: self.first_fen[i] as f64 / 100.0,
@@ -226,6 +247,17 @@ impl Buyers {
         let long = |i: usize| b.column(i).as_primitive::<Int64Type>();
         let (first, last, prev, days) = (int(2), int(4), int(5), int(6));
         let (first_fen, total_fen) = (long(3), long(7));
+        if row.null_count() == b.num_rows() {
+            // Rows to append only (a base file): column by column.
+            self.first.extend_from_slice(first.values());
+            self.first_fen.extend_from_slice(first_fen.values());
+            self.last.extend_from_slice(last.values());
+            self.prev.extend(prev.iter().map(|p| p.unwrap_or(NO_DAY)));
+            self.days.extend_from_slice(days.values());
+            self.total_fen.extend_from_slice(total_fen.values());
+            ids_out.push(b.column(1).clone());
+            return Some(());
+        }
         let mut fresh = Vec::new();
         for k in 0..b.num_rows() {
             let p = if prev.is_null(k) {
@@ -433,10 +465,65 @@ fn concat_ids(parts: &[ArrayRef]) -> Result<StringArray, LakeError> {
     Ok(concat(&refs)?.as_string::<i32>().clone())
 }
 
+/// The dates of a span of day numbers, worked out once: millions of buyers fall on a few
+/// hundred days.
+struct Days {
+    from: i32,
+    dates: Vec<NaiveDate>,
+}
+
+impl Days {
+    /// The span from the least of `first` to the greatest of `last` (first ≤ last per buyer).
+    fn spanning(first: &[i32], last: &[i32]) -> Result<Days, LakeError> {
+        let (Some(&from), Some(&to)) = (first.iter().min(), last.iter().max()) else {
+            return Ok(Days {
+                from: 0,
+                dates: Vec::new(),
+            });
+        };
+        // A span too long to tabulate (a corrupt day) is answered day by day.
+        let dates = if i64::from(to) - i64::from(from) < 1 << 20 {
+            (from..=to)
+                .map(|n| day(n.into()))
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(Days { from, dates })
+    }
+
+    fn get(&self, n: i32) -> Result<NaiveDate, LakeError> {
+        let i = i64::from(n) - i64::from(self.from);
+        match usize::try_from(i).ok().and_then(|i| self.dates.get(i)) {
+            Some(d) => Ok(*d),
+            None => day(n.into()),
+        }
+    }
+}
+
 /// The date `n` days after 1970-01-01 (Arrow's `Date32`).
 pub(crate) fn day(n: i64) -> Result<NaiveDate, LakeError> {
     i32::try_from(n + 719_163)
         .ok()
         .and_then(NaiveDate::from_num_days_from_ce_opt)
         .ok_or_else(|| LakeError::Query(format!("day number {n} is out of range")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tabulated dates are the dates `day` gives, inside the span and outside it.
+    #[test]
+    fn tabulated_days_are_the_days() {
+        let days = Days::spanning(&[20_000, 19_990], &[20_400, 20_001]).unwrap();
+        for n in 19_980..20_420 {
+            assert_eq!(days.get(n).unwrap(), day(n.into()).unwrap(), "day {n}");
+        }
+        assert!(days.get(i32::MAX).is_err());
+        assert_eq!(
+            days.get(0).unwrap(),
+            NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
+        );
+    }
 }

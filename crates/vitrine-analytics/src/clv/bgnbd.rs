@@ -89,40 +89,45 @@ pub(crate) fn log_likelihood(d: &Compressed, p: &[f64]) -> (f64, Vec<f64>) {
             .collect();
     let ln_t: Vec<f64> = d.ts.iter().map(|t| (alpha + t).ln()).collect();
     let ln_tx: Vec<f64> = d.txs.iter().map(|t| (alpha + t).ln()).collect();
-    let (mut ll, mut g) = (0.0, [0.0f64; 4]);
-    for row in &d.rows {
-        let [head, c4, dr, da, db] = per_x[row.xi];
-        let rx = r + row.x;
-        let a3 = -rx * ln_t[row.ti];
-        // w4: the share of the likelihood from "dropped out after the last purchase".
-        let (mix, w4) = if row.x > 0.0 {
-            let a4 = c4 - rx * ln_tx[row.txi];
-            let diff = a4 - a3;
-            if diff > 0.0 {
-                let e = (-diff).exp();
-                (a4 + e.ln_1p(), 1.0 / (1.0 + e))
-            } else {
-                let e = diff.exp();
-                (a3 + e.ln_1p(), e / (1.0 + e))
-            }
-        } else {
-            (a3, 0.0)
-        };
-        let w3 = 1.0 - w4;
-        let w = row.weight;
-        ll += w * (head + mix);
-        g[0] += w * (dr - w3 * ln_t[row.ti] - w4 * ln_tx[row.txi]);
-        g[1] += w * (r / alpha - rx * (w3 / (alpha + row.t) + w4 / (alpha + row.tx)));
-        g[2] += w * (da + w4 / a);
-        g[3] += w
-            * (db
-                - if row.x > 0.0 {
-                    w4 / (b + row.x - 1.0)
+    // The rows' terms, summed in two halves side by side (hundreds of thousands of rows).
+    let sum = |rows: &[super::Row]| {
+        let (mut ll, mut g) = (0.0, [0.0f64; 4]);
+        for row in rows {
+            let [head, c4, dr, da, db] = per_x[row.xi];
+            let rx = r + row.x;
+            let a3 = -rx * ln_t[row.ti];
+            // w4: the share of the likelihood from "dropped out after the last purchase".
+            let (mix, w4) = if row.x > 0.0 {
+                let a4 = c4 - rx * ln_tx[row.txi];
+                let diff = a4 - a3;
+                if diff > 0.0 {
+                    let e = (-diff).exp();
+                    (a4 + e.ln_1p(), 1.0 / (1.0 + e))
                 } else {
-                    0.0
-                });
-    }
-    (ll, g.to_vec())
+                    let e = diff.exp();
+                    (a3 + e.ln_1p(), e / (1.0 + e))
+                }
+            } else {
+                (a3, 0.0)
+            };
+            let w3 = 1.0 - w4;
+            let w = row.weight;
+            ll += w * (head + mix);
+            g[0] += w * (dr - w3 * ln_t[row.ti] - w4 * ln_tx[row.txi]);
+            g[1] += w * (r / alpha - rx * (w3 / (alpha + row.t) + w4 / (alpha + row.tx)));
+            g[2] += w * (da + w4 / a);
+            g[3] += w
+                * (db
+                    - if row.x > 0.0 {
+                        w4 / (b + row.x - 1.0)
+                    } else {
+                        0.0
+                    });
+        }
+        (ll, g)
+    };
+    let ((ll1, g1), (ll2, g2)) = super::in_halves(&d.rows, sum);
+    (ll1 + ll2, g1.iter().zip(&g2).map(|(a, b)| a + b).collect())
 }
 
 impl CountModel for BgNbd {

@@ -20,7 +20,7 @@ pub use gamma_gamma::GammaGamma;
 pub use pareto::ParetoNbd;
 
 /// Errors of CLV fitting and prediction.
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum ClvError {
     /// The input cannot identify the model; the message says why.
     #[error("{0}")]
@@ -118,20 +118,7 @@ fn index_of(values: &[f64], v: f64) -> usize {
 impl Compressed {
     /// The distinct rows in ascending (x, t_x, T) order, whatever order customers come in.
     pub fn new(customers: &[Customer]) -> Compressed {
-        // Each customer is hashed once (millions of customers, a few hundred thousand
-        // distinct rows); then only the distinct rows are sorted.
-        let mut slot_of: FxHashMap<(u64, u64, u64), u32> = FxHashMap::default();
-        let mut slots: Vec<((f64, f64, f64), f64)> = Vec::new();
-        let mut of: Vec<u32> = Vec::with_capacity(customers.len());
-        for c in customers {
-            let key = (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits());
-            let slot = *slot_of.entry(key).or_insert_with(|| {
-                slots.push(((c.frequency, c.recency, c.t), 0.0));
-                (slots.len() - 1) as u32
-            });
-            slots[slot as usize].1 += 1.0;
-            of.push(slot);
-        }
+        let (slots, mut of) = slots_of(customers);
         let mut order: Vec<u32> = (0..slots.len() as u32).collect();
         order.sort_unstable_by(|a, b| {
             let ((x1, tx1, t1), (x2, tx2, t2)) = (slots[*a as usize].0, slots[*b as usize].0);
@@ -172,9 +159,90 @@ impl Compressed {
     }
 }
 
+/// A distinct row: its `(x, t_x, T)` and the number of customers on it.
+type Slot = ((f64, f64, f64), f64);
+
+/// Largest value packed into a 21-bit field of a row key.
+const PACKED_MAX: f64 = ((1u64 << 21) - 1) as f64;
+
+/// Customers assigned to their distinct rows, in order of first appearance: the rows, and
+/// each customer's row. Each customer is looked up once (millions of customers, a few
+/// hundred thousand distinct rows). Summaries in whole periods below 2²¹ (days, weeks) are
+/// looked up by one packed integer, and customers without repeats (most of them) by T alone
+/// in an array; any other value by its three bit patterns.
+fn slots_of(customers: &[Customer]) -> (Vec<Slot>, Vec<u32>) {
+    // −0.0 is not packed: it stays a row apart from 0.0, as its bit pattern is.
+    let whole = |v: f64| v.fract() == 0.0 && v.is_sign_positive() && v <= PACKED_MAX;
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut of: Vec<u32> = Vec::with_capacity(customers.len());
+    let mut no_repeats: Vec<u32> = Vec::new();
+    let mut packed: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut other: FxHashMap<(u64, u64, u64), u32> = FxHashMap::default();
+    // Counted apart from the rows: a few hundred thousand counts stay in cache.
+    let mut counts: Vec<u32> = Vec::new();
+    let new_slot = |c: &Customer, slots: &mut Vec<Slot>| {
+        slots.push(((c.frequency, c.recency, c.t), 0.0));
+        (slots.len() - 1) as u32
+    };
+    for c in customers {
+        let slot = if whole(c.frequency) && whole(c.recency) && whole(c.t) {
+            if c.frequency == 0.0 && c.recency == 0.0 {
+                let t = c.t as usize;
+                if t >= no_repeats.len() {
+                    no_repeats.resize(t + 1, u32::MAX);
+                }
+                if no_repeats[t] == u32::MAX {
+                    no_repeats[t] = new_slot(c, &mut slots);
+                }
+                no_repeats[t]
+            } else {
+                let key = (c.frequency as u64) << 42 | (c.recency as u64) << 21 | c.t as u64;
+                *packed.entry(key).or_insert_with(|| new_slot(c, &mut slots))
+            }
+        } else {
+            let key = (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits());
+            *other.entry(key).or_insert_with(|| new_slot(c, &mut slots))
+        };
+        match counts.get_mut(slot as usize) {
+            Some(n) => *n += 1,
+            None => counts.push(1),
+        }
+        of.push(slot);
+    }
+    for (s, n) in slots.iter_mut().zip(counts) {
+        s.1 = f64::from(n);
+    }
+    (slots, of)
+}
+
+/// `f` of the two halves of `items`, the second on another thread when there are enough
+/// of them to pay for it: per-row passes over millions of customers use both cores.
+pub(crate) fn in_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> (R, R) {
+    const WORTH_A_THREAD: usize = 1 << 14;
+    let (a, b) = items.split_at(items.len() / 2);
+    if items.len() < WORTH_A_THREAD {
+        return (f(a), f(b));
+    }
+    std::thread::scope(|s| {
+        let second = s.spawn(|| f(b));
+        let first = f(a);
+        (
+            first,
+            second
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
+    })
+}
+
 /// Degenerate inputs the count models cannot learn from.
 pub(crate) fn check_counts(customers: &[Customer], model: &str) -> Result<(), ClvError> {
     validate(customers)?;
+    check_valid_counts(customers, model)
+}
+
+/// [`check_counts`] of customers already validated.
+pub(crate) fn check_valid_counts(customers: &[Customer], model: &str) -> Result<(), ClvError> {
     if customers.len() < 2 {
         return Err(ClvError::Degenerate(format!(
             "{model} needs at least 2 customers, got {}",
@@ -201,7 +269,7 @@ pub struct Prediction {
 }
 
 /// A fitted purchase-count model.
-pub trait CountModel {
+pub trait CountModel: Sync {
     /// P(the customer is still active at T).
     fn p_alive(&self, c: &Customer) -> f64;
     /// Expected purchases in (T, T + t].
@@ -251,19 +319,21 @@ pub(crate) fn predictions<'a>(
     horizon: f64,
     discount_rate: f64,
 ) -> impl Iterator<Item = Prediction> + 'a {
-    let per_row: Vec<(f64, f64)> = data
-        .rows
-        .iter()
-        .map(|r| {
-            let c = Customer {
-                frequency: r.x,
-                recency: r.tx,
-                t: r.t,
-                monetary_value: None,
-            };
-            (model.p_alive(&c), model.expected_purchases(&c, horizon))
-        })
-        .collect();
+    let of_rows = |rows: &[Row]| -> Vec<(f64, f64)> {
+        rows.iter()
+            .map(|r| {
+                let c = Customer {
+                    frequency: r.x,
+                    recency: r.tx,
+                    t: r.t,
+                    monetary_value: None,
+                };
+                (model.p_alive(&c), model.expected_purchases(&c, horizon))
+            })
+            .collect()
+    };
+    let (mut per_row, rest) = in_halves(&data.rows, of_rows);
+    per_row.extend(rest);
     customers.iter().zip(&data.of).map(move |(c, row)| {
         let (p_alive, expected_purchases) = per_row[*row as usize];
         let avg = spend.map(|g| g.expected_avg_spend(c));

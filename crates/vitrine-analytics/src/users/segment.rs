@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use vitrine_core::config::{Config, Group, Scope};
 
 use super::{clv_summary, days_between, Purchases, UserFeatures};
-use crate::clv::{check_counts, check_horizon, predictions, BgNbd, Compressed, GammaGamma};
+use crate::clv::{
+    check_horizon, check_valid_counts, predictions, validate, BgNbd, Compressed, GammaGamma,
+};
 
 /// Lifecycle windows in days (configurable).
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -72,6 +74,37 @@ pub struct RfmCuts {
     pub recency_days: Option<[f64; 4]>,
     pub frequency: Option<[f64; 4]>,
     pub monetary: Option<[f64; 4]>,
+}
+
+/// A user's lifecycle stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    New,
+    Active,
+    Recalled,
+    Silent,
+    Churned,
+}
+
+impl Stage {
+    const ALL: [Stage; 5] = [
+        Stage::New,
+        Stage::Active,
+        Stage::Recalled,
+        Stage::Silent,
+        Stage::Churned,
+    ];
+
+    /// The stage's key in answers and labels.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Stage::New => "new",
+            Stage::Active => "active",
+            Stage::Recalled => "recalled",
+            Stage::Silent => "silent",
+            Stage::Churned => "churned",
+        }
+    }
 }
 
 /// Everything known about one user's segment.
@@ -172,7 +205,7 @@ fn sum_sorted(values: impl Iterator<Item = f64>) -> f64 {
 /// The numbers of every user's segment, in input order: what [`segment`] dresses with each
 /// user's id and tags, and all [`digest`] needs.
 struct Scores {
-    stage: Vec<&'static str>,
+    stage: Vec<Stage>,
     since: Vec<f64>,
     r: Vec<u8>,
     f: Vec<u8>,
@@ -196,26 +229,26 @@ impl Scores {
         start: Option<&ValueFit>,
     ) -> Self {
         let users: Vec<&Purchases> = users.iter().map(AsRef::as_ref).collect();
-        let since: Vec<f64> = users
-            .iter()
-            .map(|u| f64::from(days_between(u.last, as_of)))
-            .collect();
-        let freq: Vec<f64> = users.iter().map(|u| f64::from(u.purchase_days)).collect();
-        let money: Vec<f64> = users.iter().map(|u| u.total).collect();
         // The RFM scores and stages do not need the value index: computed beside its fits.
-        let ((r, f, m, stage), ((value, p_alive, clv, value_model), fit)) =
+        let ((since, r, f, m, stage), ((value, p_alive, clv, value_model), fit)) =
             std::thread::scope(|s| {
                 let rfm = s.spawn(|| {
-                    let stage: Vec<&'static str> = users
+                    let since: Vec<f64> = users
+                        .iter()
+                        .map(|u| f64::from(days_between(u.last, as_of)))
+                        .collect();
+                    let freq: Vec<f64> = users.iter().map(|u| f64::from(u.purchase_days)).collect();
+                    let r = score(&since, cuts.recency_days, true);
+                    let f = score(&freq, cuts.frequency, false);
+                    drop(freq);
+                    let money: Vec<f64> = users.iter().map(|u| u.total).collect();
+                    let m = score(&money, cuts.monetary, false);
+                    drop(money);
+                    let stage: Vec<Stage> = users
                         .iter()
                         .map(|u| stage(u, as_of, &set.windows))
                         .collect();
-                    (
-                        score(&since, cuts.recency_days, true),
-                        score(&freq, cuts.frequency, false),
-                        score(&money, cuts.monetary, false),
-                        stage,
-                    )
+                    (since, r, f, m, stage)
                 });
                 let value = value_index(&users, as_of, set.clv_horizon_days, start);
                 let rfm = rfm.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -228,7 +261,7 @@ impl Scores {
                     && p_alive
                         .as_ref()
                         .is_some_and(|p| p[i] < set.recall_p_alive_max)
-                    && matches!(stage[i], "silent" | "churned" | "active")
+                    && matches!(stage[i], Stage::Silent | Stage::Churned | Stage::Active)
             })
             .collect();
         Scores {
@@ -256,20 +289,13 @@ impl Scores {
             users: self.stage.len(),
             ..SegmentSizes::default()
         };
-        // Counted in arrays first (the eight RFM segments by their three high/low bits,
-        // tiers by number, the few stages by label): no map lookup or string per user.
-        let mut stages: Vec<(&'static str, usize)> = Vec::new();
+        // Counted in arrays first (stages by their number, the eight RFM segments by their
+        // three high/low bits, tiers by number): no map lookup or string per user.
+        let mut stages = [0usize; Stage::ALL.len()];
         let mut rfm = [0usize; 8];
         let mut tiers = [0usize; 256];
         for i in 0..self.stage.len() {
-            let s = self.stage[i];
-            match stages
-                .iter_mut()
-                .find(|(k, _)| std::ptr::eq(*k, s) || *k == s)
-            {
-                Some((_, n)) => *n += 1,
-                None => stages.push((s, 1)),
-            }
+            stages[self.stage[i] as usize] += 1;
             let bits = usize::from(self.r[i] >= 3) << 2
                 | usize::from(self.f[i] >= 3) << 1
                 | usize::from(self.m[i] >= 3);
@@ -277,11 +303,12 @@ impl Scores {
             tiers[usize::from(self.tier[i])] += 1;
             sizes.recall += usize::from(self.recall[i]);
         }
-        let mut by_label: BTreeMap<&str, usize> = BTreeMap::new();
-        for (k, n) in stages {
-            *by_label.entry(k).or_default() += n;
-        }
-        let stages = by_label;
+        let stages: BTreeMap<&str, usize> = Stage::ALL
+            .iter()
+            .zip(stages)
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| (s.key(), n))
+            .collect();
         let mut by_segment: BTreeMap<&str, usize> = BTreeMap::new();
         for (bits, n) in rfm.into_iter().enumerate().filter(|(_, n)| *n > 0) {
             let high = |b: usize| if bits & b != 0 { 3 } else { 1 };
@@ -342,7 +369,7 @@ pub fn segment(
         .enumerate()
         .map(|(i, u)| UserSegment {
             user_id: u.user_id.clone(),
-            stage: s.stage[i],
+            stage: s.stage[i].key(),
             r: s.r[i],
             f: s.f[i],
             m: s.m[i],
@@ -379,21 +406,21 @@ pub fn segment(
 }
 
 /// Lifecycle stage: new, then recalled / active by the last purchase, silent, churned.
-pub(crate) fn stage(u: &Purchases, as_of: NaiveDate, w: &Windows) -> &'static str {
+pub(crate) fn stage(u: &Purchases, as_of: NaiveDate, w: &Windows) -> Stage {
     let since_last = i64::from(days_between(u.last, as_of));
     let since_first = i64::from(days_between(u.first, as_of));
     if since_first <= w.new_days {
-        "new"
+        Stage::New
     } else if since_last <= w.active_days {
         if u.last_gap_days.is_some_and(|g| g > w.silent_days) {
-            "recalled"
+            Stage::Recalled
         } else {
-            "active"
+            Stage::Active
         }
     } else if since_last <= w.silent_days {
-        "silent"
+        Stage::Silent
     } else {
-        "churned"
+        Stage::Churned
     }
 }
 
@@ -475,10 +502,16 @@ fn value_index(
     // The two models are independent: fitted side by side. Only Gamma-Gamma starts from the
     // earlier fit: it then takes a third of the steps, while BG/NBD's L-BFGS measured as
     // many steps (and more evaluations) from yesterday's optimum as from its own start.
+    let valid = validate(&summaries);
     let (bg, gg) = std::thread::scope(|s| {
-        let gg = s.spawn(|| GammaGamma::fit_from(&summaries, start.map(|f| &f.gamma_gamma)));
+        let gg = s.spawn(|| {
+            valid.clone()?;
+            GammaGamma::fit_valid(&summaries, start.map(|f| &f.gamma_gamma))
+        });
         // Compressed once: the fit and the predictions both read it.
-        let bg = check_counts(&summaries, "BG/NBD")
+        let bg = valid
+            .clone()
+            .and_then(|()| check_valid_counts(&summaries, "BG/NBD"))
             .and_then(|()| check_horizon(horizon_days, 0.0))
             .map(|()| Compressed::new(&summaries))
             .and_then(|data| Ok((BgNbd::fit_compressed(&data, None)?, data)));
@@ -521,10 +554,35 @@ fn value_index(
 /// Indexes of `values` in ascending order (ties in any order: every caller gives tied
 /// values the same result). Sorting (value, index) pairs in place is several times faster
 /// than sorting indexes that look their values up.
+/// Millions of values are sorted in two halves side by side, then merged.
 fn ascending(values: &[f64]) -> Vec<usize> {
     let mut pairs: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
-    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    pairs.into_iter().map(|p| p.1).collect()
+    let by_value = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0);
+    if pairs.len() < 1 << 16 {
+        pairs.sort_unstable_by(by_value);
+        return pairs.into_iter().map(|p| p.1).collect();
+    }
+    let mid = pairs.len() / 2;
+    let (a, b) = pairs.split_at_mut(mid);
+    std::thread::scope(|s| {
+        s.spawn(|| b.sort_unstable_by(by_value));
+        a.sort_unstable_by(by_value);
+    });
+    let (a, b) = pairs.split_at(mid);
+    let mut out = Vec::with_capacity(pairs.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if by_value(&b[j], &a[i]).is_lt() {
+            out.push(b[j].1);
+            j += 1;
+        } else {
+            out.push(a[i].1);
+            i += 1;
+        }
+    }
+    out.extend(a[i..].iter().map(|p| p.1));
+    out.extend(b[j..].iter().map(|p| p.1));
+    out
 }
 
 /// Percentile rank 0–100 (share of users strictly below, ties averaged).
@@ -588,7 +646,8 @@ mod tests {
                 &user("a", "2026-11-01", "2026-11-01", 1, 10.0, None).purchases,
                 d,
                 &w
-            ),
+            )
+            .key(),
             "new"
         );
         assert_eq!(
@@ -596,7 +655,8 @@ mod tests {
                 &user("b", "2026-01-01", "2026-11-01", 3, 10.0, Some(40)).purchases,
                 d,
                 &w
-            ),
+            )
+            .key(),
             "active"
         );
         assert_eq!(
@@ -604,7 +664,8 @@ mod tests {
                 &user("c", "2025-01-01", "2026-11-01", 2, 10.0, Some(300)).purchases,
                 d,
                 &w
-            ),
+            )
+            .key(),
             "recalled"
         );
         assert_eq!(
@@ -612,7 +673,8 @@ mod tests {
                 &user("d", "2026-01-01", "2026-07-01", 2, 10.0, Some(20)).purchases,
                 d,
                 &w
-            ),
+            )
+            .key(),
             "silent"
         );
         assert_eq!(
@@ -620,7 +682,8 @@ mod tests {
                 &user("e", "2025-01-01", "2026-01-01", 2, 10.0, Some(20)).purchases,
                 d,
                 &w
-            ),
+            )
+            .key(),
             "churned"
         );
     }
