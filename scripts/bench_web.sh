@@ -4,11 +4,15 @@
 # first (cold, uncached) request is timed on its own first, then wrk runs on it.
 # Data: a simulated year of one shop at --scale (default 0.05) in a temporary directory, or
 # an existing data directory with --data-dir (e.g. the one `vitrine bench review` made).
+# With --new-day, the day before --day (default 2026-11-21, the simulated year's last) is
+# reviewed first, as yesterday's working day left it: the first request is then a new day's.
+# The server starts building each shop's latest review as it starts; a first request joins
+# that build.
 # Usage: scripts/bench_web.sh [--duration 20s] [--connections 100] [--scale 0.05]
-#                             [--data-dir DIR] [--database-url URL]
+#                             [--data-dir DIR] [--database-url URL] [--new-day] [--day D]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=20s; conns=100; dburl=""; scale=0.05; data=""
+duration=20s; conns=100; dburl=""; scale=0.05; data=""; new_day=0; day=2026-11-21
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2;;
@@ -16,6 +20,8 @@ while [ $# -gt 0 ]; do
     --database-url) dburl="$2"; shift 2;;
     --scale) scale="$2"; shift 2;;
     --data-dir) data="$2"; shift 2;;
+    --new-day) new_day=1; shift;;
+    --day) day="$2"; shift 2;;
     *) echo "unknown argument $1" >&2; exit 2;;
   esac
 done
@@ -33,6 +39,12 @@ args=(--data-dir "$data")
 [ -n "$dburl" ] && args+=(--database-url "$dburl")
 # Cold means nothing kept: not the review's users part from an earlier run either.
 rm -rf "$data/cache"
+cold_is="cold, builds the answer"
+if [ "$new_day" = 1 ]; then
+  before=$(python3 -c "import datetime as d; print(d.date.fromisoformat('$day') - d.timedelta(days=1))")
+  "$bin" "${args[@]}" review --date "$before" >/dev/null
+  cold_is="a new day: $before reviewed before"
+fi
 name="bench$$"
 echo "bench-password-1" | "$bin" "${args[@]}" user add --name "$name" --role viewer --shop '*' --password-stdin >/dev/null
 token="$("$bin" "${args[@]}" user token --name "$name" --label wrk)"
@@ -52,7 +64,7 @@ declare -A cold
 for e in "${order[@]}"; do
   r=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" "$base${paths[$e]}")
   cold[$e]="HTTP ${r% *} in ${r#* } s"
-  echo "$e: first request (cold, builds the answer): ${cold[$e]}"
+  echo "$e: first request ($cold_is): ${cold[$e]}"
 done
 printf '\n%-8s %-28s %10s %10s %10s %s\n' endpoint "cold (first request)" "req/s" p50 p99 "errors"
 for e in "${order[@]}"; do

@@ -168,6 +168,39 @@ impl Workspace {
         Ok(c.json.get_or_init(|| bytes).clone())
     }
 
+    /// Builds the latest day's review of every shop into the cache, one shop at a time (in
+    /// the default language): a server does this when it starts and after an import, so the
+    /// first reader of the day finds it built, or waits only for the build under way. A
+    /// shop that cannot be reviewed is left for its reader's request to report.
+    pub async fn warm_reviews(&self) {
+        let Ok(shops) = self.shops() else {
+            return;
+        };
+        for s in shops {
+            if let Err(e) = self.review_json(Some(&s.shop), None, Lang::default()).await {
+                tracing::warn!(shop = %s.shop, "the review was not prepared ahead: {e}");
+            }
+        }
+    }
+
+    /// The shops and days whose review is cached for the live lake version.
+    pub fn kept_reviews(&self) -> Vec<(String, NaiveDate)> {
+        let version = self.lake.manifest_shared().map_or(0, |m| m.version);
+        let mut kept: Vec<(String, NaiveDate)> = self
+            .reviews
+            .built
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .filter(|(_, e)| e.lake_version == version)
+                    .map(|(k, _)| (k.0.clone(), k.1))
+                    .collect()
+            })
+            .unwrap_or_default();
+        kept.sort();
+        kept
+    }
+
     /// Forgets cached reviews after a write that changes what they show.
     pub fn invalidate_reviews(&self) {
         self.reviews.generation.fetch_add(1, Ordering::SeqCst);

@@ -67,3 +67,31 @@ async fn shops_and_their_days_follow_a_new_lake_version() {
         Some("2026-11-25")
     );
 }
+
+/// A server warms the cache: every shop's latest review is built before anyone asks, for
+/// the live lake version only; the review a reader then gets is the one built.
+#[tokio::test]
+async fn warming_builds_every_shops_latest_review_for_the_live_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    simulate(&lake, 7);
+    let ws = Workspace::open(dir.path()).unwrap();
+    assert!(ws.kept_reviews().is_empty());
+    ws.warm_reviews().await;
+    let day = "2026-11-21".parse().unwrap();
+    assert_eq!(ws.kept_reviews(), vec![("shop1".to_string(), day)]);
+    let kept = ws.review_json(None, None, Lang::default()).await.unwrap();
+    let fresh = ws.review(None, Some(day), Lang::default()).await.unwrap();
+    // Both read back from JSON text (its float parsing may land one ulp off, alike).
+    let read = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).unwrap();
+    assert_eq!(read(&kept), read(&serde_json::to_vec(&fresh).unwrap()));
+
+    // Four later days imported: nothing kept is current until the next warming.
+    simulate_days(&lake, 9, 4, "2026-11-25");
+    assert!(ws.kept_reviews().is_empty());
+    ws.warm_reviews().await;
+    assert_eq!(
+        ws.kept_reviews(),
+        vec![("shop1".to_string(), "2026-11-25".parse().unwrap())]
+    );
+}

@@ -67,9 +67,12 @@ pub async fn serve(ws: Workspace, addr: SocketAddr) -> std::io::Result<()> {
 }
 
 /// Serves the dashboard on a bound listener until the process is stopped. Uploads left
-/// unconfirmed past their time are removed first.
+/// unconfirmed past their time are removed first; each shop's latest review is built in the
+/// background meanwhile, so the first reader does not start it.
 pub async fn serve_on(ws: Workspace, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     api::sweep_uploads(&ws.data_dir);
+    let warm = ws.clone();
+    tokio::spawn(async move { warm.warm_reviews().await });
     axum::serve(
         listener,
         router(ws).into_make_service_with_connect_info::<SocketAddr>(),

@@ -320,5 +320,9 @@ pub(crate) async fn commit(
     .map_err(|e| ApiError::internal(e.to_string()))??;
     let _ = std::fs::remove_dir_all(&dir);
     ws.invalidate_reviews();
+    // The new data's reviews, built before anyone asks (a reader waits for the build under
+    // way, never starts a second).
+    let warm = Arc::clone(&ws);
+    tokio::spawn(async move { warm.warm_reviews().await });
     Ok(Json(out))
 }
