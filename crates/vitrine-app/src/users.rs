@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 use vitrine_analytics::users::{
-    cohorts, digest_from, segment, CohortMatrix, RfmCuts, Segmented, UserFeatures, UserSettings,
-    UsersDigest, ValueFit,
+    cohorts, digest_from, interaction, segment, segment_top, CohortMatrix, RfmCuts, Segmented,
+    UserFeatures, UserSettings, UsersDigest, ValueFit,
 };
 use vitrine_core::Table;
+use vitrine_lake::UserTags;
 
 use crate::{AppError, Snapshot, Workspace};
 
@@ -17,6 +18,46 @@ impl Snapshot {
     pub async fn users(&self, cuts: &RfmCuts) -> Result<Segmented, AppError> {
         let users = self.buyers().await?;
         Ok(segment(&users, self.date, &self.user_settings(), cuts))
+    }
+
+    /// The user list's first `limit` users (recall candidates first, then by value index,
+    /// then by id) with the sizes of every buyer: ranked from the buyer summary the review
+    /// keeps, with the tags looked up for the listed users only.
+    pub async fn top_users(&self, cuts: &RfmCuts, limit: usize) -> Result<Segmented, AppError> {
+        let engine = self.engine();
+        let list = engine.buyer_list(&self.shop, self.date).await?;
+        if list.purchases.is_empty() {
+            return Err(self.no_buyers());
+        }
+        let (date, settings, cuts) = (self.date, self.user_settings(), cuts.clone());
+        // Seconds of CPU at scale: on a blocking thread.
+        let mut seg = tokio::task::spawn_blocking(move || {
+            segment_top(
+                &list.purchases,
+                |i| list.id(i),
+                date,
+                &settings,
+                &cuts,
+                limit,
+            )
+        })
+        .await
+        .map_err(crate::review::blocking_failed)?;
+        let ids: Vec<String> = seg.users.iter().map(|u| u.user_id.clone()).collect();
+        let tags: std::collections::HashMap<String, UserTags> = engine
+            .user_tags(&self.shop, self.date, &ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.user_id.clone(), t))
+            .collect();
+        for u in &mut seg.users {
+            if let Some(t) = tags.get(&u.user_id) {
+                u.interest = t.top_category.clone();
+                u.member_tier = t.member_tier.clone();
+                u.interaction = interaction(t.comments);
+            }
+        }
+        Ok(seg)
     }
 
     /// Every buyer's purchase features up to the day; not found when there is none.
@@ -28,12 +69,16 @@ impl Snapshot {
     /// `buyers` as they are, or not found when the shop has none up to the day.
     fn some_buyers<T>(&self, buyers: Vec<T>) -> Result<Vec<T>, AppError> {
         if buyers.is_empty() {
-            return Err(AppError::NotFound(format!(
-                "shop {} has no orders up to {}",
-                self.shop, self.date
-            )));
+            return Err(self.no_buyers());
         }
         Ok(buyers)
+    }
+
+    fn no_buyers(&self) -> AppError {
+        AppError::NotFound(format!(
+            "shop {} has no orders up to {}",
+            self.shop, self.date
+        ))
     }
 
     fn user_settings(&self) -> UserSettings {

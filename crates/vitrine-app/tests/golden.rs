@@ -124,3 +124,38 @@ async fn read_answers_are_built_once_until_a_write() {
     assert_eq!(ask().await.unwrap(), first);
     assert_eq!(builds.load(Ordering::SeqCst), 2);
 }
+
+/// The web's user list, ranked from the kept buyer summary with tags looked up for the
+/// listed users only, is the full segmentation's list: the same sizes, and the same first
+/// users in the same order (recall candidates, then value index, then id) with the same
+/// numbers and tags.
+#[tokio::test]
+async fn the_user_list_is_the_full_segmentations_first_users() {
+    let dir = tempfile::tempdir().unwrap();
+    simulate(&Lake::open(dir.path()).unwrap(), 7);
+    let ws = open(dir.path());
+    let snap = ws
+        .snapshot(None, Some("2026-11-20".parse().unwrap()))
+        .unwrap();
+    let cuts = vitrine_app::users::parse_rfm_cuts(Some("7,30,90,180"), None, None).unwrap();
+    for cuts in [Default::default(), cuts] {
+        let mut full = snap.users(&cuts).await.unwrap();
+        // The list order the user page has always had: a stable sort of the buyers by id.
+        full.users.sort_by(|a, b| {
+            b.recall
+                .cmp(&a.recall)
+                .then(b.value_index.total_cmp(&a.value_index))
+        });
+        for limit in [0, 1, 50, full.users.len() + 5] {
+            let top = snap.top_users(&cuts, limit).await.unwrap();
+            assert_eq!(top.sizes, full.sizes);
+            let want: Vec<_> = full.users.iter().take(limit).collect();
+            assert_eq!(
+                serde_json::to_value(&top.users).unwrap(),
+                serde_json::to_value(&want).unwrap(),
+                "limit {limit}"
+            );
+        }
+        assert!(full.users.iter().take(50).any(|u| u.interest.is_some()));
+    }
+}

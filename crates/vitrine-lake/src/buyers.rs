@@ -74,6 +74,20 @@ pub(crate) struct Buyers {
     total_fen: Vec<i64>,
 }
 
+/// Every buyer of a shop through a day with their id, from the kept summary: what a user
+/// list ranks before it looks up the tags of the few it shows.
+pub struct BuyerList {
+    ids: StringArray,
+    pub purchases: Vec<Purchases>,
+}
+
+impl BuyerList {
+    /// The id of buyer `i` (as `purchases` orders them).
+    pub fn id(&self, i: usize) -> &str {
+        self.ids.value(i)
+    }
+}
+
 /// One buyer's spend on one day: (buyer, day, fen).
 pub(crate) type BuyerDay = (String, i32, i64);
 
@@ -192,6 +206,14 @@ impl Buyers {
         });
         first.extend(second.unwrap_or_else(|e| std::panic::resume_unwind(e)));
         first
+    }
+
+    /// Every buyer's id and purchases, in summary order.
+    pub(crate) fn into_list(self) -> Result<BuyerList, LakeError> {
+        Ok(BuyerList {
+            purchases: self.purchases()?,
+            ids: self.ids,
+        })
     }
 
     /// Every buyer's purchases, in summary order.

@@ -13,6 +13,7 @@ mod users;
 
 use std::path::{Path, PathBuf};
 
+pub use buyers::BuyerList;
 pub use commit::Commit;
 pub use engine::{Engine, QueryOutput};
 pub use manifest::{FileEntry, Manifest, PartitionKey};
@@ -21,6 +22,7 @@ pub use state::{
     BidChangeRecord, BidLogEntry, ExperimentArm, ExperimentRecord, Grant, Role, State, UserRecord,
 };
 pub use summary::{customer_summary, CustomerSummary, SummarySpec};
+pub use users::UserTags;
 
 /// Errors from the lake, the engine and the state database.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,7 @@ use datafusion::prelude::SessionContext;
 use vitrine_core::customer::{Purchases, UserFeatures};
 use vitrine_core::Table;
 
-use crate::buyers::{day, BuyerDay, Buyers, Coverage, Store};
+use crate::buyers::{day, BuyerDay, BuyerList, Buyers, Coverage, Store};
 use crate::engine::Engine;
 use crate::{blocking, LakeError};
 
@@ -38,6 +38,16 @@ fn orders_cte(shop: &str, as_of: NaiveDate) -> String {
 const DAY_BASE: i64 = 1 << 40;
 const SPEND_SHIFT: i64 = 1 << 39;
 const DAY_SHIFT: i64 = 1 << 20;
+
+/// The tags of one buyer a user list shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserTags {
+    pub user_id: String,
+    pub top_category: Option<String>,
+    pub member_tier: Option<String>,
+    /// Comments written up to the day.
+    pub comments: u32,
+}
 
 impl Engine {
     /// Purchase features of every buyer of `shop` up to `as_of`, in buyer order, with the
@@ -91,6 +101,67 @@ impl Engine {
                     comments: comments.value(i) as u32,
                 });
             }
+        }
+        Ok(out)
+    }
+
+    /// Every buyer of `shop` up to `as_of` with their id, from the buyer summary the review
+    /// keeps (brought forward or built as [`Engine::purchases`] does).
+    pub async fn buyer_list(&self, shop: &str, as_of: NaiveDate) -> Result<BuyerList, LakeError> {
+        self.buyers(shop, as_of).await?.into_list()
+    }
+
+    /// The tags a user list shows (top category by spend, member tier, comments written up
+    /// to `as_of`) of the buyers `ids` only, in no particular order; buyers without orders
+    /// up to the day are left out.
+    pub async fn user_tags(
+        &self,
+        shop: &str,
+        as_of: NaiveDate,
+        ids: &[String],
+    ) -> Result<Vec<UserTags>, LakeError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ctx = Self::session();
+        for t in [Table::Orders, Table::Users, Table::Comments] {
+            self.register(&ctx, t, Some(shop), None)?;
+        }
+        let list = ids.iter().map(|i| lit(i)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "WITH {o},
+             c AS (SELECT user_id, first_value(category ORDER BY s DESC, category) AS category
+                   FROM (SELECT user_id, category, SUM(amount_fen) AS s FROM o
+                         WHERE user_id IN ({list}) GROUP BY user_id, category)
+                   GROUP BY user_id),
+             m AS (SELECT user_id, MAX(member_tier) AS tier FROM users
+                   WHERE user_id IN ({list}) GROUP BY user_id),
+             k AS (SELECT user_id, COUNT(*) AS n FROM comments
+                   WHERE date <= DATE {day} AND user_id IN ({list}) GROUP BY user_id)
+             SELECT c.user_id, c.category, m.tier, CAST(COALESCE(k.n, 0) AS BIGINT)
+             FROM c LEFT JOIN m ON m.user_id = c.user_id LEFT JOIN k ON k.user_id = c.user_id",
+            o = orders_cte(shop, as_of),
+            day = lit(&as_of.to_string()),
+        );
+        let mut out = Vec::new();
+        for b in &ctx.sql(&sql).await?.collect().await? {
+            let text = |i: usize| cast(b.column(i), &DataType::Utf8);
+            let (id, cat, tier) = (text(0)?, text(1)?, text(2)?);
+            let (id, cat, tier) = (
+                id.as_string::<i32>(),
+                cat.as_string::<i32>(),
+                tier.as_string::<i32>(),
+            );
+            let comments = b.column(3).as_primitive::<Int64Type>();
+            let opt = |a: &datafusion::arrow::array::StringArray, i: usize| {
+                (!a.is_null(i)).then(|| a.value(i).to_string())
+            };
+            out.extend((0..b.num_rows()).map(|i| UserTags {
+                user_id: id.value(i).to_string(),
+                top_category: opt(cat, i),
+                member_tier: opt(tier, i),
+                comments: comments.value(i) as u32,
+            }));
         }
         Ok(out)
     }

@@ -9,8 +9,8 @@ use chrono::{Datelike, NaiveDate};
 
 pub use cohort::{cohorts, CohortMatrix, CohortRow};
 pub use segment::{
-    digest, digest_from, segment, RfmCuts, SegmentSizes, Segmented, UserSegment, UserSettings,
-    UsersDigest, ValueFit, Windows,
+    digest, digest_from, interaction, segment, segment_top, RfmCuts, SegmentSizes, Segmented,
+    UserSegment, UserSettings, UsersDigest, ValueFit, Windows,
 };
 
 pub use vitrine_core::customer::{Purchases, UserFeatures};

@@ -374,18 +374,9 @@ pub fn segment(
             f: s.f[i],
             m: s.m[i],
             rfm_segment: s.rfm_segment(i),
-            spending_power: match s.m[i] {
-                4..=5 => "high",
-                3 => "medium",
-                _ => "low",
-            },
+            spending_power: spending_power(s.m[i]),
             interest: u.top_category.clone(),
-            interaction: match u.comments {
-                0 => "none",
-                1 => "low",
-                2..=3 => "medium",
-                _ => "high",
-            },
+            interaction: interaction(u.comments),
             member_tier: u.member_tier.clone(),
             value_index: s.value[i],
             tier: s.tier[i],
@@ -402,6 +393,83 @@ pub fn segment(
         value_model: s.value_model,
         users: segs,
         fit: s.fit,
+    }
+}
+
+/// The first `limit` users of [`segment`]'s list order — recall candidates first, then by
+/// value index, then by id — with the sizes of every user, without building a segment per
+/// user: what a user list shows of millions of buyers. `id` names user `i`; the tags
+/// (interest, member tier, interaction) are left for the caller to add for those listed.
+pub fn segment_top<'a, P: AsRef<Purchases>>(
+    users: &[P],
+    id: impl Fn(usize) -> &'a str,
+    as_of: NaiveDate,
+    set: &UserSettings,
+    cuts: &RfmCuts,
+    limit: usize,
+) -> Segmented {
+    let s = Scores::of(users, as_of, set, cuts, None);
+    let before = |a: &usize, b: &usize| {
+        s.recall[*b]
+            .cmp(&s.recall[*a])
+            .then(s.value[*b].total_cmp(&s.value[*a]))
+            .then_with(|| id(*a).cmp(id(*b)))
+    };
+    let mut order: Vec<usize> = (0..users.len()).collect();
+    if limit < order.len() {
+        if limit > 0 {
+            order.select_nth_unstable_by(limit - 1, before);
+        }
+        order.truncate(limit);
+    }
+    order.sort_unstable_by(before);
+    let listed = order
+        .into_iter()
+        .map(|i| UserSegment {
+            user_id: id(i).to_string(),
+            stage: s.stage[i].key(),
+            r: s.r[i],
+            f: s.f[i],
+            m: s.m[i],
+            rfm_segment: s.rfm_segment(i),
+            spending_power: spending_power(s.m[i]),
+            interest: None,
+            interaction: interaction(0),
+            member_tier: None,
+            value_index: s.value[i],
+            tier: s.tier[i],
+            p_alive: s.p_alive.as_ref().map(|p| p[i]),
+            expected_clv: s.clv.as_ref().map(|c| c[i]),
+            days_since_last: s.since[i] as i64,
+            total: users[i].as_ref().total,
+            recall: s.recall[i],
+        })
+        .collect();
+    Segmented {
+        as_of,
+        sizes: s.sizes(),
+        value_model: s.value_model,
+        users: listed,
+        fit: s.fit,
+    }
+}
+
+/// Spending power by the monetary score: `high`, `medium` or `low`.
+fn spending_power(m: u8) -> &'static str {
+    match m {
+        4..=5 => "high",
+        3 => "medium",
+        _ => "low",
+    }
+}
+
+/// Interaction level by comments written: `none`, `low`, `medium` or `high`.
+pub fn interaction(comments: u32) -> &'static str {
+    match comments {
+        0 => "none",
+        1 => "low",
+        2..=3 => "medium",
+        _ => "high",
     }
 }
 

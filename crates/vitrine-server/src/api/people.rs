@@ -38,16 +38,11 @@ pub(crate) async fn users(
     let snap = ws.snapshot(Some(&shop), date)?;
     let key = format!("users\n{}\n{}\n{cuts:?}\n{limit}", snap.shop, snap.date);
     let json = ws
-        .answer_json(key, snap, |s| async move {
-            let mut seg = s.users(&cuts).await?;
-            seg.users.sort_by(|a, b| {
-                b.recall
-                    .cmp(&a.recall)
-                    .then(b.value_index.total_cmp(&a.value_index))
-            });
-            seg.users.truncate(limit);
-            Ok(seg)
-        })
+        .answer_json(
+            key,
+            snap,
+            |s| async move { s.top_users(&cuts, limit).await },
+        )
         .await?;
     Ok(super::json_bytes(json))
 }
