@@ -280,6 +280,29 @@ impl Scores {
         }
     }
 
+    /// User `i`'s segment, without tags (interest, member tier, comments).
+    fn user(&self, i: usize, user_id: String, total: f64) -> UserSegment {
+        UserSegment {
+            user_id,
+            stage: self.stage[i].key(),
+            r: self.r[i],
+            f: self.f[i],
+            m: self.m[i],
+            rfm_segment: self.rfm_segment(i),
+            spending_power: spending_power(self.m[i]),
+            interest: None,
+            interaction: interaction(0),
+            member_tier: None,
+            value_index: self.value[i],
+            tier: self.tier[i],
+            p_alive: self.p_alive.as_ref().map(|p| p[i]),
+            expected_clv: self.clv.as_ref().map(|c| c[i]),
+            days_since_last: self.since[i] as i64,
+            total,
+            recall: self.recall[i],
+        }
+    }
+
     fn rfm_segment(&self, i: usize) -> &'static str {
         rfm_segment(self.r[i], self.f[i], self.m[i])
     }
@@ -368,23 +391,10 @@ pub fn segment(
         .iter()
         .enumerate()
         .map(|(i, u)| UserSegment {
-            user_id: u.user_id.clone(),
-            stage: s.stage[i].key(),
-            r: s.r[i],
-            f: s.f[i],
-            m: s.m[i],
-            rfm_segment: s.rfm_segment(i),
-            spending_power: spending_power(s.m[i]),
             interest: u.top_category.clone(),
             interaction: interaction(u.comments),
             member_tier: u.member_tier.clone(),
-            value_index: s.value[i],
-            tier: s.tier[i],
-            p_alive: s.p_alive.as_ref().map(|p| p[i]),
-            expected_clv: s.clv.as_ref().map(|c| c[i]),
-            days_since_last: s.since[i] as i64,
-            total: u.purchases.total,
-            recall: s.recall[i],
+            ..s.user(i, u.user_id.clone(), u.purchases.total)
         })
         .collect();
     Segmented {
@@ -425,25 +435,7 @@ pub fn segment_top<'a, P: AsRef<Purchases>>(
     order.sort_unstable_by(before);
     let listed = order
         .into_iter()
-        .map(|i| UserSegment {
-            user_id: id(i).to_string(),
-            stage: s.stage[i].key(),
-            r: s.r[i],
-            f: s.f[i],
-            m: s.m[i],
-            rfm_segment: s.rfm_segment(i),
-            spending_power: spending_power(s.m[i]),
-            interest: None,
-            interaction: interaction(0),
-            member_tier: None,
-            value_index: s.value[i],
-            tier: s.tier[i],
-            p_alive: s.p_alive.as_ref().map(|p| p[i]),
-            expected_clv: s.clv.as_ref().map(|c| c[i]),
-            days_since_last: s.since[i] as i64,
-            total: users[i].as_ref().total,
-            recall: s.recall[i],
-        })
+        .map(|i| s.user(i, id(i).to_string(), users[i].as_ref().total))
         .collect();
     Segmented {
         as_of,
