@@ -114,8 +114,16 @@ impl Snapshot {
         let (shop, date) = (self.shop.as_str(), self.date);
         let from = date - Duration::days(HISTORY_DAYS - 1);
         let plans = self.plan_infos().await?;
-        let stats = self.engine().plan_stats(shop, from, date).await?;
-        let creatives = self.engine().creative_stats(shop, from, date).await?;
+        let stats = crate::review::timed(
+            "paid traffic: plan stats",
+            self.engine().plan_stats(shop, from, date),
+        )
+        .await?;
+        let creatives = crate::review::timed(
+            "paid traffic: creative stats",
+            self.engine().creative_stats(shop, from, date),
+        )
+        .await?;
         let state = self.state().await?;
         let log = state.bid_changes(shop).await?;
         let audit: Vec<PastChange> = log.iter().filter_map(past_change).collect();
@@ -124,13 +132,14 @@ impl Snapshot {
         // Curve fits are seconds of CPU: on a blocking thread, so the engine's queries keep
         // the runtime's workers.
         let owned = shop.to_string();
-        let mut r = tokio::task::spawn_blocking(move || {
+        let r = tokio::task::spawn_blocking(move || {
             report(
                 &owned, date, &plans, &stats, &creatives, &audit, &holds, &policy,
             )
-        })
-        .await
-        .map_err(blocking_failed)?;
+        });
+        let mut r = crate::review::timed("paid traffic: fits and rules", r)
+            .await
+            .map_err(blocking_failed)?;
         r.budget_plan = Some(self.budget_plan().await?);
         let log = if record {
             state

@@ -26,10 +26,11 @@ impl Snapshot {
         let (shop, date) = (self.shop.clone(), self.date);
         // The users and paid-traffic parts read other tables than the monitored metrics and
         // spend most of their time in model fits: they run beside them, on other threads.
-        let users = self.beside(|s| async move { s.users_digest().await });
-        let bids = self.beside(|s| async move { s.bids_report(false).await });
-        let mut review = self.monitored(lang).await?;
-        review.experiments = self.experiment_verdicts().await?;
+        let users = self.beside(|s| timed("users", async move { s.users_digest().await }));
+        let bids =
+            self.beside(|s| timed("paid traffic", async move { s.bids_report(false).await }));
+        let mut review = timed("metrics and rules", self.monitored(lang)).await?;
+        review.experiments = timed("experiments", self.experiment_verdicts()).await?;
         // A shop without orders simply has no user section, one without paid plans no
         // paid-traffic section; any other failure fails the review rather than hiding it.
         let users = absent_if_not_found(joined(users).await)?;
@@ -60,7 +61,11 @@ impl Snapshot {
             date,
             lang,
         };
-        let answers = self.engine().metrics(&req.queries().into_vec()).await?;
+        let answers = timed(
+            "metrics: SQL",
+            self.engine().metrics(&req.queries().into_vec()),
+        )
+        .await?;
         let inputs = Inputs::from_vec(answers)?;
         let stored: Vec<(String, String, f64)> = self
             .state()
@@ -71,7 +76,8 @@ impl Snapshot {
             .filter(|t| t.1.is_empty())
             .map(|t| (t.0, t.2, t.3))
             .collect();
-        let mut review = req.build(&self.workspace().config, &inputs, &stored)?;
+        let config = &self.workspace().config;
+        let mut review = timed("rules", async { req.build(config, &inputs, &stored) }).await?;
         let manifest = self.manifest();
         let held: BTreeSet<&str> = manifest
             .partitions
@@ -101,6 +107,19 @@ impl Snapshot {
     {
         tokio::spawn(part(self.clone()))
     }
+}
+
+/// `part`, with its wall time logged at debug level (`VITRINE_LOG=vitrine_app=debug`): what a
+/// slow review spent its time on.
+pub(crate) async fn timed<T>(section: &str, part: impl std::future::Future<Output = T>) -> T {
+    let clock = Instant::now();
+    let out = part.await;
+    tracing::debug!(
+        section,
+        seconds = clock.elapsed().as_secs_f64(),
+        "review section built"
+    );
+    out
 }
 
 /// The result of a part started with [`Snapshot::beside`]; a panic in it is re-raised here.

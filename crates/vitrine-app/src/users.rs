@@ -98,7 +98,11 @@ impl Snapshot {
         {
             return Ok(d);
         }
-        let buyers = self.engine().purchases(&self.shop, self.date).await?;
+        let buyers = crate::review::timed(
+            "users: buyer summary",
+            self.engine().purchases(&self.shop, self.date),
+        )
+        .await?;
         let fit_path = self.fit_path();
         let start: Option<ValueFit> = std::fs::read(&fit_path)
             .ok()
@@ -107,9 +111,10 @@ impl Snapshot {
         // Seconds of CPU: on a blocking thread, so the engine's queries keep the workers.
         let digest = tokio::task::spawn_blocking(move || {
             digest_from(&buyers, date, &settings, start.as_ref())
-        })
-        .await
-        .map_err(crate::review::blocking_failed)?;
+        });
+        let digest = crate::review::timed("users: segments and CLV", digest)
+            .await
+            .map_err(crate::review::blocking_failed)?;
         // Caches: failing to keep them costs the next review time, not correctness.
         let _ = keep(&path, &digest);
         if let Some(fit) = &digest.fit {
