@@ -6,6 +6,7 @@ use vitrine_core::config::Config;
 use vitrine_core::query::MetricRow;
 use vitrine_core::MetricTable;
 
+use super::items::Items;
 use super::{days, Inputs, ReviewRequest};
 use crate::stats::median;
 
@@ -16,6 +17,8 @@ pub(super) struct Ctx<'a> {
     pub inputs: &'a Inputs<MetricTable>,
     /// Stored targets as `(metric, period, value)`, e.g. `("gmv", "year:2026", 5e7)`.
     pub stored: &'a [(String, String, f64)],
+    /// Every plan's and product's daily series.
+    pub items: Items<'a>,
 }
 
 impl Ctx<'_> {

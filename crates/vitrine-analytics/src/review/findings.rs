@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use vitrine_core::metric::{self, Direction};
-use vitrine_core::query::MetricRow;
 use vitrine_core::MetricTable;
 
 use super::context::{col, val, Ctx};
+use super::items::{Daily, PlanSeries};
 use super::{days, Kpi, KpiStatus};
 use crate::monitor::{Finding, Rules};
 
@@ -21,7 +21,7 @@ impl Ctx<'_> {
         let today = d == self.req.date;
         let mut out = super::kpis::kpi_findings(rules, kpis);
         out.extend(self.shop_findings(rules, d));
-        out.extend(plan_findings(rules, &i.plans, d));
+        out.extend(plan_findings(rules, &i.plans, &self.items.plans, d));
         out.extend(segment_findings(rules, &i.regions, "region", d));
         out.extend(segment_findings(rules, &i.devices, "device", d));
         out.extend(if today {
@@ -40,7 +40,7 @@ impl Ctx<'_> {
             .collect();
         out.extend(complaint_findings(
             rules,
-            &i.complaint_cube,
+            &self.items.complaints,
             d,
             base_rate,
             &categories,
@@ -146,7 +146,12 @@ const LEVELS: [(&str, &str, bool); 3] = [
 ];
 
 /// CTR floors and CPA rises of the paid plans on `date`, against the days before it.
-fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec<Finding> {
+fn plan_findings(
+    rules: &Rules<'_>,
+    plans: &MetricTable,
+    series: &BTreeMap<&str, PlanSeries>,
+    date: NaiveDate,
+) -> Vec<Finding> {
     let today = date.to_string();
     let (imp, ctr) = (col(plans, "ad_impressions"), col(plans, "ad_ctr"));
     let mut out = Vec::new();
@@ -160,12 +165,11 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
     // share of the table's spend (a plan spending half the budget gets half the budget).
     let spend = col(plans, "spend");
     let total: f64 = plans.rows.iter().map(|r| val(r, spend)).sum();
-    let items = by_item(plans);
+    let none = PlanSeries::default();
     for r in rows {
         let (plan, category) = (r.key[0].as_str(), r.key[1].as_str());
-        let mine = items.get(plan).map(Vec::as_slice).unwrap_or_default();
-        let own: f64 = mine.iter().map(|x| val(x, spend)).sum();
-        let alpha = rules.alpha(stake(own, total, rows_len) / WINDOWS as f64);
+        let mine = series.get(plan).unwrap_or(&none);
+        let alpha = rules.alpha(stake(mine.spend, total, rows_len) / WINDOWS as f64);
         let impressions = val(r, imp);
         out.extend(rules.plan_ctr_floor(
             plan,
@@ -173,9 +177,20 @@ fn plan_findings(rules: &Rules<'_>, plans: &MetricTable, date: NaiveDate) -> Vec
             impressions,
             (val(r, ctr) * impressions).round(),
         ));
-        let series = (plans, mine);
-        out.extend(plan_ctr_drop(rules, series, (plan, category), date, alpha));
-        out.extend(plan_cpa_rise(rules, series, (plan, category), date, alpha));
+        out.extend(plan_ctr_drop(
+            rules,
+            &mine.ctr,
+            (plan, category),
+            date,
+            alpha,
+        ));
+        out.extend(plan_cpa_rise(
+            rules,
+            &mine.cpa,
+            (plan, category),
+            date,
+            alpha,
+        ));
     }
     out
 }
@@ -195,58 +210,15 @@ fn stake(own: f64, total: f64, n: usize) -> f64 {
     }
 }
 
-/// An item's (plan's, product's) daily (a, b) sums of two metrics (the second weighted by
-/// the first when `weighted`, e.g. clicks = impressions × CTR).
-fn item_days(
-    t: &MetricTable,
-    rows: &[&MetricRow],
-    (a, b): (&str, &str),
-    weighted: bool,
-) -> BTreeMap<String, (f64, f64)> {
-    let (ca, cb) = (col(t, a), col(t, b));
-    let mut by_day: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    for r in rows {
-        if let Some(p) = &r.period {
-            let (x, y) = (val(r, ca), val(r, cb));
-            let e = by_day.entry(p.clone()).or_default();
-            e.0 += x;
-            e.1 += if weighted { (x * y).round() } else { y };
-        }
-    }
-    by_day
-}
-
-/// A table's rows grouped by their first key (the plan, the product), in one pass: the
-/// rules look at every item's days, and a scan of the whole table per item would be
-/// quadratic in the catalogue.
-fn by_item(t: &MetricTable) -> BTreeMap<&str, Vec<&MetricRow>> {
-    let mut out: BTreeMap<&str, Vec<&MetricRow>> = BTreeMap::new();
-    for r in &t.rows {
-        if let Some(k) = r.key.first() {
-            out.entry(k.as_str()).or_default().push(r);
-        }
-    }
-    out
-}
-
-/// An item's daily pairs of sums, by `YYYY-MM-DD`.
-type Daily = BTreeMap<String, (f64, f64)>;
-
-/// Σ of daily pairs over `[from, to]`.
-fn span(by_day: &BTreeMap<String, (f64, f64)>, from: NaiveDate, to: NaiveDate) -> (f64, f64) {
-    by_day
-        .range(from.to_string()..=to.to_string())
-        .fold((0.0, 0.0), |a, (_, x)| (a.0 + x.0, a.1 + x.1))
-}
-
 /// How much more an item's daily (exposure, count) pairs over `[from, to]` scatter than
 /// counting noise allows: Pearson χ² over k − 1 days against the pooled rate, at least 1
 /// (binomial when `binomial`, else Poisson with exposure). Ad counts vary from day to day with
 /// auctions and creative rotation; the tests divide their counts by it (quasi-likelihood).
 fn dispersion(by_day: &Daily, from: NaiveDate, to: NaiveDate, binomial: bool) -> f64 {
     let pairs: Vec<(f64, f64)> = by_day
-        .range(from.to_string()..=to.to_string())
-        .map(|(_, x)| *x)
+        .within(from, to)
+        .iter()
+        .copied()
         .filter(|x| x.0 > 0.0)
         .collect();
     let (n, c) = pairs.iter().fold((0.0, 0.0), |a, x| (a.0 + x.0, a.1 + x.1));
@@ -289,17 +261,16 @@ fn over_windows(
 /// that window (at least 20 conversions of baseline).
 fn plan_cpa_rise(
     rules: &Rules<'_>,
-    (plans, rows): (&MetricTable, &[&MetricRow]),
+    by_day: &Daily,
     (plan, category): (&str, &str),
     date: NaiveDate,
     alpha: f64,
 ) -> Option<Finding> {
-    let by_day = item_days(plans, rows, ("spend", "conversions"), false);
     over_windows(date, |start| {
-        let (bs, bc) = span(&by_day, days(start, 14), days(start, 1));
+        let (bs, bc) = by_day.span(days(start, 14), days(start, 1));
         (bc >= 20.0).then_some(())?;
-        let (s, c) = span(&by_day, start, date);
-        let spread = dispersion(&by_day, days(start, 14), days(start, 1), false);
+        let (s, c) = by_day.span(start, date);
+        let spread = dispersion(by_day, days(start, 14), days(start, 1), false);
         rules.cpa_rise(
             format!("plan:{plan}"),
             Some(category),
@@ -316,23 +287,22 @@ fn plan_cpa_rise(
 /// the most significant drop, if any window shows one.
 fn plan_ctr_drop(
     rules: &Rules<'_>,
-    (plans, rows): (&MetricTable, &[&MetricRow]),
+    by_day: &Daily,
     (plan, category): (&str, &str),
     date: NaiveDate,
     alpha: f64,
 ) -> Option<Finding> {
     const BASELINE_DAYS: i64 = 7;
-    let by_day = item_days(plans, rows, ("ad_impressions", "ad_ctr"), true);
     over_windows(date, |start| {
-        let (bi, bc) = span(&by_day, days(start, BASELINE_DAYS), days(start, 1));
+        let (bi, bc) = by_day.span(days(start, BASELINE_DAYS), days(start, 1));
         (bi > 0.0).then_some(())?;
-        let spread = dispersion(&by_day, days(start, BASELINE_DAYS), days(start, 1), true);
+        let spread = dispersion(by_day, days(start, BASELINE_DAYS), days(start, 1), true);
         rules.plan_ctr_drop(
             plan,
             category,
             ((date - start).num_days() + 1) as usize,
             alpha,
-            span(&by_day, start, date),
+            by_day.span(start, date),
             bc / bi,
             spread,
         )
@@ -430,27 +400,22 @@ const COMPLAINT_PRIOR_ORDERS: f64 = 200.0;
 /// best-seller is watched closely and the long tail cannot page anyone by chance.
 pub(super) fn complaint_findings(
     rules: &Rules<'_>,
-    t: &MetricTable,
+    series: &[(&str, Daily)],
     date: NaiveDate,
     shop_rate: f64,
     categories: &BTreeMap<&str, &str>,
 ) -> Vec<Finding> {
-    let series: Vec<(&str, Daily)> = by_item(t)
-        .into_iter()
-        .map(|(p, rows)| (p, item_days(t, &rows, ("order_count", "complaints"), false)))
-        .collect();
-    let orders_of = |s: &BTreeMap<String, (f64, f64)>| s.values().map(|x| x.0).sum::<f64>();
-    let total: f64 = series.iter().map(|(_, s)| orders_of(s)).sum();
+    let total: f64 = series.iter().map(|(_, s)| s.first_total()).sum();
     series
         .iter()
         .filter_map(|(product, by_day)| {
-            let share = stake(orders_of(by_day), total, series.len());
+            let share = stake(by_day.first_total(), total, series.len());
             let alpha = rules.alpha(share / WINDOWS as f64);
             over_windows(date, |start| {
-                let (bo, bc) = span(by_day, days(start, 28), days(start, 1));
+                let (bo, bc) = by_day.span(days(start, 28), days(start, 1));
                 let base =
                     (bc + COMPLAINT_PRIOR_ORDERS * shop_rate) / (bo + COMPLAINT_PRIOR_ORDERS);
-                let (o, c) = span(by_day, start, date);
+                let (o, c) = by_day.span(start, date);
                 rules.complaint_rise(
                     format!("product:{product}"),
                     categories.get(product).copied(),
@@ -478,11 +443,13 @@ mod tests {
     use super::*;
 
     fn series(pairs: &[(f64, f64)]) -> Daily {
-        pairs
+        let first: NaiveDate = "2026-11-01".parse().unwrap();
+        let days: Vec<_> = pairs
             .iter()
             .enumerate()
-            .map(|(i, p)| (format!("2026-11-{:02}", i + 1), *p))
-            .collect()
+            .map(|(i, p)| (first + chrono::Duration::days(i as i64), *p))
+            .collect();
+        Daily::of(&days)
     }
 
     /// Pearson χ² / (k − 1) by hand: 1,000 impressions a day with 10, 30 and 20 clicks (pooled

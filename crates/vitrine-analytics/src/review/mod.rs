@@ -12,6 +12,7 @@ mod alerts;
 mod context;
 mod findings;
 mod inputs;
+mod items;
 mod kpis;
 mod risk_index;
 mod sections;
@@ -58,6 +59,7 @@ impl ReviewRequest {
             cfg,
             inputs,
             stored,
+            items: items::Items::of(inputs),
         };
         ctx.check_has_data()?;
         let main_category = kpis::main_category(&inputs.categories);

@@ -338,12 +338,18 @@ fn a_bad_batch_is_caught_and_the_long_tail_stays_quiet() {
     }
     let base = 0.005;
     let categories = std::collections::BTreeMap::new();
-    let found = super::findings::complaint_findings(&rules, &t, end, base, &categories);
+    let series = super::items::complaints(&t);
+    let found = super::findings::complaint_findings(&rules, &series, end, base, &categories);
     let scopes: Vec<&str> = found.iter().map(|f| f.scope.as_str()).collect();
     assert_eq!(scopes, ["product:best"], "{found:?}");
     for back in 3..10 {
-        let quiet =
-            super::findings::complaint_findings(&rules, &t, days(end, back), base, &categories);
+        let quiet = super::findings::complaint_findings(
+            &rules,
+            &series,
+            days(end, back),
+            base,
+            &categories,
+        );
         assert!(quiet.is_empty(), "day -{back}: {quiet:?}");
     }
 }
