@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Int32Array, Int64Array, StringArray, UInt32Array,
 };
-use datafusion::arrow::compute::{cast, concat};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
     DataType, Field, Int32Type, Int64Type, Schema, SchemaRef, UInt32Type,
 };
@@ -25,6 +25,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use vitrine_core::customer::Purchases;
 
+use crate::buyer_ids::Ids;
 use crate::{Lake, LakeError};
 
 /// Bumped when the file layout changes: an older file is rebuilt, never misread.
@@ -64,7 +65,7 @@ impl Coverage {
 /// amounts are fen.
 pub(crate) struct Buyers {
     pub(crate) coverage: Coverage,
-    ids: StringArray,
+    ids: Ids,
     first: Vec<i32>,
     first_fen: Vec<i64>,
     last: Vec<i32>,
@@ -77,7 +78,7 @@ pub(crate) struct Buyers {
 /// Every buyer of a shop through a day with their id, from the kept summary: what a user
 /// list ranks before it looks up the tags of the few it shows.
 pub struct BuyerList {
-    ids: StringArray,
+    ids: Ids,
     pub purchases: Vec<Purchases>,
 }
 
@@ -99,9 +100,12 @@ impl Buyers {
         batches: &[RecordBatch],
     ) -> Result<Buyers, LakeError> {
         let mut b = Buyers::empty(coverage);
-        let mut ids: Vec<ArrayRef> = Vec::new();
         for batch in batches {
-            ids.push(cast(batch.column(0), &DataType::Utf8)?);
+            b.ids.push(
+                cast(batch.column(0), &DataType::Utf8)?
+                    .as_string::<i32>()
+                    .clone(),
+            );
             let int = |i: usize| cast(batch.column(i), &DataType::Int32);
             let long = |i: usize| cast(batch.column(i), &DataType::Int64);
             let (first, last, prev, days) = (int(1)?, int(3)?, int(4)?, int(5)?);
@@ -122,14 +126,13 @@ impl Buyers {
             b.total_fen
                 .extend(total_fen.as_primitive::<Int64Type>().values());
         }
-        b.ids = concat_ids(&ids)?;
         Ok(b)
     }
 
     fn empty(coverage: Coverage) -> Buyers {
         Buyers {
             coverage,
-            ids: StringArray::from(Vec::<&str>::new()),
+            ids: Ids::default(),
             first: Vec::new(),
             first_fen: Vec::new(),
             last: Vec::new(),
@@ -178,9 +181,8 @@ impl Buyers {
             self.days.push(k as i32);
             self.total_fen.push(new.iter().map(|d| d.1).sum());
         }
-        let fresh: ArrayRef = Arc::new(StringArray::from_iter_values(added.iter().map(|a| a.0)));
-        let old: ArrayRef = Arc::new(self.ids.clone());
-        self.ids = concat_ids(&[old, fresh])?;
+        self.ids
+            .push(StringArray::from_iter_values(added.iter().map(|a| a.0)));
         self.coverage = coverage;
         Ok(Change {
             changed,
@@ -191,12 +193,10 @@ impl Buyers {
     /// The rows, in order, of the buyers `groups` names: millions of ids looked up in a
     /// day's few thousand buyers, in two halves side by side.
     fn kept_rows_of<V: Sync>(&self, groups: &FxHashMap<&str, V>) -> Vec<usize> {
-        let ids = &self.ids;
         let rows_in = |rows: std::ops::Range<usize>| -> Vec<usize> {
-            rows.filter(|&i| groups.contains_key(ids.value(i)))
-                .collect()
+            self.ids.rows_where(rows, |id| groups.contains_key(id))
         };
-        let (n, mid) = (ids.len(), ids.len() / 2);
+        let (n, mid) = (self.ids.len(), self.ids.len() / 2);
         if groups.is_empty() {
             return Vec::new();
         }
@@ -259,10 +259,8 @@ impl Buyers {
     }
 
     /// Applies a batch of [`schema`]: indexed rows replace kept ones, the others are
-    /// appended, their ids to `ids` (concatenated once by the caller: the summary's ids are
-    /// hundreds of megabytes at scale, too many to copy per file). `None` when an index is
-    /// out of range (a file that does not belong here).
-    fn apply(&mut self, b: &RecordBatch, ids_out: &mut Vec<ArrayRef>) -> Option<()> {
+    /// appended. `None` when an index is out of range (a file that does not belong here).
+    fn apply(&mut self, b: &RecordBatch) -> Option<()> {
         let row = b.column(0).as_primitive::<UInt32Type>();
         let ids = b.column(1).as_string::<i32>();
         let int = |i: usize| b.column(i).as_primitive::<Int32Type>();
@@ -277,7 +275,7 @@ impl Buyers {
             self.prev.extend(prev.iter().map(|p| p.unwrap_or(NO_DAY)));
             self.days.extend_from_slice(days.values());
             self.total_fen.extend_from_slice(total_fen.values());
-            ids_out.push(b.column(1).clone());
+            self.ids.push_copy(ids).ok()?;
             return Some(());
         }
         let mut fresh = Vec::new();
@@ -308,11 +306,7 @@ impl Buyers {
             self.days[i] = days.value(k);
             self.total_fen[i] = total_fen.value(k);
         }
-        if fresh.len() == b.num_rows() {
-            ids_out.push(b.column(1).clone());
-        } else if !fresh.is_empty() {
-            ids_out.push(Arc::new(StringArray::from_iter_values(fresh)));
-        }
+        self.ids.push(StringArray::from_iter_values(fresh));
         Some(())
     }
 }
@@ -340,6 +334,9 @@ pub(crate) struct Store {
 }
 
 const MAX_CHANGES: usize = 32;
+/// Rows per batch of a kept file (a few in unit tests, so files of several batches are
+/// read back there).
+const BATCH_ROWS: usize = if cfg!(test) { 3 } else { 1 << 20 };
 const CHANGE_SHARE: usize = 8;
 
 /// What `head.json` names: the coverage, the base file and the change files, in order.
@@ -369,17 +366,15 @@ impl Store {
             return None;
         }
         let mut b = Buyers::empty(head.coverage.clone());
-        let mut ids = Vec::new();
         for name in std::iter::once(&head.base).chain(&head.changes) {
             let reader = FileReader::try_new(File::open(self.dir.join(name)).ok()?, None).ok()?;
             if reader.schema() != schema() {
                 return None;
             }
             for batch in reader {
-                b.apply(&batch.ok()?, &mut ids)?;
+                b.apply(&batch.ok()?)?;
             }
         }
-        b.ids = concat_ids(&ids).ok()?;
         Some((b, head))
     }
 
@@ -424,11 +419,13 @@ impl Store {
         std::fs::create_dir_all(&self.dir).map_err(|e| LakeError::io(&self.dir, e))?;
         let name = unique("rows", "arrow");
         let path = self.dir.join(&name);
-        let batch = b.batch(rows, indexed)?;
         let write = || -> Result<(), LakeError> {
             let file = File::create(&path).map_err(|e| LakeError::io(&path, e))?;
             let mut w = FileWriter::try_new(std::io::BufWriter::new(file), &schema())?;
-            w.write(&batch)?;
+            // In batches: a reader holds one batch at a time beside what it keeps.
+            for part in rows.chunks(BATCH_ROWS) {
+                w.write(&b.batch(part, indexed)?)?;
+            }
             w.finish()?;
             Ok(())
         };
@@ -470,21 +467,6 @@ fn unique(kind: &str, ext: &str) -> String {
 pub(crate) struct Change {
     changed: Vec<usize>,
     appended: std::ops::Range<usize>,
-}
-
-fn concat_ids(parts: &[ArrayRef]) -> Result<StringArray, LakeError> {
-    match parts {
-        [] => return Ok(StringArray::from(Vec::<&str>::new())),
-        // One part (a base file alone): shared, not copied.
-        [one] => {
-            if let Some(ids) = one.as_any().downcast_ref::<StringArray>() {
-                return Ok(ids.clone());
-            }
-        }
-        _ => {}
-    }
-    let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
-    Ok(concat(&refs)?.as_string::<i32>().clone())
 }
 
 /// The dates of a span of day numbers, worked out once: millions of buyers fall on a few
@@ -534,6 +516,58 @@ pub(crate) fn day(n: i64) -> Result<NaiveDate, LakeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ids_of(b: &Buyers) -> Vec<String> {
+        (0..b.len()).map(|i| b.ids.value(i).to_string()).collect()
+    }
+
+    /// A summary kept in files of several batches, and a fold on top of it, read back as
+    /// they were.
+    #[test]
+    fn kept_summaries_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store {
+            dir: dir.path().to_path_buf(),
+        };
+        let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let n = 10;
+        let ids: Vec<String> = (0..n).map(|i| format!("u{i:02}")).collect();
+        let col = |f: &dyn Fn(i32) -> i64| -> ArrayRef {
+            Arc::new(Int64Array::from_iter_values((0..n).map(f)))
+        };
+        let batch = RecordBatch::try_from_iter(vec![
+            (
+                "user_id",
+                Arc::new(StringArray::from(ids.clone())) as ArrayRef,
+            ),
+            ("first", col(&|i| 20_000 + i64::from(i))),
+            ("first_fen", col(&|i| 100 * i64::from(i))),
+            ("last", col(&|i| 20_300 + i64::from(i))),
+            ("prev", col(&|i| 20_100 + i64::from(i))),
+            ("days", col(&|i| 2 + i64::from(i))),
+            ("total_fen", col(&|i| 1_000 * i64::from(i))),
+        ])
+        .unwrap();
+        let mut b = Buyers::from_batches(Coverage::new("s", d, vec![]), &[batch]).unwrap();
+        store.save(&b).unwrap();
+        let (kept, head) = store.load("s").unwrap();
+        assert_eq!(ids_of(&kept), ids);
+        assert_eq!(kept.purchases().unwrap(), b.purchases().unwrap());
+        let next = d.succ_opt().unwrap();
+        let rows: Vec<BuyerDay> = vec![
+            ("u03".into(), 20_400, 500),
+            ("u07".into(), 20_400, 700),
+            ("v1".into(), 20_400, 900),
+        ];
+        let change = b.fold(&rows, Coverage::new("s", next, vec![])).unwrap();
+        store.save_change(&b, head, &change).unwrap();
+        let (kept, _) = store.load("s").unwrap();
+        assert_eq!(ids_of(&kept), ids_of(&b));
+        assert_eq!(kept.len(), n as usize + 1);
+        assert_eq!(kept.purchases().unwrap(), b.purchases().unwrap());
+        assert_eq!(kept.days[3], 6);
+        assert_eq!(kept.total_fen[7], 7_700);
+    }
 
     /// Tabulated dates are the dates `day` gives, inside the span and outside it.
     #[test]

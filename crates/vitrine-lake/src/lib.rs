@@ -1,6 +1,7 @@
 //! The lake: Parquet files per table, shop and day, made visible by atomic manifest commits;
 //! the DataFusion engine over them; and the state database.
 
+mod buyer_ids;
 mod buyers;
 mod commit;
 mod daily;
