@@ -228,7 +228,7 @@ impl Buyers {
                     total: self.total_fen[i] as f64 / 100.0,
                     first_amount: self.first_fen[i] as f64 / 100.0,
                     last_gap_days: (self.prev[i] != NO_DAY)
-                        .then(|| i64::from(self.last[i]) - i64::from(self.prev[i])),
+                        .then(|| self.last[i].saturating_sub(self.prev[i])),
                 })
             })
             .collect()

@@ -419,7 +419,9 @@ fn read_purchases(b: &RecordBatch) -> Result<Vec<Purchases>, LakeError> {
                 purchase_days: days.value(i) as u32,
                 total: total.value(i),
                 first_amount: first_amt.value(i),
-                last_gap_days: (!gap.is_null(i)).then(|| gap.value(i)),
+                // A gap beyond i32 days is no real date's: read as the longest.
+                last_gap_days: (!gap.is_null(i))
+                    .then(|| i32::try_from(gap.value(i)).unwrap_or(i32::MAX)),
             })
         })
         .collect()

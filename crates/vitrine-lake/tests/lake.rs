@@ -767,8 +767,8 @@ async fn buyer_features_match_a_direct_count_of_their_orders() {
             u.user_id
         );
         assert!((u.purchases.first_amount - on(dates[0]) as f64 / 100.0).abs() < 1e-9);
-        let gap =
-            (dates.len() > 1).then(|| (dates[dates.len() - 1] - dates[dates.len() - 2]).num_days());
+        let gap = (dates.len() > 1)
+            .then(|| (dates[dates.len() - 1] - dates[dates.len() - 2]).num_days() as i32);
         assert_eq!(u.purchases.last_gap_days, gap, "{}", u.user_id);
         assert_eq!(
             u.top_category.as_deref(),
@@ -809,7 +809,7 @@ fn direct_purchases(
                 purchase_days: n as u32,
                 total: rows.iter().map(|r| r.1).sum::<i64>() as f64 / 100.0,
                 first_amount: on(days[0]) as f64 / 100.0,
-                last_gap_days: (n > 1).then(|| (days[n - 1] - days[n - 2]).num_days()),
+                last_gap_days: (n > 1).then(|| (days[n - 1] - days[n - 2]).num_days() as i32),
             }
         })
         .collect();

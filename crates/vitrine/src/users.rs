@@ -86,7 +86,12 @@ pub async fn run(data: &Path, cmd: UsersCommand) -> Result<()> {
             cuts,
             format,
         } => {
-            let seg = ws.users(shop.as_deref(), date, &cuts.cuts()?).await?;
+            // Sizes only: counted from the kept buyer summary, without a segment per user
+            // (30 M buyers at scale 10).
+            let seg = ws
+                .snapshot(shop.as_deref(), date)?
+                .top_users(&cuts.cuts()?, 0)
+                .await?;
             if format == Shown::Json {
                 println!("{}", serde_json::to_string_pretty(&seg.sizes)?);
                 return Ok(());

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::fit::{maximise_smooth, usable_start};
-use super::{validate, ClvError, Customer};
+use super::{validate, ClvError, Customer, Summaries};
 
 /// Fitted Gamma-Gamma parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -32,12 +32,12 @@ impl GammaGamma {
     }
 
     /// [`GammaGamma::fit_from`] of customers already validated.
-    pub(crate) fn fit_valid(
-        customers: &[Customer],
+    pub(crate) fn fit_valid<S: Summaries + ?Sized>(
+        customers: &S,
         start: Option<&GammaGamma>,
     ) -> Result<GammaGamma, ClvError> {
         let mut spends: Vec<(f64, f64)> = Vec::new();
-        for (row, c) in customers.iter().enumerate() {
+        for (row, c) in customers.each().enumerate() {
             if c.frequency == 0.0 {
                 continue;
             }

@@ -48,10 +48,48 @@ pub struct Customer {
     pub monetary_value: Option<f64>,
 }
 
+/// Customers' summaries by position: a slice of them, or summaries worked out from each
+/// buyer's purchases when asked, so a review's millions of buyers are not held twice.
+pub trait Summaries: Sync {
+    fn len(&self) -> usize;
+    /// The summary of customer `i` (`i < len`).
+    fn get(&self, i: usize) -> Customer;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Every summary, in order.
+    fn each(&self) -> impl Iterator<Item = Customer> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+impl Summaries for [Customer] {
+    fn len(&self) -> usize {
+        <[Customer]>::len(self)
+    }
+    fn get(&self, i: usize) -> Customer {
+        self[i]
+    }
+}
+
+impl Summaries for Vec<Customer> {
+    fn len(&self) -> usize {
+        <[Customer]>::len(self)
+    }
+    fn get(&self, i: usize) -> Customer {
+        self[i]
+    }
+}
+
 /// Checks summaries: non-negative, whole frequency, recency ≤ T, recency 0 without repeats.
 /// T = 0 (first purchase on the last observed day) is valid and carries no information.
 pub fn validate(customers: &[Customer]) -> Result<(), ClvError> {
-    for (row, c) in customers.iter().enumerate() {
+    validate_all(customers)
+}
+
+/// [`validate`] of any [`Summaries`].
+pub(crate) fn validate_all<S: Summaries + ?Sized>(customers: &S) -> Result<(), ClvError> {
+    for (row, c) in customers.each().enumerate() {
         let bad = |reason: String| Err(ClvError::Row { row, reason });
         if !(c.frequency >= 0.0 && c.frequency.fract() == 0.0 && c.frequency.is_finite()) {
             return bad(format!(
@@ -117,7 +155,7 @@ fn index_of(values: &[f64], v: f64) -> usize {
 
 impl Compressed {
     /// The distinct rows in ascending (x, t_x, T) order, whatever order customers come in.
-    pub fn new(customers: &[Customer]) -> Compressed {
+    pub fn new<S: Summaries + ?Sized>(customers: &S) -> Compressed {
         let (slots, mut of) = slots_of(customers);
         let mut order: Vec<u32> = (0..slots.len() as u32).collect();
         order.sort_unstable_by(|a, b| {
@@ -170,7 +208,7 @@ const PACKED_MAX: f64 = ((1u64 << 21) - 1) as f64;
 /// hundred thousand distinct rows). Summaries in whole periods below 2²¹ (days, weeks) are
 /// looked up by one packed integer, and customers without repeats (most of them) by T alone
 /// in an array; any other value by its three bit patterns.
-fn slots_of(customers: &[Customer]) -> (Vec<Slot>, Vec<u32>) {
+fn slots_of<S: Summaries + ?Sized>(customers: &S) -> (Vec<Slot>, Vec<u32>) {
     // −0.0 is not packed: it stays a row apart from 0.0, as its bit pattern is.
     let whole = |v: f64| v.fract() == 0.0 && v.is_sign_positive() && v <= PACKED_MAX;
     let mut slots: Vec<Slot> = Vec::new();
@@ -184,7 +222,8 @@ fn slots_of(customers: &[Customer]) -> (Vec<Slot>, Vec<u32>) {
         slots.push(((c.frequency, c.recency, c.t), 0.0));
         (slots.len() - 1) as u32
     };
-    for c in customers {
+    for c in customers.each() {
+        let c = &c;
         let slot = if whole(c.frequency) && whole(c.recency) && whole(c.t) {
             if c.frequency == 0.0 && c.recency == 0.0 {
                 let t = c.t as usize;
@@ -242,14 +281,17 @@ pub(crate) fn check_counts(customers: &[Customer], model: &str) -> Result<(), Cl
 }
 
 /// [`check_counts`] of customers already validated.
-pub(crate) fn check_valid_counts(customers: &[Customer], model: &str) -> Result<(), ClvError> {
+pub(crate) fn check_valid_counts<S: Summaries + ?Sized>(
+    customers: &S,
+    model: &str,
+) -> Result<(), ClvError> {
     if customers.len() < 2 {
         return Err(ClvError::Degenerate(format!(
             "{model} needs at least 2 customers, got {}",
             customers.len()
         )));
     }
-    if customers.iter().all(|c| c.frequency == 0.0) {
+    if customers.each().all(|c| c.frequency == 0.0) {
         return Err(ClvError::Degenerate(format!(
             "no customer made a repeat purchase, so {model} cannot estimate a purchase rate"
         )));
@@ -311,10 +353,10 @@ pub(crate) fn check_horizon(horizon: f64, discount_rate: f64) -> Result<(), ClvE
 /// (x, t_x, T) only, and millions of customers share a few hundred thousand of those, so
 /// each row is computed once and handed to its customers.
 /// One at a time, in customer order, so millions of them need not be held at once.
-pub(crate) fn predictions<'a>(
+pub(crate) fn predictions<'a, S: Summaries + ?Sized>(
     model: &'a dyn CountModel,
     spend: Option<&'a GammaGamma>,
-    customers: &'a [Customer],
+    customers: &'a S,
     data: &'a Compressed,
     horizon: f64,
     discount_rate: f64,
@@ -334,7 +376,8 @@ pub(crate) fn predictions<'a>(
     };
     let (mut per_row, rest) = in_halves(&data.rows, of_rows);
     per_row.extend(rest);
-    customers.iter().zip(&data.of).map(move |(c, row)| {
+    customers.each().zip(&data.of).map(move |(c, row)| {
+        let c = &c;
         let (p_alive, expected_purchases) = per_row[*row as usize];
         let avg = spend.map(|g| g.expected_avg_spend(c));
         let clv = avg.map(|m| {

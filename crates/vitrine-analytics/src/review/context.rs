@@ -3,9 +3,9 @@
 
 use chrono::NaiveDate;
 use vitrine_core::config::Config;
-use vitrine_core::query::MetricRow;
 use vitrine_core::MetricTable;
 
+pub(super) use super::columns::{col, val};
 use super::items::Items;
 use super::{days, Inputs, ReviewRequest};
 use crate::stats::median;
@@ -101,18 +101,4 @@ impl Ctx<'_> {
             .filter_map(|i| self.day_value(metric, days(d, i)))
             .collect()
     }
-}
-
-/// The position of `metric` among a table's columns (past the end when absent, so
-/// [`val`] reads 0).
-pub(super) fn col(t: &MetricTable, metric: &str) -> usize {
-    t.metrics
-        .iter()
-        .position(|m| *m == metric)
-        .unwrap_or(usize::MAX)
-}
-
-/// A row's value in column `c`, 0 when missing.
-pub(super) fn val(row: &MetricRow, c: usize) -> f64 {
-    row.values.get(c).copied().flatten().unwrap_or(0.0)
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use vitrine_core::MetricTable;
 
-use super::context::{col, val};
+use super::columns::{col, val};
 use super::Inputs;
 
 /// An item's daily pairs of sums of two metrics, one slot per day from its first day to its

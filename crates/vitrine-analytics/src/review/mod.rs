@@ -9,6 +9,7 @@
 
 pub mod actions;
 mod alerts;
+mod columns;
 mod context;
 mod findings;
 mod inputs;

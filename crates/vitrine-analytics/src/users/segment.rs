@@ -8,7 +8,8 @@ use vitrine_core::config::{Config, Group, Scope};
 
 use super::{clv_summary, days_between, Purchases, UserFeatures};
 use crate::clv::{
-    check_horizon, check_valid_counts, predictions, validate, BgNbd, Compressed, GammaGamma,
+    check_horizon, check_valid_counts, predictions, validate_all, BgNbd, Compressed, Customer,
+    GammaGamma, Summaries,
 };
 
 /// Lifecycle windows in days (configurable).
@@ -221,36 +222,38 @@ struct Scores {
 }
 
 impl Scores {
-    fn of<P: AsRef<Purchases>>(
+    fn of<P: AsRef<Purchases> + Sync>(
         users: &[P],
         as_of: NaiveDate,
         set: &UserSettings,
         cuts: &RfmCuts,
         start: Option<&ValueFit>,
     ) -> Self {
-        let users: Vec<&Purchases> = users.iter().map(AsRef::as_ref).collect();
         // The RFM scores and stages do not need the value index: computed beside its fits.
         let ((since, r, f, m, stage), ((value, p_alive, clv, value_model), fit)) =
             std::thread::scope(|s| {
                 let rfm = s.spawn(|| {
                     let since: Vec<f64> = users
                         .iter()
-                        .map(|u| f64::from(days_between(u.last, as_of)))
+                        .map(|u| f64::from(days_between(u.as_ref().last, as_of)))
                         .collect();
-                    let freq: Vec<f64> = users.iter().map(|u| f64::from(u.purchase_days)).collect();
+                    let freq: Vec<f64> = users
+                        .iter()
+                        .map(|u| f64::from(u.as_ref().purchase_days))
+                        .collect();
                     let r = score(&since, cuts.recency_days, true);
                     let f = score(&freq, cuts.frequency, false);
                     drop(freq);
-                    let money: Vec<f64> = users.iter().map(|u| u.total).collect();
+                    let money: Vec<f64> = users.iter().map(|u| u.as_ref().total).collect();
                     let m = score(&money, cuts.monetary, false);
                     drop(money);
                     let stage: Vec<Stage> = users
                         .iter()
-                        .map(|u| stage(u, as_of, &set.windows))
+                        .map(|u| stage(u.as_ref(), as_of, &set.windows))
                         .collect();
                     (since, r, f, m, stage)
                 });
-                let value = value_index(&users, as_of, set.clv_horizon_days, start);
+                let value = value_index(users, as_of, set.clv_horizon_days, start);
                 let rfm = rfm.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
                 (rfm, value)
             });
@@ -351,7 +354,7 @@ impl Scores {
 
 /// The review's part of [`segment`] (quintile RFM scores), without building a segment per
 /// user: the same sizes and recall value, for a fraction of the memory.
-pub fn digest<P: AsRef<Purchases>>(
+pub fn digest<P: AsRef<Purchases> + Sync>(
     users: &[P],
     as_of: NaiveDate,
     set: &UserSettings,
@@ -361,7 +364,7 @@ pub fn digest<P: AsRef<Purchases>>(
 
 /// [`digest`] with the spend model's fit started from `start`, an earlier digest's
 /// (yesterday's): the same optimum within the optimiser's tolerance, in fewer steps.
-pub fn digest_from<P: AsRef<Purchases>>(
+pub fn digest_from<P: AsRef<Purchases> + Sync>(
     users: &[P],
     as_of: NaiveDate,
     set: &UserSettings,
@@ -410,7 +413,7 @@ pub fn segment(
 /// value index, then by id — with the sizes of every user, without building a segment per
 /// user: what a user list shows of millions of buyers. `id` names user `i`; the tags
 /// (interest, member tier, interaction) are left for the caller to add for those listed.
-pub fn segment_top<'a, P: AsRef<Purchases>>(
+pub fn segment_top<'a, P: AsRef<Purchases> + Sync>(
     users: &[P],
     id: impl Fn(usize) -> &'a str,
     as_of: NaiveDate,
@@ -472,7 +475,9 @@ pub(crate) fn stage(u: &Purchases, as_of: NaiveDate, w: &Windows) -> Stage {
     if since_first <= w.new_days {
         Stage::New
     } else if since_last <= w.active_days {
-        if u.last_gap_days.is_some_and(|g| g > w.silent_days) {
+        if u.last_gap_days
+            .is_some_and(|g| i64::from(g) > w.silent_days)
+        {
             Stage::Recalled
         } else {
             Stage::Active
@@ -552,28 +557,28 @@ type Values = (Vec<f64>, Option<Vec<f64>>, Option<Vec<f64>>, String);
 
 /// Value index = percentile of 365-day CLV from BG/NBD + Gamma-Gamma fitted on the shop's
 /// own users; when they cannot be fitted (too few repeaters), percentile of spend.
-fn value_index(
-    users: &[&Purchases],
+fn value_index<P: AsRef<Purchases> + Sync>(
+    users: &[P],
     as_of: NaiveDate,
     horizon_days: f64,
     start: Option<&ValueFit>,
 ) -> (Values, Option<ValueFit>) {
-    let summaries: Vec<_> = users.iter().map(|u| clv_summary(u, as_of)).collect();
+    let summaries = &OnTheFly { users, as_of };
     // The two models are independent: fitted side by side. Only Gamma-Gamma starts from the
     // earlier fit: it then takes a third of the steps, while BG/NBD's L-BFGS measured as
     // many steps (and more evaluations) from yesterday's optimum as from its own start.
-    let valid = validate(&summaries);
+    let valid = validate_all(summaries);
     let (bg, gg) = std::thread::scope(|s| {
         let gg = s.spawn(|| {
             valid.clone()?;
-            GammaGamma::fit_valid(&summaries, start.map(|f| &f.gamma_gamma))
+            GammaGamma::fit_valid(summaries, start.map(|f| &f.gamma_gamma))
         });
         // Compressed once: the fit and the predictions both read it.
         let bg = valid
             .clone()
-            .and_then(|()| check_valid_counts(&summaries, "BG/NBD"))
+            .and_then(|()| check_valid_counts(summaries, "BG/NBD"))
             .and_then(|()| check_horizon(horizon_days, 0.0))
-            .map(|()| Compressed::new(&summaries))
+            .map(|()| Compressed::new(summaries))
             .and_then(|data| Ok((BgNbd::fit_compressed(&data, None)?, data)));
         (bg, gg.join())
     });
@@ -581,7 +586,7 @@ fn value_index(
         let gg = gg.unwrap_or_else(|e| std::panic::resume_unwind(e))?;
         let n = summaries.len();
         let (mut p_alive, mut clv) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for p in predictions(&bg, Some(&gg), &summaries, &data, horizon_days, 0.0) {
+        for p in predictions(&bg, Some(&gg), summaries, &data, horizon_days, 0.0) {
             p_alive.push(p.p_alive);
             clv.push(p.clv.unwrap_or(0.0));
         }
@@ -593,7 +598,6 @@ fn value_index(
             },
         ))
     });
-    drop(summaries);
     match fitted {
         Ok(((p_alive, clv), fit)) => (
             (
@@ -605,9 +609,26 @@ fn value_index(
             Some(fit),
         ),
         Err(_) => {
-            let spend: Vec<f64> = users.iter().map(|u| u.total).collect();
+            let spend: Vec<f64> = users.iter().map(|u| u.as_ref().total).collect();
             ((percentiles(&spend), None, None, "spend".into()), None)
         }
+    }
+}
+
+/// Each buyer's CLV summary as of a day, worked out whenever a pass asks for it: cheaper
+/// than holding 40 bytes for each of millions of buyers through the fits.
+struct OnTheFly<'a, P> {
+    users: &'a [P],
+    as_of: NaiveDate,
+}
+
+impl<P: AsRef<Purchases> + Sync> Summaries for OnTheFly<'_, P> {
+    fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    fn get(&self, i: usize) -> Customer {
+        clv_summary(self.users[i].as_ref(), self.as_of)
     }
 }
 
@@ -679,7 +700,7 @@ mod tests {
         last: &str,
         days: u32,
         total: f64,
-        gap: Option<i64>,
+        gap: Option<i32>,
     ) -> UserFeatures {
         UserFeatures {
             user_id: id.into(),
