@@ -89,7 +89,20 @@ pub fn validate(customers: &[Customer]) -> Result<(), ClvError> {
 
 /// [`validate`] of any [`Summaries`].
 pub(crate) fn validate_all<S: Summaries + ?Sized>(customers: &S) -> Result<(), ClvError> {
-    for (row, c) in customers.each().enumerate() {
+    // The first half's error comes first, as one pass would find it.
+    let (first, second) = index_halves(customers.len(), |from, to| {
+        validate_range(customers, from, to)
+    });
+    first.and(second)
+}
+
+fn validate_range<S: Summaries + ?Sized>(
+    customers: &S,
+    from: usize,
+    to: usize,
+) -> Result<(), ClvError> {
+    for row in from..to {
+        let c = customers.get(row);
         let bad = |reason: String| Err(ClvError::Row { row, reason });
         if !(c.frequency >= 0.0 && c.frequency.fract() == 0.0 && c.frequency.is_finite()) {
             return bad(format!(
@@ -204,67 +217,116 @@ type Slot = ((f64, f64, f64), f64);
 const PACKED_MAX: f64 = ((1u64 << 21) - 1) as f64;
 
 /// Customers assigned to their distinct rows, in order of first appearance: the rows, and
-/// each customer's row. Each customer is looked up once (millions of customers, a few
-/// hundred thousand distinct rows). Summaries in whole periods below 2²¹ (days, weeks) are
-/// looked up by one packed integer, and customers without repeats (most of them) by T alone
-/// in an array; any other value by its three bit patterns.
+/// each customer's row. The two halves of the customers are assigned side by side, then the
+/// second half's rows are renumbered into the first's, which gives the numbers one pass
+/// would.
 fn slots_of<S: Summaries + ?Sized>(customers: &S) -> (Vec<Slot>, Vec<u32>) {
-    // −0.0 is not packed: it stays a row apart from 0.0, as its bit pattern is.
-    let whole = |v: f64| v.fract() == 0.0 && v.is_sign_positive() && v <= PACKED_MAX;
-    let mut slots: Vec<Slot> = Vec::new();
-    let mut of: Vec<u32> = Vec::with_capacity(customers.len());
-    let mut no_repeats: Vec<u32> = Vec::new();
-    let mut packed: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut other: FxHashMap<(u64, u64, u64), u32> = FxHashMap::default();
-    // Counted apart from the rows: a few hundred thousand counts stay in cache.
-    let mut counts: Vec<u32> = Vec::new();
-    let new_slot = |c: &Customer, slots: &mut Vec<Slot>| {
-        slots.push(((c.frequency, c.recency, c.t), 0.0));
-        (slots.len() - 1) as u32
-    };
-    for c in customers.each() {
-        let c = &c;
-        let slot = if whole(c.frequency) && whole(c.recency) && whole(c.t) {
-            if c.frequency == 0.0 && c.recency == 0.0 {
-                let t = c.t as usize;
-                if t >= no_repeats.len() {
-                    no_repeats.resize(t + 1, u32::MAX);
+    let (mut first, second) = index_halves(customers.len(), |from, to| {
+        RowIndex::over(customers, from, to)
+    });
+    let renumbered: Vec<u32> = second
+        .slots
+        .iter()
+        .zip(&second.counts)
+        .map(|(slot, count)| first.add(slot.0, *count))
+        .collect();
+    first
+        .of
+        .extend(second.of.iter().map(|s| renumbered[*s as usize]));
+    first.into_parts()
+}
+
+/// Distinct rows of the customers seen so far, in order of first appearance, with each
+/// customer's row. Each customer is looked up once (millions of customers, a few hundred
+/// thousand distinct rows). Summaries in whole periods below 2²¹ (days, weeks) are looked up
+/// by one packed integer, and customers without repeats (most of them) by T alone in an
+/// array; any other value by its three bit patterns.
+#[derive(Default)]
+struct RowIndex {
+    slots: Vec<Slot>,
+    /// Customers on each row, counted apart from the rows: a few hundred thousand counts
+    /// stay in cache.
+    counts: Vec<u32>,
+    of: Vec<u32>,
+    no_repeats: Vec<u32>,
+    packed: FxHashMap<u64, u32>,
+    other: FxHashMap<(u64, u64, u64), u32>,
+}
+
+impl RowIndex {
+    /// The rows of customers `from..to`.
+    fn over<S: Summaries + ?Sized>(customers: &S, from: usize, to: usize) -> RowIndex {
+        let mut index = RowIndex {
+            of: Vec::with_capacity(to - from),
+            ..RowIndex::default()
+        };
+        for i in from..to {
+            let c = customers.get(i);
+            let slot = index.add((c.frequency, c.recency, c.t), 1);
+            index.of.push(slot);
+        }
+        index
+    }
+
+    /// Adds `count` customers on row `key`, returning its number.
+    fn add(&mut self, key: (f64, f64, f64), count: u32) -> u32 {
+        // −0.0 is not packed: it stays a row apart from 0.0, as its bit pattern is.
+        let whole = |v: f64| v.fract() == 0.0 && v.is_sign_positive() && v <= PACKED_MAX;
+        let (x, tx, t) = key;
+        let next = self.slots.len() as u32;
+        let slot = if whole(x) && whole(tx) && whole(t) {
+            if x == 0.0 && tx == 0.0 {
+                let t = t as usize;
+                if t >= self.no_repeats.len() {
+                    self.no_repeats.resize(t + 1, u32::MAX);
                 }
-                if no_repeats[t] == u32::MAX {
-                    no_repeats[t] = new_slot(c, &mut slots);
+                if self.no_repeats[t] == u32::MAX {
+                    self.no_repeats[t] = next;
                 }
-                no_repeats[t]
+                self.no_repeats[t]
             } else {
-                let key = (c.frequency as u64) << 42 | (c.recency as u64) << 21 | c.t as u64;
-                *packed.entry(key).or_insert_with(|| new_slot(c, &mut slots))
+                let packed = (x as u64) << 42 | (tx as u64) << 21 | t as u64;
+                *self.packed.entry(packed).or_insert(next)
             }
         } else {
-            let key = (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits());
-            *other.entry(key).or_insert_with(|| new_slot(c, &mut slots))
+            let bits = (x.to_bits(), tx.to_bits(), t.to_bits());
+            *self.other.entry(bits).or_insert(next)
         };
-        match counts.get_mut(slot as usize) {
-            Some(n) => *n += 1,
-            None => counts.push(1),
+        if slot == next {
+            self.slots.push((key, 0.0));
+            self.counts.push(count);
+        } else {
+            self.counts[slot as usize] += count;
         }
-        of.push(slot);
+        slot
     }
-    for (s, n) in slots.iter_mut().zip(counts) {
-        s.1 = f64::from(n);
+
+    fn into_parts(mut self) -> (Vec<Slot>, Vec<u32>) {
+        for (s, n) in self.slots.iter_mut().zip(&self.counts) {
+            s.1 = f64::from(*n);
+        }
+        (self.slots, self.of)
     }
-    (slots, of)
 }
+
+/// Items below which a second thread costs more than it saves.
+const WORTH_A_THREAD: usize = 1 << 14;
 
 /// `f` of the two halves of `items`, the second on another thread when there are enough
 /// of them to pay for it: per-row passes over millions of customers use both cores.
 pub(crate) fn in_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> (R, R) {
-    const WORTH_A_THREAD: usize = 1 << 14;
-    let (a, b) = items.split_at(items.len() / 2);
-    if items.len() < WORTH_A_THREAD {
-        return (f(a), f(b));
+    index_halves(items.len(), |from, to| f(&items[from..to]))
+}
+
+/// `f(from, to)` of the two halves of `0..n`, as [`in_halves`] does for a slice.
+pub(crate) fn index_halves<R: Send>(n: usize, f: impl Fn(usize, usize) -> R + Sync) -> (R, R) {
+    let mid = n / 2;
+    if n < WORTH_A_THREAD {
+        return (f(0, mid), f(mid, n));
     }
     std::thread::scope(|s| {
-        let second = s.spawn(|| f(b));
-        let first = f(a);
+        let second = s.spawn(|| f(mid, n));
+        let first = f(0, mid);
         (
             first,
             second
@@ -361,21 +423,7 @@ pub(crate) fn predictions<'a, S: Summaries + ?Sized>(
     horizon: f64,
     discount_rate: f64,
 ) -> impl Iterator<Item = Prediction> + 'a {
-    let of_rows = |rows: &[Row]| -> Vec<(f64, f64)> {
-        rows.iter()
-            .map(|r| {
-                let c = Customer {
-                    frequency: r.x,
-                    recency: r.tx,
-                    t: r.t,
-                    monetary_value: None,
-                };
-                (model.p_alive(&c), model.expected_purchases(&c, horizon))
-            })
-            .collect()
-    };
-    let (mut per_row, rest) = in_halves(&data.rows, of_rows);
-    per_row.extend(rest);
+    let per_row = per_row(model, data, horizon);
     customers.each().zip(&data.of).map(move |(c, row)| {
         let c = &c;
         let (p_alive, expected_purchases) = per_row[*row as usize];
@@ -402,6 +450,53 @@ pub(crate) fn predictions<'a, S: Summaries + ?Sized>(
             clv,
         }
     })
+}
+
+/// P(alive) and expected purchases over `horizon` of each distinct row, in two halves side
+/// by side.
+fn per_row(model: &dyn CountModel, data: &Compressed, horizon: f64) -> Vec<(f64, f64)> {
+    let of_rows = |rows: &[Row]| -> Vec<(f64, f64)> {
+        rows.iter()
+            .map(|r| {
+                let c = Customer {
+                    frequency: r.x,
+                    recency: r.tx,
+                    t: r.t,
+                    monetary_value: None,
+                };
+                (model.p_alive(&c), model.expected_purchases(&c, horizon))
+            })
+            .collect()
+    };
+    let (mut per_row, rest) = in_halves(&data.rows, of_rows);
+    per_row.extend(rest);
+    per_row
+}
+
+/// What a value index needs of [`predictions`] without discounting: each customer's
+/// P(alive) and CLV (expected purchases × expected average spend), the same numbers,
+/// worked out for the two halves of the customers side by side.
+pub(crate) fn alive_and_clv<S: Summaries + ?Sized>(
+    model: &dyn CountModel,
+    spend: &GammaGamma,
+    customers: &S,
+    data: &Compressed,
+    horizon: f64,
+) -> (Vec<f64>, Vec<f64>) {
+    let per_row = per_row(model, data, horizon);
+    let half = |from: usize, to: usize| -> (Vec<f64>, Vec<f64>) {
+        let (mut alive, mut clv) = (Vec::with_capacity(to - from), Vec::with_capacity(to - from));
+        for (i, row) in (from..to).zip(&data.of[from..to]) {
+            let (p, purchases) = per_row[*row as usize];
+            alive.push(p);
+            clv.push(purchases * spend.expected_avg_spend(&customers.get(i)));
+        }
+        (alive, clv)
+    };
+    let ((mut alive, mut clv), (rest_alive, rest_clv)) = index_halves(customers.len(), half);
+    alive.extend(rest_alive);
+    clv.extend(rest_clv);
+    (alive, clv)
 }
 
 #[cfg(test)]

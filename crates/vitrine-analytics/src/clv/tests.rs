@@ -310,18 +310,25 @@ fn a_fit_started_from_an_earlier_one_reaches_the_same_optimum() {
 fn compressed_rows_are_a_direct_count_of_distinct_inputs() {
     let vals = [0.0, -0.0, 1.0, 2.5, 7.0, 3_000_000.0];
     let mut customers = Vec::new();
-    for (i, &x) in vals.iter().enumerate() {
-        for (j, &tx) in vals.iter().enumerate() {
-            for _ in 0..(1 + (i + j) % 3) {
-                customers.push(Customer {
-                    frequency: x,
-                    recency: tx,
-                    t: vals[(i * 7 + j) % vals.len()],
-                    monetary_value: None,
-                });
+    // Enough customers to be assigned in two halves; T shifted by up to 149 so some rows
+    // first appear in the second half and others in both.
+    for k in 0..250u32 {
+        let shift = f64::from(k % 150);
+        for (i, &x) in vals.iter().enumerate() {
+            for (j, &tx) in vals.iter().enumerate() {
+                let t = vals[(i * 7 + j) % vals.len()];
+                for _ in 0..(1 + (i + j) % 3) {
+                    customers.push(Customer {
+                        frequency: x,
+                        recency: tx,
+                        t: if shift == 0.0 { t } else { t + shift },
+                        monetary_value: None,
+                    });
+                }
             }
         }
     }
+    assert!(customers.len() > 1 << 14);
     let mut direct: std::collections::BTreeMap<(u64, u64, u64), f64> = Default::default();
     for c in &customers {
         *direct
@@ -360,6 +367,16 @@ fn compressed_rows_are_a_direct_count_of_distinct_inputs() {
         assert_eq!(got.txs[row.txi], tx);
         assert_eq!(got.ts[row.ti], t);
     }
+    // Assigned in two halves, the rows are numbered as one pass numbers them.
+    let whole = RowIndex::over(&customers, 0, customers.len()).into_parts();
+    let halves = slots_of(&customers);
+    assert_eq!(halves.1, whole.1);
+    let bits = |s: &[Slot]| -> Vec<_> {
+        s.iter()
+            .map(|((x, tx, t), w)| (x.to_bits(), tx.to_bits(), t.to_bits(), w.to_bits()))
+            .collect()
+    };
+    assert_eq!(bits(&halves.0), bits(&whole.0));
     // Every customer points at the row of its own (x, t_x, T).
     assert_eq!(got.of.len(), customers.len());
     for (c, i) in customers.iter().zip(&got.of) {
@@ -407,6 +424,14 @@ fn predictions_per_row_equal_each_customers_own_prediction() {
         let e = model.expected_purchases(c, 39.0);
         assert_eq!(p.expected_purchases.to_bits(), e.to_bits());
         assert_eq!(p.clv, Some(e * spend.expected_avg_spend(c)));
+    }
+    // The value index's halves: the same numbers, in customer order.
+    let data = Compressed::new(&customers);
+    let (alive, clv) = alive_and_clv(&model, &spend, &customers, &data, 39.0);
+    assert_eq!(alive.len(), customers.len());
+    for ((p, a), v) in got.iter().zip(&alive).zip(&clv) {
+        assert_eq!(p.p_alive.to_bits(), a.to_bits());
+        assert_eq!(p.clv.map(f64::to_bits), Some(v.to_bits()));
     }
 }
 

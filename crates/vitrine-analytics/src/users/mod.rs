@@ -3,6 +3,7 @@
 //! recall lists. Inputs are per-user features the engine computes in SQL.
 
 mod cohort;
+mod rank;
 mod segment;
 
 use chrono::{Datelike, NaiveDate};

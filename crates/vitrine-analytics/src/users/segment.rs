@@ -6,9 +6,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use vitrine_core::config::{Config, Group, Scope};
 
+use super::rank::{percentiles, rank_thresholds};
 use super::{clv_summary, days_between, Purchases, UserFeatures};
 use crate::clv::{
-    check_horizon, check_valid_counts, predictions, validate_all, BgNbd, Compressed, Customer,
+    alive_and_clv, check_horizon, check_valid_counts, validate_all, BgNbd, Compressed, Customer,
     GammaGamma, Summaries,
 };
 
@@ -211,10 +212,12 @@ struct Scores {
     r: Vec<u8>,
     f: Vec<u8>,
     m: Vec<u8>,
-    value: Vec<f64>,
+    /// What the value index ranks: each user's CLV, or spend when the CLV models could not
+    /// be fitted (`clv` false).
+    ranked: Vec<f64>,
+    clv: bool,
     /// Per user, when the CLV models could be fitted (all users or none).
     p_alive: Option<Vec<f64>>,
-    clv: Option<Vec<f64>>,
     tier: Vec<u8>,
     recall: Vec<bool>,
     value_model: String,
@@ -230,7 +233,7 @@ impl Scores {
         start: Option<&ValueFit>,
     ) -> Self {
         // The RFM scores and stages do not need the value index: computed beside its fits.
-        let ((since, r, f, m, stage), ((value, p_alive, clv, value_model), fit)) =
+        let ((since, r, f, m, stage), ((ranked, p_alive, clv, value_model), fit)) =
             std::thread::scope(|s| {
                 let rfm = s.spawn(|| {
                     let since: Vec<f64> = users
@@ -257,10 +260,10 @@ impl Scores {
                 let rfm = rfm.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
                 (rfm, value)
             });
-        let tier = value.iter().map(|v| tier(*v, &set.tier_cuts)).collect();
+        let (tier, floor) = tiers_and_floor(&ranked, set);
         let recall = (0..users.len())
             .map(|i| {
-                value[i] >= set.recall_value_min
+                floor[i]
                     && p_alive
                         .as_ref()
                         .is_some_and(|p| p[i] < set.recall_p_alive_max)
@@ -273,9 +276,9 @@ impl Scores {
             r,
             f,
             m,
-            value,
-            p_alive,
+            ranked,
             clv,
+            p_alive,
             tier,
             recall,
             value_model,
@@ -283,8 +286,14 @@ impl Scores {
         }
     }
 
-    /// User `i`'s segment, without tags (interest, member tier, comments).
-    fn user(&self, i: usize, user_id: String, total: f64) -> UserSegment {
+    /// Every user's value index (a sort of all users: [`segment`] and lists only).
+    fn values(&self) -> Vec<f64> {
+        percentiles(&self.ranked)
+    }
+
+    /// User `i`'s segment, without tags (interest, member tier, comments); `value` is its
+    /// value index.
+    fn user(&self, i: usize, user_id: String, total: f64, value: f64) -> UserSegment {
         UserSegment {
             user_id,
             stage: self.stage[i].key(),
@@ -296,10 +305,10 @@ impl Scores {
             interest: None,
             interaction: interaction(0),
             member_tier: None,
-            value_index: self.value[i],
+            value_index: value,
             tier: self.tier[i],
             p_alive: self.p_alive.as_ref().map(|p| p[i]),
-            expected_clv: self.clv.as_ref().map(|c| c[i]),
+            expected_clv: self.clv.then(|| self.ranked[i]),
             days_since_last: self.since[i] as i64,
             total,
             recall: self.recall[i],
@@ -376,8 +385,8 @@ pub fn digest_from<P: AsRef<Purchases> + Sync>(
         fit: s.fit,
         recall_value: sum_sorted(
             (0..users.len())
-                .filter(|&i| s.recall[i])
-                .filter_map(|i| s.clv.as_ref().map(|c| c[i])),
+                .filter(|&i| s.recall[i] && s.clv)
+                .map(|i| s.ranked[i]),
         ),
     }
 }
@@ -390,6 +399,7 @@ pub fn segment(
     cuts: &RfmCuts,
 ) -> Segmented {
     let s = Scores::of(users, as_of, set, cuts, None);
+    let values = s.values();
     let segs: Vec<UserSegment> = users
         .iter()
         .enumerate()
@@ -397,7 +407,7 @@ pub fn segment(
             interest: u.top_category.clone(),
             interaction: interaction(u.comments),
             member_tier: u.member_tier.clone(),
-            ..s.user(i, u.user_id.clone(), u.purchases.total)
+            ..s.user(i, u.user_id.clone(), u.purchases.total, values[i])
         })
         .collect();
     Segmented {
@@ -422,10 +432,11 @@ pub fn segment_top<'a, P: AsRef<Purchases> + Sync>(
     limit: usize,
 ) -> Segmented {
     let s = Scores::of(users, as_of, set, cuts, None);
+    let values = s.values();
     let before = |a: &usize, b: &usize| {
         s.recall[*b]
             .cmp(&s.recall[*a])
-            .then(s.value[*b].total_cmp(&s.value[*a]))
+            .then(values[*b].total_cmp(&values[*a]))
             .then_with(|| id(*a).cmp(id(*b)))
     };
     let mut order: Vec<usize> = (0..users.len()).collect();
@@ -438,7 +449,7 @@ pub fn segment_top<'a, P: AsRef<Purchases> + Sync>(
     order.sort_unstable_by(before);
     let listed = order
         .into_iter()
-        .map(|i| s.user(i, id(i).to_string(), users[i].as_ref().total))
+        .map(|i| s.user(i, id(i).to_string(), users[i].as_ref().total, values[i]))
         .collect();
     Segmented {
         as_of,
@@ -509,19 +520,11 @@ pub(crate) fn score(values: &[f64], cuts: Option<[f64; 4]>, lower_is_better: boo
     // it; it reaches k + 1 exactly when b ≥ ⌈k·n/5⌉, i.e. when the ⌈k·n/5⌉-th smallest
     // value is below it. Four order statistics (linear time) instead of a sort.
     let n = values.len();
-    let mut rest: Vec<f64> = values.to_vec();
-    let mut cut = [0.0f64; 4];
-    let mut done = 0;
-    for (k, c) in cut.iter_mut().enumerate() {
-        let m = ((k + 1) * n).div_ceil(5);
-        if m == 0 {
-            return vec![if lower_is_better { 5 } else { 1 }; n];
-        }
-        // Order statistics ascend with k: each search continues right of the last one.
-        let (_, nth, _) = rest[done..].select_nth_unstable_by(m - 1 - done, f64::total_cmp);
-        *c = *nth;
-        done = m - 1;
+    if n == 0 {
+        return Vec::new();
     }
+    let ms: [usize; 4] = std::array::from_fn(|k| ((k + 1) * n).div_ceil(5));
+    let cut = counted_order_stats(values, &ms).unwrap_or_else(|| selected_order_stats(values, &ms));
     values
         .iter()
         .map(|v| {
@@ -533,6 +536,48 @@ pub(crate) fn score(values: &[f64], cuts: Option<[f64; 4]>, lower_is_better: boo
             }
         })
         .collect()
+}
+
+/// The `ms[k]`-th smallest values (1-based, ascending) as a sort by `total_cmp` orders them,
+/// by selection.
+fn selected_order_stats(values: &[f64], ms: &[usize; 4]) -> [f64; 4] {
+    let mut rest: Vec<f64> = values.to_vec();
+    let mut cut = [0.0f64; 4];
+    let mut done = 0;
+    for (c, m) in cut.iter_mut().zip(ms) {
+        // Order statistics ascend with k: each search continues right of the last one.
+        let (_, nth, _) = rest[done..].select_nth_unstable_by(m - 1 - done, f64::total_cmp);
+        *c = *nth;
+        done = m - 1;
+    }
+    cut
+}
+
+/// [`selected_order_stats`] of values that are all whole numbers in 0..2¹⁶ (days since the
+/// last purchase, purchase days), from a count of each value: one pass and no copy. `None`
+/// when a value is anything else (−0.0 included, which `total_cmp` puts below 0.0).
+fn counted_order_stats(values: &[f64], ms: &[usize; 4]) -> Option<[f64; 4]> {
+    const SPAN: usize = 1 << 16;
+    let mut counts = vec![0u32; SPAN];
+    for v in values {
+        if !(v.is_sign_positive() && v.fract() == 0.0 && *v < SPAN as f64) {
+            return None;
+        }
+        counts[*v as usize] += 1;
+    }
+    let mut cut = [0.0f64; 4];
+    let (mut k, mut seen) = (0, 0usize);
+    for (value, count) in counts.iter().enumerate() {
+        seen += *count as usize;
+        while k < 4 && seen >= ms[k] {
+            cut[k] = value as f64;
+            k += 1;
+        }
+        if k == 4 {
+            break;
+        }
+    }
+    Some(cut)
 }
 
 /// The eight classic RFM segments (high = score ≥ 3).
@@ -553,10 +598,35 @@ fn tier(value_index: f64, cuts: &[f64; 4]) -> u8 {
     1 + cuts.iter().filter(|c| value_index < **c).count() as u8
 }
 
-type Values = (Vec<f64>, Option<Vec<f64>>, Option<Vec<f64>>, String);
+/// What the value index ranks (CLV, or spend), P(alive) per user, whether the ranked values
+/// are CLV, and the model's name.
+type Values = (Vec<f64>, Option<Vec<f64>>, bool, String);
 
-/// Value index = percentile of 365-day CLV from BG/NBD + Gamma-Gamma fitted on the shop's
-/// own users; when they cannot be fitted (too few repeaters), percentile of spend.
+/// Each user's tier and whether their value index reaches the recall floor, from the
+/// values where those ranks are reached (or from every rank when a value is NaN).
+fn tiers_and_floor(ranked: &[f64], set: &UserSettings) -> (Vec<u8>, Vec<bool>) {
+    let mut cs = set.tier_cuts.to_vec();
+    cs.push(set.recall_value_min);
+    // `value >= floor` is false for a NaN floor, where `!(value < floor)` is not.
+    let floor_ok = !set.recall_value_min.is_nan();
+    match rank_thresholds(ranked, &cs) {
+        Some(t) => ranked
+            .iter()
+            .map(|x| {
+                let tier = 1 + t[..4].iter().filter(|c| c.below(*x)).count() as u8;
+                (tier, floor_ok && !t[4].below(*x))
+            })
+            .unzip(),
+        None => percentiles(ranked)
+            .iter()
+            .map(|v| (tier(*v, &set.tier_cuts), *v >= set.recall_value_min))
+            .unzip(),
+    }
+}
+
+/// What the value index ranks: 365-day CLV from BG/NBD + Gamma-Gamma fitted on the shop's
+/// own users; when they cannot be fitted (too few repeaters), spend. The index is the
+/// percentile rank of these values ([`percentiles`]).
 fn value_index<P: AsRef<Purchases> + Sync>(
     users: &[P],
     as_of: NaiveDate,
@@ -584,12 +654,7 @@ fn value_index<P: AsRef<Purchases> + Sync>(
     });
     let fitted = bg.and_then(|(bg, data)| {
         let gg = gg.unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-        let n = summaries.len();
-        let (mut p_alive, mut clv) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for p in predictions(&bg, Some(&gg), summaries, &data, horizon_days, 0.0) {
-            p_alive.push(p.p_alive);
-            clv.push(p.clv.unwrap_or(0.0));
-        }
+        let (p_alive, clv) = alive_and_clv(&bg, &gg, summaries, &data, horizon_days);
         Ok((
             (p_alive, clv),
             ValueFit {
@@ -600,17 +665,12 @@ fn value_index<P: AsRef<Purchases> + Sync>(
     });
     match fitted {
         Ok(((p_alive, clv), fit)) => (
-            (
-                percentiles(&clv),
-                Some(p_alive),
-                Some(clv),
-                "bgnbd+gamma-gamma".into(),
-            ),
+            (clv, Some(p_alive), true, "bgnbd+gamma-gamma".into()),
             Some(fit),
         ),
         Err(_) => {
             let spend: Vec<f64> = users.iter().map(|u| u.as_ref().total).collect();
-            ((percentiles(&spend), None, None, "spend".into()), None)
+            ((spend, None, false, "spend".into()), None)
         }
     }
 }
@@ -630,64 +690,6 @@ impl<P: AsRef<Purchases> + Sync> Summaries for OnTheFly<'_, P> {
     fn get(&self, i: usize) -> Customer {
         clv_summary(self.users[i].as_ref(), self.as_of)
     }
-}
-
-/// Indexes of `values` in ascending order (ties in any order: every caller gives tied
-/// values the same result). Sorting (value, index) pairs in place is several times faster
-/// than sorting indexes that look their values up.
-/// Millions of values are sorted in two halves side by side, then merged.
-fn ascending(values: &[f64]) -> Vec<usize> {
-    let mut pairs: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
-    let by_value = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0);
-    if pairs.len() < 1 << 16 {
-        pairs.sort_unstable_by(by_value);
-        return pairs.into_iter().map(|p| p.1).collect();
-    }
-    let mid = pairs.len() / 2;
-    let (a, b) = pairs.split_at_mut(mid);
-    std::thread::scope(|s| {
-        s.spawn(|| b.sort_unstable_by(by_value));
-        a.sort_unstable_by(by_value);
-    });
-    let (a, b) = pairs.split_at(mid);
-    let mut out = Vec::with_capacity(pairs.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if by_value(&b[j], &a[i]).is_lt() {
-            out.push(b[j].1);
-            j += 1;
-        } else {
-            out.push(a[i].1);
-            i += 1;
-        }
-    }
-    out.extend(a[i..].iter().map(|p| p.1));
-    out.extend(b[j..].iter().map(|p| p.1));
-    out
-}
-
-/// Percentile rank 0–100 (share of users strictly below, ties averaged).
-fn percentiles(values: &[f64]) -> Vec<f64> {
-    let n = values.len();
-    let order = ascending(values);
-    let mut out = vec![0.0; n];
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && values[order[j + 1]] == values[order[i]] {
-            j += 1;
-        }
-        let pct = if n > 1 {
-            100.0 * ((i + j) as f64 / 2.0) / (n - 1) as f64
-        } else {
-            100.0
-        };
-        for &k in &order[i..=j] {
-            out[k] = pct;
-        }
-        i = j + 1;
-    }
-    out
 }
 
 #[cfg(test)]
@@ -783,10 +785,6 @@ mod tests {
         assert_eq!(score(&[10.0, 45.0, 200.0], cuts, true), vec![5, 4, 1]);
         assert_eq!(rfm_segment(5, 5, 5), "important_value");
         assert_eq!(rfm_segment(1, 4, 5), "important_recall");
-        assert_eq!(
-            percentiles(&[3.0, 1.0, 2.0, 2.0]),
-            vec![100.0, 0.0, 50.0, 50.0]
-        );
         // The shipped cuts: top 5 %, next 15 %, 30 %, 30 %, last 20 %.
         const C: [f64; 4] = [95.0, 80.0, 50.0, 20.0];
         assert_eq!(UserSettings::default().tier_cuts, C);
@@ -815,16 +813,37 @@ mod tests {
                     ((seed >> 33) % 9) as f64
                 })
                 .collect();
-            let direct: Vec<u8> = v
-                .iter()
-                .map(|x| {
-                    let below = v.iter().filter(|y| *y < x).count();
-                    (1 + 5 * below / n).min(5) as u8
-                })
-                .collect();
-            assert_eq!(score(&v, None, false), direct, "n = {n}");
-            let flipped: Vec<u8> = direct.iter().map(|q| 6 - q).collect();
-            assert_eq!(score(&v, None, true), flipped, "n = {n}");
+            // Whole numbers take the counted path, halves the selection.
+            let halves: Vec<f64> = v.iter().map(|x| x + 0.5).collect();
+            for v in [v, halves] {
+                let direct: Vec<u8> = v
+                    .iter()
+                    .map(|x| {
+                        let below = v.iter().filter(|y| *y < x).count();
+                        (1 + 5 * below / n).min(5) as u8
+                    })
+                    .collect();
+                assert_eq!(score(&v, None, false), direct, "n = {n}");
+                let flipped: Vec<u8> = direct.iter().map(|q| 6 - q).collect();
+                assert_eq!(score(&v, None, true), flipped, "n = {n}");
+            }
+        }
+    }
+
+    /// Counting and selection find the same order statistics; values the count cannot
+    /// hold (−0.0, fractions, 2¹⁶ and above, negatives) are left to the selection.
+    #[test]
+    fn counted_order_statistics_equal_selected_ones() {
+        let v: Vec<f64> = (0..1000u32).map(|i| f64::from((i * 7919) % 365)).collect();
+        let ms = [200, 400, 600, 800];
+        assert_eq!(
+            counted_order_stats(&v, &ms),
+            Some(selected_order_stats(&v, &ms))
+        );
+        for odd in [-0.0, 0.5, 65536.0, -1.0, f64::NAN] {
+            let mut w = v.clone();
+            w[3] = odd;
+            assert_eq!(counted_order_stats(&w, &ms), None, "{odd}");
         }
     }
 }
