@@ -208,7 +208,6 @@ fn sum_sorted(values: impl Iterator<Item = f64>) -> f64 {
 /// user's id and tags, and all [`digest`] needs.
 struct Scores {
     stage: Vec<Stage>,
-    since: Vec<f64>,
     r: Vec<u8>,
     f: Vec<u8>,
     m: Vec<u8>,
@@ -233,7 +232,7 @@ impl Scores {
         start: Option<&ValueFit>,
     ) -> Self {
         // The RFM scores and stages do not need the value index: computed beside its fits.
-        let ((since, r, f, m, stage), ((ranked, p_alive, clv, value_model), fit)) =
+        let ((r, f, m, stage), ((ranked, p_alive, clv, value_model), fit)) =
             std::thread::scope(|s| {
                 let rfm = s.spawn(|| {
                     let since: Vec<f64> = users
@@ -245,6 +244,7 @@ impl Scores {
                         .map(|u| f64::from(u.as_ref().purchase_days))
                         .collect();
                     let r = score(&since, cuts.recency_days, true);
+                    drop(since);
                     let f = score(&freq, cuts.frequency, false);
                     drop(freq);
                     let money: Vec<f64> = users.iter().map(|u| u.as_ref().total).collect();
@@ -254,7 +254,7 @@ impl Scores {
                         .iter()
                         .map(|u| stage(u.as_ref(), as_of, &set.windows))
                         .collect();
-                    (since, r, f, m, stage)
+                    (r, f, m, stage)
                 });
                 let value = value_index(users, as_of, set.clv_horizon_days, start);
                 let rfm = rfm.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -272,7 +272,6 @@ impl Scores {
             .collect();
         Scores {
             stage,
-            since,
             r,
             f,
             m,
@@ -293,7 +292,14 @@ impl Scores {
 
     /// User `i`'s segment, without tags (interest, member tier, comments); `value` is its
     /// value index.
-    fn user(&self, i: usize, user_id: String, total: f64, value: f64) -> UserSegment {
+    fn user(
+        &self,
+        i: usize,
+        user_id: String,
+        p: &Purchases,
+        as_of: NaiveDate,
+        value: f64,
+    ) -> UserSegment {
         UserSegment {
             user_id,
             stage: self.stage[i].key(),
@@ -309,8 +315,8 @@ impl Scores {
             tier: self.tier[i],
             p_alive: self.p_alive.as_ref().map(|p| p[i]),
             expected_clv: self.clv.then(|| self.ranked[i]),
-            days_since_last: self.since[i] as i64,
-            total,
+            days_since_last: i64::from(days_between(p.last, as_of)),
+            total: p.total,
             recall: self.recall[i],
         }
     }
@@ -407,7 +413,7 @@ pub fn segment(
             interest: u.top_category.clone(),
             interaction: interaction(u.comments),
             member_tier: u.member_tier.clone(),
-            ..s.user(i, u.user_id.clone(), u.purchases.total, values[i])
+            ..s.user(i, u.user_id.clone(), &u.purchases, as_of, values[i])
         })
         .collect();
     Segmented {
@@ -449,7 +455,7 @@ pub fn segment_top<'a, P: AsRef<Purchases> + Sync>(
     order.sort_unstable_by(before);
     let listed = order
         .into_iter()
-        .map(|i| s.user(i, id(i).to_string(), users[i].as_ref().total, values[i]))
+        .map(|i| s.user(i, id(i).to_string(), users[i].as_ref(), as_of, values[i]))
         .collect();
     Segmented {
         as_of,
